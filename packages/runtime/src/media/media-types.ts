@@ -1,0 +1,130 @@
+/**
+ * The public face of the media engine. It knows nothing of SIP or XState: the flow layer hands it SDP strings
+ * and DTMF from SIP INFO, and listens to its events.
+ */
+import type { Logger } from 'pino';
+
+export interface MediaEngineOptions {
+  /** Address RTP/RTCP sockets bind to and that our SDP advertises. Default '127.0.0.1'. */
+  host?: string;
+  /** Inclusive RTP port range; even ports for RTP, port+1 for RTCP. Default [10000, 20000]. */
+  portRange?: [number, number];
+  /** Tick length of the media clock in ms. Default 20 (ptime). */
+  tickMs?: number;
+  logger: Logger;
+}
+
+export interface MediaStreamOptions {
+  /** Run Goertzel in-band DTMF detection on received G.711 audio. Default true. */
+  inbandDtmf?: boolean;
+  /** Raise 'rtpTimeout' when no RTP arrives for this many ms after the first packet (or after start). 0 = off. Default 0. */
+  rtpTimeoutMs?: number;
+}
+
+export type DtmfSource = 'rfc4733' | 'info' | 'inband';
+/** A DTMF key: '0'-'9', '*', '#', 'A'-'D'. */
+export type DtmfKey = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | 'A' | 'B' | 'C' | 'D';
+
+export interface DtmfEvent {
+  key: DtmfKey;
+  source: DtmfSource;
+  /** Duration in ms when known (RFC 4733 end, INFO Duration). */
+  durationMs?: number;
+}
+
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+export type MediaStreamEvents = {
+  /** Emitted once per key press, whichever way it came (deduplicated across sources). */
+  dtmf: [event: DtmfEvent];
+  /** The playlist ran out (not emitted on flush). */
+  playlistEnded: [];
+  /** No RTP for rtpTimeoutMs. */
+  rtpTimeout: [];
+  /** The remote address latched (symmetric RTP). */
+  latched: [address: string, port: number];
+};
+
+export interface PlayOptions {
+  /** Put in front of the playlist instead of at the end. Default false. */
+  front?: boolean;
+  /** Repeat forever until flushed. Default false. */
+  loop?: boolean;
+}
+
+/** Counters of one stream. */
+export interface MediaStreamStats {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Packets ignored: wrong source after latching, malformed, unknown payload type. */
+  packetsDropped: number;
+}
+
+/**
+ * One RTP session (one m=audio line) of one call leg.
+ * SDP: call `answer(offer)` for an inbound offer, or `offer()` then `setRemoteAnswer(answer)` for an outbound call.
+ */
+export interface MediaStreamApi {
+  readonly id: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Negotiated codec, once SDP is done. */
+  readonly codec: 'PCMU' | 'PCMA' | undefined;
+  readonly stats: MediaStreamStats;
+
+  /** Answer an SDP offer (also for re-INVITE: hold/resume). Throws MediaError 'NO_COMMON_CODEC' or 'BAD_SDP'. */
+  answer(offerSdp: string): string;
+  /** Our SDP offer (PCMU, PCMA, telephone-event). Call again for a re-INVITE offer (same session, version+1). */
+  offer(direction?: Direction): string;
+  /** Apply the answer to our offer. Throws MediaError 'NO_COMMON_CODEC' or 'BAD_SDP'. */
+  setRemoteAnswer(answerSdp: string): void;
+
+  /** Load (cached) then queue a WAV prompt. Rejects with MediaError 'PROMPT_UNREADABLE' naming the file, before queuing anything. */
+  play(path: string, options?: PlayOptions): Promise<void>;
+  /** Empty the playlist; the prompt stops within one tick. No 'playlistEnded'. */
+  flush(): void;
+  /** Whether the playlist has something to play. */
+  readonly playing: boolean;
+
+  /** Hand in a DTMF received by other means (SIP INFO); deduplicated with the other sources. */
+  injectDtmf(key: DtmfKey, source: DtmfSource, durationMs?: number): void;
+
+  /** Join a conference room by name (leaves any other room). While in a room, the room's mix is sent instead of the playlist. */
+  join(room: string): void;
+  leave(): void;
+  readonly room: string | undefined;
+
+  /** Stop sending/receiving, release the ports. Idempotent. */
+  close(): void;
+  readonly closed: boolean;
+
+  on<K extends keyof MediaStreamEvents>(event: K, listener: (...args: MediaStreamEvents[K]) => void): this;
+  off<K extends keyof MediaStreamEvents>(event: K, listener: (...args: MediaStreamEvents[K]) => void): this;
+}
+
+export interface MediaClockStats {
+  ticks: number;
+  /** Lateness of tick starts vs. their deadlines, ms. */
+  latenessP50: number;
+  latenessP99: number;
+  latenessMax: number;
+  /** Ticks skipped because the clock fell more than one tick behind. */
+  ticksMissed: number;
+}
+
+/** One per process: owns the media clock, the port pool and the rooms. */
+export interface MediaEngineApi {
+  readonly host: string;
+  /** Allocate ports and create a stream. Rejects with MediaError 'NO_PORTS' when the range is exhausted. */
+  createStream(options?: MediaStreamOptions): Promise<MediaStreamApi>;
+  readonly streamCount: number;
+  readonly clockStats: MediaClockStats;
+  /** True when the clock is behind its budget (the server then answers new INVITEs with 503). */
+  readonly overloaded: boolean;
+  /** Members of a room (stream ids). */
+  roomMembers(room: string): string[];
+  /** Close every stream and stop the clock. */
+  close(): Promise<void>;
+}

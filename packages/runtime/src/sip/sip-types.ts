@@ -1,0 +1,203 @@
+/**
+ * The public face of the SIP layer. Everything above `src/sip/` (flows, server) sees only these types;
+ * nothing outside `src/sip/` imports sip.js.
+ *
+ * SDP is an opaque string here: offer/answer lives in `src/media/`.
+ */
+import type { Logger } from 'pino';
+
+/** RFC 3261 timer base values, in milliseconds. */
+export interface SipTimerOptions {
+  /** RTT estimate. Default 500. */
+  t1?: number;
+  /** Maximum retransmit interval for non-INVITE requests and INVITE responses. Default 4000. */
+  t2?: number;
+  /** Maximum time a message stays in the network. Default 5000. */
+  t4?: number;
+}
+
+export interface SipStackOptions {
+  /** Address UDP and TCP bind to. Default '127.0.0.1'. */
+  host?: string;
+  /** Port UDP and TCP bind to (0 = ephemeral, read it back from `SipStack.address`). Default 5060. */
+  port?: number;
+  /** Transports to listen on. Default ['udp', 'tcp']. */
+  transports?: Array<'udp' | 'tcp'>;
+  timers?: SipTimerOptions;
+  /** Value of User-Agent / Server headers. Default 'sipflow'. */
+  userAgent?: string;
+  logger: Logger;
+  /**
+   * Test hook: called for every datagram/message about to be sent or just received; returning false drops it.
+   * Used to inject loss. Default: none.
+   */
+  lossFilter?: (direction: 'in' | 'out', message: string) => boolean;
+}
+
+/** Counters for monitoring; monotonically increasing. */
+export interface SipStats {
+  messagesIn: number;
+  messagesOut: number;
+  retransmissionsOut: number;
+  retransmissionsAbsorbed: number;
+  malformedDropped: number;
+}
+
+/** Digest credentials for one outbound call. */
+export interface SipCredentials {
+  username: string;
+  password: string;
+  /** Restrict to this realm. Default: answer any realm. */
+  realm?: string;
+}
+
+export interface DialOptions {
+  /** Request-URI and To URI, e.g. 'sip:john@127.0.0.1:5080'. */
+  to: string;
+  /** From identity. host defaults to the stack's own address. */
+  from: { user: string; host?: string; displayName?: string };
+  /** SDP offer (may be produced by the media layer). */
+  sdp: string;
+  /** Extra headers, added verbatim ("Name: value"). */
+  headers?: Record<string, string>;
+  credentials?: SipCredentials;
+}
+
+export type CallDirection = 'inbound' | 'outbound';
+
+/** Why a dialog or transaction ended, as seen by the layer above. */
+export type CallEndReason =
+  | 'bye' // the peer sent BYE
+  | 'cancel' // the peer sent CANCEL (inbound) before we answered
+  | 'ack-timeout' // we answered, no ACK came (Timer H / 64*T1); the stack has sent BYE
+  | 'local' // we hung up / rejected / cancelled
+  | 'failed' // outbound: final non-2xx response, or transaction timeout
+  | 'shutdown';
+
+export interface SipHeaderAccess {
+  /** First value of a header, case-insensitive name; undefined when absent. */
+  header(name: string): string | undefined;
+}
+
+/** A request within a dialog that the layer above must answer (re-INVITE). */
+export interface ReinviteRequest {
+  /** The new offer, or undefined for an offerless re-INVITE (then answer with an offer). */
+  sdp: string | undefined;
+  /** Answer 200 with this SDP. */
+  accept(sdp: string): void;
+  /** Answer with a final error code, e.g. 488. */
+  reject(code: number, reason?: string): void;
+}
+
+/** An INFO inside the dialog; the stack has already answered 200. */
+export interface InfoRequest {
+  contentType: string | undefined;
+  body: string;
+}
+
+export type InboundCallEvents = {
+  /** CANCEL received before we answered; the stack has sent 200 to CANCEL and 487 to INVITE. */
+  cancelled: [];
+  /** ACK for our 2xx received: the dialog is confirmed. */
+  acked: [];
+  /** BYE received; the stack has answered 200. */
+  bye: [];
+  /** No ACK for our 2xx within 64*T1: the stack has sent BYE. */
+  ackTimeout: [];
+  reinvite: [request: ReinviteRequest];
+  info: [request: InfoRequest];
+  /** Always emitted exactly once, last, whatever the cause. */
+  ended: [reason: CallEndReason];
+};
+
+export type InboundCallState = 'incoming' | 'early' | 'answered' | 'confirmed' | 'ended';
+
+/** An INVITE received from the network, from its first 100 Trying to its end. */
+export interface InboundCall extends SipHeaderAccess {
+  readonly direction: 'inbound';
+  /** Unique id for logs and the registry (not the Call-ID). */
+  readonly id: string;
+  readonly callId: string;
+  /** From / To header values as received, e.g. '"bee" <sip:5@127.0.0.1>;tag=x'. */
+  readonly from: string;
+  readonly to: string;
+  readonly requestUri: string;
+  /** User part of the Request-URI ('35'). Empty string when the R-URI has none. */
+  readonly requestUser: string;
+  /** Where the INVITE came from. */
+  readonly remote: { address: string; port: number; transport: 'udp' | 'tcp' };
+  /** SDP offer of the INVITE, undefined for an offerless INVITE. */
+  readonly remoteSdp: string | undefined;
+  readonly state: InboundCallState;
+
+  /** Send 180 or 183, optionally with SDP (early media). Allowed in 'incoming' and 'early'. */
+  progress(code: 180 | 183, sdp?: string): void;
+  /** Send 200 OK with SDP; retransmitted until ACK. */
+  answer(sdp: string): void;
+  /** Final non-2xx answer, e.g. reject(404). Allowed before answer. */
+  reject(code: number, reason?: string): void;
+  /**
+   * End the call however its state requires: before answer → reject(code ?? 480);
+   * answered/confirmed → BYE. No-op once ended.
+   */
+  hangup(code?: number): void;
+
+  on<K extends keyof InboundCallEvents>(event: K, listener: (...args: InboundCallEvents[K]) => void): this;
+  off<K extends keyof InboundCallEvents>(event: K, listener: (...args: InboundCallEvents[K]) => void): this;
+}
+
+export type OutboundCallEvents = {
+  /** 1xx other than 100; sdp set when it carries early media. */
+  provisional: [code: number, reason: string, sdp: string | undefined];
+  /** 2xx received (and ACKed by the stack), with the answer SDP. */
+  answered: [sdp: string | undefined];
+  /** Final non-2xx (after any digest retry) or transaction timeout (code 408). */
+  failed: [code: number, reason: string];
+  /** BYE received from the callee; answered 200. */
+  bye: [];
+  reinvite: [request: ReinviteRequest];
+  info: [request: InfoRequest];
+  /** Always emitted exactly once, last. */
+  ended: [reason: CallEndReason];
+};
+
+export type OutboundCallState = 'calling' | 'early' | 'confirmed' | 'ended';
+
+/** An INVITE we originated. */
+export interface OutboundCall extends SipHeaderAccess {
+  readonly direction: 'outbound';
+  readonly id: string;
+  readonly callId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly requestUri: string;
+  readonly state: OutboundCallState;
+  /** CANCEL if no final response yet (a 2xx racing the CANCEL is ACKed then BYEd); BYE once confirmed. */
+  hangup(): void;
+  on<K extends keyof OutboundCallEvents>(event: K, listener: (...args: OutboundCallEvents[K]) => void): this;
+  off<K extends keyof OutboundCallEvents>(event: K, listener: (...args: OutboundCallEvents[K]) => void): this;
+}
+
+export type SipCall = InboundCall | OutboundCall;
+
+/**
+ * The stack. One per server process.
+ *
+ * @example
+ * const stack = await SipStack.start({ host: '127.0.0.1', port: 5060, logger });
+ * stack.onInvite((call) => { call.progress(183, sdp); call.answer(sdp); });
+ * const out = stack.dial({ to: 'sip:john@127.0.0.1:5080', from: { user: 'quizconnect' }, sdp });
+ */
+export interface SipStackApi {
+  readonly address: { host: string; port: number };
+  readonly stats: SipStats;
+  /**
+   * The single handler of new INVITEs (dialog-creating). Until one is set, INVITEs get 503.
+   * The stack has already sent 100 Trying.
+   */
+  onInvite(handler: (call: InboundCall) => void): void;
+  /** Originate an INVITE. Errors (e.g. unresolvable URI) surface as a 'failed' event, never a throw. */
+  dial(options: DialOptions): OutboundCall;
+  /** Close sockets, stop timers. Does not end calls: the server does that first. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs the typecheck, then every *.test.ts with node's test runner (through tsx).
+// `--unit` skips the end-to-end suites (files under test/e2e/ and *.e2e.test.ts).
+// Files run one at a time: e2e suites start real peers (sipp, MariaDB) and measure RTP.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const unitOnly = process.argv.includes('--unit');
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts') && !name.endsWith('.types.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+let files = ['packages', 'apps', 'test'].flatMap((d) => walk(join(root, d), []));
+if (unitOnly) files = files.filter((f) => !f.startsWith('test/e2e/') && !f.endsWith('.e2e.test.ts'));
+if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+files.sort();
+
+if (!filters.length) {
+  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('typecheck failed');
+    process.exit(1);
+  }
+}
+if (!files.length) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const res = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, SIPFLOW_TEST: '1' } },
+);
+process.exit(res.status ?? 1);
