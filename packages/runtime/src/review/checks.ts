@@ -1,0 +1,168 @@
+/**
+ * The review rules. Each works on `FlowGraph`s (plain data), so the rules are testable on tiny machines and
+ * explainable in one sentence each.
+ */
+import type { FlowGraph, FlowState, FlowTransition } from './flow-graph-types.js';
+
+export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message';
+
+export interface ReviewFinding {
+  rule: ReviewRule;
+  flow: string;
+  /** The state concerned (dotted path), when the finding is about one. */
+  state?: string;
+  message: string;
+}
+
+/** A message some flow sends to a leg running `to`. */
+export interface LegMessage {
+  /** Flow that sends it (for the message). */
+  from: string;
+  /** Flow of the receiving leg. */
+  to: string;
+  /** Event type the receiver gets. */
+  event: string;
+}
+
+export interface ReviewOptions {
+  /** Events that end a call from the outside: every non-final state must handle one of each. Default ['sip.hangup']. */
+  hangupEvents?: string[];
+  /** Leg messages the app sends, checked against the receiving flow. Default none. */
+  legMessages?: LegMessage[];
+}
+
+/** Whether a transition's event descriptor ('x', '*', 'sip.*') matches an event type. */
+export function eventMatches(descriptor: string, eventType: string): boolean {
+  if (descriptor === eventType || descriptor === '*') return true;
+  return descriptor.endsWith('.*') && eventType.startsWith(descriptor.slice(0, -1));
+}
+
+/** The states a running flow can ever be in: from the initial state, over every transition, default entries. */
+export function reachableStates(graph: FlowGraph): Set<string> {
+  const byPath = new Map(graph.states.map((s) => [s.path, s] as const));
+  const children = childrenOf(graph);
+  const reached = new Set<string>();
+
+  /** Enter a target: its ancestors (a parallel ancestor enters its other regions too), then its defaults below. */
+  const enter = (path: string): void => {
+    const state = byPath.get(path);
+    if (!state) return;
+    // A history target enters its parent's default (conservative; history states are never reported).
+    if (state.type === 'history') {
+      reached.add(path);
+      if (state.parent) enter(state.parent);
+      return;
+    }
+    let below = path;
+    for (let up = state.parent; up !== undefined; up = byPath.get(up)?.parent) {
+      reached.add(up);
+      if (byPath.get(up)?.type === 'parallel') for (const region of children.get(up) ?? []) if (region !== below) enterDown(region);
+      below = up;
+    }
+    enterDown(path);
+  };
+  const enterDown = (path: string): void => {
+    const state = byPath.get(path);
+    if (!state) return;
+    reached.add(path);
+    if (state.type === 'compound' && state.initial) enterDown(state.initial);
+    if (state.type === 'parallel') for (const region of children.get(path) ?? []) enterDown(region);
+  };
+
+  if (graph.initial) enter(graph.initial);
+  else for (const top of children.get('') ?? []) enterDown(top);
+
+  // Fixed point: transitions declared on reached states (or the root) enter their targets.
+  let size = -1;
+  while (size !== reached.size) {
+    size = reached.size;
+    for (const t of graph.transitions) {
+      if (t.from !== '' && !reached.has(t.from)) continue;
+      for (const target of t.to) if (!reached.has(target)) enter(target);
+    }
+  }
+  return reached;
+}
+
+function childrenOf(graph: FlowGraph): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const s of graph.states) {
+    const parent = s.parent ?? '';
+    const list = map.get(parent) ?? [];
+    list.push(s.path);
+    map.set(parent, list);
+  }
+  return map;
+}
+
+/** Rule 1: every state can be reached from the initial state. */
+export function checkUnreachable(flow: string, graph: FlowGraph): ReviewFinding[] {
+  const reached = reachableStates(graph);
+  return graph.states
+    .filter((s) => s.type !== 'history' && !reached.has(s.path))
+    .map((s) => ({ rule: 'unreachable-state', flow, state: s.path, message: `state '${s.path}' can never be entered` }));
+}
+
+/**
+ * Rule 2: in every non-final state (atomic or compound) each hangup event is handled by the state or an ancestor
+ * (the root included) with a transition that can always be taken — guarded handlers alone can all fail, and the
+ * event would then be dropped while the caller is gone.
+ */
+export function checkHangupHandled(flow: string, graph: FlowGraph, hangupEvents: string[]): ReviewFinding[] {
+  const byPath = new Map(graph.states.map((s) => [s.path, s] as const));
+  const findings: ReviewFinding[] = [];
+  for (const state of graph.states) {
+    if (state.type !== 'atomic' && state.type !== 'compound') continue;
+    for (const event of hangupEvents) {
+      const handlers = handlersInChain(graph, byPath, state, event);
+      if (handlers.some((t) => t.guard === undefined)) continue;
+      findings.push({
+        rule: 'unhandled-hangup',
+        flow,
+        state: state.path,
+        message: handlers.length
+          ? `'${event}' in state '${state.path}' is handled only under guards (${handlers.map((t) => t.guard).join(', ')}); add an unguarded fallback`
+          : `'${event}' is handled neither in state '${state.path}' nor by an ancestor`,
+      });
+    }
+  }
+  return findings;
+}
+
+function handlersInChain(graph: FlowGraph, byPath: Map<string, FlowState>, state: FlowState, event: string): FlowTransition[] {
+  const chain: string[] = [];
+  for (let s: FlowState | undefined = state; s; s = s.parent ? byPath.get(s.parent) : undefined) chain.push(s.path);
+  chain.push('');
+  return graph.transitions.filter((t) => chain.includes(t.from) && t.kind === 'event' && eventMatches(t.event, event));
+}
+
+/** Rule 3: every leg message sent to a flow is handled somewhere in that flow. */
+export function checkLegMessages(graphs: Record<string, FlowGraph>, messages: LegMessage[]): ReviewFinding[] {
+  const findings: ReviewFinding[] = [];
+  for (const m of messages) {
+    const receiver = graphs[m.to];
+    if (!receiver) {
+      findings.push({ rule: 'unhandled-leg-message', flow: m.to, message: `'${m.from}' sends '${m.event}' to flow '${m.to}', which does not exist` });
+      continue;
+    }
+    const handled = receiver.transitions.some((t) => t.kind === 'event' && eventMatches(t.event, m.event));
+    if (!handled)
+      findings.push({
+        rule: 'unhandled-leg-message',
+        flow: m.to,
+        message: `flow '${m.to}' never handles '${m.event}' that '${m.from}' sends to it`,
+      });
+  }
+  return findings;
+}
+
+/** All rules over the flows of one app. */
+export function reviewGraphs(graphs: Record<string, FlowGraph>, options: ReviewOptions = {}): ReviewFinding[] {
+  const hangupEvents = options.hangupEvents ?? ['sip.hangup'];
+  const findings: ReviewFinding[] = [];
+  for (const [flow, graph] of Object.entries(graphs)) {
+    findings.push(...checkUnreachable(flow, graph), ...checkHangupHandled(flow, graph, hangupEvents));
+  }
+  findings.push(...checkLegMessages(graphs, options.legMessages ?? []));
+  return findings;
+}

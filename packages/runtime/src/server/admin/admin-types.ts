@@ -1,0 +1,80 @@
+/**
+ * What the admin HTTP server needs from the running server. The server wires these; the admin server only reads
+ * (and asks for reloads).
+ */
+import type { Logger } from 'pino';
+import type { AnyStateMachine } from 'xstate';
+import type { CallRegistryView } from '../registry-types.js';
+import type { SipStats } from '../../sip/sip-types.js';
+import type { MediaClockStats } from '../../media/media-types.js';
+import type { FlowGraph } from '../../review/flow-graph-types.js';
+
+/** A flow's states and transitions as served to the web page (`GET /apps/:app/flows/:flow`). */
+export type FlowDiagram = FlowGraph;
+
+export interface AdminAppInfo {
+  name: string;
+  /** Current version; increments on every successful reload. */
+  version: number;
+  /** Epoch ms the current version was loaded. */
+  loadedAt: number;
+  /** Names of the app's flows. */
+  flows: string[];
+}
+
+export type ReloadResult = { ok: true; version: number } | { ok: false; code: string; message: string };
+
+export interface AdminApps {
+  list(): AdminAppInfo[];
+  /** Load the app's code again for new calls. A broken version is refused ({ ok: false }) and the old one keeps serving. */
+  reload(name: string): Promise<ReloadResult>;
+}
+
+/** Media figures for /metrics. */
+export interface MediaMetrics {
+  clock: MediaClockStats;
+  /** Streams open now. */
+  streams: number;
+  /** RTP packets received / sent since start (all streams, closed ones included). */
+  rtpPacketsIn: number;
+  rtpPacketsOut: number;
+  /** True while new INVITEs are refused because the clock is behind. */
+  overloaded: boolean;
+}
+
+/**
+ * Counters the admin server cannot see itself. Call counts and event-loop lag are measured by the admin server
+ * (from the registry's 'update' events and perf_hooks), so they are not part of this.
+ */
+export interface MetricsSnapshot {
+  sip?: SipStats;
+  media?: MediaMetrics;
+}
+
+export interface AdminDeps {
+  registry: CallRegistryView;
+  apps: AdminApps;
+  /**
+   * The XState machine of a flow, for its diagram. `version` is the app version a call runs on (calls in progress
+   * keep the version they started with); undefined = current. Return undefined when unknown or no longer kept.
+   * The admin server derives the diagram itself (src/review) and caches it per machine object.
+   */
+  flowMachine(app: string, flow: string, version?: number): AnyStateMachine | undefined;
+  metrics(): MetricsSnapshot;
+  logger: Logger;
+}
+
+export interface AdminServerOptions {
+  /** Address to bind. Loopback: token optional. Anything else: a token is required. Default '127.0.0.1'. */
+  host?: string;
+  /** Port (0 = ephemeral; read it back from `address`). Default 8090. */
+  port?: number;
+  /** Bearer token. When set, every request needs `Authorization: Bearer <token>` (or the web page's cookie). */
+  token?: string;
+}
+
+export interface AdminServer {
+  readonly address: { host: string; port: number };
+  /** Stop listening, end SSE streams. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,157 @@
+// The live calls page: a snapshot then every call update over SSE (/events); each call shows its flow's
+// diagram (SVG from the admin server) with the current state highlighted.
+'use strict';
+
+const MAX_ENDED = 50;
+const calls = new Map(); // id -> CallRecord
+const diagrams = new Map(); // 'app/flow@version' -> Promise<string | null>
+const $ = (sel, root = document) => root.querySelector(sel);
+
+function diagramFor(call) {
+  const key = `${call.app}/${call.flow}@${call.appVersion}`;
+  if (!diagrams.has(key)) {
+    const url = `/apps/${encodeURIComponent(call.app)}/flows/${encodeURIComponent(call.flow)}/diagram.svg?version=${call.appVersion}`;
+    diagrams.set(key, fetch(url).then((r) => (r.ok ? r.text() : null)).catch(() => null));
+  }
+  return diagrams.get(key);
+}
+
+function age(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+function ancestorsOf(path) {
+  const parts = path.split('.');
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('.'));
+}
+
+function highlight(card, call) {
+  const svg = $('svg', card);
+  if (!svg) return;
+  const current = new Set(call.state.split(/[,\s]+/).filter(Boolean));
+  const ancestors = new Set([...current].flatMap(ancestorsOf));
+  const visited = new Set();
+  for (const step of call.stateGraph) {
+    if (step.kind !== 'state') continue;
+    visited.add(step.state);
+    for (const a of ancestorsOf(step.state)) visited.add(a);
+  }
+  for (const g of svg.querySelectorAll('g.state')) {
+    const p = g.getAttribute('data-state');
+    g.classList.toggle('current', current.has(p));
+    g.classList.toggle('ancestor', ancestors.has(p));
+    g.classList.toggle('visited', visited.has(p));
+  }
+}
+
+function renderSteps(card, call) {
+  const list = $('.steps', card);
+  list.textContent = '';
+  for (const step of call.stateGraph) {
+    const li = document.createElement('li');
+    li.className = step.kind;
+    li.textContent = step.kind === 'state' ? step.state : `→ ${step.description || step.event} (${step.event})`;
+    list.appendChild(li);
+  }
+  $('.step-count', card).textContent = String(call.stateGraph.length);
+}
+
+function cardFor(call) {
+  let card = document.querySelector(`article[data-call-id="${CSS.escape(call.id)}"]`);
+  if (card) return card;
+  card = $('#call-card').content.firstElementChild.cloneNode(true);
+  card.setAttribute('data-call-id', call.id);
+  $('.call-id', card).textContent = call.id;
+  $('.call-flow', card).textContent = `${call.app} / ${call.flow}${call.appVersion > 1 ? ` (v${call.appVersion})` : ''}`;
+  $('.call-parties', card).textContent = `${call.direction === 'inbound' ? '⇢' : '⇠'} ${call.from}  →  ${call.to}`;
+  $('.call-parties', card).title = call.requestUri;
+  diagramFor(call).then((svg) => {
+    const box = $('.diagram', card);
+    if (svg) {
+      box.innerHTML = svg;
+      highlight(card, calls.get(call.id) || call);
+    } else box.innerHTML = '<p class="empty">diagram unavailable</p>';
+  });
+  return card;
+}
+
+function place(card, call) {
+  const ended = call.endedAt !== undefined;
+  const section = ended ? $('#ended') : $('#active');
+  if (card.parentElement !== section) section.prepend(card);
+  card.setAttribute('data-ended', ended ? '1' : '0');
+  // Keep the page bounded: the oldest ended cards go.
+  const endedCards = $('#ended').querySelectorAll('article.call');
+  for (let i = MAX_ENDED; i < endedCards.length; i++) {
+    calls.delete(endedCards[i].getAttribute('data-call-id'));
+    endedCards[i].remove();
+  }
+}
+
+function render(call) {
+  const card = cardFor(call);
+  card.setAttribute('data-state', call.state);
+  $('.state-badge', card).textContent = call.endedAt !== undefined ? `${call.state} · ${call.outcome}` : call.state;
+  renderSteps(card, call);
+  highlight(card, call);
+  place(card, call);
+  refreshCounts();
+}
+
+function refreshCounts() {
+  let active = 0;
+  let ended = 0;
+  for (const c of calls.values()) (c.endedAt === undefined ? active++ : ended++);
+  $('#active-count').textContent = String(active);
+  $('#ended-count').textContent = String(ended);
+  for (const id of ['active', 'ended']) {
+    const box = $(`#${id}`);
+    $('.empty', box).hidden = box.querySelector('article.call') !== null;
+  }
+}
+
+function tickAges() {
+  const now = Date.now();
+  for (const card of document.querySelectorAll('article.call')) {
+    const call = calls.get(card.getAttribute('data-call-id'));
+    if (!call) continue;
+    const end = call.endedAt ?? now;
+    $('.call-age', card).textContent = call.endedAt !== undefined ? `lasted ${age(end - call.startedAt)}` : age(end - call.startedAt);
+  }
+}
+
+function connect() {
+  const conn = $('#conn');
+  const events = new EventSource('/events');
+  events.addEventListener('open', () => {
+    conn.textContent = 'live';
+    conn.className = 'conn conn-up';
+  });
+  events.addEventListener('error', () => {
+    conn.textContent = 'reconnecting…';
+    conn.className = 'conn conn-down';
+  });
+  events.addEventListener('snapshot', (e) => {
+    const { calls: list } = JSON.parse(e.data);
+    for (const card of document.querySelectorAll('article.call')) card.remove();
+    calls.clear();
+    list.sort((a, b) => a.startedAt - b.startedAt);
+    for (const call of list) {
+      calls.set(call.id, call);
+      render(call);
+    }
+    refreshCounts();
+  });
+  events.addEventListener('call', (e) => {
+    const call = JSON.parse(e.data);
+    calls.set(call.id, call);
+    render(call);
+  });
+}
+
+connect();
+tickAges();
+setInterval(tickAges, 1000);

@@ -1,0 +1,227 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { startAdminServer, type AdminServer } from '../../src/server/admin/index.js';
+import { fakeDeps, type FakeDeps } from './fakes.js';
+
+async function start(t: TestContext, token?: string): Promise<{ admin: AdminServer; deps: FakeDeps; base: string }> {
+  const deps = fakeDeps();
+  const admin = await startAdminServer({ host: '127.0.0.1', port: 0, ...(token ? { token } : {}) }, deps);
+  t.after(() => admin.close());
+  return { admin, deps, base: `http://127.0.0.1:${admin.address.port}` };
+}
+
+async function json(res: Response): Promise<any> {
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  return res.json();
+}
+
+test('GET /calls lists active calls with the summary fields, filters by app and state, ?ended=1 adds ended ones', async (t) => {
+  const { deps, base } = await start(t);
+  deps.registry.start('c1');
+  deps.registry.start('c2', { app: 'other', flow: 'x' });
+  deps.registry.start('c3');
+  deps.registry.move('c3', 'ANSWERED.prompting', 'answer', 'sip.invite');
+  deps.registry.start('c4');
+  deps.registry.end('c4');
+
+  const all = await json(await fetch(`${base}/calls`));
+  assert.equal(all.count, 3);
+  assert.deepEqual(all.calls.map((c: any) => c.id).sort(), ['c1', 'c2', 'c3']);
+  const c1 = all.calls.find((c: any) => c.id === 'c1');
+  for (const key of ['id', 'app', 'flow', 'state', 'direction', 'from', 'to', 'started']) assert.ok(key in c1, key);
+  assert.equal(new Date(c1.started).getTime(), c1.startedAt);
+
+  assert.deepEqual((await json(await fetch(`${base}/calls?app=other`))).calls.map((c: any) => c.id), ['c2']);
+  assert.deepEqual((await json(await fetch(`${base}/calls?state=ANSWERED`))).calls.map((c: any) => c.id), ['c3']);
+  const withEnded = await json(await fetch(`${base}/calls?ended=1`));
+  assert.equal(withEnded.count, 4);
+  assert.equal(withEnded.calls.find((c: any) => c.id === 'c4').outcome, 'completed');
+});
+
+test('GET /calls rejects an unknown or malformed query parameter with a coded JSON error', async (t) => {
+  const { base } = await start(t);
+  const res = await fetch(`${base}/calls?ended=maybe`);
+  assert.equal(res.status, 400);
+  const body = await json(res);
+  assert.equal(body.error.code, 'BAD_REQUEST');
+  assert.match(body.error.message, /ended/);
+  const typo = await json(await fetch(`${base}/calls?appp=demo`));
+  assert.equal(typo.error.code, 'BAD_REQUEST');
+});
+
+test('GET /calls/:id returns every attribute and the state graph; an unknown id is CALL_NOT_FOUND', async (t) => {
+  const { deps, base } = await start(t);
+  deps.registry.start('c1', { parentId: 'p0' });
+  deps.registry.move('c1', 'ANSWERED.prompting', 'answer', 'sip.invite');
+  const { call } = await json(await fetch(`${base}/calls/c1`));
+  assert.equal(call.requestUri, 'sip:35@127.0.0.1');
+  assert.equal(call.parentId, 'p0');
+  assert.equal(call.appVersion, 1);
+  assert.deepEqual(
+    call.stateGraph.map((s: any) => (s.kind === 'state' ? s.state : `${s.description}/${s.event}`)),
+    ['IDLE', 'answer/sip.invite', 'ANSWERED.prompting'],
+  );
+  const missing = await fetch(`${base}/calls/nope`);
+  assert.equal(missing.status, 404);
+  assert.equal((await json(missing)).error.code, 'CALL_NOT_FOUND');
+});
+
+test('apps: GET /apps, POST /apps/:name/reload ok, refused with the reason, unknown app, wrong method', async (t) => {
+  const { deps, base } = await start(t);
+  const apps = await json(await fetch(`${base}/apps`));
+  assert.deepEqual(apps.apps.map((a: any) => [a.name, a.version]), [['demo', 1]]);
+
+  const ok = await fetch(`${base}/apps/demo/reload`, { method: 'POST' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await json(ok), { ok: true, app: 'demo', version: 2 });
+  assert.deepEqual(deps.reloads, ['demo']);
+
+  deps.nextReload = { ok: false, code: 'CONFIG_INVALID', message: "config key 'pin_length' must be a number" };
+  const refused = await fetch(`${base}/apps/demo/reload`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  assert.equal(refused.status, 422);
+  const err = (await json(refused)).error;
+  assert.equal(err.code, 'RELOAD_FAILED');
+  assert.match(err.message, /CONFIG_INVALID.*pin_length.*previous version keeps serving/);
+
+  const unknown = await fetch(`${base}/apps/nope/reload`, { method: 'POST' });
+  assert.equal(unknown.status, 404);
+  assert.equal((await json(unknown)).error.code, 'APP_NOT_FOUND');
+
+  const badBody = await fetch(`${base}/apps/demo/reload`, { method: 'POST', body: '{"force":1}' });
+  assert.equal((await json(badBody)).error.code, 'BAD_REQUEST');
+  const notJson = await fetch(`${base}/apps/demo/reload`, { method: 'POST', body: '{' });
+  assert.equal((await json(notJson)).error.code, 'BAD_REQUEST');
+
+  const wrongMethod = await fetch(`${base}/apps/demo/reload`);
+  assert.equal(wrongMethod.status, 405);
+  assert.equal((await json(wrongMethod)).error.code, 'METHOD_NOT_ALLOWED');
+  assert.equal((await json(await fetch(`${base}/nothing/here`))).error.code, 'NOT_FOUND');
+});
+
+test('GET /health', async (t) => {
+  const { deps, base } = await start(t);
+  deps.registry.start('c1');
+  const health = await json(await fetch(`${base}/health`));
+  assert.equal(health.status, 'ok');
+  assert.equal(health.activeCalls, 1);
+  assert.equal(health.apps, 1);
+});
+
+test('flow diagrams: JSON graph and SVG with one node per state; unknown flow is FLOW_NOT_FOUND', async (t) => {
+  const { base } = await start(t);
+  const { flow } = await json(await fetch(`${base}/apps/demo/flows/clean`));
+  assert.equal(flow.initial, 'IDLE');
+  assert.ok(flow.states.some((s: any) => s.path === 'ANSWERED.prompting'));
+  const svg = await fetch(`${base}/apps/demo/flows/clean/diagram.svg`);
+  assert.match(svg.headers.get('content-type') ?? '', /image\/svg\+xml/);
+  const text = await svg.text();
+  for (const state of ['IDLE', 'ANSWERED', 'ANSWERED.prompting', 'ANSWERED.checking', 'CONNECTED', 'DONE'])
+    assert.ok(text.includes(`data-state="${state}"`), state);
+  assert.equal((await json(await fetch(`${base}/apps/demo/flows/nope`))).error.code, 'FLOW_NOT_FOUND');
+  assert.equal((await json(await fetch(`${base}/apps/nope/flows/clean/diagram.svg`))).error.code, 'APP_NOT_FOUND');
+});
+
+test('GET /metrics: Prometheus text with calls by app and outcome, rate, SIP, RTP, tick lateness, event-loop lag', async (t) => {
+  const { deps, base } = await start(t);
+  deps.registry.start('c1');
+  deps.registry.start('c2');
+  deps.registry.end('c2', 'cancelled', 'cancel');
+  deps.registry.end('c2', 'cancelled', 'cancel'); // a repeated end is not counted twice
+  deps.registry.start('c3', { app: 'other' });
+  const res = await fetch(`${base}/metrics`);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const value = (line: string) => {
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    assert.ok(found, `missing ${line}\n${text}`);
+    return Number(found.slice(line.length + 1));
+  };
+  assert.equal(value('sipflow_calls_active{app="demo"}'), 1);
+  assert.equal(value('sipflow_calls_active{app="other"}'), 1);
+  assert.equal(value('sipflow_calls_started_total{app="demo"}'), 2);
+  assert.equal(value('sipflow_calls_total{app="demo",outcome="cancelled"}'), 1);
+  assert.ok(value('sipflow_calls_per_second') > 0);
+  assert.equal(value('sipflow_sip_messages_total{direction="in"}'), 10);
+  assert.equal(value('sipflow_sip_retransmissions_total{direction="out"}'), 2);
+  assert.equal(value('sipflow_rtp_packets_total{direction="out"}'), 410);
+  assert.equal(value('sipflow_media_tick_lateness_ms{quantile="0.99"}'), 1.5);
+  assert.ok(value('sipflow_event_loop_lag_ms{quantile="0.99"}') >= 0);
+  assert.match(text, /# TYPE sipflow_calls_total counter/);
+});
+
+test('a token, when set, is required as a bearer token; /?token= trades it for a cookie', async (t) => {
+  const { base } = await start(t, 's3cret');
+  const none = await fetch(`${base}/calls`);
+  assert.equal(none.status, 401);
+  assert.equal((await json(none)).error.code, 'UNAUTHORIZED');
+  assert.equal((await fetch(`${base}/calls`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+  assert.equal((await fetch(`${base}/calls`, { headers: { authorization: 'Bearer s3cret' } })).status, 200);
+
+  const login = await fetch(`${base}/?token=s3cret`, { redirect: 'manual' });
+  assert.equal(login.status, 303);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  assert.match(cookie, /^sipflow_admin_token=/);
+  assert.equal((await fetch(`${base}/`, { headers: { cookie } })).status, 200);
+  assert.equal((await fetch(`${base}/?token=nope`, { redirect: 'manual' })).status, 401);
+});
+
+test('bound to a non-loopback address without a token it refuses to start; with a token it starts', async () => {
+  const deps = fakeDeps();
+  await assert.rejects(startAdminServer({ host: '0.0.0.0', port: 0 }, deps), (err: any) => {
+    assert.equal(err.code, 'TOKEN_REQUIRED');
+    assert.match(err.message, /non-loopback.*token/);
+    return true;
+  });
+  const admin = await startAdminServer({ host: '0.0.0.0', port: 0, token: 't' }, deps);
+  try {
+    const res = await fetch(`http://127.0.0.1:${admin.address.port}/health`);
+    assert.equal(res.status, 401);
+  } finally {
+    await admin.close();
+  }
+});
+
+test('a port in use is a LISTEN_FAILED error', async (t) => {
+  const { admin } = await start(t);
+  await assert.rejects(startAdminServer({ host: '127.0.0.1', port: admin.address.port }, fakeDeps()), { code: 'LISTEN_FAILED' });
+});
+
+test('GET /events streams a snapshot then every update', async (t) => {
+  const { deps, admin } = await start(t);
+  deps.registry.start('c1');
+  const events: Array<{ event: string; data: any }> = [];
+  let notify: () => void = () => {};
+  const req = request({ host: '127.0.0.1', port: admin.address.port, path: '/events' });
+  t.after(() => req.destroy());
+  req.on('response', (res) => {
+    assert.match(res.headers['content-type'] ?? '', /text\/event-stream/);
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let idx: number;
+      while ((idx = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, idx);
+        buffer = buffer.slice(idx + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+        notify();
+      }
+    });
+  });
+  req.end();
+  const waitFor = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (events.length >= n ? resolve() : (notify = check));
+      check();
+    });
+  await waitFor(1);
+  assert.equal(events[0]?.event, 'snapshot');
+  assert.deepEqual(events[0]?.data.calls.map((c: any) => c.id), ['c1']);
+  deps.registry.move('c1', 'CONNECTED', 'pin matches', 'dtmf');
+  await waitFor(2);
+  assert.equal(events[1]?.event, 'call');
+  assert.equal(events[1]?.data.state, 'CONNECTED');
+});

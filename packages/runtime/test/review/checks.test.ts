@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeFlow, reviewGraphs, reachableStates, checkLegMessages } from '../../src/review/index.js';
+import { clean, unreachable, hangupLeak, callee } from './sample-machines.js';
+
+test('a clean flow has no findings', () => {
+  const findings = reviewGraphs({ clean: describeFlow(clean) });
+  assert.deepEqual(findings, []);
+});
+
+test('reachability follows initial states, transitions to nested targets (#id) and delayed transitions', () => {
+  const reached = reachableStates(describeFlow(clean));
+  assert.deepEqual([...reached].sort(), ['ANSWERED', 'ANSWERED.checking', 'ANSWERED.prompting', 'CONNECTED', 'DONE', 'IDLE']);
+});
+
+test('rule unreachable-state: a state with no way in is reported', () => {
+  const findings = reviewGraphs({ unreachable: describeFlow(unreachable) });
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.rule, 'unreachable-state');
+  assert.equal(findings[0]?.state, 'ORPHAN');
+});
+
+test('rule unhandled-hangup: a state where nothing handles sip.hangup, and one handled only under a guard', () => {
+  const findings = reviewGraphs({ hangupLeak: describeFlow(hangupLeak) });
+  assert.deepEqual(
+    findings.map((f) => [f.rule, f.state]),
+    [
+      ['unhandled-hangup', 'WAITING'],
+      ['unhandled-hangup', 'PLAYING'],
+    ],
+  );
+  assert.match(findings[1]?.message ?? '', /only under guards \(pinMatches\)/);
+});
+
+test('rule unhandled-hangup: a wildcard on an ancestor counts, and the configured event list is used', () => {
+  assert.deepEqual(reviewGraphs({ callee: describeFlow(callee) }), []);
+  const findings = reviewGraphs({ clean: describeFlow(clean) }, { hangupEvents: ['sip.hangup', 'sip.cancel'] });
+  assert.ok(findings.length > 0);
+  assert.ok(findings.every((f) => f.rule === 'unhandled-hangup' && /sip\.cancel/.test(f.message)));
+});
+
+test('rule unhandled-leg-message: a message the receiving flow never handles is reported', () => {
+  const graphs = { clean: describeFlow(clean), callee: describeFlow(callee) };
+  const findings = checkLegMessages(graphs, [
+    { from: 'clean', to: 'callee', event: 'leg.connected' },
+    { from: 'clean', to: 'callee', event: 'leg.pinOk' },
+    { from: 'callee', to: 'nobody', event: 'leg.connected' },
+  ]);
+  assert.deepEqual(
+    findings.map((f) => [f.rule, f.flow]),
+    [
+      ['unhandled-leg-message', 'callee'],
+      ['unhandled-leg-message', 'nobody'],
+    ],
+  );
+  assert.match(findings[0]?.message ?? '', /leg\.pinOk/);
+  assert.equal(reviewGraphs(graphs, { legMessages: [{ from: 'callee', to: 'clean', event: 'leg.connected' }] }).length, 0);
+});
