@@ -1,1 +1,32 @@
-export {};
+/**
+ * The flow DSL: call events, building blocks for XState `setup()`, legs, effects, and the test harness.
+ */
+export type {
+  CallEvent,
+  CallEventType,
+  SipInviteEvent,
+  CallStartedEvent,
+  CallAnsweredEvent,
+  CallRingingEvent,
+  CallFailedEvent,
+  DtmfKeyEvent,
+  HangupReason,
+  SipHangupEvent,
+  PlaylistEndedEvent,
+  PromptQueuedEvent,
+  FlowErrorEvent,
+  LegAnsweredEvent,
+  LegFailedEvent,
+  LegEndedEvent,
+} from './events.js';
+export type { FlowCommand, FlowCommandType, CallPort } from './commands.js';
+export type { LegRef, DialLeg, DialTarget, FlowInput, CallInfo, OwnInput } from './leg-ref.js';
+export { leg, sameLeg, newLegId } from './leg-ref.js';
+export type { Expr } from './actions.js';
+export { reply, progress, answer, play, flush, join, leave, hangup, dial, hangupLeg, sendToLeg } from './actions.js';
+export type { FlowServices, EffectArgs } from './services.js';
+export { effect, errorCode } from './services.js';
+export { FlowError, flowErrors, flowErrorStatus, toFlowError, type FlowErrorCode } from './errors.js';
+export { bindPort, bindServices, portOf, servicesOf } from './port-binding.js';
+export { StateGraphRecorder, stateToString } from './state-graph.js';
+export { testFlow, FlowTest, type TestFlowOptions } from './testing.js';
