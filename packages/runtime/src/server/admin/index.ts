@@ -15,3 +15,4 @@ export { AdminClient, parseAdminAddress, type AdminClientOptions } from './admin
 export { renderDiagramSvg } from './diagram-svg.js';
 export { isLoopbackHost } from './auth.js';
 export type { CallSummary, CallsResponse, CallResponse, AppsResponse, ReloadResponse, HealthResponse } from './api-schemas.js';
+export { callsCommand, callCommand, reloadCommand, formatAge, formatTable, EXIT as CLI_EXIT, type CliIo } from './cli-commands.js';
