@@ -64,7 +64,13 @@ function decode(part: string, shown: string, what: string): string {
   }
 }
 
-/** The URL with any password replaced by `***`, safe for logs and error messages. */
+/** The URL with any password replaced by `***`, safe for logs and error messages (also for malformed URLs). */
 export function redactDbUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+  if (url.startsWith('sqlite:')) return url;
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const scheme = /^[a-z][a-z0-9+.-]*:?\/*/i.exec(url)?.[0].length ?? 0;
+  const colon = url.indexOf(':', scheme);
+  if (colon < 0 || colon > at) return url;
+  return `${url.slice(0, colon + 1)}***${url.slice(at)}`;
 }

@@ -22,6 +22,12 @@ export interface SqliteOps {
   count(): number;
 }
 
+/** node-sqlite3-wasm binds strings NUL-terminated ('35\0x' would bind as '35') and so can never have stored a
+ * NUL: a parameter with one matches no row, and is never sent. */
+function hasNul(...values: string[]): boolean {
+  return values.some((v) => v.includes('\0'));
+}
+
 /** A lock folder older than this was left by a crashed process (holders release it within milliseconds). */
 const STALE_LOCK_MS = 60_000;
 
@@ -56,7 +62,6 @@ export class SqliteStore implements SqliteOps {
       db = new sqlite.Database(this.#path);
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(this.#busyTimeoutMs))}`);
       for (const stmt of schemaStatements('sqlite')) db.exec(stmt);
-      this.#stmts = { calleesFor: db.prepare(SQL.calleesFor), listAll: db.prepare(SQL.listAll) };
       this.#db = db;
     } catch (err) {
       try {
@@ -72,8 +77,7 @@ export class SqliteStore implements SqliteOps {
     const db = this.#db;
     this.#db = undefined;
     if (!db) return;
-    for (const stmt of Object.values(this.#stmts ?? {})) if (!stmt.isFinalized) stmt.finalize();
-    this.#stmts = undefined;
+    this.#dropStatements();
     db.close();
   }
 
@@ -82,6 +86,7 @@ export class SqliteStore implements SqliteOps {
   }
 
   calleesFor(caller: string): CalleeRow[] {
+    if (hasNul(caller)) return [];
     const rows = this.#run((_db, s) => s.calleesFor.all([caller]) as unknown as CalleeRecord[]);
     return exactCaller(rows, caller).map(({ id, callee, pin }) => ({ id, callee, pin }));
   }
@@ -125,10 +130,12 @@ export class SqliteStore implements SqliteOps {
   }
 
   removePair(caller: string, callee: string): number {
+    if (hasNul(caller, callee)) return 0;
     return this.#run((db) => db.run(SQL.deletePair, [caller, callee]).changes);
   }
 
   list(caller?: string): CalleeRecord[] {
+    if (caller !== undefined && hasNul(caller)) return [];
     return this.#run((_db, s) => {
       if (caller === undefined) return s.listAll.all() as unknown as CalleeRecord[];
       return exactCaller(s.calleesFor.all([caller]) as unknown as CalleeRecord[], caller);
@@ -141,14 +148,28 @@ export class SqliteStore implements SqliteOps {
 
   #run<T>(fn: (db: Database, stmts: Stmts) => T): T {
     const db = this.#db;
-    const stmts = this.#stmts;
-    if (!db || !stmts) throw lookupErrors.connect(this.#target, new Error('lookup is not open'));
+    if (!db) throw lookupErrors.connect(this.#target, new Error('lookup is not open'));
     try {
-      return fn(db, stmts);
+      this.#stmts ??= { calleesFor: db.prepare(SQL.calleesFor), listAll: db.prepare(SQL.listAll) };
+      return fn(db, this.#stmts);
     } catch (err) {
       if (err instanceof LookupError) throw err;
+      // A statement whose last step failed (e.g. SQLITE_BUSY) refuses its next reset in node-sqlite3-wasm:
+      // drop the cached ones so the next call prepares fresh statements.
+      this.#dropStatements();
       throw lookupErrors.query(this.#target, err);
     }
+  }
+
+  #dropStatements(): void {
+    for (const stmt of Object.values(this.#stmts ?? {})) {
+      try {
+        if (!stmt.isFinalized) stmt.finalize();
+      } catch {
+        // finalize reports the statement's last error; the statement is released anyway
+      }
+    }
+    this.#stmts = undefined;
   }
 
   // node-sqlite3-wasm locks with a `<file>.lock` folder; a process killed mid-statement leaves it behind,
