@@ -1,0 +1,270 @@
+import type { Logger } from 'pino';
+import {
+  DigestAuthentication,
+  Grammar,
+  URI,
+  type AckableIncomingResponseWithSession,
+  type IncomingByeRequest,
+  type IncomingInfoRequest,
+  type IncomingInviteRequest,
+  type IncomingResponse,
+  type LoggerFactory,
+  type OutgoingInviteRequest,
+  type OutgoingRequestMessage,
+  type PrackableIncomingResponseWithSession,
+  type Session,
+  type UserAgentCore,
+} from 'sip.js/lib/core/index.js';
+import { infoOf, reinviteRequest, sdpBody, sdpOf } from './session-helpers.js';
+import type {
+  CallEndReason,
+  DialOptions,
+  OutboundCall,
+  OutboundCallEvents,
+  OutboundCallState,
+  SipCredentials,
+} from './sip-types.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { uriDestination, type Destination } from './wire.js';
+
+export interface OutboundCallContext {
+  core: UserAgentCore;
+  loggerFactory: LoggerFactory;
+  local: { host: string; port: number };
+  /** Resolves a host name (throws a coded SipError when it cannot). */
+  resolve: (host: string) => Promise<string>;
+  onEnded: (call: SipOutboundCall) => void;
+}
+
+/** sip.js's UAC keeps the credentials it will answer a challenge with in this (undeclared) field. */
+interface UacWithCredentials {
+  credentials?: DigestAuthentication;
+}
+
+/**
+ * An INVITE we originate, wrapping sip.js's InviteUserAgentClient and, once answered, its session dialog.
+ *
+ * hangup() ends the call for the layer above at once (`ended('local')`); the stack then finishes the signalling:
+ * CANCEL as soon as a provisional response allows it (RFC 3261 §9.1), and a 2xx that races the CANCEL is ACKed and
+ * BYEd.
+ */
+export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements OutboundCall {
+  readonly direction = 'outbound' as const;
+  readonly id: string;
+  readonly callId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly requestUri: string;
+  #state: OutboundCallState = 'calling';
+  readonly #log: Logger;
+  readonly #ctx: OutboundCallContext;
+  readonly #message: OutgoingRequestMessage | undefined;
+  #uac: OutgoingInviteRequest | undefined;
+  #session: Session | undefined;
+  #lastResponse: IncomingResponse | undefined;
+  /** A provisional response came: CANCEL may be sent. */
+  #proceeding = false;
+  /** hangup() before any final response: CANCEL when possible, then ACK+BYE any 2xx. */
+  #cancelRequested = false;
+  #finalReceived = false;
+
+  constructor(id: string, options: DialOptions, log: Logger, ctx: OutboundCallContext) {
+    super(log);
+    this.id = id;
+    this.#log = log;
+    this.#ctx = ctx;
+    this.requestUri = options.to;
+    const ruri = Grammar.URIParse(options.to);
+    const dest = uriDestination(options.to);
+    if (!ruri || !dest || (ruri.scheme !== 'sip' && ruri.scheme !== 'sips')) {
+      this.callId = '';
+      this.from = '';
+      this.to = options.to;
+      queueMicrotask(() => this.#fail(400, 'Invalid Request-URI'));
+      return;
+    }
+    const { local } = ctx;
+    const fromUri = new URI('sip', options.from.user, options.from.host ?? local.host, options.from.host ? undefined : local.port);
+    const toUri = ruri.clone();
+    for (const p of Object.keys(toUri.parameters)) toUri.deleteParam(p);
+    const contact = `<sip:${options.from.user}@${local.host}:${local.port}${dest.transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    const extra = [`Contact: ${contact}`, 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO'];
+    for (const [name, value] of Object.entries(options.headers ?? {})) extra.push(`${name}: ${value}`);
+    const message = ctx.core.makeOutgoingRequestMessage(
+      'INVITE',
+      ruri,
+      fromUri,
+      toUri,
+      options.from.displayName ? { fromDisplayName: options.from.displayName } : {},
+      extra,
+      sdpBody(options.sdp),
+    );
+    this.#message = message;
+    this.callId = message.callId;
+    this.from = message.from.toString();
+    this.to = message.to.toString();
+    void this.#send(message, dest, options.credentials);
+  }
+
+  get state(): OutboundCallState {
+    return this.#state;
+  }
+
+  header(name: string): string | undefined {
+    const r = this.#lastResponse;
+    return r ? r.message.getHeader(name) : undefined;
+  }
+
+  hangup(): void {
+    if (this.#state === 'ended') {
+      // Still signalling after an early local hangup? Nothing more to ask for.
+      return;
+    }
+    if (this.#state === 'confirmed') {
+      this.#bye();
+      this.#end('local');
+      return;
+    }
+    this.#cancelRequested = true;
+    this.#maybeCancel();
+    this.#end('local');
+  }
+
+  /** Stack shutdown: forget the call without signalling. */
+  shutdown(): void {
+    this.#end('shutdown');
+  }
+
+  async #send(message: OutgoingRequestMessage, dest: Destination, credentials: SipCredentials | undefined) {
+    try {
+      await this.#ctx.resolve(dest.host);
+    } catch {
+      this.#fail(503, 'Unresolvable destination');
+      return;
+    }
+    if (this.#state === 'ended') return; // hung up before anything was sent
+    try {
+      const uac = this.#ctx.core.invite(message, {
+        onTrying: () => this.#onProvisional(),
+        onProgress: (r) => this.#onProgress(r),
+        onAccept: (r) => this.#onAccept(r),
+        onRedirect: (r) => this.#onFinal(r),
+        onReject: (r) => this.#onFinal(r),
+      });
+      this.#uac = uac;
+      if (credentials) (uac as unknown as UacWithCredentials).credentials = this.#digest(credentials);
+    } catch (err) {
+      this.#log.warn({ err }, 'sip: INVITE not sent');
+      this.#fail(503, 'Service Unavailable');
+    }
+  }
+
+  #digest(credentials: SipCredentials): DigestAuthentication {
+    const digest = new DigestAuthentication(this.#ctx.loggerFactory, undefined, credentials.username, credentials.password);
+    if (credentials.realm !== undefined) {
+      const realm = credentials.realm;
+      const original = digest.authenticate.bind(digest);
+      // Answer only the realm these credentials are for.
+      digest.authenticate = (request, challenge, body) =>
+        (challenge as { realm?: string } | undefined)?.realm === realm && original(request, challenge, body);
+    }
+    return digest;
+  }
+
+  #onProvisional(): void {
+    this.#proceeding = true;
+    this.#maybeCancel();
+  }
+
+  #onProgress(r: PrackableIncomingResponseWithSession): void {
+    this.#lastResponse = r;
+    this.#onProvisional();
+    if (this.#state === 'ended') return;
+    this.#state = 'early';
+    const m = r.message;
+    this.emit('provisional', m.statusCode ?? 0, m.reasonPhrase ?? '', sdpOf(m));
+  }
+
+  #onAccept(r: AckableIncomingResponseWithSession): void {
+    this.#lastResponse = r;
+    this.#finalReceived = true;
+    const session = r.session;
+    this.#session = session;
+    try {
+      r.ack();
+    } catch (err) {
+      this.#log.warn({ err }, 'sip: ACK not sent');
+    }
+    session.delegate = {
+      onBye: (req: IncomingByeRequest) => {
+        req.accept();
+        if (this.#state === 'ended') return;
+        this.emit('bye');
+        this.#end('bye');
+      },
+      onInfo: (req: IncomingInfoRequest) => {
+        req.accept();
+        if (this.#state !== 'ended') this.emit('info', infoOf(req.message));
+      },
+      onInvite: (req: IncomingInviteRequest) => {
+        if (this.#state === 'ended') {
+          req.reject({ statusCode: 481 });
+          return;
+        }
+        req.trying();
+        this.emit('reinvite', reinviteRequest(req, this.#log));
+      },
+    };
+    if (this.#state === 'ended') {
+      // A 2xx that raced our CANCEL (or came after a local hangup): ACK then BYE (RFC 3261 §9.1, §15).
+      this.#bye();
+      return;
+    }
+    this.#state = 'confirmed';
+    this.emit('answered', sdpOf(r.message));
+  }
+
+  #onFinal(r: IncomingResponse): void {
+    this.#lastResponse = r;
+    this.#finalReceived = true;
+    const code = r.message.statusCode ?? 0;
+    this.#fail(code, r.message.reasonPhrase ?? '');
+  }
+
+  #maybeCancel(): void {
+    if (!this.#cancelRequested || !this.#proceeding || this.#finalReceived || !this.#uac) return;
+    this.#cancelRequested = false;
+    try {
+      this.#uac.cancel();
+    } catch (err) {
+      this.#log.debug({ err }, 'sip: CANCEL not sent');
+    }
+  }
+
+  #bye(): void {
+    try {
+      this.#session?.bye();
+    } catch (err) {
+      this.#log.debug({ err }, 'sip: BYE not sent');
+    }
+  }
+
+  #fail(code: number, reason: string): void {
+    if (this.#state === 'ended') return;
+    this.emit('failed', code, reason);
+    this.#end('failed');
+  }
+
+  #end(reason: CallEndReason): void {
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
+    this.#log.debug({ reason }, 'sip: outbound call ended');
+    this.#ctx.onEnded(this);
+    this.emit('ended', reason);
+  }
+
+  /** For tests and logs: the INVITE as built (undefined when the URI was unusable). */
+  get inviteMessage(): OutgoingRequestMessage | undefined {
+    return this.#message;
+  }
+}

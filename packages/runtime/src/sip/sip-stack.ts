@@ -1,0 +1,298 @@
+import type { Logger } from 'pino';
+import {
+  IncomingRequestMessage,
+  IncomingResponseMessage,
+  Parser,
+  URI,
+  UserAgentCore,
+  type IncomingInviteRequest,
+  type LoggerFactory,
+  type UserAgentCoreConfiguration,
+} from 'sip.js/lib/core/index.js';
+import { CallSet } from './call-set.js';
+import { SipInboundCall } from './inbound-call.js';
+import { SipOutboundCall } from './outbound-call.js';
+import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
+import type { DialOptions, InboundCall, OutboundCall, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
+import { applyCoreTimers, resolveTimers } from './timers.js';
+import { SipTransport, type Remote } from './transport.js';
+import {
+  randomToken,
+  responseDestination,
+  statelessResponse,
+  stampVia,
+  type MessageKey,
+} from './wire.js';
+
+/** Methods we implement. Out of dialog: INVITE, OPTIONS (and ACK/BYE/CANCEL matched to what exists). */
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO'] as const;
+const ALLOW_HEADER = `Allow: ${ALLOWED_METHODS.join(', ')}`;
+/** Methods we know but do not support (→ 405); anything else is unknown (→ 501). RFC 3261 §8.2.1. */
+const KNOWN_METHODS = new Set([
+  ...ALLOWED_METHODS,
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'MESSAGE',
+  'REFER',
+  'PUBLISH',
+  'UPDATE',
+  'PRACK',
+]);
+const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+
+/**
+ * The SIP stack: sip.js's UserAgentCore (transactions, dialogs, parser) on our own UDP/TCP transport, with the
+ * RFC 3261 §17 retransmission timers, received/rport, any-user INVITEs, method policy and input hygiene added
+ * around it. See docs/sip.md.
+ *
+ * @example
+ * const stack = await SipStack.start({ host: '127.0.0.1', port: 5060, logger });
+ * stack.onInvite((call) => { call.progress(183, sdp); call.answer(sdp); });
+ */
+export class SipStack implements SipStackApi {
+  readonly stats: SipStats = {
+    messagesIn: 0,
+    messagesOut: 0,
+    retransmissionsOut: 0,
+    retransmissionsAbsorbed: 0,
+    malformedDropped: 0,
+  };
+  readonly #log: Logger;
+  readonly #userAgent: string;
+  readonly #loggerFactory: LoggerFactory;
+  readonly #parserLogger = silentLoggerFactory().getLogger('sip.parser');
+  #transport!: SipTransport;
+  #core!: UserAgentCore;
+  #aorUser = 'sipflow';
+  #handler: ((call: InboundCall) => void) | undefined;
+  /** Source of the request being dispatched into the core (dispatch is synchronous). */
+  #currentRemote: Remote | undefined;
+  #currentRuri: string | undefined;
+  readonly #calls = new CallSet();
+  #stopped = false;
+
+  private constructor(options: SipStackOptions) {
+    this.#log = options.logger;
+    this.#userAgent = options.userAgent ?? 'sipflow';
+    this.#loggerFactory = sipJsLoggerFactory(options.logger.child({ layer: 'sip.js' }));
+  }
+
+  static async start(options: SipStackOptions): Promise<SipStack> {
+    const stack = new SipStack(options);
+    const timers = resolveTimers(options.timers);
+    applyCoreTimers(timers);
+    stack.#transport = await SipTransport.listen({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 5060,
+      transports: options.transports ?? ['udp', 'tcp'],
+      timers,
+      logger: options.logger,
+      stats: stack.stats,
+      lossFilter: options.lossFilter,
+      onMessage: (text, remote, key, repeat) => stack.#onMessage(text, remote, key, repeat),
+    });
+    stack.#core = new UserAgentCore(stack.#configuration(), {
+      onInvite: (uas) => stack.#onInvite(uas),
+    });
+    return stack;
+  }
+
+  get address(): { host: string; port: number } {
+    return this.#transport.address;
+  }
+
+  onInvite(handler: (call: InboundCall) => void): void {
+    this.#handler = handler;
+  }
+
+  dial(options: DialOptions): OutboundCall {
+    const id = `out-${randomToken(12)}`;
+    const call = new SipOutboundCall(id, options, this.#log.child({ call: id }), {
+      core: this.#core,
+      loggerFactory: this.#loggerFactory,
+      local: this.address,
+      resolve: (host) => this.#transport.resolve(host),
+      onEnded: () => this.#calls.delete(id),
+    });
+    this.#calls.add(id, call);
+    return call;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const call of this.#calls.all()) call.shutdown();
+    this.#core.dispose();
+    await this.#transport.close();
+  }
+
+  /** Calls not ended yet (inbound and outbound). */
+  get activeCalls(): number {
+    return this.#calls.size;
+  }
+
+  #configuration(): UserAgentCoreConfiguration {
+    const { host, port } = this.address;
+    const hostport = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const aor = new URI('sip', this.#aorUser, host, port);
+    const contactUri = new URI('sip', this.#aorUser, host, port);
+    return {
+      aor,
+      contact: {
+        pubGruu: undefined,
+        tempGruu: undefined,
+        uri: contactUri,
+        toString: () => `<sip:${this.#aorUser}@${hostport}>`,
+      },
+      displayName: '',
+      loggerFactory: this.#loggerFactory,
+      hackViaTcp: false,
+      routeSet: [],
+      sipjsId: randomToken(6),
+      supportedOptionTags: [],
+      supportedOptionTagsResponse: [],
+      userAgentHeaderFieldValue: this.#userAgent,
+      viaForceRport: true,
+      viaHost: hostport,
+      authenticationFactory: () => undefined,
+      transportAccessor: () => this.#transport,
+    };
+  }
+
+  #malformed(remote: Remote, reason: string): void {
+    this.stats.malformedDropped++;
+    this.#log.warn({ remote: `${remote.transport}:${remote.address}:${remote.port}`, reason }, 'sip: malformed message dropped');
+  }
+
+  #reply(request: string, code: number, reason: string, extra: string[] = []): void {
+    const response = statelessResponse(request, code, reason, extra, this.#userAgent);
+    const dest = responseDestination(response);
+    if (dest) this.#transport.sendTo(response, dest).catch(() => undefined);
+  }
+
+  #onMessage(raw: string, remote: Remote, key: MessageKey | undefined, repeat: boolean): void {
+    if (this.#stopped) return;
+    if (!key) {
+      this.#malformed(remote, 'no start line');
+      return;
+    }
+    const isRequest = key.isRequest;
+    if (isRequest && repeat) this.stats.retransmissionsAbsorbed++;
+    const text = isRequest ? stampVia(raw, remote.address, remote.port, remote.transport === 'tcp') : raw;
+    let message: IncomingRequestMessage | IncomingResponseMessage | undefined;
+    try {
+      message = Parser.parseMessage(text, this.#parserLogger);
+    } catch {
+      message = undefined;
+    }
+    if (!message) {
+      this.#malformed(remote, 'unparseable');
+      // A request whose Via we can read still deserves a 400 (RFC 3261 §8.2.2 spirit).
+      if (isRequest && key.method !== 'ACK' && key.branch) this.#reply(text, 400, 'Bad Request');
+      return;
+    }
+    try {
+      if (message instanceof IncomingRequestMessage) this.#onRequest(message, text, remote);
+      else this.#onResponse(message, remote);
+    } catch (err) {
+      // sip.js throws on protocol states it does not expect; a peer must not be able to crash us with them.
+      this.#log.warn({ err: (err as Error).message, remote: `${remote.address}:${remote.port}` }, 'sip: message processing failed');
+    } finally {
+      this.#currentRemote = undefined;
+      this.#currentRuri = undefined;
+    }
+  }
+
+  #onRequest(message: IncomingRequestMessage, text: string, remote: Remote): void {
+    const method = message.method;
+    const bad = requestDefect(message);
+    if (bad) {
+      this.#malformed(remote, bad);
+      if (method !== 'ACK' && message.via) this.#reply(text, 400, bad);
+      return;
+    }
+    if (!KNOWN_METHODS.has(method)) {
+      if (method !== 'ACK') this.#reply(text, 501, 'Not Implemented', [ALLOW_HEADER]);
+      return;
+    }
+    if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
+      this.#reply(text, 405, 'Method Not Allowed', [ALLOW_HEADER]);
+      return;
+    }
+    if (method === 'OPTIONS' && !message.toTag) {
+      this.#reply(text, 200, 'OK', [ALLOW_HEADER, 'Accept: application/sdp']);
+      return;
+    }
+    // sip.js 404s requests whose R-URI user is not its AOR's: we take any user at our address. Keep the original
+    // R-URI for the call object, give the core its AOR user.
+    const ruri = message.ruri!;
+    this.#currentRuri = text.slice(0, text.indexOf('\r\n')).split(' ')[1] ?? ruri.toString();
+    if (ruri.user !== this.#aorUser) {
+      const alias = ruri.clone();
+      alias.user = this.#aorUser;
+      message.ruri = alias;
+    }
+    this.#currentRemote = remote;
+    this.#core.receiveIncomingRequestFromTransport(message);
+  }
+
+  #onResponse(message: IncomingResponseMessage, remote: Remote): void {
+    if (!message.statusCode || !message.via || !message.callId || !message.cseq || !message.from || !message.to) {
+      this.#malformed(remote, 'response without mandatory headers');
+      return;
+    }
+    this.#core.receiveIncomingResponseFromTransport(message);
+  }
+
+  #onInvite(uas: IncomingInviteRequest): void {
+    const remote = this.#currentRemote ?? { address: '', port: 0, transport: 'udp' as const };
+    const requestUri = this.#currentRuri ?? uas.message.ruri?.toString() ?? '';
+    const id = `in-${randomToken(12)}`;
+    uas.trying();
+    if (!this.#handler || this.#stopped) {
+      uas.reject({ statusCode: 503 });
+      return;
+    }
+    const requestUser = /^sips?:([^@;>]*)@/i.exec(requestUri)?.[1] ?? '';
+    const call = new SipInboundCall(uas, {
+      id,
+      requestUri,
+      requestUser: safeDecode(requestUser),
+      remote,
+      log: this.#log.child({ call: id }),
+      onEnded: () => this.#calls.delete(id),
+    });
+    this.#calls.add(id, call);
+    try {
+      this.#handler(call);
+    } catch (err) {
+      this.#log.error({ err }, 'sip: onInvite handler threw');
+      if (call.state === 'incoming' || call.state === 'early') call.reject(500);
+    }
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Mandatory header checks (RFC 3261 §8.1.1, §8.2.2) sip.js's parser does not make. */
+function requestDefect(m: IncomingRequestMessage): string | undefined {
+  if (!TOKEN.test(m.method)) return 'Invalid method';
+  if (!m.ruri) return 'Invalid Request-URI';
+  if (!m.via) return 'Missing or invalid Via';
+  if (!m.viaBranch) return 'Missing Via branch';
+  if (!m.from) return 'Missing or invalid From';
+  if (!m.to) return 'Missing or invalid To';
+  if (!m.callId) return 'Missing Call-ID';
+  if (!m.cseq || !Number.isFinite(m.cseq)) return 'Missing or invalid CSeq';
+  const cseqMethod = m.getHeader('cseq')?.trim().split(/\s+/)[1];
+  if (cseqMethod !== m.method) return 'CSeq method does not match';
+  if (m.method === 'INVITE' && !m.hasHeader('contact')) return 'Missing Contact';
+  return undefined;
+}

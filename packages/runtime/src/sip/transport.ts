@@ -1,0 +1,262 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Transport as CoreTransport } from 'sip.js/lib/core/index.js';
+import { sipErrors } from './errors.js';
+import { Retransmitter } from './retransmitter.js';
+import type { SipStats } from './sip-types.js';
+import type { ResolvedTimers } from './timers.js';
+import {
+  StreamFramer,
+  messageKey,
+  parseVia,
+  firstHeader,
+  requestDestination,
+  responseDestination,
+  setViaTransport,
+  type Destination,
+  type MessageKey,
+  type TransportName,
+} from './wire.js';
+
+export interface Remote {
+  address: string;
+  port: number;
+  transport: TransportName;
+}
+
+export interface TransportOptions {
+  host: string;
+  port: number;
+  transports: TransportName[];
+  timers: ResolvedTimers;
+  logger: Logger;
+  stats: SipStats;
+  lossFilter: ((direction: 'in' | 'out', message: string) => boolean) | undefined;
+  /** A message that passed the loss filter; `repeat` when its transaction key was seen before. */
+  onMessage: (text: string, remote: Remote, key: MessageKey | undefined, repeat: boolean) => void;
+}
+
+const MAX_TCP_CONNECTIONS = 4096;
+
+/**
+ * UDP and TCP on one address, behind the single `send(message)` sip.js calls with no address: responses are routed
+ * by their top Via (received/rport), requests by Route / Request-URI (RFC 3261 §18). TCP responses go back on the
+ * connection the request came on (the Via was stamped with its source port).
+ */
+export class SipTransport implements CoreTransport {
+  readonly protocol = 'UDP';
+  readonly #udp: UdpSocket | undefined;
+  readonly #tcp: Server | undefined;
+  readonly #connections = new Map<string, TcpSocket>();
+  readonly #connecting = new Map<string, Promise<TcpSocket>>();
+  readonly #resolved = new Map<string, string>();
+  readonly #retransmitter: Retransmitter;
+  readonly #log: Logger;
+  #closed = false;
+
+  private constructor(
+    private readonly options: TransportOptions,
+    udp: UdpSocket | undefined,
+    tcp: Server | undefined,
+    readonly address: { host: string; port: number },
+  ) {
+    this.#udp = udp;
+    this.#tcp = tcp;
+    this.#log = options.logger;
+    this.#retransmitter = new Retransmitter(options.timers, (text, dest) => {
+      options.stats.retransmissionsOut++;
+      this.#transmit(text, dest);
+    });
+    udp?.on('message', (buf, rinfo) => this.#receive(buf.toString('utf8'), { address: rinfo.address, port: rinfo.port, transport: 'udp' }));
+    udp?.on('error', (err) => this.#log.warn({ err }, 'sip: UDP socket error'));
+    tcp?.on('connection', (sock) => this.#adopt(sock));
+    tcp?.on('error', (err) => this.#log.warn({ err }, 'sip: TCP server error'));
+  }
+
+  static async listen(options: TransportOptions): Promise<SipTransport> {
+    const { host, transports } = options;
+    const family = isIP(host) === 6 ? 'udp6' : 'udp4';
+    // Port 0: UDP picks one, TCP must get the same; retry if TCP finds it taken.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let udp: UdpSocket | undefined;
+      let tcp: Server | undefined;
+      let port = options.port;
+      try {
+        if (transports.includes('udp')) {
+          const sock = createSocket({ type: family, recvBufferSize: 4 * 1024 * 1024 });
+          udp = sock;
+          await new Promise<void>((resolve, reject) => {
+            sock.once('error', reject);
+            sock.bind(port, host, () => {
+              sock.off('error', reject);
+              resolve();
+            });
+          });
+          port = sock.address().port;
+        }
+        if (transports.includes('tcp')) {
+          const srv = createServer({ noDelay: true });
+          tcp = srv;
+          await new Promise<void>((resolve, reject) => {
+            srv.once('error', reject);
+            srv.listen(port, host, 1024, () => {
+              srv.off('error', reject);
+              resolve();
+            });
+          });
+          const a = srv.address();
+          if (a && typeof a === 'object') port = a.port;
+        }
+        return new SipTransport(options, udp, tcp, { host, port });
+      } catch (err) {
+        udp?.close();
+        tcp?.close();
+        const code = (err as NodeJS.ErrnoException).code;
+        if (options.port === 0 && code === 'EADDRINUSE') continue;
+        throw sipErrors.bindFailed(host, options.port, String(code ?? err));
+      }
+    }
+    throw sipErrors.bindFailed(host, options.port, 'no port free for both UDP and TCP');
+  }
+
+  /** sip.js entry point: route the message ourselves. */
+  send(message: string): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const isResponse = message.startsWith('SIP/2.0 ');
+    let dest = isResponse ? responseDestination(message) : requestDestination(message);
+    if (!dest) {
+      this.#log.warn({ firstLine: message.slice(0, message.indexOf('\r\n')) }, 'sip: no destination for outgoing message');
+      return Promise.resolve();
+    }
+    let text = message;
+    if (!isResponse) text = setViaTransport(message, dest.transport);
+    else if (dest.transport === 'tcp') dest = { ...dest };
+    const key = messageKey(text);
+    if (key) {
+      const repeat = this.#retransmitter.onSent(text, key, dest);
+      if (repeat) this.options.stats.retransmissionsOut++;
+    }
+    return this.#transmit(text, dest);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#retransmitter.stop();
+    for (const sock of this.#connections.values()) sock.destroy();
+    this.#connections.clear();
+    await Promise.all([
+      new Promise<void>((resolve) => (this.#udp ? this.#udp.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve())),
+    ]);
+  }
+
+  /** Send raw text (a test/peer helper, and the stateless replies of the stack). */
+  async sendTo(text: string, dest: Destination): Promise<void> {
+    return this.#transmit(text, dest);
+  }
+
+  async #transmit(text: string, dest: Destination): Promise<void> {
+    if (this.#closed) return;
+    if (this.options.lossFilter && !this.options.lossFilter('out', text)) return;
+    this.options.stats.messagesOut++;
+    try {
+      const host = await this.resolve(dest.host);
+      if (dest.transport === 'udp') {
+        if (!this.#udp) throw sipErrors.transport('UDP not enabled');
+        const udp = this.#udp;
+        await new Promise<void>((resolve, reject) =>
+          udp.send(text, dest.port, host, (err) => (err ? reject(err) : resolve())),
+        );
+      } else {
+        const sock = await this.#tcpTo(host, dest.port);
+        sock.write(text);
+      }
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message, dest }, 'sip: send failed');
+      throw sipErrors.transport((err as Error).message);
+    }
+  }
+
+  async resolve(host: string): Promise<string> {
+    if (isIP(host)) return host;
+    const cached = this.#resolved.get(host);
+    if (cached) return cached;
+    const family = isIP(this.address.host) === 6 ? 6 : 4;
+    try {
+      const { address } = await lookup(host, { family });
+      this.#resolved.set(host, address);
+      return address;
+    } catch {
+      throw sipErrors.unresolvable(host);
+    }
+  }
+
+  async #tcpTo(host: string, port: number): Promise<TcpSocket> {
+    const id = `${host}:${port}`;
+    const open = this.#connections.get(id);
+    if (open && !open.destroyed) return open;
+    const pending = this.#connecting.get(id);
+    if (pending) return pending;
+    const p = new Promise<TcpSocket>((resolve, reject) => {
+      const sock = connect({ host, port, localAddress: this.address.host, noDelay: true });
+      sock.once('connect', () => {
+        sock.off('error', reject);
+        this.#adopt(sock, id);
+        resolve(sock);
+      });
+      sock.once('error', reject);
+    }).finally(() => this.#connecting.delete(id));
+    this.#connecting.set(id, p);
+    return p;
+  }
+
+  #adopt(sock: TcpSocket, id = `${sock.remoteAddress}:${sock.remotePort}`): void {
+    if (this.#connections.size >= MAX_TCP_CONNECTIONS) {
+      sock.destroy();
+      return;
+    }
+    const remote: Remote = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0, transport: 'tcp' };
+    this.#connections.set(id, sock);
+    const framer = new StreamFramer();
+    sock.on('data', (chunk: Buffer) => {
+      const { messages, error } = framer.push(chunk);
+      for (const m of messages) this.#receive(m, remote);
+      if (error) {
+        this.options.stats.malformedDropped++;
+        this.#log.warn({ remote, reason: error }, 'sip: malformed TCP stream, closing connection');
+        sock.destroy();
+      }
+    });
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => {
+      if (this.#connections.get(id) === sock) this.#connections.delete(id);
+    });
+  }
+
+  #receive(text: string, remote: Remote): void {
+    if (this.#closed) return;
+    if (this.options.lossFilter && !this.options.lossFilter('in', text)) return;
+    // Keep-alives (RFC 5626 CRLF) are not messages.
+    if (text.length <= 4 && text.trim() === '') return;
+    this.options.stats.messagesIn++;
+    let key: MessageKey | undefined;
+    try {
+      key = messageKey(text);
+    } catch {
+      key = undefined;
+    }
+    // TCP responses must go back on this connection: make the Via point at it.
+    const repeat = key ? this.#retransmitter.onReceived(key) : false;
+    this.options.onMessage(text, remote, key, repeat);
+  }
+
+  /** The top Via's sent-by of a response: is it ours? (Responses not for us are dropped.) */
+  isOurVia(text: string): boolean {
+    const v = firstHeader(text, 'via');
+    const via = v ? parseVia(v) : undefined;
+    return !!via;
+  }
+}
