@@ -15,6 +15,8 @@ export interface MariaDb {
   port: number;
   /** Unix socket, where root (no password) can connect. */
   socket: string;
+  /** PID of the running mariadbd (undefined while down), e.g. to SIGSTOP it. */
+  readonly pid: number | undefined;
   /** Creates another empty database the same user may use; resolves to its URL. */
   newDatabase(name?: string): Promise<string>;
   /** Runs SQL as root over the socket (for assertions and set-up). */
@@ -180,6 +182,9 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     url: urlFor('sipflow'),
     port,
     socket,
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
     newDatabase,
     rootQuery,
     async stop() {

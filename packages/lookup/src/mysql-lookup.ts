@@ -132,7 +132,11 @@ export class MysqlLookup implements CalleeLookup {
   }
 
   async removePair(caller: string, callee: string): Promise<number> {
-    return (await this.#exec<ResultSetHeader>(SQL.deletePair, [caller, callee])).affectedRows;
+    // Not a single DELETE: PAD SPACE collations would also remove ('35 ', 'john'). Match exactly, delete by id.
+    const rows = exactCaller(await this.#exec<Row[]>(SQL.calleesFor, [caller]), caller).filter((r) => r.callee === callee);
+    let removed = 0;
+    for (const r of rows) removed += (await this.#exec<ResultSetHeader>(SQL.deleteById, [Number(r.id)])).affectedRows;
+    return removed;
   }
 
   async list(caller?: string): Promise<CalleeRecord[]> {
