@@ -86,7 +86,7 @@ export function renderDiagramSvg(graph: FlowGraph): string {
     .filter((t) => t.from === '' && t.to.length)
     .map((t) => `any state → ${t.to.join(', ')} on ${t.trigger}${t.description ? ` (${t.description})` : ''}`);
   // Back edges curve out on the right: leave room for them.
-  const width = innerW + 2 * MARGIN + 80;
+  const width = Math.max(innerW + 2 * MARGIN + 80, ...anyState.map((text) => 2 * MARGIN + Math.ceil(text.length * 6.8)));
   const height = MARGIN * 2 + 18 + sortedRanks.length * (NODE_H + ROW_GAP) - ROW_GAP + 10 + anyState.length * 14;
 
   const edges: string[] = [];
