@@ -29,4 +29,5 @@ export { effect, errorCode } from './services.js';
 export { FlowError, flowErrors, flowErrorStatus, toFlowError, type FlowErrorCode } from './errors.js';
 export { bindPort, bindServices, portOf, servicesOf } from './port-binding.js';
 export { StateGraphRecorder, stateToString } from './state-graph.js';
+export { flowConfig, type InvalidTargets } from './targets.js';
 export { testFlow, FlowTest, type TestFlowOptions } from './testing.js';

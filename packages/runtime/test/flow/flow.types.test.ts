@@ -2,7 +2,7 @@
  * Type-level tests (checked by tsc, never run): what the compiler must refuse in a flow.
  */
 import { setup } from 'xstate';
-import { leg, sendToLeg, play, type CallEvent, type FlowInput, type LegRef } from '../../src/flow/index.js';
+import { flowConfig, leg, sendToLeg, play, type CallEvent, type FlowInput, type LegRef } from '../../src/flow/index.js';
 import { calleeFlow } from './fixtures/quiz-callee.js';
 import type { CalleeEvents, CallerEvents } from './fixtures/quiz-messages.js';
 
@@ -56,3 +56,39 @@ export const badPin = leg(calleeFlow, { to: 'sip:john@h', input: { pin: 12345, c
 // CallEvent is a closed union.
 // @ts-expect-error no such call event
 export const bad: CallEvent = { type: 'sip.bye' };
+
+// A transition to a state that does not exist is refused when the config is wrapped in flowConfig().
+export const targets = setup({ types: { events: {} as CallEvent } }).createMachine(
+  // @ts-expect-error no state named 'ENDD'
+  flowConfig({
+    initial: 'A',
+    states: {
+      A: { on: { dtmf: { target: 'ENDD' } } },
+      END: { type: 'final' },
+    },
+  }),
+);
+export const nestedTargets = setup({ types: { events: {} as CallEvent } }).createMachine(
+  // @ts-expect-error no state named '.TALKNG'
+  flowConfig({
+    initial: 'A',
+    on: { 'sip.hangup': '.END' },
+    states: {
+      A: { after: { 1000: 'B.talking' } },
+      B: { initial: 'talking', states: { talking: { always: '.TALKNG' } } },
+      END: { type: 'final' },
+    },
+  }),
+);
+export const goodTargets = setup({ types: { events: {} as CallEvent } }).createMachine(
+  flowConfig({
+    id: 'g',
+    initial: 'A',
+    on: { 'sip.hangup': '.END' },
+    states: {
+      A: { after: { 1000: 'B.talking' }, on: { dtmf: '#g.END' } },
+      B: { initial: 'talking', states: { talking: {} } },
+      END: { type: 'final' },
+    },
+  }),
+);
