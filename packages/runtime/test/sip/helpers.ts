@@ -1,0 +1,73 @@
+import { pino, type Logger } from 'pino';
+
+/** A static SDP answer/offer: the SIP layer treats SDP as opaque, so any well-formed text will do. */
+export function staticSdp(port = 40000, sessionId = '1'): string {
+  return [
+    'v=0',
+    `o=sipflow ${sessionId} 1 IN IP4 127.0.0.1`,
+    's=sipflow',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
+}
+
+export interface CapturedLogger {
+  logger: Logger;
+  /** Parsed JSON log records at or above the level. */
+  records: Array<Record<string, unknown>>;
+}
+
+/** A pino logger whose records are kept in memory (tests assert on what was logged). */
+export function captureLogger(level: pino.Level = 'warn'): CapturedLogger {
+  const records: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level },
+    {
+      write(line: string) {
+        try {
+          records.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          records.push({ msg: line });
+        }
+      },
+    },
+  );
+  return { logger, records };
+}
+
+/** Resolves with the arguments of the next `event` emitted by `emitter`, rejects after `ms`. */
+export function nextEvent<T extends unknown[]>(
+  emitter: { on(event: never, listener: never): unknown; off(event: never, listener: never): unknown },
+  event: string,
+  ms = 20000,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event as never, listener as never);
+      reject(new Error(`timed out waiting for '${event}'`));
+    }, ms);
+    const listener = (...args: never[]) => {
+      clearTimeout(timer);
+      emitter.off(event as never, listener as never);
+      resolve(args as unknown as T);
+    };
+    emitter.on(event as never, listener as never);
+  });
+}
+
+/** Deterministic PRNG (mulberry32) for seeded loss. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
