@@ -14,10 +14,10 @@ export interface ReviewFinding {
   message: string;
 }
 
-/** A message some flow sends to a leg running `to`. */
+/** A message a leg running flow `to` can receive. */
 export interface LegMessage {
-  /** Flow that sends it (for the message). */
-  from: string;
+  /** Flow that sends it, when known (for the message). */
+  from?: string;
   /** Flow of the receiving leg. */
   to: string;
   /** Event type the receiver gets. */
@@ -30,6 +30,9 @@ export interface ReviewOptions {
   /** Leg messages the app sends, checked against the receiving flow. Default none. */
   legMessages?: LegMessage[];
 }
+
+/** The event an inbound flow receives first. */
+const FIRST_EVENT = 'sip.invite';
 
 /** Whether a transition's event descriptor ('x', '*', 'sip.*') matches an event type. */
 export function eventMatches(descriptor: string, eventType: string): boolean {
@@ -106,13 +109,15 @@ export function checkUnreachable(flow: string, graph: FlowGraph): ReviewFinding[
 /**
  * Rule 2: in every non-final state (atomic or compound) each hangup event is handled by the state or an ancestor
  * (the root included) with a transition that can always be taken — guarded handlers alone can all fail, and the
- * event would then be dropped while the caller is gone.
+ * event would then be dropped while the caller is gone. Exempt: the initial state while it waits for `sip.invite`.
  */
 export function checkHangupHandled(flow: string, graph: FlowGraph, hangupEvents: string[]): ReviewFinding[] {
   const byPath = new Map(graph.states.map((s) => [s.path, s] as const));
   const findings: ReviewFinding[] = [];
   for (const state of graph.states) {
     if (state.type !== 'atomic' && state.type !== 'compound') continue;
+    // The runtime delivers the INVITE first, synchronously: nothing can hang up before the initial state handles it.
+    if (state.path === graph.initial && graph.transitions.some((t) => t.from === state.path && t.event === FIRST_EVENT)) continue;
     for (const event of hangupEvents) {
       const handlers = handlersInChain(graph, byPath, state, event);
       if (handlers.some((t) => t.guard === undefined)) continue;
@@ -142,7 +147,7 @@ export function checkLegMessages(graphs: Record<string, FlowGraph>, messages: Le
   for (const m of messages) {
     const receiver = graphs[m.to];
     if (!receiver) {
-      findings.push({ rule: 'unhandled-leg-message', flow: m.to, message: `'${m.from}' sends '${m.event}' to flow '${m.to}', which does not exist` });
+      findings.push({ rule: 'unhandled-leg-message', flow: m.to, message: `${sender(m)} '${m.event}' to flow '${m.to}', which does not exist` });
       continue;
     }
     const handled = receiver.transitions.some((t) => t.kind === 'event' && eventMatches(t.event, m.event));
@@ -150,10 +155,14 @@ export function checkLegMessages(graphs: Record<string, FlowGraph>, messages: Le
       findings.push({
         rule: 'unhandled-leg-message',
         flow: m.to,
-        message: `flow '${m.to}' never handles '${m.event}' that '${m.from}' sends to it`,
+        message: `flow '${m.to}' never handles leg message '${m.event}' (${sender(m)} it): no state or ancestor has a transition for it`,
       });
   }
   return findings;
+}
+
+function sender(m: LegMessage): string {
+  return m.from ? `'${m.from}' sends` : 'its event type lets other legs send';
 }
 
 /** All rules over the flows of one app. */

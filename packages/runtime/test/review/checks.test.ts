@@ -56,3 +56,14 @@ test('rule unhandled-leg-message: a message the receiving flow never handles is 
   assert.match(findings[0]?.message ?? '', /leg\.pinOk/);
   assert.equal(reviewGraphs(graphs, { legMessages: [{ from: 'callee', to: 'clean', event: 'leg.connected' }] }).length, 0);
 });
+
+test('rule unhandled-hangup: the initial state waiting for sip.invite is exempt (the INVITE is always delivered first)', async () => {
+  const { setup } = await import('xstate');
+  const m = setup({ types: { events: {} as { type: 'sip.invite' } | { type: 'sip.hangup' } | { type: 'dtmf' } } }).createMachine({
+    id: 'm',
+    initial: 'START',
+    states: { START: { on: { 'sip.invite': 'RINGING' } }, RINGING: { on: { dtmf: 'END' } }, END: { type: 'final' } },
+  });
+  const findings = reviewGraphs({ m: describeFlow(m) });
+  assert.deepEqual(findings.map((f) => f.state), ['RINGING']);
+});

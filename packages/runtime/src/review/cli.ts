@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// npm run review -- <app> [--out DIR] [--apps DIR] — see docs/operations.md.
+// Exit: 0 no findings; 1 findings; 2 usage or the app cannot be loaded.
+import { Command, CommanderError } from 'commander';
+import { reviewApp } from './review-app.js';
+import { ReviewLoadError } from './load-app.js';
+
+const program = new Command('review')
+  .description('Write docs/flows/<flow>.md (Mermaid diagram + transition table) for every flow of an app, and check it')
+  .argument('<app>', 'app name under apps/')
+  .option('--out <dir>', 'output directory', 'docs/flows')
+  .option('--apps <dir>', 'apps directory', 'apps')
+  .option('--skip-types', 'do not read leg messages from the TypeScript types (faster; rule 3 is skipped)')
+  .exitOverride();
+
+try {
+  program.parse(process.argv.slice(2), { from: 'user' });
+  const [app] = program.args as [string];
+  const opts = program.opts<{ out: string; apps: string; skipTypes?: boolean }>();
+  const { review, written, notes } = await reviewApp(app, { outDir: opts.out, appsDir: opts.apps, skipTypes: !!opts.skipTypes });
+  for (const path of written) console.log(`wrote ${path}`);
+  for (const note of notes) console.log(`note: ${note}`);
+  if (review.ok) {
+    console.log(`review of ${app}: ${Object.keys(review.graphs).length} flows, no findings`);
+  } else {
+    for (const f of review.findings) console.error(`${f.flow}: ${f.rule}: ${f.message}`);
+    console.error(`review of ${app}: ${review.findings.length} finding${review.findings.length === 1 ? '' : 's'}`);
+    process.exitCode = 1;
+  }
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else if (err instanceof ReviewLoadError) {
+    console.error(`review: ${err.code}: ${err.message}`);
+    process.exitCode = 2;
+  } else throw err;
+}

@@ -1,0 +1,134 @@
+/**
+ * Which leg messages each flow can receive, read from the flows' TypeScript types (compiler API).
+ *
+ * A message reaches a leg through `sendToLeg(ref, event)`, and `ref: LegRef<Events of the receiving flow>`, so the
+ * compiler already guarantees the message is in the receiver's event union. What it cannot see is whether any state
+ * of the receiver HANDLES it: that is the review rule. The leg messages a flow accepts are the members of its event
+ * union that are not runtime call events (those declared in src/flow/events.ts) — found here per machine id.
+ */
+import ts from 'typescript';
+import { dirname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RUNTIME_EVENTS_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../flow/events.ts');
+
+export interface FlowMessageTypes {
+  /** Machine id (the `id` of `createMachine({ id })`). */
+  machineId: string;
+  /** Where the machine is declared. */
+  file: string;
+  /** Event types of its union that are leg messages (not runtime call events). */
+  messages: string[];
+}
+
+export interface LegMessageScan {
+  flows: FlowMessageTypes[];
+  /** Type errors and other problems met while reading the sources (the scan is best-effort on broken code). */
+  problems: string[];
+}
+
+function compilerOptions(): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    allowImportingTsExtensions: false,
+    resolveJsonModule: true,
+    esModuleInterop: true,
+    types: ['node'],
+  };
+}
+
+/** String literal values of the `type` property of each member of an event union. */
+function eventTypesOf(checker: ts.TypeChecker, events: ts.Type): Array<{ type: string; fromRuntime: boolean }> {
+  const members = events.isUnion() ? events.types : [events];
+  const out: Array<{ type: string; fromRuntime: boolean }> = [];
+  for (const member of members) {
+    const prop = checker.getPropertyOfType(member, 'type');
+    if (!prop) continue;
+    const propType = checker.getTypeOfSymbol(prop);
+    const literals = propType.isUnion() ? propType.types : [propType];
+    const declFile = (member.aliasSymbol ?? member.getSymbol())?.declarations?.[0]?.getSourceFile().fileName;
+    const fromRuntime = declFile !== undefined && resolve(declFile) === RUNTIME_EVENTS_FILE;
+    for (const lit of literals) if (lit.isStringLiteral()) out.push({ type: lit.value, fromRuntime });
+  }
+  return out;
+}
+
+/** The TEvent of a StateMachine type: its 2nd type argument, or the event parameter of `transition()`. */
+function machineEvents(checker: ts.TypeChecker, machine: ts.Type): ts.Type | undefined {
+  if (machine.getSymbol()?.getName() === 'StateMachine') {
+    const args = checker.getTypeArguments(machine as ts.TypeReference);
+    if (args[1]) return args[1];
+  }
+  const transition = checker.getPropertyOfType(machine, 'transition');
+  if (!transition?.valueDeclaration) return undefined;
+  const signature = checker.getTypeOfSymbolAtLocation(transition, transition.valueDeclaration).getCallSignatures()[0];
+  const param = signature?.getParameters()[1];
+  return param && param.valueDeclaration ? checker.getTypeOfSymbolAtLocation(param, param.valueDeclaration) : undefined;
+}
+
+/**
+ * The machine id of a `createMachine(config)` call: a literal `id` in the config object, also when the config is
+ * wrapped (`flowConfig({ id })`, `{...} as const`, `satisfies`), else the literal type of the config's `id`.
+ */
+function machineId(checker: ts.TypeChecker, node: ts.Expression | undefined): string | undefined {
+  if (!node) return undefined;
+  if (ts.isObjectLiteralExpression(node)) {
+    for (const prop of node.properties) {
+      if (ts.isPropertyAssignment(prop) && ts.isIdentifier(prop.name) && prop.name.text === 'id' && ts.isStringLiteralLike(prop.initializer))
+        return prop.initializer.text;
+    }
+  }
+  if (ts.isCallExpression(node)) return machineId(checker, node.arguments[0]);
+  if (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node)) return machineId(checker, node.expression);
+  const idProp = checker.getPropertyOfType(checker.getTypeAtLocation(node), 'id');
+  const idType = idProp ? checker.getTypeOfSymbol(idProp) : undefined;
+  return idType?.isStringLiteral() ? idType.value : undefined;
+}
+
+/**
+ * Scan the sources reachable from `entryFiles`, restricted to files under `withinDir`, for `createMachine({ id })`
+ * calls, and list each machine's leg messages.
+ *
+ * @example
+ * const scan = scanLegMessageTypes(['apps/quizconnect/src/index.ts'], 'apps/quizconnect');
+ * // → { flows: [{ machineId: 'quiz_callee', messages: ['caller.connect'] }, ...] }
+ */
+export function scanLegMessageTypes(entryFiles: string[], withinDir: string): LegMessageScan {
+  const program = ts.createProgram(entryFiles.map((f) => resolve(f)), compilerOptions());
+  const checker = program.getTypeChecker();
+  const root = resolve(withinDir) + sep;
+  const problems = ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file && resolve(d.file.fileName).startsWith(root))
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const flows: FlowMessageTypes[] = [];
+  for (const file of program.getSourceFiles()) {
+    if (!resolve(file.fileName).startsWith(root) || file.fileName.includes(`${sep}node_modules${sep}`)) continue;
+    const visit = (node: ts.Node): void => {
+      if (
+        ts.isCallExpression(node) &&
+        ((ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'createMachine') ||
+          (ts.isIdentifier(node.expression) && node.expression.text === 'createMachine'))
+      ) {
+        const id = machineId(checker, node.arguments[0]);
+        const events = machineEvents(checker, checker.getTypeAtLocation(node));
+        if (id && events) {
+          const messages = eventTypesOf(checker, events)
+            .filter((e) => !e.fromRuntime && !e.type.startsWith('xstate.'))
+            .map((e) => e.type);
+          flows.push({ machineId: id, file: file.fileName, messages: [...new Set(messages)].sort() });
+        } else if (!id) {
+          problems.push(`${file.fileName}: a createMachine() without a literal id is not checked for leg messages`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+  }
+  return { flows, problems };
+}
