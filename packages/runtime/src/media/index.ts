@@ -1,1 +1,6 @@
 export type * from './media-types.js';
+export { MediaEngine, type MediaEngineOptionsExt } from './media-engine.js';
+export { MediaStream, type MediaStreamStatsExt } from './media-stream.js';
+export { MediaError, isMediaError, mediaErrors, type MediaErrorCode } from './errors.js';
+export { parseDtmfRelay, parseDtmfInfo, type DtmfRelay } from './dtmf-relay.js';
+export { MediaClock, type MediaClockOptions } from './media-clock.js';

@@ -1,0 +1,177 @@
+/**
+ * The one media clock of the process. Deadline-driven: tick n is due at base + n·tickMs on the monotonic clock,
+ * and each tick arms a setTimeout to the next deadline, so timer lateness never accumulates into drift (a plain
+ * setInterval does). When the loop falls more than one tick behind, the missed ticks are skipped (counted in
+ * `ticksMissed`) and the tick handler is told how many, so RTP timestamps keep following wall time.
+ */
+import { performance } from 'node:perf_hooks';
+import type { MediaClockStats } from './media-types.js';
+
+/** Called every tick. `skipped` is the number of ticks dropped just before this one (usually 0). */
+export type TickHandler = (now: number, skipped: number) => void;
+
+const HIST_BUCKET_MS = 0.1;
+const HIST_BUCKETS = 2000; // 0–200 ms; later goes into the last bucket
+/** Ticks kept for the "last second" window. */
+const RECENT = 64;
+
+export interface MediaClockOptions {
+  /** Tick length in ms. Default 20. */
+  tickMs?: number;
+  /** `overloaded` when the p99 lateness over the last second exceeds this. Default 10 ms. */
+  overloadLatenessMs?: number;
+  /** `overloaded` when tick work over the last second averages more than this share of a tick. Default 0.8. */
+  overloadBusyShare?: number;
+  /** Called when the tick handler throws (the clock keeps running). */
+  onError?: (err: unknown) => void;
+}
+
+export class MediaClock {
+  readonly tickMs: number;
+  readonly #overloadLatenessMs: number;
+  readonly #overloadBusyShare: number;
+  readonly #onTick: TickHandler;
+  readonly #onError: (err: unknown) => void;
+  #base = 0;
+  #n = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  #ticks = 0;
+  #ticksMissed = 0;
+  #latenessMax = 0;
+  readonly #hist = new Uint32Array(HIST_BUCKETS);
+  readonly #recentLateness = new Float64Array(RECENT);
+  readonly #recentBusy = new Float64Array(RECENT);
+  readonly #sortScratch = new Float64Array(RECENT);
+  #recentCount = 0;
+  #recentPos = 0;
+  #busyTotal = 0;
+
+  constructor(onTick: TickHandler, options: MediaClockOptions = {}) {
+    this.tickMs = options.tickMs ?? 20;
+    this.#overloadLatenessMs = options.overloadLatenessMs ?? 10;
+    this.#overloadBusyShare = options.overloadBusyShare ?? 0.8;
+    this.#onTick = onTick;
+    this.#onError = options.onError ?? ((err) => console.error('sipflow media clock: tick failed', err));
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#base = performance.now();
+    this.#n = 1;
+    this.#arm();
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(): void {
+    const delay = this.#base + this.#n * this.tickMs - performance.now();
+    // setTimeout has 1 ms granularity; rounding up keeps most ticks at or just after their deadline.
+    this.#timer = setTimeout(this.#run, delay > 1 ? Math.ceil(delay) : 1);
+    this.#timer.unref();
+  }
+
+  readonly #run = (): void => {
+    if (!this.#running) return;
+    const now = performance.now();
+    const lateness = now - (this.#base + this.#n * this.tickMs);
+    let skipped = 0;
+    if (lateness >= this.tickMs) {
+      skipped = Math.floor(lateness / this.tickMs);
+      this.#n += skipped;
+      this.#ticksMissed += skipped;
+    }
+    try {
+      this.#onTick(now, skipped);
+    } catch (err) {
+      this.#onError(err);
+    }
+    const busy = performance.now() - now;
+    this.#record(lateness > 0 ? lateness : 0, busy);
+    this.#n++;
+    if (this.#running) this.#arm();
+  };
+
+  #record(lateness: number, busy: number): void {
+    this.#ticks++;
+    const b = Math.min(HIST_BUCKETS - 1, Math.floor(lateness / HIST_BUCKET_MS));
+    this.#hist[b]!++;
+    if (lateness > this.#latenessMax) this.#latenessMax = lateness;
+    this.#recentLateness[this.#recentPos] = lateness;
+    this.#recentBusy[this.#recentPos] = busy;
+    this.#recentPos = (this.#recentPos + 1) % RECENT;
+    if (this.#recentCount < RECENT) this.#recentCount++;
+    this.#busyTotal += busy;
+  }
+
+  #percentile(p: number): number {
+    if (this.#ticks === 0) return 0;
+    const target = Math.ceil(this.#ticks * p);
+    let seen = 0;
+    for (let i = 0; i < HIST_BUCKETS; i++) {
+      seen += this.#hist[i]!;
+      if (seen >= target) return Math.round((i + 1) * HIST_BUCKET_MS * 10) / 10;
+    }
+    return HIST_BUCKETS * HIST_BUCKET_MS;
+  }
+
+  /** Number of ticks in the recent window (≈ the last second at 20 ms... up to 64 ticks). */
+  #recentWindow(): number {
+    return Math.min(this.#recentCount, Math.ceil(1000 / this.tickMs), RECENT);
+  }
+
+  /** p99 of lateness over the last second. */
+  recentLatenessP99(): number {
+    const n = this.#recentWindow();
+    if (n === 0) return 0;
+    for (let i = 0; i < n; i++) this.#sortScratch[i] = this.#recentLateness[(this.#recentPos - 1 - i + RECENT) % RECENT]!;
+    const s = this.#sortScratch.subarray(0, n).sort();
+    return s[Math.min(n - 1, Math.ceil(n * 0.99) - 1)]!;
+  }
+
+  /** Mean tick work over the last second, as a share of the tick length. */
+  recentBusyShare(): number {
+    const n = this.#recentWindow();
+    if (n === 0) return 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += this.#recentBusy[(this.#recentPos - 1 - i + RECENT) % RECENT]!;
+    return sum / n / this.tickMs;
+  }
+
+  get overloaded(): boolean {
+    if (!this.#running) return false;
+    return this.recentLatenessP99() > this.#overloadLatenessMs || this.recentBusyShare() > this.#overloadBusyShare;
+  }
+
+  get stats(): MediaClockStats & { busyMeanMs: number } {
+    return {
+      ticks: this.#ticks,
+      latenessP50: this.#percentile(0.5),
+      latenessP99: this.#percentile(0.99),
+      latenessMax: Math.round(this.#latenessMax * 100) / 100,
+      ticksMissed: this.#ticksMissed,
+      busyMeanMs: this.#ticks ? Math.round((this.#busyTotal / this.#ticks) * 1000) / 1000 : 0,
+    };
+  }
+
+  /** Forget the statistics (benchmarks measure one phase at a time). */
+  resetStats(): void {
+    this.#ticks = 0;
+    this.#ticksMissed = 0;
+    this.#latenessMax = 0;
+    this.#hist.fill(0);
+    this.#recentCount = 0;
+    this.#recentPos = 0;
+    this.#busyTotal = 0;
+  }
+}

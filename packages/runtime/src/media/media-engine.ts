@@ -1,0 +1,186 @@
+/**
+ * The media engine: one per process. Owns the media clock, the RTP port pool, the prompt cache and the rooms.
+ * Each 20 ms tick: every stream reads what arrived (DTMF, room input), every room mixes, every stream writes.
+ *
+ * @example
+ * const media = await MediaEngine.create({ logger });
+ * const stream = await media.createStream();
+ * const answerSdp = stream.answer(offerSdp);
+ * stream.on('dtmf', ({ key }) => console.log(key));
+ * await stream.play('prompts/welcome.wav');
+ */
+import type { Logger } from 'pino';
+import type { MediaEngineApi, MediaEngineOptions, MediaStreamOptions } from './media-types.js';
+import { mediaErrors } from './errors.js';
+import { MediaClock } from './media-clock.js';
+import { PortPool } from './port-pool.js';
+import { PromptCache, type Prompt } from './prompt-cache.js';
+import { ConferenceRoom } from './conference-room.js';
+import { MediaStream } from './media-stream.js';
+
+export interface MediaEngineOptionsExt extends MediaEngineOptions {
+  /** `overloaded` when the p99 tick lateness over the last second exceeds this (ms). Default 10. */
+  overloadLatenessMs?: number;
+  /** `overloaded` when tick work averages more than this share of the tick over the last second. Default 0.8. */
+  overloadBusyShare?: number;
+  /** Interval of RTCP sender reports per stream, ms (randomised ±25 %). Default 5000. */
+  rtcpIntervalMs?: number;
+}
+
+export class MediaEngine implements MediaEngineApi {
+  readonly host: string;
+  readonly #log: Logger;
+  readonly #clock: MediaClock;
+  readonly #pool: PortPool;
+  readonly #prompts = new PromptCache();
+  readonly #rooms = new Map<string, ConferenceRoom>();
+  readonly #streams: MediaStream[] = [];
+  #ticking = false;
+  #needsCompact = false;
+  #closed = false;
+  #nextId = 1;
+  readonly #rtcpIntervalMs: number;
+
+  private constructor(options: MediaEngineOptionsExt) {
+    this.host = options.host ?? '127.0.0.1';
+    this.#log = options.logger;
+    const tickMs = options.tickMs ?? 20;
+    if (!(tickMs >= 5 && tickMs <= 100)) throw mediaErrors.badOptions(`tickMs ${tickMs} (5–100)`);
+    this.#rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
+    this.#pool = new PortPool(this.host, options.portRange ?? [10000, 20000]);
+    this.#clock = new MediaClock(this.#tick, {
+      tickMs,
+      ...(options.overloadLatenessMs !== undefined ? { overloadLatenessMs: options.overloadLatenessMs } : {}),
+      ...(options.overloadBusyShare !== undefined ? { overloadBusyShare: options.overloadBusyShare } : {}),
+      onError: (err) => this.#log.error({ err }, 'media tick failed'),
+    });
+  }
+
+  /** Create the engine. Rejects with MediaError 'BAD_OPTIONS' on a bad port range or tick length. */
+  static async create(options: MediaEngineOptionsExt): Promise<MediaEngine> {
+    if (!options || typeof options !== 'object' || !options.logger) throw mediaErrors.badOptions('logger is required');
+    return new MediaEngine(options);
+  }
+
+  get streamCount(): number {
+    let n = 0;
+    for (const s of this.#streams) if (!s.closed) n++;
+    return n;
+  }
+
+  get clockStats(): MediaEngineApi['clockStats'] & { busyMeanMs: number } {
+    return this.#clock.stats;
+  }
+
+  get overloaded(): boolean {
+    return this.#clock.overloaded;
+  }
+
+  /** The media clock (benchmarks reset its statistics). */
+  get clock(): MediaClock {
+    return this.#clock;
+  }
+
+  /** Load a prompt into the cache now (e.g. to validate an app's prompts at startup). */
+  loadPrompt(path: string): Promise<Prompt> {
+    return this.#prompts.load(path);
+  }
+
+  async createStream(options: MediaStreamOptions = {}): Promise<MediaStream> {
+    if (this.#closed) throw mediaErrors.badOptions('media engine is closed');
+    const pair = await this.#pool.allocate();
+    const id = `ms-${process.pid.toString(36)}-${(this.#nextId++).toString(36)}`;
+    const stream = new MediaStream(
+      {
+        id,
+        host: this.host,
+        port: pair.port,
+        rtp: pair.rtp,
+        rtcp: pair.rtcp,
+        log: this.#log.child({ media: id }),
+        prompts: this.#prompts,
+        rtcpIntervalMs: this.#rtcpIntervalMs,
+        joinRoom: (s, room) => this.#join(s, room),
+        leaveRoom: (s) => this.#leave(s),
+        released: (s) => this.#released(s, pair.port),
+      },
+      options,
+    );
+    if (this.#closed) {
+      stream.close();
+      throw mediaErrors.badOptions('media engine is closed');
+    }
+    this.#streams.push(stream);
+    if (!this.#clock.running) this.#clock.start();
+    return stream;
+  }
+
+  roomMembers(room: string): string[] {
+    return this.#rooms.get(room)?.memberIds ?? [];
+  }
+
+  /** Names of the rooms that have members. */
+  get rooms(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of [...this.#streams]) s.close();
+    this.#clock.stop();
+    this.#rooms.clear();
+  }
+
+  #join(stream: MediaStream, name: string): void {
+    let room = this.#rooms.get(name);
+    if (!room) {
+      room = new ConferenceRoom(name);
+      this.#rooms.set(name, room);
+    }
+    room.add(stream);
+  }
+
+  #leave(stream: MediaStream): void {
+    const name = stream.room;
+    if (name === undefined) return;
+    const room = this.#rooms.get(name);
+    if (!room) return;
+    room.remove(stream);
+    if (room.size === 0) this.#rooms.delete(name);
+  }
+
+  #released(stream: MediaStream, port: number): void {
+    this.#pool.release(port);
+    if (this.#ticking) this.#needsCompact = true;
+    else this.#remove(stream);
+  }
+
+  #remove(stream: MediaStream): void {
+    const i = this.#streams.indexOf(stream);
+    if (i >= 0) {
+      this.#streams[i] = this.#streams[this.#streams.length - 1]!;
+      this.#streams.pop();
+    }
+    if (this.#streams.length === 0) this.#clock.stop();
+  }
+
+  readonly #tick = (now: number, skipped: number): void => {
+    this.#ticking = true;
+    try {
+      const streams = this.#streams;
+      const n = streams.length;
+      for (let i = 0; i < n; i++) streams[i]!.readInbound(now);
+      for (const room of this.#rooms.values()) room.mix();
+      for (let i = 0; i < n; i++) streams[i]!.writeOutbound(now, skipped);
+    } finally {
+      this.#ticking = false;
+    }
+    if (this.#needsCompact) {
+      this.#needsCompact = false;
+      for (let i = this.#streams.length - 1; i >= 0; i--) {
+        if (this.#streams[i]!.closed) this.#remove(this.#streams[i]!);
+      }
+    }
+  };
+}

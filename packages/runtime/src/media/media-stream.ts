@@ -1,0 +1,591 @@
+/**
+ * One RTP session (one audio m-line) of one call leg.
+ *
+ * Hot path, no per-packet allocation of our own: the socket handler validates the RTP header and copies the
+ * payload into a preallocated slot ring; the media clock then calls `readInbound` (decode, DTMF, room input
+ * FIFO), the room mix, and `writeOutbound` (one packet from a rotating set of preallocated Buffers).
+ *
+ * Sending: one packet per tick whenever SDP allows sending and a remote address is known — a prompt frame,
+ * the room mix, or encoded silence when idle (silence keeps NAT bindings and the peer's latching alive). The
+ * RTP timestamp advances 160 per tick even while nothing is sent (hold), so it always follows wall time; the
+ * sequence number advances per packet. Marker bit on the first packet and on the first frame of a prompt or
+ * room mix after silence or a pause (a talkspurt start).
+ *
+ * Receiving: symmetric RTP. Until a valid packet (RTP v2, a negotiated payload type) arrives we send to the SDP
+ * address; the first valid packet latches the stream to its source: we send there and `connect()` the socket,
+ * so the kernel drops datagrams from anyone else (they are not counted). A re-INVITE with a new address unlatches.
+ */
+import type { Socket, RemoteInfo } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import type {
+  Direction,
+  DtmfKey,
+  DtmfSource,
+  MediaStreamApi,
+  MediaStreamEvents,
+  MediaStreamOptions,
+  MediaStreamStats,
+  PlayOptions,
+} from './media-types.js';
+import { mediaErrors } from './errors.js';
+import { decodeInto, decodeTable, encodeInto, encodeTable, silenceByte, type G711Codec } from './g711.js';
+import { SdpNegotiator, directionReceives, directionSends, type NegotiatedMedia } from './sdp-negotiator.js';
+import { Playlist } from './playlist.js';
+import { SAMPLES_PER_FRAME, type PromptCache } from './prompt-cache.js';
+import { Rfc4733Receiver } from './dtmf-rfc4733.js';
+import { GoertzelDetector } from './dtmf-goertzel.js';
+import { DtmfArbiter } from './dtmf-arbiter.js';
+import { isDtmfKey } from './dtmf-keys.js';
+import type { RoomMember } from './conference-room.js';
+import { SenderReportWriter, isRtcp } from './rtcp.js';
+
+/** Inbound slot ring: 16 packets × up to 480 payload bytes (60 ms of G.711). */
+const SLOTS = 16;
+const SLOT_SIZE = 480;
+/** Room input FIFO: 8 frames of decoded audio. */
+const FIFO_FRAMES = 8;
+const FIFO_SIZE = FIFO_FRAMES * SAMPLES_PER_FRAME;
+/** Start pulling room audio once 2 frames are buffered (absorbs tick/arrival phase jitter). */
+const FIFO_PRIME = 2 * SAMPLES_PER_FRAME;
+/** Above this much buffered audio, drop the oldest down to FIFO_PRIME (bounds the latency). */
+const FIFO_HIGH = 6 * SAMPLES_PER_FRAME;
+const OUT_BUFFERS = 4;
+const RTP_HEADER = 12;
+
+const KIND_NONE = 0;
+const KIND_PCMU = 1;
+const KIND_PCMA = 2;
+const KIND_TE = 3;
+
+/** What the engine gives a stream. */
+export interface MediaStreamContext {
+  id: string;
+  host: string;
+  port: number;
+  rtp: Socket;
+  rtcp: Socket;
+  log: Logger;
+  prompts: PromptCache;
+  /** RTCP sender report interval, ms. */
+  rtcpIntervalMs: number;
+  joinRoom(stream: MediaStream, room: string): void;
+  leaveRoom(stream: MediaStream): void;
+  /** Called once when the stream closes (its sockets are closed). */
+  released(stream: MediaStream): void;
+}
+
+export interface MediaStreamStatsExt extends MediaStreamStats {
+  rtcpIn: number;
+  rtcpOut: number;
+  /** Inbound packets lost to a full slot ring (the clock did not drain it in time). */
+  overruns: number;
+}
+
+export class MediaStream extends TypedEmitter<MediaStreamEvents> implements MediaStreamApi, RoomMember {
+  readonly id: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly stats: MediaStreamStatsExt = {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    packetsDropped: 0,
+    rtcpIn: 0,
+    rtcpOut: 0,
+    overruns: 0,
+  };
+  readonly roomIn = new Int16Array(SAMPLES_PER_FRAME);
+  readonly roomOut = new Int16Array(SAMPLES_PER_FRAME);
+
+  readonly #ctx: MediaStreamContext;
+  readonly #log: Logger;
+  readonly #sdp: SdpNegotiator;
+  readonly #playlist = new Playlist();
+  #media: NegotiatedMedia | undefined;
+  #room: string | undefined;
+  #closed = false;
+  #inbandEnabled: boolean;
+  readonly #rtpTimeoutMs: number;
+
+  // --- outbound state
+  readonly #ssrc = randomBytes(4).readUInt32BE(0);
+  #seq = randomBytes(2).readUInt16BE(0);
+  #ts = randomBytes(4).readUInt32BE(0);
+  readonly #out: Buffer[] = [];
+  #outIdx = 0;
+  /** Whether the previous tick sent a talkspurt (prompt or mix) frame; false → next one gets the marker. */
+  #talking = false;
+  #sentAny = false;
+  #encode: Uint8Array;
+  #silence: number;
+  #codec: G711Codec | undefined;
+  #octetsOut = 0;
+  #nextSrAt = 0;
+  readonly #sr: SenderReportWriter;
+
+  // --- remote / latching
+  #sendAddress: string | undefined;
+  #sendPort = 0;
+  #rtcpAddress: string | undefined;
+  #rtcpPort = 0;
+  #latched = false;
+  #latchAddress = '';
+  #latchPort = 0;
+  #connected = false;
+  #connectGen = 0;
+
+  // --- inbound state
+  /** Payload type → KIND_*. */
+  readonly #ptKind = new Uint8Array(128);
+  readonly #slots = Buffer.alloc(SLOTS * SLOT_SIZE);
+  readonly #slotLen = new Uint16Array(SLOTS);
+  readonly #slotKind = new Uint8Array(SLOTS);
+  readonly #slotTs = new Uint32Array(SLOTS);
+  #slotHead = 0;
+  #slotCount = 0;
+  readonly #decoded = new Int16Array(SLOT_SIZE);
+  readonly #fifo = new Int16Array(FIFO_SIZE);
+  #fifoRead = 0;
+  #fifoFill = 0;
+  #fifoPrimed = false;
+  #rxSinceTick = false;
+  #lastRxAt = 0;
+  #timedOut = false;
+
+  // --- DTMF
+  readonly #arbiter = new DtmfArbiter();
+  readonly #rfc4733: Rfc4733Receiver;
+  readonly #goertzel: GoertzelDetector;
+
+  constructor(ctx: MediaStreamContext, options: MediaStreamOptions = {}) {
+    super(ctx.log);
+    this.#ctx = ctx;
+    this.#log = ctx.log;
+    this.id = ctx.id;
+    this.localAddress = ctx.host;
+    this.localPort = ctx.port;
+    this.#inbandEnabled = options.inbandDtmf ?? true;
+    this.#rtpTimeoutMs = Math.max(0, options.rtpTimeoutMs ?? 0);
+    this.#sdp = new SdpNegotiator(ctx.host, ctx.port);
+    for (let i = 0; i < OUT_BUFFERS; i++) {
+      const b = Buffer.alloc(RTP_HEADER + SAMPLES_PER_FRAME);
+      b[0] = 0x80;
+      b.writeUInt32BE(this.#ssrc, 8);
+      this.#out.push(b);
+    }
+    this.#encode = encodeTable('PCMU');
+    this.#silence = silenceByte('PCMU');
+    this.#sr = new SenderReportWriter(this.#ssrc, `${ctx.id}@${ctx.host}`);
+    this.#rfc4733 = new Rfc4733Receiver((key, durationMs) => this.#report(key, 'rfc4733', durationMs));
+    this.#goertzel = new GoertzelDetector((key) => this.#report(key, 'inband'));
+    // Before any SDP: the static G.711 types and our default telephone-event type.
+    this.#ptKind[0] = KIND_PCMU;
+    this.#ptKind[8] = KIND_PCMA;
+    this.#ptKind[101] = KIND_TE;
+    ctx.rtp.on('message', this.#onRtp);
+    ctx.rtp.on('error', this.#onSocketError);
+    ctx.rtcp.on('message', this.#onRtcp);
+    ctx.rtcp.on('error', this.#onSocketError);
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  get codec(): G711Codec | undefined {
+    return this.#codec;
+  }
+
+  get direction(): Direction | undefined {
+    return this.#media?.direction;
+  }
+
+  /** Where RTP goes now (latched source, else the SDP address). */
+  get remote(): { address: string; port: number } | undefined {
+    return this.#sendAddress ? { address: this.#sendAddress, port: this.#sendPort } : undefined;
+  }
+
+  get ssrc(): number {
+    return this.#ssrc;
+  }
+
+  get playing(): boolean {
+    return this.#playlist.playing;
+  }
+
+  get room(): string | undefined {
+    return this.#room;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether in-band (Goertzel) DTMF detection runs. */
+  get inbandDtmf(): boolean {
+    return this.#inbandEnabled;
+  }
+
+  set inbandDtmf(on: boolean) {
+    if (on && !this.#inbandEnabled) this.#goertzel.reset();
+    this.#inbandEnabled = on;
+  }
+
+  answer(offerSdp: string): string {
+    this.#assertOpen();
+    const { sdp, media } = this.#sdp.answer(offerSdp);
+    this.#apply(media);
+    return sdp;
+  }
+
+  offer(direction: Direction = 'sendrecv'): string {
+    this.#assertOpen();
+    return this.#sdp.offer(direction);
+  }
+
+  setRemoteAnswer(answerSdp: string): void {
+    this.#assertOpen();
+    this.#apply(this.#sdp.setRemoteAnswer(answerSdp));
+  }
+
+  async play(path: string, options: PlayOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const prompt = await this.#ctx.prompts.load(path);
+    if (this.#closed) return;
+    this.#playlist.add(prompt, options);
+  }
+
+  flush(): void {
+    this.#playlist.flush();
+  }
+
+  injectDtmf(key: DtmfKey, source: DtmfSource = 'info', durationMs?: number): void {
+    if (this.#closed || !isDtmfKey(key)) return;
+    this.#report(key, source, durationMs);
+  }
+
+  join(room: string): void {
+    this.#assertOpen();
+    if (typeof room !== 'string' || room === '') throw mediaErrors.badOptions('room name must be a non-empty string');
+    if (this.#room === room) return;
+    if (this.#room !== undefined) this.#ctx.leaveRoom(this);
+    this.#room = room;
+    this.#fifoFill = 0;
+    this.#fifoPrimed = false;
+    this.#ctx.joinRoom(this, room);
+  }
+
+  leave(): void {
+    if (this.#room === undefined) return;
+    this.#ctx.leaveRoom(this);
+    this.#room = undefined;
+    this.roomOut.fill(0);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.leave();
+    this.#closed = true;
+    this.#playlist.flush();
+    const { rtp, rtcp } = this.#ctx;
+    rtp.off('message', this.#onRtp);
+    rtcp.off('message', this.#onRtcp);
+    // dgram closes the file descriptor synchronously (only the callback is deferred): the ports are free now.
+    for (const s of [rtp, rtcp]) {
+      try {
+        s.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.#ctx.released(this);
+  }
+
+  // ------------------------------------------------------------------ SDP application
+
+  #assertOpen(): void {
+    if (this.#closed) throw mediaErrors.streamClosed(this.id);
+  }
+
+  #apply(media: NegotiatedMedia): void {
+    const prev = this.#media;
+    this.#media = media;
+    this.#codec = media.codec;
+    this.#encode = encodeTable(media.codec);
+    this.#silence = silenceByte(media.codec);
+    this.#ptKind.fill(KIND_NONE);
+    for (const c of media.codecs) this.#ptKind[c.pt] = c.name === 'PCMU' ? KIND_PCMU : KIND_PCMA;
+    if (media.telephoneEventPt !== undefined) this.#ptKind[media.telephoneEventPt] = KIND_TE;
+    const remoteChanged =
+      !prev || prev.remoteAddress !== media.remoteAddress || prev.remotePort !== media.remotePort;
+    if (remoteChanged) {
+      this.#unlatch();
+      this.#sendAddress = media.remoteAddress;
+      this.#sendPort = media.remotePort;
+      this.#rtcpAddress = media.remoteAddress;
+      this.#rtcpPort = media.remoteRtcpPort;
+    }
+    if (!directionSends(media.direction)) this.#talking = false;
+    if (!prev || directionReceives(media.direction) !== directionReceives(prev.direction) || remoteChanged) {
+      this.#lastRxAt = performance.now();
+      this.#timedOut = false;
+    }
+    if (this.#nextSrAt === 0) this.#nextSrAt = performance.now() + this.#ctx.rtcpIntervalMs * (0.5 + Math.random());
+  }
+
+  #unlatch(): void {
+    this.#latched = false;
+    this.#connectGen++;
+    if (this.#connected) {
+      this.#connected = false;
+      try {
+        this.#ctx.rtp.disconnect();
+      } catch {
+        /* not connected after all */
+      }
+    }
+  }
+
+  #latch(address: string, port: number): void {
+    this.#latched = true;
+    this.#latchAddress = address;
+    this.#latchPort = port;
+    this.#sendAddress = address;
+    this.#sendPort = port;
+    if (!this.#rtcpAddress || this.#rtcpAddress !== address) {
+      this.#rtcpAddress = address;
+      this.#rtcpPort = port + 1;
+    }
+    // connect(): sends need no per-packet address lookup, and the kernel filters other sources.
+    const gen = ++this.#connectGen;
+    try {
+      this.#ctx.rtp.connect(port, address, () => {
+        if (this.#closed) return;
+        if (gen !== this.#connectGen) {
+          try {
+            this.#ctx.rtp.disconnect();
+          } catch {
+            /* ignore */
+          }
+          return;
+        }
+        this.#connected = true;
+      });
+    } catch (err) {
+      this.#log.debug({ err }, 'rtp connect failed; sending unconnected');
+    }
+    this.emit('latched', address, port);
+  }
+
+  // ------------------------------------------------------------------ socket handlers (per packet)
+
+  readonly #onSocketError = (err: Error): void => {
+    // ICMP port unreachable on a connected socket (the peer went away) and the like: never fatal.
+    this.#log.debug({ err: err.message }, 'media socket error');
+  };
+
+  readonly #onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
+    const len = msg.length;
+    const b0 = msg[0]!;
+    if (len < RTP_HEADER || (b0 & 0xc0) !== 0x80) {
+      this.stats.packetsDropped++;
+      return;
+    }
+    const kind = this.#ptKind[msg[1]! & 0x7f]!;
+    if (kind === KIND_NONE) {
+      this.stats.packetsDropped++;
+      return;
+    }
+    let off = RTP_HEADER + (b0 & 0x0f) * 4;
+    if (b0 & 0x10) {
+      if (len < off + 4) {
+        this.stats.packetsDropped++;
+        return;
+      }
+      off += 4 + ((msg[off + 2]! << 8) | msg[off + 3]!) * 4;
+    }
+    let end = len;
+    if (b0 & 0x20) end -= msg[len - 1]!;
+    if (end <= off) {
+      this.stats.packetsDropped++;
+      return;
+    }
+    if (!this.#latched) this.#latch(rinfo.address, rinfo.port);
+    else if (rinfo.port !== this.#latchPort || rinfo.address !== this.#latchAddress) {
+      this.stats.packetsDropped++;
+      return;
+    }
+    if (this.#slotCount === SLOTS) {
+      // The clock has not drained the ring: drop the oldest.
+      this.#slotHead = (this.#slotHead + 1) % SLOTS;
+      this.#slotCount--;
+      this.stats.overruns++;
+    }
+    const idx = (this.#slotHead + this.#slotCount) % SLOTS;
+    this.#slotCount++;
+    const n = end - off > SLOT_SIZE ? SLOT_SIZE : end - off;
+    msg.copy(this.#slots, idx * SLOT_SIZE, off, off + n);
+    this.#slotLen[idx] = n;
+    this.#slotKind[idx] = kind;
+    this.#slotTs[idx] = msg.readUInt32BE(4);
+    this.stats.packetsIn++;
+    this.stats.bytesIn += len;
+    this.#rxSinceTick = true;
+  };
+
+  readonly #onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (!isRtcp(msg)) return;
+    this.stats.rtcpIn++;
+    // Symmetric RTCP: answer where RTCP comes from.
+    this.#rtcpAddress = rinfo.address;
+    this.#rtcpPort = rinfo.port;
+  };
+
+  // ------------------------------------------------------------------ media clock (per tick)
+
+  /** Tick phase 1: drain the slot ring — DTMF detection and room input. */
+  readInbound(now: number): void {
+    if (this.#closed) return;
+    if (this.#rxSinceTick) {
+      this.#rxSinceTick = false;
+      this.#lastRxAt = now;
+      this.#timedOut = false;
+    } else if (
+      this.#rtpTimeoutMs > 0 &&
+      !this.#timedOut &&
+      this.#media &&
+      directionReceives(this.#media.direction) &&
+      now - this.#lastRxAt > this.#rtpTimeoutMs
+    ) {
+      this.#timedOut = true;
+      this.emit('rtpTimeout');
+      if (this.#closed) return;
+    }
+    const inRoom = this.#room !== undefined;
+    while (this.#slotCount > 0) {
+      const idx = this.#slotHead;
+      this.#slotHead = (this.#slotHead + 1) % SLOTS;
+      this.#slotCount--;
+      const kind = this.#slotKind[idx]!;
+      const off = idx * SLOT_SIZE;
+      const len = this.#slotLen[idx]!;
+      if (kind === KIND_TE) {
+        this.#arbiter.noteSource('rfc4733');
+        this.#rfc4733.onPacket(this.#slotTs[idx]!, this.#slots, off, len);
+        if (this.#closed) return;
+        continue;
+      }
+      const inband = this.#inbandEnabled && this.#arbiter.accepts('inband');
+      if (!inband && !inRoom) continue;
+      decodeInto(decodeTable(kind === KIND_PCMU ? 'PCMU' : 'PCMA'), this.#slots, off, len, this.#decoded, 0);
+      if (inRoom) this.#fifoWrite(this.#decoded, len);
+      if (inband) {
+        this.#goertzel.push(this.#decoded, 0, len);
+        if (this.#closed) return;
+      }
+    }
+  }
+
+  #fifoWrite(pcm: Int16Array, count: number): void {
+    for (let i = 0; i < count; i++) {
+      if (this.#fifoFill === FIFO_SIZE) {
+        this.#fifoRead = (this.#fifoRead + 1) % FIFO_SIZE;
+        this.#fifoFill--;
+      }
+      this.#fifo[(this.#fifoRead + this.#fifoFill) % FIFO_SIZE] = pcm[i]!;
+      this.#fifoFill++;
+    }
+  }
+
+  /** Room: fill `roomIn` with the next received frame (silence on underrun or while priming). */
+  pullRoomAudio(): void {
+    if (this.#fifoFill > FIFO_HIGH) {
+      const drop = this.#fifoFill - FIFO_PRIME;
+      this.#fifoRead = (this.#fifoRead + drop) % FIFO_SIZE;
+      this.#fifoFill -= drop;
+    }
+    if (!this.#fifoPrimed && this.#fifoFill >= FIFO_PRIME) this.#fifoPrimed = true;
+    if (!this.#fifoPrimed || this.#fifoFill < SAMPLES_PER_FRAME) {
+      this.#fifoPrimed = false;
+      this.roomIn.fill(0);
+      return;
+    }
+    const fifo = this.#fifo;
+    let r = this.#fifoRead;
+    for (let i = 0; i < SAMPLES_PER_FRAME; i++) {
+      this.roomIn[i] = fifo[r]!;
+      r = r + 1 === FIFO_SIZE ? 0 : r + 1;
+    }
+    this.#fifoRead = r;
+    this.#fifoFill -= SAMPLES_PER_FRAME;
+  }
+
+  /** Tick phase 3: send one packet (room mix, prompt frame or silence). */
+  writeOutbound(now: number, skipped: number): void {
+    if (this.#closed) return;
+    const ts = this.#ts;
+    this.#ts = (ts + SAMPLES_PER_FRAME * (1 + skipped)) >>> 0;
+    const media = this.#media;
+    if (!media || !media.remoteAddress || !this.#sendAddress || !directionSends(media.direction)) {
+      this.#talking = false;
+      return;
+    }
+    const buf = this.#out[this.#outIdx]!;
+    this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
+    let talk: boolean;
+    if (this.#room !== undefined) {
+      encodeInto(this.#encode, this.roomOut, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
+      talk = true;
+    } else if (this.#playlist.copyNextFrame(media.codec, buf, RTP_HEADER)) {
+      talk = true;
+      if (this.#playlist.ended) {
+        this.#playlist.ended = false;
+        queueMicrotask(this.#emitEnded);
+      }
+    } else {
+      buf.fill(this.#silence, RTP_HEADER, RTP_HEADER + SAMPLES_PER_FRAME);
+      talk = false;
+    }
+    const marker = (talk && !this.#talking) || !this.#sentAny;
+    this.#talking = talk;
+    this.#sentAny = true;
+    buf[1] = (marker ? 0x80 : 0) | media.codecPt;
+    buf[2] = this.#seq >> 8;
+    buf[3] = this.#seq & 0xff;
+    buf.writeUInt32BE(ts, 4);
+    this.#seq = (this.#seq + 1) & 0xffff;
+    const len = RTP_HEADER + SAMPLES_PER_FRAME;
+    try {
+      if (this.#connected) this.#ctx.rtp.send(buf, 0, len);
+      else this.#ctx.rtp.send(buf, 0, len, this.#sendPort, this.#sendAddress);
+    } catch (err) {
+      this.#log.debug({ err }, 'rtp send failed');
+      return;
+    }
+    this.stats.packetsOut++;
+    this.stats.bytesOut += len;
+    this.#octetsOut += SAMPLES_PER_FRAME;
+    if (now >= this.#nextSrAt && this.#rtcpAddress) {
+      this.#nextSrAt = now + this.#ctx.rtcpIntervalMs * (0.75 + Math.random() * 0.5);
+      const sr = this.#sr.write(Date.now(), ts, this.stats.packetsOut, this.#octetsOut);
+      try {
+        this.#ctx.rtcp.send(sr, 0, sr.length, this.#rtcpPort, this.#rtcpAddress);
+        this.stats.rtcpOut++;
+      } catch (err) {
+        this.#log.debug({ err }, 'rtcp send failed');
+      }
+    }
+  }
+
+  readonly #emitEnded = (): void => {
+    // Deferred to a microtask: a listener may play/flush without re-entering the tick's send path.
+    if (!this.#closed && !this.#playlist.playing) this.emit('playlistEnded');
+  };
+
+  #report(key: DtmfKey, source: DtmfSource, durationMs?: number): void {
+    if (!this.#arbiter.offer(key, source)) return;
+    this.emit('dtmf', durationMs !== undefined ? { key, source, durationMs } : { key, source });
+  }
+}

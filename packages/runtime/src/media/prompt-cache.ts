@@ -1,0 +1,110 @@
+/**
+ * Prompts: a WAV file in any format wavefile reads (PCM 8/16/24/32-bit, float, A-law, µ-law; any rate, any
+ * channel count) is converted once to 8 kHz mono 16-bit, encoded once per codec, and cached by path + mtime.
+ * Playback then copies 160 cached bytes per tick: no per-packet encoding.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import wavefile from 'wavefile';
+import { mediaErrors } from './errors.js';
+import { encode, type G711Codec, ULAW_SILENCE, ALAW_SILENCE } from './g711.js';
+
+export const SAMPLES_PER_FRAME = 160;
+
+export interface Prompt {
+  readonly path: string;
+  readonly mtimeMs: number;
+  /** 8 kHz mono linear samples (not padded). */
+  readonly pcm: Int16Array;
+  /** Number of 20 ms frames (the last one padded with silence). */
+  readonly frames: number;
+  /** Encoded audio, `frames * 160` bytes per codec. */
+  readonly encoded: Readonly<Record<G711Codec, Buffer>>;
+}
+
+/** Convert WAV bytes to 8 kHz mono int16. Throws on anything wavefile cannot read. */
+export function wavTo8kMono(bytes: Uint8Array): Int16Array {
+  const wav = new wavefile.WaveFile(bytes);
+  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number };
+  if (fmt.audioFormat === 6) wav.fromALaw('16');
+  else if (fmt.audioFormat === 7) wav.fromMuLaw('16');
+  else if (fmt.audioFormat !== 1 && fmt.audioFormat !== 3 && fmt.audioFormat !== 65534) {
+    throw new Error(`unsupported WAV format ${fmt.audioFormat} (need PCM, float, A-law or µ-law)`);
+  }
+  if (!fmt.numChannels || !fmt.sampleRate) throw new Error('WAV header has no channels or sample rate');
+  if ((wav as unknown as { bitDepth: string }).bitDepth !== '16') wav.toBitDepth('16');
+  if (fmt.sampleRate !== 8000) wav.toSampleRate(8000);
+  const channels = fmt.numChannels;
+  const raw = wav.getSamples(false, Int16Array) as unknown as Int16Array | Int16Array[];
+  if (channels === 1 && !Array.isArray(raw)) return raw;
+  const chans = Array.isArray(raw) ? raw : [raw];
+  const n = chans[0]?.length ?? 0;
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (const c of chans) sum += c[i] ?? 0;
+    out[i] = Math.round(sum / chans.length);
+  }
+  return out;
+}
+
+/** Build a prompt from 8 kHz mono samples (also used by tests and generated tones). */
+export function promptFromPcm(path: string, pcm: Int16Array, mtimeMs = 0): Prompt {
+  const frames = Math.max(1, Math.ceil(pcm.length / SAMPLES_PER_FRAME));
+  const pcmu = Buffer.alloc(frames * SAMPLES_PER_FRAME, ULAW_SILENCE);
+  const pcma = Buffer.alloc(frames * SAMPLES_PER_FRAME, ALAW_SILENCE);
+  encode('PCMU', pcm).copy(pcmu);
+  encode('PCMA', pcm).copy(pcma);
+  return { path, mtimeMs, pcm, frames, encoded: { PCMU: pcmu, PCMA: pcma } };
+}
+
+export class PromptCache {
+  readonly #entries = new Map<string, Promise<Prompt>>();
+
+  /** Number of cached prompts. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Load a prompt, from the cache when the file's mtime is unchanged.
+   * Rejects with MediaError 'PROMPT_UNREADABLE' naming the file.
+   */
+  async load(path: string): Promise<Prompt> {
+    const abs = resolve(path);
+    let mtimeMs: number;
+    try {
+      const st = await stat(abs);
+      if (!st.isFile()) throw new Error('not a regular file');
+      mtimeMs = st.mtimeMs;
+    } catch (err) {
+      this.#entries.delete(abs);
+      throw mediaErrors.promptUnreadable(path, err);
+    }
+    const cached = this.#entries.get(abs);
+    if (cached) {
+      const p = await cached.catch(() => undefined);
+      if (p && p.mtimeMs === mtimeMs) return p;
+      if (this.#entries.get(abs) !== cached) return this.load(path); // someone reloaded meanwhile
+    }
+    const loading = (async () => {
+      try {
+        const bytes = await readFile(abs);
+        const pcm = wavTo8kMono(bytes);
+        if (pcm.length === 0) throw new Error('no audio samples');
+        return promptFromPcm(abs, pcm, mtimeMs);
+      } catch (err) {
+        throw mediaErrors.promptUnreadable(path, err);
+      }
+    })();
+    this.#entries.set(abs, loading);
+    loading.catch(() => {
+      if (this.#entries.get(abs) === loading) this.#entries.delete(abs);
+    });
+    return loading;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GoertzelDetector, dtmfTone } from '../../src/media/dtmf-goertzel.js';
+import { encode, decode } from '../../src/media/g711.js';
+import { noise, sine } from '../../../../test/support/audio-wav.js';
+import type { DtmfKey } from '../../src/media/media-types.js';
+
+/** Concatenate tone/pause segments. */
+function sequence(keys: string, toneMs = 100, gapMs = 100, amplitude = 8000): Int16Array {
+  const parts: Int16Array[] = [new Int16Array(8 * 37)]; // start off block alignment
+  for (const k of keys) {
+    parts.push(dtmfTone(k as DtmfKey, toneMs, amplitude), new Int16Array((gapMs * 8) | 0));
+  }
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function detect(pcm: Int16Array, chunk = 160): string {
+  let keys = '';
+  const d = new GoertzelDetector((k) => (keys += k));
+  for (let i = 0; i < pcm.length; i += chunk) d.push(pcm, i, Math.min(chunk, pcm.length - i));
+  return keys;
+}
+
+test('detects every key through PCMU and PCMA, repeated digits as separate presses', () => {
+  const keys = '0123456789*#ABCD11223';
+  for (const codec of ['PCMU', 'PCMA'] as const) {
+    const audio = decode(codec, encode(codec, sequence(keys)));
+    assert.equal(detect(audio), keys, codec);
+  }
+});
+
+test('detects at low level and with twist, with odd packet sizes (30 ms)', () => {
+  const quiet = decode('PCMA', encode('PCMA', sequence('159', 100, 100, 1000)));
+  assert.equal(detect(quiet, 240), '159');
+});
+
+test('one long tone is one press', () => {
+  assert.equal(detect(decode('PCMU', encode('PCMU', sequence('5', 1500)))), '5');
+});
+
+test('too short a tone is not a press', () => {
+  assert.equal(detect(decode('PCMU', encode('PCMU', sequence('5', 25)))), '');
+});
+
+test('noise and speech-like audio give no key', () => {
+  const n = decode('PCMU', encode('PCMU', noise(8000 * 3, 8000)));
+  assert.equal(detect(n), '');
+  // A vowel-like harmonic series (f0 = 120 Hz, 1/k amplitudes) gliding in pitch.
+  const len = 8000 * 3;
+  const speech = new Int16Array(len);
+  let phase = 0;
+  for (let i = 0; i < len; i++) {
+    const f0 = 110 + 40 * Math.sin((2 * Math.PI * i) / 8000);
+    phase += (2 * Math.PI * f0) / 8000;
+    let v = 0;
+    for (let h = 1; h <= 25; h++) v += Math.sin(h * phase) / h;
+    speech[i] = Math.round(v * 4000);
+  }
+  assert.equal(detect(decode('PCMA', encode('PCMA', speech))), '');
+  // A single pure tone at a DTMF row frequency is not a key either.
+  assert.equal(detect(sine(770, 1000, 8000)), '');
+});

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MediaEngine, MediaClock, MediaError } from '../../src/media/index.js';
+import { freeMediaPortPair } from '../../../../test/support/ports.js';
+import { logger, testEngine } from './loopback-helpers.js';
+
+test('createStream allocates even RTP ports with RTCP on +1; NO_PORTS (503) when exhausted; close releases', async () => {
+  const base = await freeMediaPortPair();
+  const engine = await MediaEngine.create({ logger, portRange: [base, base + 3] });
+  try {
+    const a = await engine.createStream();
+    const b = await engine.createStream();
+    assert.deepEqual([a.localPort, b.localPort].sort(), [base, base + 2]);
+    assert.ok(a.localPort % 2 === 0);
+    assert.equal(engine.streamCount, 2);
+    await assert.rejects(engine.createStream(), (err: unknown) => {
+      assert.ok(err instanceof MediaError);
+      assert.equal(err.code, 'NO_PORTS');
+      assert.equal(err.sipStatus, 503);
+      return true;
+    });
+    a.close();
+    a.close(); // idempotent
+    assert.equal(a.closed, true);
+    assert.throws(() => a.answer('v=0'), { code: 'STREAM_CLOSED' });
+    assert.equal(engine.streamCount, 1);
+    const c = await engine.createStream(); // the released pair is reusable once its sockets closed
+    assert.equal(c.localPort, a.localPort);
+  } finally {
+    await engine.close();
+  }
+  assert.equal(engine.streamCount, 0);
+});
+
+test('bad options → BAD_OPTIONS', async () => {
+  await assert.rejects(MediaEngine.create({ logger, portRange: [20001, 20001] }), { code: 'BAD_OPTIONS' });
+  await assert.rejects(MediaEngine.create({ logger, portRange: [80, 90] }), { code: 'BAD_OPTIONS' });
+  await assert.rejects(MediaEngine.create({ logger, tickMs: 0 }), { code: 'BAD_OPTIONS' });
+});
+
+test('rooms: join/leave by name, one room at a time; closing leaves', async () => {
+  const engine = await testEngine();
+  try {
+    const a = await engine.createStream();
+    const b = await engine.createStream();
+    a.join('x');
+    b.join('x');
+    b.join('y');
+    assert.deepEqual(engine.roomMembers('x'), [a.id]);
+    assert.deepEqual(engine.roomMembers('y'), [b.id]);
+    assert.throws(() => a.join(''), { code: 'BAD_OPTIONS' });
+    a.close();
+    assert.deepEqual(engine.roomMembers('x'), []);
+    assert.deepEqual(engine.rooms, ['y']);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('the clock is deadline-driven: ticks + skipped ticks follow wall time; a throwing tick does not stop it', async () => {
+  let ticks = 0;
+  let errors = 0;
+  const clock = new MediaClock(
+    () => {
+      ticks++;
+      if (ticks === 3) throw new Error('boom');
+    },
+    { tickMs: 10, onError: () => errors++ },
+  );
+  const t0 = performance.now();
+  clock.start();
+  const keepAlive = setInterval(() => {}, 1000); // the clock timer is unref'd
+  await new Promise((r) => setTimeout(r, 1000));
+  clock.stop();
+  clearInterval(keepAlive);
+  const elapsedTicks = (performance.now() - t0) / 10;
+  const s = clock.stats;
+  assert.equal(errors, 1);
+  assert.equal(s.ticks, ticks);
+  // Not a timing assertion on the machine: a deadline clock counts skipped ticks, so the sum tracks wall time.
+  assert.ok(Math.abs(s.ticks + s.ticksMissed - elapsedTicks) <= 3, `${s.ticks}+${s.ticksMissed} vs ${elapsedTicks}`);
+  assert.ok(s.latenessP50 <= s.latenessP99 && s.latenessP99 <= Math.max(s.latenessMax, 0.1) + 0.1);
+  assert.equal(clock.overloaded, false); // stopped
+});

@@ -1,0 +1,138 @@
+/**
+ * A raw dgram RTP peer for loopback tests: records every datagram it receives (parsed RTP header + payload)
+ * and sends hand-built RTP packets. Independent of the media engine's code on purpose.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+
+export interface RtpPacketInfo {
+  version: number;
+  marker: boolean;
+  pt: number;
+  seq: number;
+  timestamp: number;
+  ssrc: number;
+  payload: Buffer;
+  from: { address: string; port: number };
+  at: number;
+}
+
+export function parseRtp(msg: Buffer, from: { address: string; port: number }): RtpPacketInfo | undefined {
+  if (msg.length < 12) return undefined;
+  const cc = msg[0]! & 0x0f;
+  const off = 12 + cc * 4;
+  return {
+    version: msg[0]! >> 6,
+    marker: (msg[1]! & 0x80) !== 0,
+    pt: msg[1]! & 0x7f,
+    seq: msg.readUInt16BE(2),
+    timestamp: msg.readUInt32BE(4),
+    ssrc: msg.readUInt32BE(8),
+    payload: msg.subarray(off),
+    from,
+    at: performance.now(),
+  };
+}
+
+export function buildRtp(opts: {
+  pt: number;
+  seq: number;
+  timestamp: number;
+  ssrc: number;
+  marker?: boolean;
+  payload: Uint8Array;
+}): Buffer {
+  const b = Buffer.alloc(12 + opts.payload.length);
+  b[0] = 0x80;
+  b[1] = (opts.marker ? 0x80 : 0) | (opts.pt & 0x7f);
+  b.writeUInt16BE(opts.seq & 0xffff, 2);
+  b.writeUInt32BE(opts.timestamp >>> 0, 4);
+  b.writeUInt32BE(opts.ssrc >>> 0, 8);
+  Buffer.from(opts.payload).copy(b, 12);
+  return b;
+}
+
+/** RFC 4733 payload: event, end bit, volume 10, duration in timestamp units. */
+export function telephoneEventPayload(event: number, end: boolean, duration: number): Buffer {
+  const p = Buffer.alloc(4);
+  p[0] = event;
+  p[1] = (end ? 0x80 : 0) | 10;
+  p.writeUInt16BE(duration & 0xffff, 2);
+  return p;
+}
+
+export class RtpPeer {
+  readonly packets: RtpPacketInfo[] = [];
+  readonly rtcp: Buffer[] = [];
+  #waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly socket: Socket,
+    readonly port: number,
+    readonly rtcpSocket: Socket | undefined,
+  ) {
+    socket.on('message', (msg, rinfo) => {
+      const p = parseRtp(msg, { address: rinfo.address, port: rinfo.port });
+      if (p) this.packets.push(p);
+      const w = this.#waiters;
+      this.#waiters = [];
+      for (const f of w) f();
+    });
+    rtcpSocket?.on('message', (msg) => this.rtcp.push(msg));
+  }
+
+  /** Bind on 127.0.0.1: an ephemeral port, or `port` (and port+1 for RTCP when `withRtcp`). */
+  static async open(options: { port?: number; withRtcp?: boolean } = {}): Promise<RtpPeer> {
+    const bind = (port: number) =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = createSocket('udp4');
+        s.once('error', reject);
+        s.bind(port, '127.0.0.1', () => resolve(s));
+      });
+    const sock = await bind(options.port ?? 0);
+    const port = sock.address().port;
+    const rtcp = options.withRtcp ? await bind(port + 1) : undefined;
+    return new RtpPeer(sock, port, rtcp);
+  }
+
+  /** A minimal SDP offer pointing at this peer. */
+  offer(opts: { payloads?: string; direction?: string; extra?: string[]; address?: string } = {}): string {
+    const address = opts.address ?? '127.0.0.1';
+    return [
+      'v=0',
+      `o=peer 42 1 IN IP4 127.0.0.1`,
+      's=peer',
+      `c=IN IP4 ${address}`,
+      't=0 0',
+      `m=audio ${this.port} RTP/AVP ${opts.payloads ?? '0 8 101'}`,
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-16',
+      ...(opts.extra ?? []),
+      `a=${opts.direction ?? 'sendrecv'}`,
+      '',
+    ].join('\r\n');
+  }
+
+  send(buf: Uint8Array, port: number, address = '127.0.0.1'): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(buf, port, address, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Resolve once `predicate()` holds, re-checked on every packet; rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (predicate()) return resolve();
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      const check = () => {
+        if (predicate()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.#waiters.push(check);
+      };
+      this.#waiters.push(check);
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+    this.rtcpSocket?.close();
+  }
+}
