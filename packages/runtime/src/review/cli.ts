@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run review -- <app> [--out DIR] [--apps DIR] — see docs/operations.md.
-// Exit: 0 no findings; 1 findings; 2 usage or the app cannot be loaded.
+// Exit: 0 no findings; 1 findings (or, with --check, pages out of date); 2 usage or the app cannot be loaded.
 import { Command, CommanderError } from 'commander';
 import { reviewApp } from './review-app.js';
 import { ReviewLoadError } from './load-app.js';
@@ -10,16 +10,19 @@ const program = new Command('review')
   .argument('<app>', 'app name under apps/')
   .option('--out <dir>', 'output directory', 'docs/flows')
   .option('--apps <dir>', 'apps directory', 'apps')
+  .option('--check', 'write nothing; fail when a page is missing or differs from what would be generated (CI)')
   .option('--skip-types', 'do not read leg messages from the TypeScript types (faster; rule 3 is skipped)')
   .exitOverride();
 
 try {
   program.parse(process.argv.slice(2), { from: 'user' });
   const [app] = program.args as [string];
-  const opts = program.opts<{ out: string; apps: string; skipTypes?: boolean }>();
-  const { review, written, notes } = await reviewApp(app, { outDir: opts.out, appsDir: opts.apps, skipTypes: !!opts.skipTypes });
+  const opts = program.opts<{ out: string; apps: string; skipTypes?: boolean; check?: boolean }>();
+  const { review, written, stale, notes } = await reviewApp(app, { outDir: opts.out, appsDir: opts.apps, skipTypes: !!opts.skipTypes, check: !!opts.check });
   for (const path of written) console.log(`wrote ${path}`);
   for (const note of notes) console.log(`note: ${note}`);
+  for (const path of stale) console.error(`${path} is missing or out of date: run npm run review -- ${app}`);
+  if (stale.length) process.exitCode = 1;
   if (review.ok) {
     console.log(`review of ${app}: ${Object.keys(review.graphs).length} flows, no findings`);
   } else {

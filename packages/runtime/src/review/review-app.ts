@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import { loadAppFlows } from './load-app.js';
 import { scanLegMessageTypes } from './leg-message-types.js';
-import { reviewFlows, writeFlowDocs, type FlowReview } from './review-flows.js';
+import { reviewFlows, staleFlowDocs, writeFlowDocs, type FlowReview } from './review-flows.js';
 import type { LegMessage } from './checks.js';
 
 export interface ReviewAppOptions {
@@ -14,11 +14,15 @@ export interface ReviewAppOptions {
   outDir?: string;
   /** Skip the TypeScript scan of leg messages (rule 3). Default false. */
   skipTypes?: boolean;
+  /** Do not write: report the pages that differ from the committed ones in `stale` (for CI). Default false. */
+  check?: boolean;
 }
 
 export interface AppReviewResult {
   review: FlowReview;
   written: string[];
+  /** With `check`: pages missing or out of date. */
+  stale: string[];
   /** Notes that are not findings (e.g. a machine the type scan could not read). */
   notes: string[];
 }
@@ -40,6 +44,8 @@ export async function reviewApp(name: string, options: ReviewAppOptions = {}): P
     }
   }
   const review = reviewFlows(name, app.flows, { legMessages });
-  const written = await writeFlowDocs(review, options.outDir ?? 'docs/flows');
-  return { review, written: written.map((p) => relative(process.cwd(), p)), notes };
+  const outDir = options.outDir ?? 'docs/flows';
+  const rel = (paths: string[]) => paths.map((p) => relative(process.cwd(), p));
+  if (options.check) return { review, written: [], stale: rel(await staleFlowDocs(review, outDir)), notes };
+  return { review, written: rel(await writeFlowDocs(review, outDir)), stale: [], notes };
 }

@@ -1,7 +1,7 @@
 /**
  * Review the flows of one app: describe each machine, run the rules, render one Markdown page per flow.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
 import type { FlowGraph } from './flow-graph-types.js';
@@ -45,4 +45,15 @@ export async function writeFlowDocs(review: FlowReview, dir: string): Promise<st
     written.push(path);
   }
   return written;
+}
+
+/** Pages under `dir` that differ from what the review generates now (missing ones included). */
+export async function staleFlowDocs(review: FlowReview, dir: string): Promise<string[]> {
+  const stale: string[] = [];
+  for (const [flow, markdown] of Object.entries(review.docs)) {
+    const path = join(dir, `${flow}.md`);
+    const current = await readFile(path, 'utf8').catch(() => undefined);
+    if (current !== markdown) stale.push(path);
+  }
+  return stale;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -40,6 +40,15 @@ test('reviewApp writes one page per flow and reports the leg message the receive
   const page = readFileSync(join(out, 'ponger.md'), 'utf8');
   assert.match(page, /\*\*unhandled-leg-message\*\*/);
   assert.match(readFileSync(join(out, 'pinger.md'), 'utf8'), /No findings/);
+
+  // --check: nothing stale right after writing; a hand edit makes the page stale.
+  await reviewApp('pingpong', { appsDir, outDir: out, skipTypes: true });
+  assert.deepEqual((await reviewApp('pingpong', { appsDir, outDir: out, check: true, skipTypes: true })).stale, []);
+  writeFileSync(join(out, 'pinger.md'), 'edited by hand\n');
+  const { stale, written: none } = await reviewApp('pingpong', { appsDir, outDir: out, check: true, skipTypes: true });
+  assert.deepEqual(none, []);
+  assert.deepEqual(stale.map((p) => p.split('/').at(-1)), ['pinger.md']);
+  assert.equal(readFileSync(join(out, 'pinger.md'), 'utf8'), 'edited by hand\n');
 });
 
 test('npm run review exits 1 on findings and names them; 2 for an unknown app', async () => {

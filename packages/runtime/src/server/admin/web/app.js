@@ -94,7 +94,8 @@ function place(card, call) {
 function render(call) {
   const card = cardFor(call);
   card.setAttribute('data-state', call.state);
-  $('.state-badge', card).textContent = call.endedAt !== undefined ? `${call.state} · ${call.outcome}` : call.state;
+  const state = call.state || '(starting)';
+  $('.state-badge', card).textContent = call.endedAt !== undefined ? `${state} · ${call.outcome}` : state;
   renderSteps(card, call);
   highlight(card, call);
   place(card, call);
