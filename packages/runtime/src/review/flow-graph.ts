@@ -50,10 +50,14 @@ function describeTransitions(node: AnyStateNode): FlowTransition[] {
   const out: FlowTransition[] = [];
   const delays = new Map<string, string | number>();
   for (const after of node.after as Array<AnyTransitionDefinition & { delay: string | number }>) delays.set(after.eventType, after.delay);
+  // Invoked actors by id → a readable name (their `src` when it is a named actor; ids are often generated).
+  const actors = new Map<string, string>();
+  for (const inv of node.invoke as Array<{ id: string; src: unknown }>) actors.set(inv.id, typeof inv.src === 'string' ? inv.src : inv.id);
+  const ctx = { delays, actors };
   for (const [eventType, list] of node.transitions as Map<string, AnyTransitionDefinition[]>) {
-    for (const t of list) out.push(describeTransition(node, t, eventType, delays));
+    for (const t of list) out.push(describeTransition(node, t, eventType, ctx));
   }
-  for (const t of (node.always ?? []) as AnyTransitionDefinition[]) out.push(describeTransition(node, t, 'always', delays));
+  for (const t of (node.always ?? []) as AnyTransitionDefinition[]) out.push(describeTransition(node, t, 'always', ctx));
   return out;
 }
 
@@ -61,28 +65,35 @@ function describeTransition(
   node: AnyStateNode,
   t: AnyTransitionDefinition,
   eventType: string,
-  delays: Map<string, string | number>,
+  ctx: TriggerContext,
 ): FlowTransition {
-  const { kind, trigger } = classify(eventType, delays);
+  const { kind, trigger } = classify(eventType, ctx);
   const transition: FlowTransition = {
     from: statePath(node),
     event: eventType,
     kind,
     trigger,
     to: (t.target ?? []).map((target: AnyStateNode) => statePath(target)),
-    actions: t.actions.map(nameOf),
+    // Built-in and DSL actions read better without their namespace: 'assign', 'reply', 'dial'.
+    actions: t.actions.map((a: unknown) => nameOf(a).replace(/^(xstate|sipflow)\./, '')),
   };
   if (t.guard !== undefined) transition.guard = guardText(t.guard);
   if (typeof t.description === 'string' && t.description) transition.description = t.description;
   return transition;
 }
 
-function classify(eventType: string, delays: Map<string, string | number>): { kind: FlowTransitionKind; trigger: string } {
+interface TriggerContext {
+  delays: Map<string, string | number>;
+  actors: Map<string, string>;
+}
+
+function classify(eventType: string, { delays, actors }: TriggerContext): { kind: FlowTransitionKind; trigger: string } {
   if (eventType === 'always') return { kind: 'always', trigger: 'always' };
   const delay = delays.get(eventType);
   if (delay !== undefined) return { kind: 'after', trigger: typeof delay === 'number' ? `after ${delay} ms` : `after ${delay}` };
-  if (eventType.startsWith('xstate.done.actor.')) return { kind: 'done', trigger: `done: ${eventType.slice(18)}` };
-  if (eventType.startsWith('xstate.error.actor.')) return { kind: 'error', trigger: `error: ${eventType.slice(19)}` };
+  const actor = (id: string) => actors.get(id) ?? id;
+  if (eventType.startsWith('xstate.done.actor.')) return { kind: 'done', trigger: `done: ${actor(eventType.slice(18))}` };
+  if (eventType.startsWith('xstate.error.actor.')) return { kind: 'error', trigger: `error: ${actor(eventType.slice(19))}` };
   if (eventType.startsWith('xstate.done.state.')) return { kind: 'done', trigger: 'done' };
   return { kind: 'event', trigger: eventType };
 }

@@ -58,3 +58,24 @@ test('reviewFlows renders one page per flow with the diagram, the transition tab
   assert.match(page, /No findings/);
   assert.match(review.docs.unreachable ?? '', /\*\*unreachable-state\*\*: state 'ORPHAN' can never be entered/);
 });
+
+test('describeFlow names invoke done/error triggers by the actor src, and strips action namespaces', async () => {
+  const { setup, fromPromise, assign } = await import('xstate');
+  const m = setup({ actors: { lookup: fromPromise(async () => 1) } }).createMachine({
+    id: 'inv',
+    initial: 'LOOKUP',
+    states: {
+      LOOKUP: { invoke: { src: 'lookup', onDone: { target: 'OK', actions: assign({}) }, onError: 'FAIL' } },
+      OK: { type: 'final' },
+      FAIL: { type: 'final' },
+    },
+  });
+  const g = describeFlow(m);
+  assert.deepEqual(
+    g.transitions.map((t) => [t.kind, t.trigger, t.to[0], t.actions]),
+    [
+      ['done', 'done: lookup', 'OK', ['assign']],
+      ['error', 'error: lookup', 'FAIL', []],
+    ],
+  );
+});
