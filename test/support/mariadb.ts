@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,10 @@ export interface MariaDb {
   kill(): Promise<void>;
   /** Starts the server again on the same port and data, resolves once it accepts connections. */
   restart(): Promise<void>;
+  /** SIGSTOP (a hung server: connections stay open, nothing answers); resolves once every thread is stopped. */
+  freeze(): Promise<void>;
+  /** SIGCONT after `freeze()`. */
+  thaw(): Promise<void>;
 }
 
 export interface MariaDbOptions {
@@ -35,6 +39,17 @@ export interface MariaDbOptions {
 }
 
 const USER = 'sipflow';
+
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return /^\S+ \(.*\) [Tt] /s.test(stat);
+    });
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A private MariaDB for tests and benches: `mariadb-install-db` on a temp folder, `mariadbd --no-defaults` on a free
@@ -96,7 +111,20 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       { stdio: 'ignore' },
     );
     child = c;
-    exited = new Promise((resolve) => c.once('exit', () => resolve()));
+    // Watchdog: if this test process dies without stop() (killed by a runner timeout, SIGKILL), the 'exit' hook
+    // never runs; a detached shell kills mariadbd and removes the folder within a second.
+    const dog = spawn(
+      'sh',
+      ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null; kill -0 "$0" 2>/dev/null || rm -rf "$2"', String(process.pid), String(c.pid), dir],
+      { stdio: 'ignore', detached: true },
+    );
+    dog.unref();
+    exited = new Promise((resolve) =>
+      c.once('exit', () => {
+        dog.kill('SIGKILL');
+        resolve();
+      }),
+    );
   };
 
   const errTail = (): string => {
@@ -196,6 +224,21 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     },
     async kill() {
       await terminate('SIGKILL');
+    },
+    async freeze() {
+      const pid = child?.pid;
+      if (!pid || child?.exitCode !== null) throw new Error('MariaDB is not running');
+      process.kill(pid, 'SIGSTOP');
+      // kill() returns before the stop has reached every thread; wait until /proc shows them all stopped.
+      const deadline = Date.now() + 10_000;
+      while (!allThreadsStopped(pid)) {
+        if (Date.now() > deadline) throw new Error('mariadbd did not stop');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    async thaw() {
+      const pid = child?.pid;
+      if (pid && child?.exitCode === null) process.kill(pid, 'SIGCONT');
     },
     async restart() {
       if (stopped) throw new Error('MariaDB was stopped');
