@@ -3,7 +3,7 @@ import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { LookupError, lookupErrors } from './errors.js';
 import { probeHealth } from './health.js';
 import type { CalleeLookup, CalleeRecord, CalleeRow, LookupHealth, LookupLogger, LookupOptions } from './lookup-types.js';
-import { exactCaller, validateId, validateRecord } from './record-input.js';
+import { assertString, exactCaller, validateId, validateRecord } from './record-input.js';
 import { DEMO_ROWS, SQL, schemaStatements } from './schema.js';
 import type { DbTarget } from './db-url.js';
 
@@ -101,6 +101,7 @@ export class MysqlLookup implements CalleeLookup {
   }
 
   async calleesFor(caller: string): Promise<CalleeRow[]> {
+    assertString(caller, 'caller');
     const rows = await this.#exec<Row[]>(SQL.calleesFor, [caller]);
     return exactCaller(rows, caller).map((r) => ({ id: Number(r.id), callee: r.callee, pin: r.pin }));
   }

@@ -44,3 +44,9 @@ export function validateId(id: number): number {
 export function exactCaller<T extends { caller: string }>(rows: T[], caller: string): T[] {
   return rows.filter((r) => r.caller === caller);
 }
+
+/** Throws LOOKUP_BAD_INPUT unless `value` is a string (guards JavaScript callers that bypass the types). */
+export function assertString(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw lookupErrors.badInput(`${what} must be a string, got ${typeof value}`);
+  return value;
+}

@@ -4,6 +4,7 @@ import type { CalleeLookup, CalleeRecord, CalleeRow, LookupHealth, LookupLogger,
 import type { SqliteOpName, SqliteRequest, SqliteResponse, SqliteWorkerData } from './sqlite-protocol.js';
 import type { SqliteOps } from './sqlite-store.js';
 import { probeHealth } from './health.js';
+import { assertString } from './record-input.js';
 
 type Pending = { resolve(value: unknown): void; reject(err: LookupError): void };
 
@@ -57,8 +58,8 @@ export class SqliteLookup implements CalleeLookup {
     return probeHealth(this, () => this.#call('probe', []));
   }
 
-  calleesFor(caller: string): Promise<CalleeRow[]> {
-    return this.#call('calleesFor', [caller]);
+  async calleesFor(caller: string): Promise<CalleeRow[]> {
+    return this.#call('calleesFor', [assertString(caller, 'caller')]);
   }
   initSchema(): Promise<void> {
     return this.#call('initSchema', []);

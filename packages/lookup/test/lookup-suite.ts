@@ -120,6 +120,8 @@ export function describeLookupSuite(name: string, makeUrl: () => Promise<string>
       await rejectsWithCode(l.add('35\u0000', 'x', '1'), 'LOOKUP_BAD_INPUT');
       await rejectsWithCode(l.remove(0), 'LOOKUP_BAD_INPUT');
       await rejectsWithCode(l.remove(1.5), 'LOOKUP_BAD_INPUT');
+      await rejectsWithCode(l.calleesFor(undefined as unknown as string), 'LOOKUP_BAD_INPUT');
+      await rejectsWithCode(l.calleesFor(35 as unknown as string), 'LOOKUP_BAD_INPUT');
       assert.equal(await l.count(), 0);
     });
 
