@@ -1,0 +1,11 @@
+/** example-ivr: `npm run app example-ivr`, then call any number. */
+import { defineApp } from '@sipflow/runtime/server';
+import { ivrConfig } from './config.js';
+import { ivr } from './ivr.js';
+
+export default defineApp({
+  name: 'example-ivr',
+  flows: { ivr },
+  inbound: 'ivr',
+  config: ivrConfig,
+});

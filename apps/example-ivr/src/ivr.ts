@@ -1,0 +1,71 @@
+/**
+ * An IVR leg: answer, play a welcome prompt, collect `code_length` digits (DTMF by RFC 4733, SIP INFO or in-band),
+ * say goodbye when they match `code` (else play "wrong" and collect again), then hang up.
+ */
+import { assign, setup } from 'xstate';
+import { answer, flowConfig, flush, hangup, play, type CallEvent, type FlowInput } from '@sipflow/runtime/flow';
+import type { IvrConfig } from './config.js';
+
+export const ivr = setup({
+  types: {
+    input: {} as FlowInput<IvrConfig>,
+    context: {} as { code: string; entered: string; tries: number; maxTries: number; digitTimeoutMs: number },
+    events: {} as CallEvent,
+  },
+  guards: {
+    complete: ({ context }) => context.entered.length >= context.code.length,
+    right: ({ context }) => context.entered === context.code,
+    lastTry: ({ context }) => context.tries + 1 >= context.maxTries,
+  },
+  delays: {
+    digitTimeout: ({ context }) => context.digitTimeoutMs,
+  },
+}).createMachine(
+  flowConfig({
+    id: 'ivr',
+    initial: 'START',
+    context: ({ input }) => ({
+      code: input.config.code,
+      entered: '',
+      tries: 0,
+      maxTries: input.config.max_tries,
+      digitTimeoutMs: input.config.digit_timeout * 1000,
+    }),
+    on: {
+      'sip.hangup': { target: '.END', description: 'caller hung up' },
+    },
+    states: {
+      START: {
+        on: { 'sip.invite': { target: 'GREETING', actions: [answer(), play('welcome.wav')], description: 'got INVITE' } },
+      },
+      GREETING: {
+        on: {
+          dtmf: { target: 'COLLECT', actions: [flush(), assign({ entered: ({ event }) => event.key })], description: 'first key' },
+          error: { target: 'END', actions: hangup(), description: 'error opening file' },
+        },
+        after: { digitTimeout: { target: 'END', actions: hangup(), description: 'no key pressed' } },
+      },
+      COLLECT: {
+        always: { guard: 'complete', target: 'CHECK', description: 'code complete' },
+        on: { dtmf: { target: 'COLLECT', reenter: true, actions: assign({ entered: ({ context, event }) => context.entered + event.key }), description: 'one more key' } },
+        after: { digitTimeout: { target: 'END', actions: hangup(), description: 'no key pressed' } },
+      },
+      CHECK: {
+        always: [
+          { guard: 'right', target: 'GOODBYE', description: 'code right' },
+          { guard: 'lastTry', target: 'END', actions: hangup(), description: 'too many tries' },
+          {
+            target: 'COLLECT',
+            actions: [assign({ entered: '', tries: ({ context }) => context.tries + 1 }), play('wrong.wav')],
+            description: 'code wrong',
+          },
+        ],
+      },
+      GOODBYE: {
+        entry: play('goodbye.wav'),
+        on: { 'playlist.ended': { target: 'END', actions: hangup(), description: 'said goodbye' } },
+      },
+      END: { type: 'final' },
+    },
+  }),
+);

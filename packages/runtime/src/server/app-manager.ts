@@ -1,0 +1,274 @@
+/**
+ * Loads apps from apps/<name>, validates their config, runs their setup(), routes inbound calls, and reloads them
+ * live: a reload imports the app's files afresh for NEW calls; calls in progress keep the version they started
+ * on; a version that fails to load, validate or set up is refused and the old one keeps serving.
+ */
+import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import type { Logger } from 'pino';
+import type { AnyStateMachine } from 'xstate';
+import { isAppDefinition, routeInbound, type AppDefinition } from './app-definition.js';
+import { coerceSetValue, configKeys, validateConfig, type RawConfig } from './app-config.js';
+import { ServerError, serverErrors } from './errors.js';
+import { importFresh } from './module-loader.js';
+
+/** One loaded version of an app. */
+export interface AppVersion {
+  name: string;
+  version: number;
+  loadedAt: number;
+  dir: string;
+  definition: AppDefinition;
+  config: unknown;
+  resources: unknown;
+  /** Absolute prompt folder. */
+  promptDir: string;
+  /** Legs running on this version. */
+  calls: number;
+  /** Replaced by a newer version: close it when its last call ends. */
+  retired: boolean;
+}
+
+export interface AppConfigSources {
+  /** Values from --config FILE: keys for every app, or a section per app name. Default {}. */
+  file?: RawConfig;
+  /** --set values, in order: 'key=value' for every app declaring the key, 'app.key=value' for one. Default []. */
+  sets?: Array<{ app?: string; key: string; value: string }>;
+}
+
+export interface AppManagerOptions {
+  /** Folder holding the apps. Default: <repo>/apps. */
+  appsDir?: string;
+  config?: AppConfigSources;
+  logger: Logger;
+}
+
+export type AppReloadResult = { ok: true; version: number } | { ok: false; code: string; message: string };
+
+export class AppManager {
+  readonly appsDir: string;
+  readonly #log: Logger;
+  readonly #sources: AppConfigSources;
+  readonly #current = new Map<string, AppVersion>();
+  /** Every version still in use or current, per app, by version number (for diagrams of older calls). */
+  readonly #versions = new Map<string, Map<number, AppVersion>>();
+  readonly #order: string[] = [];
+  readonly #watchers: FSWatcher[] = [];
+
+  constructor(options: AppManagerOptions) {
+    this.appsDir = options.appsDir ?? resolvePath(new URL('../../../../apps', import.meta.url).pathname);
+    this.#log = options.logger.child({ component: 'apps' });
+    this.#sources = options.config ?? {};
+  }
+
+  /** Load every app (in order); throws the first failure (start-up must not serve half the apps silently). */
+  async loadAll(names: string[]): Promise<void> {
+    try {
+      for (const name of names) {
+        if (this.#current.has(name)) throw serverErrors.conflict(`app '${name}' given twice`);
+        const v = await this.#load(name, 1);
+        this.#install(v);
+        this.#order.push(name);
+      }
+      this.#checkUnusedKeys(names);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Load the app's code again for new calls. Never throws: a refused version is reported and the old one stays. */
+  async reload(name: string): Promise<AppReloadResult> {
+    const old = this.#current.get(name);
+    if (!old) return { ok: false, code: 'APP_NOT_FOUND', message: `app '${name}' is not loaded (loaded: ${this.names().join(', ')})` };
+    try {
+      const next = await this.#load(name, old.version + 1);
+      this.#install(next);
+      old.retired = true;
+      await this.#maybeClose(old);
+      this.#log.info({ app: name, version: next.version }, 'app reloaded; new calls use the new version');
+      return { ok: true, version: next.version };
+    } catch (err) {
+      const e = err instanceof ServerError ? err : serverErrors.appLoadFailed(name, err);
+      this.#log.error({ app: name, code: e.code, err: e.message }, 'reload refused; the previous version keeps serving');
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }
+
+  names(): string[] {
+    return [...this.#order];
+  }
+
+  current(name: string): AppVersion | undefined {
+    return this.#current.get(name);
+  }
+
+  version(name: string, version?: number): AppVersion | undefined {
+    return version === undefined ? this.#current.get(name) : this.#versions.get(name)?.get(version);
+  }
+
+  /** The flow machine of an app version (current when version is undefined). */
+  flowMachine(app: string, flow: string, version?: number): AnyStateMachine | undefined {
+    return this.version(app, version)?.definition.flows[flow];
+  }
+
+  /** The app version and flow that take an inbound call to `user`: first app (in load order) whose routes match. */
+  route(user: string): { app: AppVersion; flow: string } | undefined {
+    for (const name of this.#order) {
+      const app = this.#current.get(name);
+      if (!app) continue;
+      const flow = routeInbound(app.definition, user);
+      if (flow) return { app, flow };
+    }
+    return undefined;
+  }
+
+  /** A call starts on this version (it will not be closed before release). */
+  acquire(v: AppVersion): void {
+    v.calls += 1;
+  }
+
+  release(v: AppVersion): void {
+    v.calls = Math.max(0, v.calls - 1);
+    if (v.retired && v.calls === 0) void this.#maybeClose(v);
+  }
+
+  /** Reload on file changes under the app folders (debounced). */
+  watch(onReload?: (name: string, result: AppReloadResult) => void): void {
+    for (const name of this.#order) {
+      const dir = join(this.appsDir, name);
+      let timer: NodeJS.Timeout | undefined;
+      const w = watch(dir, { recursive: true }, (_event, file) => {
+        if (file && (String(file).includes('node_modules') || String(file).startsWith('.'))) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          void this.reload(name).then((r) => onReload?.(name, r));
+        }, 200);
+      });
+      w.on('error', (err) => this.#log.warn({ app: name, err }, 'file watch failed'));
+      this.#watchers.push(w);
+    }
+  }
+
+  /** Close every version's resources (server stop). */
+  async close(): Promise<void> {
+    for (const w of this.#watchers) w.close();
+    this.#watchers.length = 0;
+    for (const versions of this.#versions.values()) {
+      for (const v of versions.values()) {
+        v.retired = true;
+        v.calls = 0;
+        await this.#maybeClose(v);
+      }
+    }
+  }
+
+  /** Names of the folders under appsDir that are packages. */
+  available(): string[] {
+    if (!existsSync(this.appsDir)) return [];
+    return readdirSync(this.appsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(this.appsDir, d.name, 'package.json')))
+      .map((d) => d.name);
+  }
+
+  #install(v: AppVersion): void {
+    this.#current.set(v.name, v);
+    let versions = this.#versions.get(v.name);
+    if (!versions) this.#versions.set(v.name, (versions = new Map()));
+    versions.set(v.version, v);
+  }
+
+  async #maybeClose(v: AppVersion): Promise<void> {
+    if (!v.retired || v.calls > 0) return;
+    const versions = this.#versions.get(v.name);
+    if (!versions?.has(v.version)) return;
+    versions.delete(v.version);
+    try {
+      await v.definition.close?.(v.resources);
+    } catch (err) {
+      this.#log.warn({ app: v.name, version: v.version, err }, 'app close() threw');
+    }
+  }
+
+  /** A --set or config-file key that no loaded app declares is a mistake worth stopping for. */
+  #checkUnusedKeys(names: string[]): void {
+    const declares = (app: string, key: string): boolean => {
+      const def = this.#current.get(app)?.definition;
+      const keys = def ? configKeys(def.config) : undefined;
+      return keys === undefined || keys.includes(key);
+    };
+    for (const s of this.#sources.sets ?? []) {
+      const perApp = s.app !== undefined && names.includes(s.app);
+      const key = perApp || !s.app ? s.key : `${s.app}.${s.key}`;
+      const targets = perApp ? [s.app as string] : names;
+      if (!targets.some((a) => declares(a, key))) {
+        throw serverErrors.badOption('--set', `no app (${targets.join(', ')}) has a config key '${key}'`);
+      }
+    }
+    for (const [k, v] of Object.entries(this.#sources.file ?? {})) {
+      if (names.includes(k) && typeof v === 'object' && v !== null) continue;
+      if (!names.some((a) => declares(a, k))) throw serverErrors.badOption('--config', `no app (${names.join(', ')}) has a config key '${k}'`);
+    }
+  }
+
+  /** Import, validate and set up one version. Throws ServerError. */
+  async #load(name: string, version: number): Promise<AppVersion> {
+    const dir = join(this.appsDir, name);
+    const pkgPath = join(dir, 'package.json');
+    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name) || !existsSync(pkgPath)) throw serverErrors.appNotFound(name, this.appsDir, this.available());
+    let entry: string;
+    try {
+      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: unknown; main?: string };
+      const exp = pkg.exports;
+      const rel =
+        typeof exp === 'string' ? exp : typeof exp === 'object' && exp && typeof (exp as Record<string, unknown>)['.'] === 'string' ? ((exp as Record<string, string>)['.'] as string) : (pkg.main ?? 'src/index.ts');
+      entry = join(dir, rel);
+    } catch (err) {
+      throw serverErrors.appLoadFailed(name, err);
+    }
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importFresh(entry, dir);
+    } catch (err) {
+      throw serverErrors.appLoadFailed(name, err);
+    }
+    const definition = mod.default ?? mod.app;
+    if (!isAppDefinition(definition)) throw serverErrors.appInvalid(name, 'its entry must `export default defineApp({...})` (or `export const app = defineApp(...)`)');
+    if (definition.name !== name) throw serverErrors.appInvalid(name, `defineApp({ name: '${definition.name}' }) does not match its folder apps/${name}`);
+
+    const config = validateConfig(name, definition.config, this.#rawConfig(name, definition));
+    const promptOpt = definition.prompts ?? 'prompts';
+    const promptRaw = typeof promptOpt === 'function' ? promptOpt(config) : promptOpt;
+    const promptDir = isAbsolute(promptRaw) ? promptRaw : join(dir, promptRaw);
+    const log = this.#log.child({ app: name, version });
+    let resources: unknown;
+    try {
+      resources = await definition.setup?.({ app: name, config, log, dir });
+    } catch (err) {
+      throw serverErrors.setupFailed(name, err);
+    }
+    return { name, version, loadedAt: Date.now(), dir, definition, config, resources, promptDir, calls: 0, retired: false };
+  }
+
+  /** File values (shared keys, then the app's section), then --set values, coerced by the schema. */
+  #rawConfig(name: string, def: AppDefinition): RawConfig {
+    const keys = configKeys(def.config);
+    const raw: RawConfig = {};
+    const file = this.#sources.file ?? {};
+    const appNames = new Set([...this.#order, name, ...this.available()]);
+    for (const [k, v] of Object.entries(file)) {
+      if (appNames.has(k) && typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
+      if (!keys || keys.includes(k)) raw[k] = v;
+    }
+    const section = file[name];
+    if (typeof section === 'object' && section !== null && !Array.isArray(section)) Object.assign(raw, section);
+    for (const s of this.#sources.sets ?? []) {
+      const forThis = s.app === name;
+      const key = forThis ? s.key : s.app ? `${s.app}.${s.key}` : s.key;
+      if (s.app && !forThis && appNames.has(s.app)) continue;
+      if (!forThis && keys && !keys.includes(key)) continue;
+      raw[key] = coerceSetValue(def.config, key, s.value);
+    }
+    return raw;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `npm run app <name>[,<name>...] [-- options]`: the command line, parsed into ServerOptions (testable without
+ * starting anything).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parseSet } from './app-config.js';
+import { serverErrors } from './errors.js';
+import type { ServerOptions } from './server.js';
+
+export function parseHostPort(option: string, value: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || port > 65535) throw serverErrors.badOption(option, `expected HOST:PORT (e.g. 127.0.0.1:5060), got '${value}'`);
+  return { host: m[1], port };
+}
+
+export function parsePortRange(option: string, value: string): [number, number] {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+  const a = m ? Number(m[1]) : NaN;
+  const b = m ? Number(m[2]) : NaN;
+  if (!m || a < 1024 || b > 65535 || b - a < 3) throw serverErrors.badOption(option, `expected A-B with 1024 <= A, B <= 65535, at least 4 ports (e.g. 10000-20000), got '${value}'`);
+  return [a, b];
+}
+
+function positiveInt(option: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw serverErrors.badOption(option, `expected a whole number, got '${value}'`);
+  return n;
+}
+
+export function appCommand(): Command {
+  return new Command('app')
+    .description('Serve sipflow apps (folders under apps/). Several apps: `a,b` or `a b`; the first whose inbound routes match takes a call.')
+    .argument('<apps...>', 'app names, e.g. quizconnect')
+    .addOption(new Option('--sip <host:port>', 'SIP address (UDP and TCP)').default('127.0.0.1:5060'))
+    .addOption(new Option('--rtp-ports <a-b>', 'RTP port range').default('10000-20000'))
+    .addOption(new Option('--admin <host:port|off>', 'admin HTTP API and web page; off to disable').default('127.0.0.1:8090'))
+    .addOption(new Option('--admin-token <token>', 'bearer token for the admin API (required off loopback)').env('SIPFLOW_ADMIN_TOKEN'))
+    .addOption(new Option('--set <key=value>', 'app config value; app.key=value for one app (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .addOption(new Option('--config <file>', 'JSON file of app config: keys for every app, or { "<app>": { ... } }'))
+    .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(new Option('--watch', 'reload an app when its files change (new calls only)'))
+    .addOption(new Option('--max-calls <n>', 'most call legs at once; INVITEs beyond get 503').default('1000'))
+    .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
+    .addOption(new Option('--keep-ended <seconds>', 'how long ended calls stay visible in the registry').default('300'))
+    .exitOverride();
+}
+
+export interface ParsedAppArgs {
+  options: ServerOptions;
+  logLevel: string;
+}
+
+/** Parse argv (without node and script). Throws ServerError 'BAD_OPTION' or a CommanderError. */
+export function parseAppArgs(argv: string[]): ParsedAppArgs {
+  const cmd = appCommand();
+  cmd.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  cmd.parse(argv, { from: 'user' });
+  const o = cmd.opts<{
+    sip: string;
+    rtpPorts: string;
+    admin: string;
+    adminToken?: string;
+    set?: string[];
+    config?: string;
+    logLevel: string;
+    watch?: boolean;
+    maxCalls: string;
+    rtpTimeout: string;
+    keepEnded: string;
+  }>();
+  const apps = (cmd.args as string[]).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+  if (!apps.length) throw serverErrors.badOption('<apps>', 'name at least one app');
+  let file: Record<string, unknown> | undefined;
+  if (o.config) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(o.config, 'utf8'));
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object');
+      file = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw serverErrors.badOption('--config', `${o.config}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const admin = o.admin === 'off' ? null : { ...parseHostPort('--admin', o.admin), ...(o.adminToken ? { token: o.adminToken } : {}) };
+  return {
+    logLevel: o.logLevel,
+    options: {
+      apps,
+      sip: parseHostPort('--sip', o.sip),
+      rtpPorts: parsePortRange('--rtp-ports', o.rtpPorts),
+      admin,
+      config: { ...(file ? { file } : {}), sets: (o.set ?? []).map(parseSet) },
+      maxCalls: positiveInt('--max-calls', o.maxCalls),
+      rtpTimeoutMs: positiveInt('--rtp-timeout', o.rtpTimeout) * 1000,
+      retainEndedMs: positiveInt('--keep-ended', o.keepEnded) * 1000,
+      watch: !!o.watch,
+      logLevel: o.logLevel,
+    },
+  };
+}

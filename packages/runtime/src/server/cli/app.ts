@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// npm run app <name>[,<name>...] [-- options] — serve sipflow apps. See docs/writing-flows.md.
+// Exit: 0 after a clean stop (SIGINT/SIGTERM); 2 bad options, app or config; 1 anything else at start-up.
+import { CommanderError } from 'commander';
+import pino from 'pino';
+import { appCommand, parseAppArgs } from '../cli-options.js';
+import { ServerError } from '../errors.js';
+import { startServer } from '../server.js';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseAppArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) {
+        if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') console.log(appCommand().helpInformation());
+        return 0;
+      }
+      console.error(`app: ${err.message.replace(/^error: /, '')}\n\n${appCommand().helpInformation()}`);
+      return 2;
+    }
+    if (err instanceof ServerError) {
+      console.error(`app: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = pino({ level: parsed.logLevel });
+  let server;
+  try {
+    server = await startServer({ ...parsed.options, logger });
+  } catch (err) {
+    if (err instanceof ServerError) {
+      console.error(`app: ${err.code}: ${err.message}`);
+      return 2;
+    }
+    const e = err as { code?: string; message?: string };
+    console.error(`app: cannot start: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`);
+    return 1;
+  }
+  const { host, port } = server.sip;
+  console.error(
+    `sipflow: serving ${server.apps.names().join(', ')} on sip:${host}:${port} (UDP+TCP)` +
+      (server.admin ? `; admin http://${server.admin.host}:${server.admin.port}/` : '') +
+      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly)`,
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, active: server.runtime.activeCount }, 'stopping: new calls get 503, calls in progress are ended');
+      server.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets and timers are closed by then; exit explicitly in case a stray handle (a watcher) lingers.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (err: unknown) => {
+    console.error('app: fatal', err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,239 @@
+/**
+ * Runs flows on calls: takes inbound INVITEs (routing, limits, overload), places outbound legs, routes messages
+ * between legs, and ends everything on shutdown. Every leg is a `Leg` (leg.ts) and is in the registry while alive.
+ */
+import type { Logger } from 'pino';
+import type { EventObject } from 'xstate';
+import type { InboundCall, SipStackApi } from '../sip/sip-types.js';
+import type { MediaEngineApi } from '../media/media-types.js';
+import type { FlowCommand } from '../flow/commands.js';
+import type { CallInfo, LegRef } from '../flow/leg-ref.js';
+import { toFlowError } from '../flow/errors.js';
+import type { AppManager } from './app-manager.js';
+import type { CallRegistry } from './call-registry.js';
+import { Leg, type LegHost } from './leg.js';
+
+export interface FlowRuntimeOptions {
+  stack: SipStackApi;
+  media: MediaEngineApi;
+  registry: CallRegistry;
+  apps: AppManager;
+  logger: Logger;
+  /** Most legs (inbound + outbound) at once; new INVITEs beyond it get 503. Default 1000. */
+  maxCalls?: number;
+  /** End a call when no RTP arrives for this long, ms (0 = never). Default 0. */
+  rtpTimeoutMs?: number;
+}
+
+/** The user part of a SIP URI ('sip:john@h:5080' → 'john'). */
+export function uriUser(uri: string): string {
+  const m = /^(?:sips?:)?([^@;>]*)@/i.exec(uri.replace(/^.*</, ''));
+  return m?.[1] ?? '';
+}
+
+export class FlowRuntime implements LegHost {
+  readonly registry: CallRegistry;
+  readonly #stack: SipStackApi;
+  readonly #media: MediaEngineApi;
+  readonly #apps: AppManager;
+  readonly #log: Logger;
+  readonly #maxCalls: number;
+  readonly #rtpTimeoutMs: number;
+  readonly #legs = new Map<string, Leg>();
+  #accepting = true;
+
+  constructor(options: FlowRuntimeOptions) {
+    this.#stack = options.stack;
+    this.#media = options.media;
+    this.registry = options.registry;
+    this.#apps = options.apps;
+    this.#log = options.logger;
+    this.#maxCalls = options.maxCalls ?? 1000;
+    this.#rtpTimeoutMs = options.rtpTimeoutMs ?? 0;
+    this.#stack.onInvite((call) => {
+      this.#onInvite(call).catch((err: unknown) => {
+        this.#log.error({ err, callId: call.callId }, 'inbound call setup failed');
+        if (call.state !== 'ended') call.hangup(500);
+      });
+    });
+  }
+
+  /** Legs alive now. */
+  get activeCount(): number {
+    return this.#legs.size;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  async #onInvite(call: InboundCall): Promise<void> {
+    const log = this.#log.child({ call: call.id });
+    if (!this.#accepting) return call.reject(503, 'Shutting Down');
+    if (this.#legs.size >= this.#maxCalls) {
+      log.warn({ active: this.#legs.size, max: this.#maxCalls }, 'call limit reached: 503');
+      return call.reject(503, 'Too Many Calls');
+    }
+    if (this.#media.overloaded) {
+      log.warn('media engine overloaded: 503');
+      return call.reject(503, 'Overloaded');
+    }
+    const route = this.#apps.route(call.requestUser);
+    if (!route) {
+      log.info({ user: call.requestUser }, 'no app takes this R-URI user: 404');
+      return call.reject(404);
+    }
+    if (!call.remoteSdp) {
+      log.info('INVITE without SDP offer: 488');
+      return call.reject(488, 'Offer Required');
+    }
+    const { app, flow: flowName } = route;
+    const flow = app.definition.flows[flowName]!;
+    let stream;
+    try {
+      stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs });
+    } catch (err) {
+      const e = toFlowError(err);
+      log.error({ code: e.code, err: e.message }, 'no media stream: 503');
+      return call.reject(e.status >= 500 ? 503 : e.status);
+    }
+    if (call.state === 'ended') {
+      stream.close();
+      return;
+    }
+    let answerSdp: string;
+    try {
+      answerSdp = stream.answer(call.remoteSdp);
+    } catch (err) {
+      const e = toFlowError(err);
+      log.info({ code: e.code, err: e.message }, 'SDP offer refused');
+      stream.close();
+      return call.reject(e.status);
+    }
+    const info: CallInfo = {
+      id: call.id,
+      direction: 'inbound',
+      from: call.from,
+      to: call.to,
+      requestUri: call.requestUri,
+      user: call.requestUser,
+    };
+    const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) });
+    leg.attachInbound(call, stream, answerSdp);
+    leg.start();
+  }
+
+  #newLeg(init: Omit<ConstructorParameters<typeof Leg>[0], 'host'>): Leg {
+    const leg = new Leg({ ...init, host: this });
+    this.#legs.set(leg.id, leg);
+    this.#apps.acquire(leg.app);
+    this.registry.add({
+      id: leg.id,
+      app: leg.app.name,
+      appVersion: leg.app.version,
+      flow: leg.flowName,
+      direction: init.info.direction,
+      from: init.info.from,
+      to: init.info.to,
+      requestUri: init.info.requestUri,
+      ...(init.info.parentId ? { parentId: init.info.parentId } : {}),
+      startedAt: Date.now(),
+    });
+    return leg;
+  }
+
+  // ---- LegHost ----
+
+  dial(owner: Leg, command: Extract<FlowCommand, { type: 'dial' }>): void {
+    const spec = command.leg.dial;
+    if (this.#legs.has(command.leg.id)) {
+      owner.log.warn({ leg: command.leg.id }, 'leg dialled twice: ignored');
+      return;
+    }
+    const host = this.#stack.address.host;
+    const fromUser = spec.from?.user ?? 'sipflow';
+    const from = `${spec.from?.displayName ? `"${spec.from.displayName}" ` : ''}<sip:${fromUser}@${spec.from?.host ?? `${host}:${this.#stack.address.port}`}>`;
+    const info: CallInfo = {
+      id: command.leg.id,
+      direction: 'outbound',
+      from,
+      to: `<${spec.to}>`,
+      requestUri: spec.to,
+      user: uriUser(spec.to),
+      parentId: owner.id,
+    };
+    const leg = this.#newLeg({
+      info,
+      app: owner.app,
+      flow: spec.logic,
+      input: spec.input,
+      owner,
+      log: this.#log.child({ call: info.id, parent: owner.id, app: owner.app.name, flow: spec.logic.id }),
+    });
+    owner.owned.add(leg);
+    leg.start();
+    void this.#place(leg, spec).catch((err: unknown) => {
+      const e = toFlowError(err);
+      leg.log.error({ code: e.code, err: e.message }, 'dial-out failed');
+      leg.dialFailed(e.code === 'NO_PORTS' ? 503 : 500, e.message);
+    });
+  }
+
+  async #place(leg: Leg, spec: Extract<FlowCommand, { type: 'dial' }>['leg']['dial']): Promise<void> {
+    const stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs });
+    if (leg.finished) {
+      stream.close();
+      return;
+    }
+    let offer: string;
+    try {
+      offer = stream.offer();
+    } catch (err) {
+      stream.close();
+      throw err;
+    }
+    const call = this.#stack.dial({
+      to: spec.to,
+      from: { user: spec.from?.user ?? 'sipflow', ...(spec.from?.host ? { host: spec.from.host } : {}), ...(spec.from?.displayName ? { displayName: spec.from.displayName } : {}) },
+      sdp: offer,
+      ...(spec.headers ? { headers: spec.headers } : {}),
+      ...(spec.credentials ? { credentials: spec.credentials } : {}),
+    });
+    leg.attachOutbound(call, stream);
+    const record = this.registry.get(leg.id);
+    if (record) record.from = call.from;
+  }
+
+  post(to: LegRef<never>, event: EventObject, from: Leg): void {
+    queueMicrotask(() => {
+      const target = this.#legs.get(to.id);
+      if (!target) {
+        from.log.debug({ to: to.id, event: event.type }, 'message to a leg that has ended: dropped');
+        return;
+      }
+      target.deliver(event);
+    });
+  }
+
+  removed(leg: Leg): void {
+    if (this.#legs.get(leg.id) === leg) this.#legs.delete(leg.id);
+    this.#apps.release(leg.app);
+  }
+
+  /**
+   * Stop taking calls (new INVITEs get 503) and end every call cleanly: unanswered inbound calls get 503, answered
+   * ones BYE, outbound legs CANCEL or BYE. Resolves when every dialog has ended, or after `graceMs`.
+   */
+  async shutdown(graceMs = 5000): Promise<void> {
+    this.#accepting = false;
+    const legs = [...this.#legs.values()];
+    for (const leg of legs) if (!leg.owner) leg.finish({ outcome: 'completed', reason: 'shutdown', code: 503 });
+    for (const leg of this.#legs.values()) leg.finish({ outcome: 'completed', reason: 'shutdown', code: 503 });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(legs.map((l) => l.sipDone)),
+      new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
+    ]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The server: SIP stack + media engine + apps + flow runtime + registry (+ the admin HTTP API), wired together.
+ * `npm run app` (cli/app.ts) is a thin shell over `startServer()`; tests call it directly.
+ */
+import pino, { type Logger } from 'pino';
+import { SipStack } from '../sip/sip-stack.js';
+import { MediaEngine } from '../media/media-engine.js';
+import type { SipStackApi } from '../sip/sip-types.js';
+import type { MediaEngineApi } from '../media/media-types.js';
+import { AppManager, type AppConfigSources } from './app-manager.js';
+import { CallRegistry } from './call-registry.js';
+import { FlowRuntime } from './flow-runtime.js';
+import { startAdminServer, type AdminServer } from './admin/index.js';
+
+export interface ServerOptions {
+  /** App names (folders under apps/), served in this order (first matching route takes an inbound call). */
+  apps: string[];
+  /** SIP bind address. Default { host: '127.0.0.1', port: 5060 }. */
+  sip?: { host: string; port: number };
+  /** Inclusive RTP port range. Default [10000, 20000]. */
+  rtpPorts?: [number, number];
+  /** Admin HTTP API address; null = no admin server. Default { host: '127.0.0.1', port: 8090 }. */
+  admin?: { host: string; port: number; token?: string } | null;
+  /** Config file values and --set values for the apps. Default none. */
+  config?: AppConfigSources;
+  /** Folder of the apps. Default <repo>/apps. */
+  appsDir?: string;
+  /** Most legs at once (503 beyond). Default 1000. */
+  maxCalls?: number;
+  /** How long ended calls stay in the registry, ms. Default 300000. */
+  retainEndedMs?: number;
+  /** End calls with no RTP for this long, ms (0 = never). Default 0. */
+  rtpTimeoutMs?: number;
+  /** Reload an app when its files change. Default false. */
+  watch?: boolean;
+  logger?: Logger;
+  /** pino level when no logger is given. Default 'info'. */
+  logLevel?: string;
+}
+
+export interface RunningServer {
+  readonly sip: { host: string; port: number };
+  readonly admin: { host: string; port: number } | undefined;
+  readonly registry: CallRegistry;
+  readonly apps: AppManager;
+  readonly runtime: FlowRuntime;
+  readonly stack: SipStackApi;
+  readonly media: MediaEngineApi;
+  readonly logger: Logger;
+  /** Stop taking calls, end calls in progress cleanly, close everything. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
+  const apps = new AppManager({ logger, ...(options.appsDir ? { appsDir: options.appsDir } : {}), ...(options.config ? { config: options.config } : {}) });
+  await apps.loadAll(options.apps);
+
+  const sipAddr = options.sip ?? { host: '127.0.0.1', port: 5060 };
+  let media: MediaEngine | undefined;
+  let stack: SipStack | undefined;
+  let admin: AdminServer | undefined;
+  const registry = new CallRegistry({ logger, ...(options.retainEndedMs !== undefined ? { retainEndedMs: options.retainEndedMs } : {}) });
+  try {
+    media = await MediaEngine.create({ host: sipAddr.host, logger: logger.child({ component: 'media' }), ...(options.rtpPorts ? { portRange: options.rtpPorts } : {}) });
+    stack = await SipStack.start({ host: sipAddr.host, port: sipAddr.port, logger: logger.child({ component: 'sip' }) });
+  } catch (err) {
+    await media?.close();
+    await apps.close();
+    throw err;
+  }
+  const runtime = new FlowRuntime({
+    stack,
+    media,
+    registry,
+    apps,
+    logger,
+    ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
+    ...(options.rtpTimeoutMs !== undefined ? { rtpTimeoutMs: options.rtpTimeoutMs } : {}),
+  });
+
+  const stackRef = stack;
+  const mediaRef = media;
+  if (options.admin !== null) {
+    const a = options.admin ?? { host: '127.0.0.1', port: 8090 };
+    try {
+      admin = await startAdminServer(
+        { host: a.host, port: a.port, ...(a.token ? { token: a.token } : {}) },
+        {
+          registry,
+          logger,
+          apps: {
+            list: () =>
+              apps.names().map((name) => {
+                const v = apps.current(name)!;
+                return { name, version: v.version, loadedAt: v.loadedAt, flows: Object.keys(v.definition.flows) };
+              }),
+            reload: (name) => apps.reload(name),
+          },
+          flowMachine: (app, flow, version) => apps.flowMachine(app, flow, version),
+          metrics: () => {
+            const m = mediaRef as unknown as { rtpPacketsIn?: number; rtpPacketsOut?: number };
+            return {
+              sip: stackRef.stats,
+              media: {
+                clock: mediaRef.clockStats,
+                streams: mediaRef.streamCount,
+                rtpPacketsIn: m.rtpPacketsIn ?? 0,
+                rtpPacketsOut: m.rtpPacketsOut ?? 0,
+                overloaded: mediaRef.overloaded,
+              },
+            };
+          },
+        },
+      );
+    } catch (err) {
+      await stack.stop();
+      await media.close();
+      await apps.close();
+      throw err;
+    }
+  }
+  if (options.watch) {
+    apps.watch((name, r) => {
+      if (r.ok) logger.info({ app: name, version: r.version }, 'reloaded after a file change');
+      else logger.error({ app: name, code: r.code }, `reload refused: ${r.message}`);
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const server: RunningServer = {
+    sip: stack.address,
+    admin: admin?.address,
+    registry,
+    apps,
+    runtime,
+    stack,
+    media,
+    logger,
+    stop(graceMs = 5000) {
+      stopping ??= (async () => {
+        await runtime.shutdown(graceMs);
+        await admin?.close();
+        await stackRef.stop();
+        await mediaRef.close();
+        registry.close();
+        await apps.close();
+      })();
+      return stopping;
+    },
+  };
+  logger.info({ sip: stack.address, admin: admin?.address, apps: apps.names() }, 'sipflow serving');
+  return server;
+}

@@ -1,0 +1,57 @@
+/**
+ * The runtime on loopback with sipp as the caller: the example IVR answers, plays, collects a wrong code then the
+ * right one (SIP INFO), says goodbye and hangs up. The registry records the state graph and is empty afterwards.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import { freePort } from '../support/ports.js';
+import { startSipp } from '../support/sipp.js';
+import { waitForIdle } from './flow-support.js';
+
+const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url));
+
+describe('example-ivr against sipp', () => {
+  let server: RunningServer;
+
+  before(async () => {
+    server = await startServer({
+      apps: ['example-ivr'],
+      sip: { host: '127.0.0.1', port: await freePort() },
+      admin: null,
+      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
+    });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('answers, plays, collects digits by SIP INFO (wrong code, then right), says goodbye and hangs up', async () => {
+    const sipp = await startSipp({
+      scenario: { file: scenario('flow-ivr-uac.xml') },
+      remote: `127.0.0.1:${server.sip.port}`,
+      service: '35',
+      calls: 1,
+      timeoutSec: 40,
+    });
+    const res = await sipp.done;
+    assert.equal(res.code, 0, `sipp failed: ${res.errors.slice(0, 2000)}`);
+    await waitForIdle(server);
+    const [record] = server.registry.list({ ended: true });
+    assert.ok(record, 'the call was recorded');
+    assert.equal(record.app, 'example-ivr');
+    assert.equal(record.flow, 'ivr');
+    assert.equal(record.direction, 'inbound');
+    assert.match(record.requestUri, /^sip:35@127\.0\.0\.1/);
+    assert.equal(record.state, 'END');
+    assert.equal(record.outcome, 'completed');
+    const transitions = record.stateGraph.flatMap((s) => (s.kind === 'transition' ? [s.description] : []));
+    assert.deepEqual(transitions.slice(0, 2), ['got INVITE', 'first key']);
+    assert.ok(transitions.includes('code wrong'), transitions.join(' | '));
+    assert.deepEqual(transitions.slice(-3), ['code complete', 'code right', 'said goodbye']);
+    assert.equal(server.registry.activeCount, 0);
+    assert.equal(server.media.streamCount, 0, 'media stream closed');
+  });
+});
