@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import {
   IncomingRequestMessage,
   IncomingResponseMessage,
+  InviteServerTransaction,
+  InviteUserAgentServer,
+  TransactionState,
   Parser,
   URI,
   UserAgentCore,
@@ -165,8 +168,8 @@ export class SipStack implements SipStackApi {
     this.#log.warn({ remote: `${remote.transport}:${remote.address}:${remote.port}`, reason }, 'sip: malformed message dropped');
   }
 
-  #reply(request: string, code: number, reason: string, extra: string[] = []): void {
-    const response = statelessResponse(request, code, reason, extra, this.#userAgent);
+  #reply(request: string, code: number, reason: string, extra: string[] = [], toTag?: string): void {
+    const response = statelessResponse(request, code, reason, extra, this.#userAgent, toTag);
     const dest = responseDestination(response);
     if (dest) this.#transport.sendTo(response, dest).catch(() => undefined);
   }
@@ -220,6 +223,10 @@ export class SipStack implements SipStackApi {
       this.#reply(text, 405, 'Method Not Allowed', [ALLOW_HEADER]);
       return;
     }
+    if (method === 'CANCEL') {
+      this.#onCancel(message, text);
+      return;
+    }
     if (method === 'OPTIONS' && !message.toTag) {
       this.#reply(text, 200, 'OK', [ALLOW_HEADER, 'Accept: application/sdp']);
       return;
@@ -235,6 +242,27 @@ export class SipStack implements SipStackApi {
     }
     this.#currentRemote = remote;
     this.#core.receiveIncomingRequestFromTransport(message);
+  }
+
+  /**
+   * CANCEL (RFC 3261 §9.2), as sip.js's core does it but with the To tag of the INVITE's responses in the 200 (sip.js
+   * picks a new tag per reply, so a retransmitted CANCEL would get a different 200).
+   */
+  #onCancel(message: IncomingRequestMessage, text: string): void {
+    const uas = this.#core.userAgentServers.get(message.viaBranch);
+    if (!uas) {
+      this.#reply(text, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    this.#reply(text, 200, 'OK', [], (uas as unknown as { toTag: string }).toTag);
+    const transaction = uas.transaction;
+    if (
+      uas instanceof InviteUserAgentServer &&
+      transaction instanceof InviteServerTransaction &&
+      transaction.state === TransactionState.Proceeding
+    ) {
+      uas.receiveCancel(message);
+    }
   }
 
   #onResponse(message: IncomingResponseMessage, remote: Remote): void {

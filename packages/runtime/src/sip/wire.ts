@@ -238,12 +238,13 @@ export function statelessResponse(
   reason: string,
   extraHeaders: string[] = [],
   userAgent = 'sipflow',
+  toTag: string = randomToken(10),
 ): string {
   const lines: string[] = [`SIP/2.0 ${code} ${reason}`];
   for (const [n, v] of headerLines(request)) {
     if (n === 'via') lines.push(`Via: ${v}`);
     else if (n === 'from') lines.push(`From: ${v}`);
-    else if (n === 'to') lines.push(/;\s*tag=/i.test(v) ? `To: ${v}` : `To: ${v};tag=${randomToken(10)}`);
+    else if (n === 'to') lines.push(/;\s*tag=/i.test(v) ? `To: ${v}` : `To: ${v};tag=${toTag}`);
     else if (n === 'call-id') lines.push(`Call-ID: ${v}`);
     else if (n === 'cseq') lines.push(`CSeq: ${v}`);
   }
