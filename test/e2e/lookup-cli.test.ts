@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLookup, ensureSeeded } from '../../packages/lookup/src/index.js';
 import { startMariaDb, type MariaDb } from '../support/mariadb.js';
 import { freePort } from '../support/ports.js';
 
@@ -105,6 +106,34 @@ after(async () => {
   await maria?.stop();
 });
 describeCli('mysql', () => maria.newDatabase());
+
+describe('db CLI while an app has the SQLite file open', () => {
+  test('CLI writes and app lookups interleave without errors; the app sees the new rows', async () => {
+    const url = `sqlite:${join(tmp, 'shared', 'q.sqlite')}`;
+    const app = createLookup(url);
+    await app.open();
+    try {
+      await ensureSeeded(app);
+      let done = false;
+      let lookups = 0;
+      const reader = (async () => {
+        while (!done) {
+          assert.equal((await app.calleesFor('35')).length >= 2, true);
+          lookups++;
+          await new Promise((r) => setTimeout(r, 2)); // pace like calls arriving, not a tight loop
+        }
+      })();
+      const adds = await Promise.all([1, 2, 3].map((i) => db(url, 'add', '70', `callee${i}`, String(i))));
+      done = true;
+      await reader;
+      for (const r of adds) assert.equal(r.code, 0, r.stderr);
+      assert.ok(lookups > 0);
+      assert.deepEqual((await app.calleesFor('70')).map((r) => r.callee).sort(), ['callee1', 'callee2', 'callee3']);
+    } finally {
+      await app.close();
+    }
+  });
+});
 
 describe('db CLI errors', () => {
   test('a bad --db-url exits 1 with LOOKUP_BAD_URL and no password', async () => {

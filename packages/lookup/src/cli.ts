@@ -16,7 +16,7 @@ class CliFailure extends Error {}
 
 async function withLookup<T>(program: Command, fn: (lookup: CalleeLookup) => Promise<T>): Promise<T> {
   const { dbUrl } = program.opts<{ dbUrl: string }>();
-  const lookup = createLookup(dbUrl, { connectTimeoutMs: 5000 });
+  const lookup = createLookup(dbUrl, { connectTimeoutMs: 5000, busyTimeoutMs: 10_000 });
   await lookup.open();
   try {
     return await fn(lookup);
@@ -112,7 +112,7 @@ function buildCli(): Command {
     .description('probe the database; exits 1 if it is not usable')
     .action(async () => {
       const { dbUrl } = program.opts<{ dbUrl: string }>();
-      const lookup = createLookup(dbUrl, { connectTimeoutMs: 5000 });
+      const lookup = createLookup(dbUrl, { connectTimeoutMs: 5000, busyTimeoutMs: 10_000 });
       try {
         await lookup.open();
         const h = await lookup.health();
