@@ -1,0 +1,129 @@
+import { createSocket, type Socket } from 'node:dgram';
+
+/** A hand-driven UDP SIP peer for tests: sends exact text, and lets a test await what the stack sends. */
+export class RawPeer {
+  readonly received: string[] = [];
+  readonly #waiters: Array<{ pred: (m: string) => boolean; resolve: (m: string) => void; from: number }> = [];
+  #cursor = 0;
+
+  private constructor(
+    readonly socket: Socket,
+    readonly port: number,
+  ) {
+    socket.on('message', (buf) => {
+      const m = buf.toString('utf8');
+      this.received.push(m);
+      this.#check();
+    });
+  }
+
+  static async open(): Promise<RawPeer> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    return new RawPeer(socket, socket.address().port);
+  }
+
+  send(text: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.socket.send(text, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  /**
+   * The next message (after those already consumed by `next`) whose text matches. Messages are consumed in order;
+   * non-matching ones in between are skipped.
+   */
+  next(pred: (m: string) => boolean | RegExpMatchArray | null = () => true): Promise<string> {
+    return new Promise((resolve) => {
+      this.#waiters.push({ pred: (m) => !!pred(m), resolve, from: this.#cursor });
+      this.#check();
+    });
+  }
+
+  /** How many received messages match. */
+  count(pred: (m: string) => boolean): number {
+    return this.received.filter(pred).length;
+  }
+
+  #check(): void {
+    while (this.#waiters.length > 0) {
+      const w = this.#waiters[0]!;
+      let found = -1;
+      for (let i = Math.max(w.from, this.#cursor); i < this.received.length; i++) {
+        if (w.pred(this.received[i]!)) {
+          found = i;
+          break;
+        }
+      }
+      if (found === -1) return;
+      this.#cursor = found + 1;
+      this.#waiters.shift();
+      w.resolve(this.received[found]!);
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+export interface RequestSpec {
+  method: string;
+  ruri: string;
+  branch: string;
+  callId: string;
+  cseq: number;
+  fromTag: string;
+  toTag?: string;
+  peerPort: number;
+  body?: string;
+  extra?: string[];
+}
+
+/** A request as a peer at 127.0.0.1:peerPort would send it. */
+export function request(s: RequestSpec): string {
+  const body = s.body ?? '';
+  const lines = [
+    `${s.method} ${s.ruri} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${s.peerPort};branch=${s.branch};rport`,
+    `From: <sip:peer@127.0.0.1:${s.peerPort}>;tag=${s.fromTag}`,
+    `To: <${s.ruri}>${s.toTag ? `;tag=${s.toTag}` : ''}`,
+    `Call-ID: ${s.callId}`,
+    `CSeq: ${s.cseq} ${s.method}`,
+    `Contact: <sip:peer@127.0.0.1:${s.peerPort}>`,
+    'Max-Forwards: 70',
+    ...(s.extra ?? []),
+    ...(body ? ['Content-Type: application/sdp'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ];
+  return lines.join('\r\n');
+}
+
+/** A response to `req` (copying Via/From/To/Call-ID/CSeq), with our To tag. */
+export function responseTo(req: string, code: number, reason: string, toTag: string, extra: string[] = [], body = ''): string {
+  const head = req.slice(0, req.indexOf('\r\n\r\n')).split('\r\n');
+  const copy = head.filter((l) => /^(Via|From|Call-ID|CSeq):/i.test(l));
+  const to = head.find((l) => /^To:/i.test(l)) ?? 'To: <sip:x@127.0.0.1>';
+  const lines = [
+    `SIP/2.0 ${code} ${reason}`,
+    ...copy,
+    /;tag=/.test(to) ? to : `${to};tag=${toTag}`,
+    ...extra,
+    ...(body ? ['Content-Type: application/sdp'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ];
+  return lines.join('\r\n');
+}
+
+export function header(message: string, name: string): string | undefined {
+  const re = new RegExp(`^${name}:\\s*(.*)$`, 'im');
+  return re.exec(message.slice(0, message.indexOf('\r\n\r\n')))?.[1]?.trim();
+}
+
+export const isRequest = (method: string) => (m: string) => m.startsWith(`${method} `);
+export const isResponse = (code: number, cseqMethod: string) => (m: string) =>
+  m.startsWith(`SIP/2.0 ${code} `) && new RegExp(`^CSeq:\\s*\\d+ ${cseqMethod}\\s*$`, 'im').test(m);

@@ -1,0 +1,260 @@
+/**
+ * RFC 3261 §17 timers with a fake clock (node:test mock timers drive both our retransmitter and sip.js's own
+ * timeouts): each timer's effect is asserted — retransmission schedules through the stats counters (incremented
+ * synchronously when a timer fires), transaction lifetimes through what a raw UDP peer gets back.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { Timers } from 'sip.js/lib/core/index.js';
+import { SipStack, type CallEndReason, type InboundCall } from '../../src/sip/index.js';
+import { captureLogger, staticSdp } from './helpers.js';
+import { RawPeer, header, isRequest, isResponse, request, responseTo } from './raw-peer.js';
+
+const T1 = 500;
+const T2 = 4000;
+const T4 = 5000;
+
+/** Let I/O callbacks run until `pred` holds (real I/O is not mocked; the clock is). */
+async function until(pred: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (pred()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`condition never held: ${what}`);
+}
+
+describe('RFC 3261 timers (fake clock)', () => {
+  let stack: SipStack;
+  let peer: RawPeer;
+  let calls: InboundCall[];
+  let onCall: (call: InboundCall) => void;
+  let seq = 0;
+
+  beforeEach(async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+    peer = await RawPeer.open();
+    stack = await SipStack.start({ port: 0, logger: captureLogger('error').logger, timers: { t1: T1, t2: T2, t4: T4 } });
+    calls = [];
+    onCall = () => undefined;
+    stack.onInvite((call) => {
+      calls.push(call);
+      onCall(call);
+    });
+  });
+
+  afterEach(async () => {
+    await stack.stop();
+    await peer.close();
+    mock.timers.reset();
+  });
+
+  const tick = (ms: number) => mock.timers.tick(ms);
+  const retrans = () => stack.stats.retransmissionsOut;
+
+  function invite(extra: Partial<Parameters<typeof request>[0]> = {}) {
+    seq++;
+    return request({
+      method: 'INVITE',
+      ruri: `sip:anyone@127.0.0.1:${stack.address.port}`,
+      branch: `z9hG4bK-t${seq}`,
+      callId: `timers-${seq}`,
+      cseq: 1,
+      fromTag: `f${seq}`,
+      peerPort: peer.port,
+      body: staticSdp(),
+      ...extra,
+    });
+  }
+
+  it('configures sip.js timeouts for unreliable transports (B, D, F, H, I, J, K)', () => {
+    assert.equal(Timers.T1, T1);
+    assert.equal(Timers.TIMER_B, 64 * T1);
+    assert.equal(Timers.TIMER_D, 64 * T1);
+    assert.equal(Timers.TIMER_F, 64 * T1);
+    assert.equal(Timers.TIMER_H, 64 * T1);
+    assert.equal(Timers.TIMER_I, T4);
+    assert.equal(Timers.TIMER_J, 64 * T1);
+    assert.equal(Timers.TIMER_K, T4);
+  });
+
+  it('Timer A retransmits the INVITE at T1, 2T1, 4T1…; Timer B fails the call with 408 at 64*T1', async () => {
+    const call = stack.dial({ to: `sip:u@127.0.0.1:${peer.port}`, from: { user: 'me' }, sdp: staticSdp() });
+    const failed: number[] = [];
+    const ended: CallEndReason[] = [];
+    call.on('failed', (code) => failed.push(code));
+    call.on('ended', (r) => ended.push(r));
+    const first = await peer.next(isRequest('INVITE'));
+    const r0 = retrans();
+    let elapsed = 0;
+    for (const [i, interval] of [T1, 2 * T1, 4 * T1, 8 * T1, 16 * T1, 32 * T1].entries()) {
+      tick(interval - 1);
+      assert.equal(retrans(), r0 + i, `no retransmission before ${elapsed + interval} ms`);
+      tick(1);
+      elapsed += interval;
+      assert.equal(retrans(), r0 + i + 1, `retransmission at ${elapsed} ms`);
+      if (i === 0) assert.equal(await peer.next(isRequest('INVITE')), first, 'a retransmission is an exact copy');
+    }
+    assert.deepEqual(failed, []);
+    tick(64 * T1 - elapsed);
+    assert.deepEqual(failed, [408]);
+    assert.deepEqual(ended, ['failed']);
+    tick(64 * T1);
+    assert.equal(retrans(), r0 + 6, 'nothing after Timer B');
+  });
+
+  it('Timer E retransmits a BYE at T1 doubling to T2; Timer F stops it at 64*T1', async () => {
+    const call = stack.dial({ to: `sip:u@127.0.0.1:${peer.port}`, from: { user: 'me' }, sdp: staticSdp() });
+    const inv = await peer.next(isRequest('INVITE'));
+    await peer.send(responseTo(inv, 200, 'OK', 'peer1', [`Contact: <sip:u@127.0.0.1:${peer.port}>`], staticSdp()), stack.address.port);
+    await peer.next(isRequest('ACK'));
+    assert.equal(call.state, 'confirmed');
+    call.hangup();
+    await peer.next(isRequest('BYE'));
+    const r0 = retrans();
+    const schedule = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000]; // sums to 31500 < 64*T1
+    for (const [i, interval] of schedule.entries()) {
+      tick(interval - 1);
+      assert.equal(retrans(), r0 + i);
+      tick(1);
+      assert.equal(retrans(), r0 + i + 1);
+    }
+    tick(64 * T1);
+    assert.equal(retrans(), r0 + schedule.length, 'Timer F ended the BYE transaction');
+  });
+
+  it('Timer G retransmits a 486 at T1 doubling to T2 until Timer H (64*T1)', async () => {
+    onCall = (call) => call.reject(486);
+    await peer.send(invite(), stack.address.port);
+    await peer.next(isResponse(486, 'INVITE'));
+    const r0 = retrans();
+    const schedule = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000];
+    for (const [i, interval] of schedule.entries()) {
+      tick(interval - 1);
+      assert.equal(retrans(), r0 + i);
+      tick(1);
+      assert.equal(retrans(), r0 + i + 1);
+    }
+    tick(64 * T1);
+    assert.equal(retrans(), r0 + schedule.length, 'Timer H ended the retransmissions');
+  });
+
+  it('Timer G stops at the ACK; Timer I then absorbs repeats for T4', async () => {
+    onCall = (call) => call.reject(486);
+    const inv = invite();
+    await peer.send(inv, stack.address.port);
+    const rejected = await peer.next(isResponse(486, 'INVITE'));
+    tick(T1);
+    await peer.next(isResponse(486, 'INVITE'));
+    const ack = request({
+      method: 'ACK',
+      ruri: `sip:anyone@127.0.0.1:${stack.address.port}`,
+      branch: /branch=([^;\s]+)/.exec(inv)![1]!,
+      callId: header(inv, 'Call-ID')!,
+      cseq: 1,
+      fromTag: /tag=(\w+)/.exec(header(inv, 'From')!)![1]!,
+      toTag: /tag=(\w+)/.exec(header(rejected, 'To')!)![1]!,
+      peerPort: peer.port,
+    });
+    const in0 = stack.stats.messagesIn;
+    await peer.send(ack, stack.address.port);
+    await until(() => stack.stats.messagesIn > in0, 'ACK received');
+    const r1 = retrans();
+    tick(64 * T1);
+    assert.equal(retrans(), r1, 'no retransmission after the ACK');
+
+    // Within T4 of the ACK (Timer I), a repeated INVITE is absorbed by the confirmed transaction.
+    const absorbed0 = stack.stats.retransmissionsAbsorbed;
+    onCall = (call) => call.reject(486);
+    // (The 64*T1 tick above let Timer I fire already: use a fresh call to observe it.)
+    const inv2 = invite();
+    await peer.send(inv2, stack.address.port);
+    const rej2 = await peer.next(isResponse(486, 'INVITE'));
+    const ack2 = ack
+      .replace(/branch=[^;\s]+/, /branch=([^;\s]+)/.exec(inv2)![0])
+      .replaceAll(header(inv, 'Call-ID')!, header(inv2, 'Call-ID')!)
+      .replace(/^(From:.*tag=)\w+/m, `$1${/tag=(\w+)/.exec(header(inv2, 'From')!)![1]!}`)
+      .replace(/^(To:.*tag=)\w+/m, `$1${/tag=(\w+)/.exec(header(rej2, 'To')!)![1]!}`);
+    const in1 = stack.stats.messagesIn;
+    await peer.send(ack2, stack.address.port);
+    await until(() => stack.stats.messagesIn > in1, 'ACK 2 received');
+    const handled = calls.length;
+    const in2 = stack.stats.messagesIn;
+    await peer.send(inv2, stack.address.port);
+    await until(() => stack.stats.messagesIn > in2, 'INVITE repeat received');
+    assert.equal(calls.length, handled, 'repeat absorbed within Timer I');
+    assert.ok(stack.stats.retransmissionsAbsorbed > absorbed0);
+    tick(T4);
+    // Timer I fired: the transaction is gone, the same INVITE is now a new request.
+    await peer.send(inv2, stack.address.port);
+    await until(() => calls.length === handled + 1, 'INVITE handled anew after Timer I');
+  });
+
+  it('2xx retransmitted at T1 doubling to T2 until ACK; no ACK by 64*T1 → ackTimeout, BYE, ended', async () => {
+    const events: string[] = [];
+    onCall = (call) => {
+      for (const e of ['acked', 'ackTimeout', 'bye'] as const) call.on(e, () => events.push(e));
+      call.on('ended', (r) => events.push(`ended:${r}`));
+      call.answer(staticSdp());
+    };
+    await peer.send(invite(), stack.address.port);
+    const ok = await peer.next(isResponse(200, 'INVITE'));
+    const r0 = retrans();
+    const schedule = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000];
+    for (const [i, interval] of schedule.entries()) {
+      tick(interval - 1);
+      assert.equal(retrans(), r0 + i);
+      tick(1);
+      assert.equal(retrans(), r0 + i + 1);
+      if (i === 0) assert.equal(await peer.next(isResponse(200, 'INVITE')), ok);
+    }
+    assert.deepEqual(events, []);
+    tick(64 * T1 - 31500);
+    assert.deepEqual(events, ['ackTimeout', 'ended:ack-timeout']);
+    const bye = await peer.next(isRequest('BYE'));
+    assert.equal(header(bye, 'Call-ID'), header(ok, 'Call-ID'));
+  });
+
+  it('Timer J: a repeated BYE gets the same 200 until 64*T1, then 481', async () => {
+    const events: string[] = [];
+    onCall = (call) => {
+      call.on('bye', () => events.push('bye'));
+      call.on('acked', () => events.push('acked'));
+      call.answer(staticSdp());
+    };
+    const inv = invite();
+    await peer.send(inv, stack.address.port);
+    const ok = await peer.next(isResponse(200, 'INVITE'));
+    const toTag = /tag=(\w+)/.exec(header(ok, 'To')!)![1]!;
+    const base = {
+      ruri: `sip:anyone@127.0.0.1:${stack.address.port}`,
+      callId: header(inv, 'Call-ID')!,
+      fromTag: /tag=(\w+)/.exec(header(inv, 'From')!)![1]!,
+      toTag,
+      peerPort: peer.port,
+    };
+    await peer.send(request({ ...base, method: 'ACK', branch: 'z9hG4bK-ack-j', cseq: 1 }), stack.address.port);
+    await until(() => events.includes('acked'), 'acked');
+    const bye = request({ ...base, method: 'BYE', branch: 'z9hG4bK-bye-j', cseq: 2 });
+    await peer.send(bye, stack.address.port);
+    const ok1 = await peer.next(isResponse(200, 'BYE'));
+    await peer.send(bye, stack.address.port);
+    const ok2 = await peer.next(isResponse(200, 'BYE'));
+    assert.equal(ok2, ok1, 'the transaction re-sent its response');
+    assert.deepEqual(events, ['acked', 'bye'], 'the repeat did not reach the call');
+    tick(64 * T1);
+    await peer.send(bye, stack.address.port);
+    await peer.next(isResponse(481, 'BYE'));
+  });
+
+  it('a retransmitted 2xx to our INVITE gets the same ACK again', async () => {
+    const call = stack.dial({ to: `sip:u@127.0.0.1:${peer.port}`, from: { user: 'me' }, sdp: staticSdp() });
+    const inv = await peer.next(isRequest('INVITE'));
+    const ok = responseTo(inv, 200, 'OK', 'peer2', [`Contact: <sip:u@127.0.0.1:${peer.port}>`], staticSdp());
+    await peer.send(ok, stack.address.port);
+    const ack1 = await peer.next(isRequest('ACK'));
+    assert.equal(call.state, 'confirmed');
+    await peer.send(ok, stack.address.port);
+    const ack2 = await peer.next(isRequest('ACK'));
+    assert.equal(ack2, ack1);
+  });
+});
