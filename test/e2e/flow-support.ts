@@ -19,3 +19,32 @@ export function waitForIdle(server: RunningServer, timeoutMs = 20_000): Promise<
     server.registry.on('update', onUpdate);
   });
 }
+
+/** Resolves with the first record (active or ended) matching `pred`, awaiting registry updates. */
+export function waitForRecord(
+  server: RunningServer,
+  pred: (r: import('../../packages/runtime/src/server/index.js').CallRecord) => boolean,
+  timeoutMs = 20_000,
+): Promise<import('../../packages/runtime/src/server/index.js').CallRecord> {
+  const found = server.registry.list({ ended: true }).find(pred);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.registry.off('update', onUpdate);
+      const seen = server.registry.list({ ended: true }).map((r) => `${r.flow}:${r.state}:${r.outcome}`);
+      reject(new Error(`no matching call record after ${timeoutMs} ms (have: ${seen.join(', ')})`));
+    }, timeoutMs);
+    const onUpdate = (r: import('../../packages/runtime/src/server/index.js').CallRecord) => {
+      if (!pred(r)) return;
+      clearTimeout(timer);
+      server.registry.off('update', onUpdate);
+      resolve(r);
+    };
+    server.registry.on('update', onUpdate);
+  });
+}
+
+/** The transition names of a record's state graph, in order. */
+export function transitionsOf(r: import('../../packages/runtime/src/server/index.js').CallRecord): string[] {
+  return r.stateGraph.flatMap((s) => (s.kind === 'transition' ? [s.description] : []));
+}

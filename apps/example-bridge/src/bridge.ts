@@ -1,5 +1,5 @@
 /**
- * The caller leg of a bridge: ring back, dial the same user at `outbound_domain`, and when it answers, answer the
+ * The caller leg of a bridge: dial the same user at `outbound_domain`, ring back while it rings, and when it answers, answer the
  * caller and put both legs in one room. Either side hanging up ends both (the runtime ends owned legs).
  */
 import { assign, setup } from 'xstate';
@@ -52,7 +52,6 @@ export const bridge = setup({
             target: 'DIALLING',
             description: 'got INVITE',
             actions: [
-              progress(180),
               assign({
                 far: ({ context }) =>
                   leg(farEnd, {
@@ -68,6 +67,7 @@ export const bridge = setup({
       },
       DIALLING: {
         on: {
+          'leg.ringing': { guard: 'isFar', actions: progress(180), description: 'far end rings' },
           'leg.answered': {
             guard: 'isFar',
             target: 'CONNECTED',

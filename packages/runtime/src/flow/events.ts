@@ -63,6 +63,12 @@ export interface FlowErrorEvent {
   /** The command that failed ('play', 'answer', 'dial', ...). */
   effect: string;
 }
+/** A leg this flow dialled is ringing (180/183 from the far end): the moment to ring back the caller. */
+export interface LegRingingEvent {
+  type: 'leg.ringing';
+  leg: LegRef<never>;
+  code: number;
+}
 /** A leg this flow dialled answered (2xx). */
 export interface LegAnsweredEvent {
   type: 'leg.answered';
@@ -93,6 +99,7 @@ export type CallEvent =
   | PlaylistEndedEvent
   | PromptQueuedEvent
   | FlowErrorEvent
+  | LegRingingEvent
   | LegAnsweredEvent
   | LegFailedEvent
   | LegEndedEvent;

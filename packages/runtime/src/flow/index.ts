@@ -15,6 +15,7 @@ export type {
   PlaylistEndedEvent,
   PromptQueuedEvent,
   FlowErrorEvent,
+  LegRingingEvent,
   LegAnsweredEvent,
   LegFailedEvent,
   LegEndedEvent,

@@ -138,7 +138,10 @@ export class Leg implements CallPort {
   attachOutbound(call: OutboundCall, stream: MediaStreamApi): void {
     this.#sip = call;
     this.#attachStream(stream);
-    call.on('provisional', (code) => this.#later({ type: 'call.ringing', code }));
+    call.on('provisional', (code) => {
+      this.#later({ type: 'call.ringing', code });
+      this.#tellOwner({ type: 'leg.ringing', leg: this.ref, code });
+    });
     call.on('answered', (sdp) =>
       queueMicrotask(() => {
         if (this.#finished) return;

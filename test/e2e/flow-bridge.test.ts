@@ -1,0 +1,110 @@
+/**
+ * A flow that dials out and bridges two legs in a room, on loopback with sipp on both sides: sipp calls the server,
+ * the bridge flow dials a sipp UAS, joins both legs in one conference room. Hang-ups from either side, a CANCEL
+ * while the far end rings and a busy far end all end both legs properly; the registry is empty after each.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import { freePort } from '../support/ports.js';
+import { startSipp } from '../support/sipp.js';
+import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
+
+const scenario = (name: string) => ({ file: fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url)) });
+
+describe('example-bridge against sipp', () => {
+  let server: RunningServer;
+  let farPort: number;
+
+  before(async () => {
+    farPort = await freePort();
+    server = await startServer({
+      apps: ['example-bridge'],
+      sip: { host: '127.0.0.1', port: await freePort() },
+      admin: null,
+      config: { sets: [{ key: 'outbound_domain', value: `127.0.0.1:${farPort}` }] },
+      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
+    });
+  });
+  afterEach(async () => {
+    await waitForIdle(server);
+    assert.equal(server.registry.activeCount, 0, 'no call left behind');
+    assert.equal(server.media.streamCount, 0, 'every media stream closed');
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  const caller = (file: { builtin: string } | { file: string }, args: string[] = []) =>
+    startSipp({ scenario: file, remote: `127.0.0.1:${server.sip.port}`, service: 'bob', calls: 1, timeoutSec: 30, args });
+  const farEnd = (file: { builtin: string } | { file: string }, args: string[] = []) =>
+    startSipp({ scenario: file, port: farPort, calls: 1, timeoutSec: 30, args });
+
+  it('dials the far end, bridges both legs in one room, and the caller BYE ends both', async () => {
+    const far = await farEnd({ builtin: 'uas' });
+    const connected = waitForRecord(server, (r) => r.flow === 'bridge' && r.state === 'CONNECTED');
+    const bridged = waitForRecord(server, (r) => r.flow === 'farEnd' && r.state === 'BRIDGED');
+    const uac = await caller({ builtin: 'uac' }, ['-d', '3000']);
+    const [a, b] = await Promise.all([connected, bridged]);
+    assert.equal(b.parentId, a.id, 'the far-end leg belongs to the caller leg');
+    assert.equal(b.direction, 'outbound');
+    assert.equal(b.requestUri, `sip:bob@127.0.0.1:${farPort}`);
+    assert.deepEqual(server.media.roomMembers(a.id).length, 2, 'both legs in the caller room');
+
+    const [ru, rf] = await Promise.all([uac.done, far.done]);
+    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
+    await waitForIdle(server);
+    const callerRec = server.registry.get(a.id)!;
+    assert.deepEqual(transitionsOf(callerRec), ['got INVITE', 'far end rings', 'far end answered', 'caller hung up']);
+    assert.equal(callerRec.outcome, 'completed');
+    const farRec = server.registry.get(b.id)!;
+    assert.deepEqual(transitionsOf(farRec), ['joined the room']);
+    assert.equal(farRec.outcome, 'completed');
+  });
+
+  it('the far end hanging up sends BYE to the caller', async () => {
+    const far = await farEnd(scenario('flow-bye-uas.xml'), ['-d', '500']);
+    const uac = await caller(scenario('flow-wait-bye-uac.xml'));
+    const [ru, rf] = await Promise.all([uac.done, far.done]);
+    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
+    await waitForIdle(server);
+    const rec = server.registry.list({ ended: true }).filter((r) => r.flow === 'bridge').at(-1)!;
+    assert.deepEqual(transitionsOf(rec).slice(-1), ['far end hung up']);
+  });
+
+  it('a CANCEL while the far end rings: 487 to the caller, CANCEL to the far end', async () => {
+    const far = await farEnd(scenario('flow-ring-uas.xml'));
+    const uac = await caller(scenario('flow-cancel-uac.xml'));
+    const [ru, rf] = await Promise.all([uac.done, far.done]);
+    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
+    await waitForIdle(server);
+    const recs = server.registry.list({ ended: true });
+    const a = recs.filter((r) => r.flow === 'bridge').at(-1)!;
+    const b = recs.find((r) => r.parentId === a.id)!;
+    assert.deepEqual(transitionsOf(a).slice(-1), ['caller cancelled']);
+    assert.equal(a.outcome, 'cancelled');
+    assert.equal(b.outcome, 'cancelled');
+  });
+
+  it('a busy far end: its 486 is passed to the caller', async () => {
+    const far = await farEnd(scenario('flow-busy-uas.xml'));
+    const uac = await caller(scenario('flow-busy-uac.xml'));
+    const [ru, rf] = await Promise.all([uac.done, far.done]);
+    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
+    await waitForIdle(server);
+    const recs = server.registry.list({ ended: true });
+    const a = recs.filter((r) => r.flow === 'bridge').at(-1)!;
+    const b = recs.find((r) => r.parentId === a.id)!;
+    assert.deepEqual(transitionsOf(a).slice(-1), ['far end refused']);
+    assert.equal(a.outcome, 'rejected');
+    assert.equal(a.endReason, '486');
+    assert.equal(b.outcome, 'failed');
+    assert.equal(b.endReason, '486');
+  });
+});
