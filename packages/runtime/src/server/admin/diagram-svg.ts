@@ -1,56 +1,104 @@
 /**
- * A flow's state diagram as a self-contained SVG for the web page: states in layers (breadth-first from the
- * initial state), arrows for transitions. Each state is a `<g data-state="PATH">` so the page can highlight the
- * current state by its dotted path (the same form as `CallRecord.state`).
+ * A flow's state diagram as a self-contained SVG for the web page. Layout: states in layers top-down (longest path
+ * from the initial state once loops are set aside; final states on the last layer), ordered in each layer by the
+ * position of their predecessors; arrows between neighbouring layers go straight down, longer and backward ones
+ * are routed around the side. Each state is a `<g data-state="PATH">` so the page highlights the current state by
+ * its dotted path (the same form as `CallRecord.state`).
  */
 import type { FlowGraph, FlowState } from '../../review/flow-graph-types.js';
 
 const NODE_H = 30;
-const ROW_GAP = 64;
-const COL_GAP = 28;
+const ROW_GAP = 62;
+const COL_GAP = 56;
 const MARGIN = 24;
 const CHAR_W = 7.4;
+const SIDE_STEP = 20;
 
 interface Box {
   state: FlowState;
-  rank: number;
+  row: number;
   x: number;
   y: number;
   w: number;
+}
+
+interface Edge {
+  from: string;
+  to: string;
+  labels: string[];
+  titles: string[];
+  kind: string;
 }
 
 function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function shorten(text: string, max = 28): string {
+function shorten(text: string, max = 30): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Breadth-first ranks from the initial state; a compound state leads to its initial child. */
-function ranks(graph: FlowGraph, states: FlowState[]): Map<string, number> {
-  const next = new Map<string, string[]>();
-  const add = (from: string, to: string) => next.set(from, [...(next.get(from) ?? []), to]);
-  for (const s of states) if (s.type === 'compound' && s.initial) add(s.path, s.initial);
-  for (const t of graph.transitions) if (t.from !== '') for (const to of t.to) add(t.from, to);
-  const rank = new Map<string, number>();
-  const queue: string[] = [];
-  const start = graph.initial ?? states.find((s) => !s.parent)?.path;
-  if (start !== undefined) {
-    rank.set(start, 0);
-    queue.push(start);
-  }
-  while (queue.length) {
-    const current = queue.shift() as string;
-    for (const to of next.get(current) ?? []) {
-      if (rank.has(to)) continue;
-      rank.set(to, (rank.get(current) ?? 0) + 1);
-      queue.push(to);
+/** Edges to draw: transitions (parallel ones between the same two states merged) and compound → initial child. */
+function collectEdges(graph: FlowGraph, shown: Set<string>): Edge[] {
+  const edges = new Map<string, Edge>();
+  const add = (from: string, to: string, label: string, title: string, kind: string) => {
+    if (!shown.has(from) || !shown.has(to)) return;
+    const key = `${from}\u0000${to}`;
+    const edge = edges.get(key) ?? { from, to, labels: [], titles: [], kind };
+    if (label && !edge.labels.includes(label)) edge.labels.push(label);
+    edge.titles.push(title);
+    edges.set(key, edge);
+  };
+  for (const s of graph.states) if (s.type === 'compound' && s.initial) add(s.path, s.initial, '', `${s.path} starts in ${s.initial}`, 'initial');
+  for (const t of graph.transitions) {
+    if (t.from === '') continue;
+    for (const to of t.to) {
+      const title = `${t.from} → ${to}: ${t.trigger}${t.guard ? ` [${t.guard}]` : ''}${t.description ? ` / ${t.description}` : ''}`;
+      add(t.from, to, t.description ?? t.trigger, title, t.kind);
     }
   }
-  // States not reached this way (children of parallel states, unreachable ones): one extra row at the bottom.
-  const last = Math.max(-1, ...rank.values()) + 1;
-  for (const s of states) if (!rank.has(s.path)) rank.set(s.path, last);
+  return [...edges.values()];
+}
+
+/** Layer of each state: longest path over the edges left once back edges (found by DFS) are removed. */
+function layers(states: FlowState[], edges: Edge[], start: string | undefined): Map<string, number> {
+  const out = new Map<string, string[]>();
+  for (const e of edges) if (e.from !== e.to) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  const back = new Set<string>();
+  const seen = new Set<string>();
+  const onStack = new Set<string>();
+  const dfs = (v: string) => {
+    seen.add(v);
+    onStack.add(v);
+    for (const w of out.get(v) ?? []) {
+      if (onStack.has(w)) back.add(`${v}\u0000${w}`);
+      else if (!seen.has(w)) dfs(w);
+    }
+    onStack.delete(v);
+  };
+  if (start !== undefined) dfs(start);
+  for (const s of states) if (!seen.has(s.path)) dfs(s.path);
+
+  const forward = edges.filter((e) => e.from !== e.to && !back.has(`${e.from}\u0000${e.to}`));
+  const indegree = new Map<string, number>(states.map((s) => [s.path, 0]));
+  for (const e of forward) indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
+  const rank = new Map<string, number>(states.map((s) => [s.path, 0] as const));
+  const queue = states.filter((s) => indegree.get(s.path) === 0).map((s) => s.path);
+  while (queue.length) {
+    const v = queue.shift() as string;
+    for (const e of forward) {
+      if (e.from !== v) continue;
+      rank.set(e.to, Math.max(rank.get(e.to) ?? 0, (rank.get(v) ?? 0) + 1));
+      indegree.set(e.to, (indegree.get(e.to) ?? 0) - 1);
+      if (indegree.get(e.to) === 0) queue.push(e.to);
+    }
+  }
+  // Final states close the flow: put them on the last layer, below everything else.
+  const finals = states.filter((s) => s.type === 'final');
+  if (finals.length && finals.length < states.length) {
+    const last = Math.max(...states.filter((s) => s.type !== 'final').map((s) => rank.get(s.path) ?? 0)) + 1;
+    for (const f of finals) rank.set(f.path, last);
+  }
   return rank;
 }
 
@@ -60,88 +108,107 @@ function ranks(graph: FlowGraph, states: FlowState[]): Map<string, number> {
  */
 export function renderDiagramSvg(graph: FlowGraph): string {
   const states = graph.states.filter((s) => s.type !== 'history');
-  const rank = ranks(graph, states);
-  const rows = new Map<number, FlowState[]>();
-  for (const s of states) {
-    const r = rank.get(s.path) ?? 0;
-    rows.set(r, [...(rows.get(r) ?? []), s]);
+  const shown = new Set(states.map((s) => s.path));
+  const edges = collectEdges(graph, shown);
+  const rank = layers(states, edges, graph.initial ?? states[0]?.path);
+
+  // Rows, ordered by the mean position of each state's predecessors (a barycentre pass, top-down).
+  const rowsByRank = new Map<number, FlowState[]>();
+  for (const s of states) rowsByRank.set(rank.get(s.path) ?? 0, [...(rowsByRank.get(rank.get(s.path) ?? 0) ?? []), s]);
+  const ranks = [...rowsByRank.keys()].sort((a, b) => a - b);
+  const order = new Map<string, number>();
+  for (const r of ranks) {
+    const row = rowsByRank.get(r) ?? [];
+    const score = (s: FlowState, i: number) => {
+      const preds = edges.filter((e) => e.to === s.path && order.has(e.from)).map((e) => order.get(e.from) as number);
+      return preds.length ? preds.reduce((a, b) => a + b, 0) / preds.length : i;
+    };
+    const scored = row.map((s, i) => ({ s, k: score(s, i), i }));
+    scored.sort((a, b) => a.k - b.k || a.i - b.i);
+    scored.forEach(({ s }, i) => order.set(s.path, i - (scored.length - 1) / 2));
+    rowsByRank.set(r, scored.map(({ s }) => s));
   }
+
   const label = (s: FlowState) => (s.parent ? s.path : s.key);
   const widthOf = (s: FlowState) => Math.max(64, Math.ceil(label(s).length * CHAR_W) + 24);
-  const rowWidths = [...rows.values()].map((row) => row.reduce((sum, s) => sum + widthOf(s), 0) + COL_GAP * (row.length - 1));
-  const innerW = Math.max(160, ...rowWidths);
+  const rowWidth = (row: FlowState[]) => row.reduce((sum, s) => sum + widthOf(s), 0) + COL_GAP * (row.length - 1);
+  const innerW = Math.max(160, ...ranks.map((r) => rowWidth(rowsByRank.get(r) ?? [])));
+  // Arrows that skip layers run down the left side with their labels: reserve room only when there are some.
+  const rowOf = new Map(ranks.flatMap((r, i) => (rowsByRank.get(r) ?? []).map((s) => [s.path, i] as const)));
+  const skips = edges.filter((e) => (rowOf.get(e.to) ?? 0) > (rowOf.get(e.from) ?? 0) + 1);
+  const leftReserve = skips.length ? 40 + SIDE_STEP * Math.min(skips.length, 6) + Math.max(...skips.map((e) => Math.min(30, e.labels.join(' | ').length))) * 6.2 : 0;
+  const left = MARGIN + leftReserve;
   const boxes = new Map<string, Box>();
-  const sortedRanks = [...rows.keys()].sort((a, b) => a - b);
-  sortedRanks.forEach((r, rowIndex) => {
-    const row = rows.get(r) ?? [];
-    const total = row.reduce((sum, s) => sum + widthOf(s), 0) + COL_GAP * (row.length - 1);
-    let x = MARGIN + (innerW - total) / 2;
+  ranks.forEach((r, rowIndex) => {
+    const row = rowsByRank.get(r) ?? [];
+    let x = left + (innerW - rowWidth(row)) / 2;
     for (const s of row) {
       const w = widthOf(s);
-      boxes.set(s.path, { state: s, rank: rowIndex, x, y: MARGIN + 18 + rowIndex * (NODE_H + ROW_GAP), w });
+      boxes.set(s.path, { state: s, row: rowIndex, x, y: MARGIN + 18 + rowIndex * (NODE_H + ROW_GAP), w });
       x += w + COL_GAP;
     }
   });
+  const right = left + innerW;
+
   const anyState = graph.transitions
     .filter((t) => t.from === '' && t.to.length)
     .map((t) => `any state → ${t.to.join(', ')} on ${t.trigger}${t.description ? ` (${t.description})` : ''}`);
-  // Back edges curve out on the right: leave room for them.
-  const width = Math.max(innerW + 2 * MARGIN + 80, ...anyState.map((text) => 2 * MARGIN + Math.ceil(text.length * 6.8)));
-  const height = MARGIN * 2 + 18 + sortedRanks.length * (NODE_H + ROW_GAP) - ROW_GAP + 10 + anyState.length * 14;
 
-  const edges: string[] = [];
-  const edge = (from: Box, to: Box, text: string, title: string, cls: string, backIndex: number): void => {
+  const paths: string[] = [];
+  let leftLane = 0;
+  let rightLane = 0;
+  let maxRight = right;
+  for (const e of edges) {
+    const from = boxes.get(e.from);
+    const to = boxes.get(e.to);
+    if (!from || !to) continue;
+    const text = shorten(e.labels.join(' | '));
     let d: string;
     let lx: number;
     let ly: number;
+    let anchor = 'start';
     if (from === to) {
-      const x = from.x + from.w;
-      const y = from.y + NODE_H / 2;
-      d = `M${x},${y - 8} C${x + 36},${y - 26} ${x + 36},${y + 26} ${x},${y + 8}`;
-      lx = x + 38;
-      ly = y + 4;
-    } else if (to.rank > from.rank) {
+      // Self loop above the state's right corner.
+      const x = from.x + from.w - 14;
+      const y = from.y;
+      d = `M${x - 10},${y} C${x - 14},${y - 26} ${x + 18},${y - 26} ${x + 8},${y}`;
+      lx = x + 16;
+      ly = y - 14;
+    } else if (to.row === from.row + 1) {
       const x1 = from.x + from.w / 2;
       const y1 = from.y + NODE_H;
       const x2 = to.x + to.w / 2;
       const y2 = to.y;
       const my = (y1 + y2) / 2;
       d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
-      lx = (x1 + x2) / 2 + 4;
+      lx = (x1 + x2) / 2 + 5;
       ly = my + 4;
-    } else {
-      const x1 = from.x + from.w;
+    } else if (to.row > from.row) {
+      // Skips layers: around the left side, so it does not cross the states in between.
+      const lane = left - 30 - SIDE_STEP * (leftLane++ % 6);
       const y1 = from.y + NODE_H / 2;
-      const x2 = to.x + to.w;
       const y2 = to.y + NODE_H / 2;
-      const bulge = Math.max(x1, x2) + 40 + 12 * (backIndex % 4);
-      d = `M${x1},${y1} C${bulge},${y1} ${bulge},${y2} ${x2},${y2}`;
-      lx = bulge - 8;
-      ly = (y1 + y2) / 2;
+      d = `M${from.x},${y1} C${lane},${y1} ${lane},${y2} ${to.x},${y2}`;
+      // Label beside the curve's outermost point (a cubic with both control points on the lane: t = 0.5).
+      lx = 0.75 * lane + 0.125 * (from.x + to.x) - 4;
+      ly = (y1 + y2) / 2 + 4;
+      anchor = 'end';
+    } else {
+      // Backward or same layer: around the right side.
+      // Far enough out that the labels of the straight arrows (drawn right of them) stay clear.
+      const lane = Math.max(from.x + from.w, to.x + to.w) + 90 + SIDE_STEP * (rightLane++ % 6);
+      maxRight = Math.max(maxRight, lane);
+      const y1 = from.y + NODE_H / 2;
+      const y2 = to.y + NODE_H / 2;
+      d = `M${from.x + from.w},${y1} C${lane},${y1} ${lane},${y2} ${to.x + to.w},${y2}`;
+      lx = 0.75 * lane + 0.125 * (from.x + from.w + to.x + to.w) + 4;
+      ly = (y1 + y2) / 2 + 4;
     }
-    edges.push(
-      `<g class="edge ${cls}"><title>${xml(title)}</title><path d="${d}" marker-end="url(#arrow)"/>` +
-        (text ? `<text x="${lx.toFixed(1)}" y="${ly.toFixed(1)}">${xml(shorten(text))}</text>` : '') +
+    paths.push(
+      `<g class="edge edge-${e.kind}"><title>${xml(e.titles.join('\n'))}</title><path d="${d}" marker-end="url(#arrow)"/>` +
+        (text ? `<text x="${lx.toFixed(1)}" y="${ly.toFixed(1)}" text-anchor="${anchor}">${xml(text)}</text>` : '') +
         '</g>',
     );
-  };
-  let back = 0;
-  for (const s of states) {
-    if (s.type !== 'compound' || !s.initial) continue;
-    const from = boxes.get(s.path);
-    const to = boxes.get(s.initial);
-    if (from && to) edge(from, to, '', `${s.path} starts in ${s.initial}`, 'edge-initial', back++);
-  }
-  for (const t of graph.transitions) {
-    if (t.from === '') continue;
-    const from = boxes.get(t.from);
-    for (const target of t.to) {
-      const to = boxes.get(target);
-      if (!from || !to) continue;
-      const text = t.description ?? t.trigger;
-      const title = `${t.from} → ${target}: ${t.trigger}${t.guard ? ` [${t.guard}]` : ''}${t.description ? ` / ${t.description}` : ''}`;
-      edge(from, to, text, title, `edge-${t.kind}`, to.rank <= from.rank ? back++ : 0);
-    }
   }
 
   const nodes: string[] = [];
@@ -161,12 +228,16 @@ export function renderDiagramSvg(graph: FlowGraph): string {
       `<path class="start-edge" d="M${initial.x + initial.w / 2},${initial.y - 9} L${initial.x + initial.w / 2},${initial.y}" marker-end="url(#arrow)"/>`
     : '';
 
+  // Right edge: the widest of the layers, the right-side lanes plus their labels, the "any state" lines.
+  const width = Math.max(maxRight + 200, ...anyState.map((text) => 2 * MARGIN + Math.ceil(text.length * 6.8)));
+  const rowsHeight = ranks.length * (NODE_H + ROW_GAP) - ROW_GAP;
+  const height = MARGIN * 2 + 18 + rowsHeight + 10 + anyState.length * 14;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="flow-diagram" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" data-flow="${xml(graph.id)}">` +
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">` +
     `<path d="M0,0 L10,5 L0,10 z"/></marker></defs>` +
     start +
-    edges.join('') +
+    paths.join('') +
     nodes.join('') +
     anyState.map((text, i) => `<text class="any-state" x="${MARGIN}" y="${height - 4 - (anyState.length - 1 - i) * 14}">${xml(text)}</text>`).join('') +
     '</svg>'
