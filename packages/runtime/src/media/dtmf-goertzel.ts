@@ -20,14 +20,25 @@ const MIN_TONE_ENERGY = (400 * 400 * N) / 2;
 const RELATIVE_PEAK = 6.3; // 8 dB
 const MAX_TWIST = 6.3; // ±8 dB
 const TONE_SHARE = 0.65;
+const MIN_CROSSINGS = 16;
+const MAX_CROSSINGS = 90;
 const ON_BLOCKS = 2;
 const OFF_BLOCKS = 2;
 
 export type GoertzelListener = (key: DtmfKey) => void;
 
+const C0 = COEFF[0]!;
+const C1 = COEFF[1]!;
+const C2 = COEFF[2]!;
+const C3 = COEFF[3]!;
+const C4 = COEFF[4]!;
+const C5 = COEFF[5]!;
+const C6 = COEFF[6]!;
+const C7 = COEFF[7]!;
+
 export class GoertzelDetector {
   readonly #onKey: GoertzelListener;
-  readonly #block = new Float64Array(N);
+  readonly #block = new Int16Array(N);
   #fill = 0;
   readonly #power = new Float64Array(8);
   #candidate = -1;
@@ -39,13 +50,17 @@ export class GoertzelDetector {
     this.#onKey = onKey;
   }
 
-  /** Feed `count` samples of `pcm` from `offset`. */
+  /** Feed `count` samples of `pcm` from `offset`. Whole aligned blocks are analysed in place (no copy). */
   push(pcm: Int16Array, offset: number, count: number): void {
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    if (this.#fill === 0) {
+      for (; i + N <= count; i += N) this.#onBlock(this.#analyze(pcm, offset + i));
+    }
+    for (; i < count; i++) {
       this.#block[this.#fill++] = pcm[offset + i]!;
       if (this.#fill === N) {
         this.#fill = 0;
-        this.#onBlock(this.#analyze());
+        this.#onBlock(this.#analyze(this.#block, 0));
       }
     }
   }
@@ -59,25 +74,45 @@ export class GoertzelDetector {
     this.#misses = 0;
   }
 
-  /** The key index (0–15) the current block holds, or -1. Exposed for tests. */
-  #analyze(): number {
-    const x = this.#block;
+  /** The key index (0–15) the block of N samples at `off` holds, or -1. */
+  #analyze(x: Int16Array, off: number): number {
     let energy = 0;
-    for (let i = 0; i < N; i++) energy += x[i]! * x[i]!;
-    if (energy < 2 * MIN_TONE_ENERGY) return -1; // silence: skip the filters
-    const power = this.#power;
-    for (let f = 0; f < 8; f++) {
-      const c = COEFF[f]!;
-      let s1 = 0;
-      let s2 = 0;
-      for (let i = 0; i < N; i++) {
-        const s0 = x[i]! + c * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-      }
-      // |X(f)|² scaled to the energy of the tone in the block (A²·N/2 for a sine of amplitude A).
-      power[f] = ((s1 * s1 + s2 * s2 - c * s1 * s2) * 2) / N;
+    let crossings = 0;
+    let prev = x[off]!;
+    for (let i = 0; i < N; i++) {
+      const v = x[off + i]!;
+      energy += v * v;
+      if ((v ^ prev) < 0) crossings++;
+      prev = v;
     }
+    // Cheap gates before the filters: silence, and zero-crossing rates no DTMF pair has (a pair crosses
+    // zero about 2·f·N/8000 times, 28–65 per block; voiced speech crosses far less, hiss far more).
+    if (energy < 2 * MIN_TONE_ENERGY || crossings < MIN_CROSSINGS || crossings > MAX_CROSSINGS) return -1;
+    // All eight Goertzel filters in one pass, state in locals.
+    let a1 = 0, a2 = 0, b1 = 0, b2 = 0, c1 = 0, c2 = 0, d1 = 0, d2 = 0;
+    let e1 = 0, e2 = 0, f1 = 0, f2 = 0, g1 = 0, g2 = 0, h1 = 0, h2 = 0;
+    for (let i = 0; i < N; i++) {
+      const v = x[off + i]!;
+      let t = v + C0 * a1 - a2; a2 = a1; a1 = t;
+      t = v + C1 * b1 - b2; b2 = b1; b1 = t;
+      t = v + C2 * c1 - c2; c2 = c1; c1 = t;
+      t = v + C3 * d1 - d2; d2 = d1; d1 = t;
+      t = v + C4 * e1 - e2; e2 = e1; e1 = t;
+      t = v + C5 * f1 - f2; f2 = f1; f1 = t;
+      t = v + C6 * g1 - g2; g2 = g1; g1 = t;
+      t = v + C7 * h1 - h2; h2 = h1; h1 = t;
+    }
+    // |X(f)|² scaled to the energy of the tone in the block (A²·N/2 for a sine of amplitude A).
+    const k = 2 / N;
+    const power = this.#power;
+    power[0] = (a1 * a1 + a2 * a2 - C0 * a1 * a2) * k;
+    power[1] = (b1 * b1 + b2 * b2 - C1 * b1 * b2) * k;
+    power[2] = (c1 * c1 + c2 * c2 - C2 * c1 * c2) * k;
+    power[3] = (d1 * d1 + d2 * d2 - C3 * d1 * d2) * k;
+    power[4] = (e1 * e1 + e2 * e2 - C4 * e1 * e2) * k;
+    power[5] = (f1 * f1 + f2 * f2 - C5 * f1 * f2) * k;
+    power[6] = (g1 * g1 + g2 * g2 - C6 * g1 * g2) * k;
+    power[7] = (h1 * h1 + h2 * h2 - C7 * h1 * h2) * k;
     let row = 0;
     for (let f = 1; f < 4; f++) if (power[f]! > power[row]!) row = f;
     let col = 4;

@@ -1,14 +1,14 @@
 /**
  * The one media clock of the process. Deadline-driven: tick n is due at base + n·tickMs on the monotonic clock,
  * and each tick arms a setTimeout to the next deadline, so timer lateness never accumulates into drift (a plain
- * setInterval does). When the loop falls more than one tick behind, the missed ticks are skipped (counted in
- * `ticksMissed`) and the tick handler is told how many, so RTP timestamps keep following wall time.
+ * setInterval does). When the loop falls more than one tick behind, the next deadline moves past the missed
+ * ones (counted in `ticksMissed`) and the tick handler is told how many it missed, so it can make up for them.
  */
 import { performance } from 'node:perf_hooks';
 import type { MediaClockStats } from './media-types.js';
 
-/** Called every tick. `skipped` is the number of ticks dropped just before this one (usually 0). */
-export type TickHandler = (now: number, skipped: number) => void;
+/** Called every tick. `behind` is the number of whole ticks missed just before this one (usually 0). */
+export type TickHandler = (now: number, behind: number) => void;
 
 const HIST_BUCKET_MS = 0.1;
 const HIST_BUCKETS = 2000; // 0–200 ms; later goes into the last bucket
@@ -125,7 +125,7 @@ export class MediaClock {
     return HIST_BUCKETS * HIST_BUCKET_MS;
   }
 
-  /** Number of ticks in the recent window (≈ the last second at 20 ms... up to 64 ticks). */
+  /** Number of ticks in the recent window (the last second, at most 64 ticks). */
   #recentWindow(): number {
     return Math.min(this.#recentCount, Math.ceil(1000 / this.tickMs), RECENT);
   }

@@ -18,6 +18,9 @@ import { PromptCache, type Prompt } from './prompt-cache.js';
 import { ConferenceRoom } from './conference-room.js';
 import { MediaStream } from './media-stream.js';
 
+/** Missed ticks made up for with extra frames in one tick (100 ms); a longer stall drops frames. */
+const MAX_CATCH_UP = 5;
+
 export interface MediaEngineOptionsExt extends MediaEngineOptions {
   /** `overloaded` when the p99 tick lateness over the last second exceeds this (ms). Default 10. */
   overloadLatenessMs?: number;
@@ -39,6 +42,8 @@ export class MediaEngine implements MediaEngineApi {
   #needsCompact = false;
   #closed = false;
   #nextId = 1;
+  #framesCaughtUp = 0;
+  #framesDropped = 0;
   readonly #rtcpIntervalMs: number;
 
   private constructor(options: MediaEngineOptionsExt) {
@@ -68,8 +73,15 @@ export class MediaEngine implements MediaEngineApi {
     return n;
   }
 
-  get clockStats(): MediaEngineApi['clockStats'] & { busyMeanMs: number } {
-    return this.#clock.stats;
+  get clockStats(): MediaEngineApi['clockStats'] & { busyMeanMs: number; framesCaughtUp: number; framesDropped: number } {
+    return { ...this.#clock.stats, framesCaughtUp: this.#framesCaughtUp, framesDropped: this.#framesDropped };
+  }
+
+  /** Forget the clock statistics (benchmarks measure one phase at a time). */
+  resetClockStats(): void {
+    this.#clock.resetStats();
+    this.#framesCaughtUp = 0;
+    this.#framesDropped = 0;
   }
 
   get overloaded(): boolean {
@@ -165,14 +177,26 @@ export class MediaEngine implements MediaEngineApi {
     if (this.#streams.length === 0) this.#clock.stop();
   }
 
-  readonly #tick = (now: number, skipped: number): void => {
+  /**
+   * One clock tick. When the clock ran late by whole ticks (GC pause, a loaded machine), up to MAX_CATCH_UP
+   * missed frames are produced now, back to back, so prompts and mixes stay continuous (the peer's jitter buffer
+   * absorbs the burst); beyond that the rest are dropped and the RTP timestamp jumps over them.
+   */
+  readonly #tick = (now: number, behind: number): void => {
     this.#ticking = true;
     try {
       const streams = this.#streams;
       const n = streams.length;
-      for (let i = 0; i < n; i++) streams[i]!.readInbound(now);
-      for (const room of this.#rooms.values()) room.mix();
-      for (let i = 0; i < n; i++) streams[i]!.writeOutbound(now, skipped);
+      const frames = 1 + Math.min(behind, MAX_CATCH_UP);
+      const dropped = behind - (frames - 1);
+      for (let f = 0; f < frames; f++) {
+        if (f === 0) for (let i = 0; i < n; i++) streams[i]!.readInbound(now);
+        for (const room of this.#rooms.values()) room.mix();
+        const skip = f === frames - 1 ? dropped : 0;
+        for (let i = 0; i < n; i++) streams[i]!.writeOutbound(now, skip);
+      }
+      this.#framesCaughtUp += frames - 1;
+      this.#framesDropped += dropped;
     } finally {
       this.#ticking = false;
     }

@@ -558,8 +558,9 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#seq = (this.#seq + 1) & 0xffff;
     const len = RTP_HEADER + SAMPLES_PER_FRAME;
     try {
-      if (this.#connected) this.#ctx.rtp.send(buf, 0, len);
-      else this.#ctx.rtp.send(buf, 0, len, this.#sendPort, this.#sendAddress);
+      // Whole-buffer sends (no offset/length): dgram would otherwise allocate a slice per packet.
+      if (this.#connected) this.#ctx.rtp.send(buf);
+      else this.#ctx.rtp.send(buf, this.#sendPort, this.#sendAddress);
     } catch (err) {
       this.#log.debug({ err }, 'rtp send failed');
       return;

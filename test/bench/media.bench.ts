@@ -1,0 +1,174 @@
+/**
+ * Media engine benchmark: N concurrent legs (100, 500, 1000), each playing a cached prompt in a loop and
+ * receiving 50 packets/s of G.711 speech from a load generator in a child process (so the generator's work is
+ * not measured). Figures per N: CPU per leg (µs per leg per 20 ms tick, and % of a core), p50/p99/max tick
+ * lateness, ticks missed, frames lost on the way out (sequence gaps at the generator), inbound overruns and
+ * drops, heap per leg. `npm run bench -- media`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { MediaEngine, type MediaStream } from '../../packages/runtime/src/media/index.js';
+import { tempDir, writeWav, sine } from '../support/audio-wav.js';
+
+export const name = 'media';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const LEGS = (process.env.MEDIA_BENCH_LEGS ?? '100,500,1000').split(',').map(Number);
+const WARMUP_MS = 2000;
+const MEASURE_MS = Number(process.env.MEDIA_BENCH_MS ?? 8000);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface Counters {
+  sent: number;
+  received: number;
+  lost: number;
+  late: number;
+}
+
+class Generator {
+  readonly #child: ChildProcess;
+  #pending: Array<(m: Record<string, unknown>) => void> = [];
+
+  constructor() {
+    this.#child = fork(join(here, 'support', 'media-load-generator.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#child.on('message', (m) => this.#pending.shift()?.(m as Record<string, unknown>));
+  }
+
+  request<T>(msg: Record<string, unknown>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`load generator: no answer to ${String(msg.type)}`)), 30_000);
+      this.#pending.push((m) => {
+        clearTimeout(timer);
+        resolve(m as T);
+      });
+      this.#child.send(msg);
+    });
+  }
+
+  close(): void {
+    this.#child.kill();
+  }
+}
+
+function offerFor(port: number): string {
+  return [
+    'v=0',
+    'o=gen 1 1 IN IP4 127.0.0.1',
+    's=gen',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0 101`,
+    'a=rtpmap:101 telephone-event/8000',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runLegs(n: number, gen: Generator, prompt: string): Promise<Record<string, unknown>> {
+  const engine = await MediaEngine.create({ logger: pino({ level: 'silent' }), portRange: [20000, 29999] });
+  const streams: MediaStream[] = [];
+  try {
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const { ports } = await gen.request<{ ports: number[] }>({ type: 'open', count: n });
+    for (let i = 0; i < n; i++) {
+      const s = await engine.createStream();
+      s.answer(offerFor(ports[i]!));
+      await s.play(prompt, { loop: true });
+      streams.push(s);
+    }
+    gc();
+    const heapPerLeg = (process.memoryUsage().heapUsed - heap0) / n;
+    await gen.request({ type: 'start', targets: streams.map((s) => s.localPort) });
+    await sleep(WARMUP_MS);
+
+    engine.resetClockStats();
+    const sum = (f: (s: MediaStream) => number) => streams.reduce((a, s) => a + f(s), 0);
+    const out0 = sum((s) => s.stats.packetsOut);
+    const in0 = sum((s) => s.stats.packetsIn);
+    const g0 = await gen.request<Counters>({ type: 'snapshot' });
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(MEASURE_MS);
+    const cpu = process.cpuUsage(cpu0);
+    const elapsedMs = performance.now() - t0;
+    const elu = performance.eventLoopUtilization(elu0);
+    const g1 = await gen.request<Counters>({ type: 'snapshot' });
+    const clock = engine.clockStats;
+    const out = sum((s) => s.stats.packetsOut) - out0;
+    const inbound = sum((s) => s.stats.packetsIn) - in0;
+    await gen.request({ type: 'stop' });
+
+    const cpuUs = cpu.user + cpu.system;
+    const ticks = elapsedMs / 20;
+    const cpuSharePerLeg = cpuUs / 1000 / elapsedMs / n;
+    return {
+      legs: n,
+      cpuUsPerLegPerTick: +(cpuUs / n / ticks).toFixed(2),
+      cpuPctPerLeg: +(cpuSharePerLeg * 100).toFixed(4),
+      cpuPctTotal: +((cpuUs / 1000 / elapsedMs) * 100).toFixed(1),
+      eventLoopUtilization: +elu.utilization.toFixed(3),
+      legsPerCoreEstimate: Math.round(1 / cpuSharePerLeg),
+      tickBusyMeanMs: clock.busyMeanMs,
+      latenessP50Ms: clock.latenessP50,
+      latenessP99Ms: clock.latenessP99,
+      latenessMaxMs: clock.latenessMax,
+      ticksMissed: clock.ticksMissed,
+      framesCaughtUp: clock.framesCaughtUp,
+      framesDropped: clock.framesDropped,
+      overloaded: engine.overloaded,
+      framesOutExpected: Math.round(ticks * n),
+      framesOut: out,
+      framesOutReceived: g1.received - g0.received,
+      framesOutLost: g1.lost - g0.lost,
+      framesInSent: g1.sent - g0.sent,
+      framesIn: inbound,
+      inboundOverruns: sum((s) => s.stats.overruns),
+      inboundDropped: sum((s) => s.stats.packetsDropped),
+      generatorTicksLate: g1.late - g0.late,
+      heapKiBPerLeg: +(heapPerLeg / 1024).toFixed(1),
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const quiz = join(here, '..', '..', 'apps', 'quizconnect', 'prompts', 'welcome_caller.wav');
+  const prompt = existsSync(quiz) ? quiz : writeWav(join(tempDir(), 'prompt.wav'), [sine(440, 3000, 8000)]);
+  const gen = new Generator();
+  const result: Record<string, unknown> = {
+    setup: `per leg: looped cached prompt out (PCMU), 50 pps G.711 speech in (in-band DTMF detection on), ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up; load generator in a child process`,
+  };
+  try {
+    for (const n of LEGS) {
+      process.stderr.write(`  media: ${n} legs...\n`);
+      result[`legs${n}`] = await runLegs(n, gen, prompt);
+    }
+  } finally {
+    gen.close();
+  }
+  return result;
+}
+
+// Direct run: `npx tsx test/bench/media.bench.ts`
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  run().then((r) => {
+    console.log(JSON.stringify(r, null, 1));
+    process.exit(0);
+  });
+}
