@@ -74,6 +74,7 @@ test('web page: a call appears with its diagram, its current state highlighted, 
     assert.equal(await live.getAttribute('data-ended'), '1');
     assert.equal(await live.locator('g.state.current[data-state="DONE"]').count(), 1);
     assert.match((await live.locator('.state-badge').textContent()) ?? '', /DONE · completed/);
+    assert.match((await live.locator('.call-age').textContent()) ?? '', /^lasted \d+s$/);
     assert.equal(await page.locator('#active-count').textContent(), '0');
     assert.equal(await page.locator('#ended-count').textContent(), '2');
     await page.screenshot({ path: '/tmp/sipflow-admin-ended.png', fullPage: true });

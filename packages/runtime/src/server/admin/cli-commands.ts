@@ -78,11 +78,20 @@ function callsTable(calls: CallSummary[], now: number): string[] {
   );
 }
 
+/** Internal XState event types in human form: 'xstate.after.digitTimeout.ivr.GREETING' → 'after digitTimeout'. */
+export function eventName(type: string): string {
+  const after = /^xstate\.after\.([^.]+)\./.exec(type);
+  if (after?.[1]) return `after ${/^\d+$/.test(after[1]) ? `${after[1]} ms` : after[1]}`;
+  const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
+  if (actor) return `${actor[1]}: ${actor[2]}`;
+  return type;
+}
+
 function stepLines(steps: StateGraphStep[], startedAt: number): string[] {
   return steps.map((s, i) => {
     const at = `+${((s.at - startedAt) / 1000).toFixed(3)}s`.padStart(10);
     const n = String(i + 1).padStart(3);
-    return s.kind === 'state' ? `${n} ${at}  [${s.state}]` : `${n} ${at}    -> ${s.description || '(unnamed)'} on ${s.event}`;
+    return s.kind === 'state' ? `${n} ${at}  [${s.state}]` : `${n} ${at}    -> ${s.description || '(unnamed)'} on ${eventName(s.event)}`;
   });
 }
 

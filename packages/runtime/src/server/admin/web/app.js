@@ -47,13 +47,22 @@ function highlight(card, call) {
   }
 }
 
+/** 'xstate.after.digitTimeout.ivr.GREETING' → 'after digitTimeout'; 'xstate.done.actor.x' → 'done: x'. */
+function eventName(type) {
+  const after = /^xstate\.after\.([^.]+)\./.exec(type);
+  if (after) return `after ${/^\d+$/.test(after[1]) ? `${after[1]} ms` : after[1]}`;
+  const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
+  if (actor) return `${actor[1]}: ${actor[2]}`;
+  return type;
+}
+
 function renderSteps(card, call) {
   const list = $('.steps', card);
   list.textContent = '';
   for (const step of call.stateGraph) {
     const li = document.createElement('li');
     li.className = step.kind;
-    li.textContent = step.kind === 'state' ? step.state : `→ ${step.description || step.event} (${step.event})`;
+    li.textContent = step.kind === 'state' ? step.state : `→ ${step.description || step.event} (${eventName(step.event)})`;
     list.appendChild(li);
   }
   $('.step-count', card).textContent = String(call.stateGraph.length);
@@ -98,6 +107,7 @@ function render(call) {
   $('.state-badge', card).textContent = call.endedAt !== undefined ? `${state} · ${call.outcome}` : state;
   renderSteps(card, call);
   highlight(card, call);
+  showAge(card, call);
   place(card, call);
   refreshCounts();
 }
@@ -114,13 +124,16 @@ function refreshCounts() {
   }
 }
 
+function showAge(card, call, now = Date.now()) {
+  const span = age((call.endedAt ?? now) - call.startedAt);
+  $('.call-age', card).textContent = call.endedAt !== undefined ? `lasted ${span}` : span;
+}
+
 function tickAges() {
   const now = Date.now();
   for (const card of document.querySelectorAll('article.call')) {
     const call = calls.get(card.getAttribute('data-call-id'));
-    if (!call) continue;
-    const end = call.endedAt ?? now;
-    $('.call-age', card).textContent = call.endedAt !== undefined ? `lasted ${age(end - call.startedAt)}` : age(end - call.startedAt);
+    if (call) showAge(card, call, now);
   }
 }
 
