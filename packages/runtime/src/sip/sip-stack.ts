@@ -181,8 +181,14 @@ export class SipStack implements SipStackApi {
       return;
     }
     const isRequest = key.isRequest;
+    const framed = frameBody(raw);
+    if (framed === undefined) {
+      this.#malformed(remote, 'body shorter than Content-Length');
+      if (isRequest && key.method !== 'ACK' && key.branch) this.#reply(raw, 400, 'Bad Request');
+      return;
+    }
     if (isRequest && repeat) this.stats.retransmissionsAbsorbed++;
-    const text = isRequest ? stampVia(raw, remote.address, remote.port, remote.transport === 'tcp') : raw;
+    const text = isRequest ? stampVia(framed, remote.address, remote.port, remote.transport === 'tcp') : framed;
     let message: IncomingRequestMessage | IncomingResponseMessage | undefined;
     try {
       message = Parser.parseMessage(text, this.#parserLogger);
@@ -299,6 +305,22 @@ export class SipStack implements SipStackApi {
       if (call.state === 'incoming' || call.state === 'early') call.reject(500);
     }
   }
+}
+
+/**
+ * RFC 3261 §18.3 on a datagram: a body longer than Content-Length is cut to it; shorter means the message was
+ * truncated (undefined). Without Content-Length the datagram's end is the body's end.
+ */
+function frameBody(text: string): string | undefined {
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return text;
+  const m = /\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*(?=\r\n|$)/i.exec(text.slice(0, end + 2));
+  if (!m) return text;
+  const length = Number(m[1]);
+  const body = Buffer.from(text.slice(end + 4), 'utf8');
+  if (body.length < length) return undefined;
+  if (body.length === length) return text;
+  return text.slice(0, end + 4) + body.subarray(0, length).toString('utf8');
 }
 
 function safeDecode(s: string): string {

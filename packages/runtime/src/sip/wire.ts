@@ -264,6 +264,8 @@ export function randomToken(length: number): string {
  * skipped. A header block without Content-Length or over `maxMessage` bytes makes the stream unusable: `push`
  * returns an error and the caller closes the connection.
  */
+const START_LINE = /^(?:[A-Za-z]+ \S+ SIP\/2\.0|SIP\/2\.0 \d{3} .*)$/;
+
 export class StreamFramer {
   #buffer: Buffer = Buffer.alloc(0);
   constructor(private readonly maxMessage = 65535) {}
@@ -275,6 +277,11 @@ export class StreamFramer {
       let start = 0;
       while (start + 1 < this.#buffer.length && this.#buffer[start] === 13 && this.#buffer[start + 1] === 10) start += 2;
       if (start > 0) this.#buffer = this.#buffer.subarray(start);
+      // A stream that does not start with a SIP start line will never frame: give up early.
+      const lineEnd = this.#buffer.indexOf('\r\n');
+      if (lineEnd === -1 ? this.#buffer.length > 1024 : !START_LINE.test(this.#buffer.subarray(0, lineEnd).toString('latin1'))) {
+        return { messages, error: 'not a SIP start line' };
+      }
       const end = this.#buffer.indexOf('\r\n\r\n');
       if (end === -1) {
         if (this.#buffer.length > this.maxMessage) return { messages, error: 'header block too large' };

@@ -1,0 +1,114 @@
+/**
+ * What the stack answers to requests on its own: OPTIONS, unsupported and unknown methods, requests with bad
+ * mandatory headers, INVITEs with no handler, INVITEs to any user, received/rport on responses.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SipStack, type InboundCall } from '../../src/sip/index.js';
+import { captureLogger, staticSdp } from './helpers.js';
+import { RawPeer, header, isResponse, request } from './raw-peer.js';
+
+describe('requests the stack answers itself', () => {
+  let stack: SipStack;
+  let peer: RawPeer;
+  const captured = captureLogger('warn');
+  let seq = 0;
+
+  before(async () => {
+    peer = await RawPeer.open();
+    stack = await SipStack.start({ port: 0, logger: captured.logger });
+  });
+  after(async () => {
+    await stack.stop();
+    await peer.close();
+  });
+
+  function req(method: string, extra: Partial<Parameters<typeof request>[0]> = {}): string {
+    seq++;
+    return request({
+      method,
+      ruri: `sip:someone@127.0.0.1:${stack.address.port}`,
+      branch: `z9hG4bK-r${seq}`,
+      callId: `req-${seq}`,
+      cseq: 1,
+      fromTag: `f${seq}`,
+      peerPort: peer.port,
+      ...extra,
+    });
+  }
+
+  it('INVITE with no handler set: 100 then 503', async () => {
+    await peer.send(req('INVITE', { body: staticSdp() }), stack.address.port);
+    await peer.next(isResponse(100, 'INVITE'));
+    await peer.next(isResponse(503, 'INVITE'));
+  });
+
+  it('OPTIONS → 200 with Allow', async () => {
+    await peer.send(req('OPTIONS'), stack.address.port);
+    const ok = await peer.next(isResponse(200, 'OPTIONS'));
+    assert.match(header(ok, 'Allow') ?? '', /INVITE.*ACK.*CANCEL.*BYE.*OPTIONS/);
+  });
+
+  it('a known but unsupported method → 405 with Allow; an unknown one → 501', async () => {
+    await peer.send(req('REGISTER'), stack.address.port);
+    const r405 = await peer.next(isResponse(405, 'REGISTER'));
+    assert.match(header(r405, 'Allow') ?? '', /INVITE/);
+    await peer.send(req('MESSAGE', { body: 'hi' }), stack.address.port);
+    await peer.next(isResponse(405, 'MESSAGE'));
+    await peer.send(req('FROBNICATE'), stack.address.port);
+    const r501 = await peer.next(isResponse(501, 'FROBNICATE'));
+    assert.match(header(r501, 'Allow') ?? '', /INVITE/);
+  });
+
+  it('missing or inconsistent mandatory headers → 400, logged once', async () => {
+    const before = captured.records.length;
+    const dropped = stack.stats.malformedDropped;
+    const noCallId = req('OPTIONS').replace(/^Call-ID:.*\r\n/m, '');
+    await peer.send(noCallId, stack.address.port);
+    await peer.next((m) => m.startsWith('SIP/2.0 400 ') && /CSeq: 1 OPTIONS/.test(m));
+    const badCseq = req('OPTIONS').replace(/^CSeq:.*$/m, 'CSeq: 1 INVITE');
+    await peer.send(badCseq, stack.address.port);
+    await peer.next((m) => m.startsWith('SIP/2.0 400 ') && /CSeq: 1 INVITE/.test(m));
+    const noContact = req('INVITE').replace(/^Contact:.*\r\n/m, '');
+    await peer.send(noContact, stack.address.port);
+    await peer.next(isResponse(400, 'INVITE'));
+    const truncated = req('INVITE', { body: staticSdp() });
+    await peer.send(truncated.slice(0, truncated.length - 20), stack.address.port);
+    await peer.next(isResponse(400, 'INVITE'));
+    assert.equal(stack.stats.malformedDropped - dropped, 4);
+    const lines = captured.records.slice(before).filter((r) => r.msg === 'sip: malformed message dropped');
+    assert.equal(lines.length, 4);
+  });
+
+  it('INVITE to any user is offered to the handler, with R-URI user and remote address', async () => {
+    const got: InboundCall[] = [];
+    stack.onInvite((call) => {
+      got.push(call);
+      call.reject(486, 'Busy Here');
+    });
+    await peer.send(req('INVITE', { ruri: `sip:35@127.0.0.1:${stack.address.port}`, body: staticSdp() }), stack.address.port);
+    const busy = await peer.next(isResponse(486, 'INVITE'));
+    assert.equal(got.length, 1);
+    const call = got[0]!;
+    assert.equal(call.requestUser, '35');
+    assert.equal(call.requestUri, `sip:35@127.0.0.1:${stack.address.port}`);
+    assert.deepEqual(call.remote, { address: '127.0.0.1', port: peer.port, transport: 'udp' });
+    assert.equal(call.remoteSdp, staticSdp());
+    assert.equal(call.header('max-forwards'), '70');
+    assert.equal(call.state, 'ended');
+    // RFC 3581: rport filled in and received added on the response's Via.
+    assert.match(header(busy, 'Via') ?? '', new RegExp(`;rport=${peer.port}`));
+    assert.match(header(busy, 'Via') ?? '', /;received=127\.0\.0\.1/);
+  });
+
+  it('hangup before answer rejects with 480 by default', async () => {
+    stack.onInvite((call) => call.hangup());
+    await peer.send(req('INVITE', { body: staticSdp() }), stack.address.port);
+    await peer.next(isResponse(480, 'INVITE'));
+  });
+
+  it('CANCEL for no transaction → 481', async () => {
+    await peer.send(req('CANCEL'), stack.address.port);
+    await peer.next(isResponse(481, 'CANCEL'));
+  });
+});
