@@ -43,14 +43,14 @@ export function toMermaid(graph: FlowGraph): string {
       const id = mermaidId(s.path);
       const kids = children.get(s.path) ?? [];
       if (kids.length) {
-        lines.push(`${indent}state "${s.key}" as ${id}`);
+        // No alias and no description on a composite state: Mermaid mis-renders both (mermaid-js/mermaid#1493, #3858).
         lines.push(`${indent}state ${id} {`);
         emitLevel(s.path, s.initial, `${indent}  `);
         lines.push(`${indent}}`);
       } else {
         lines.push(`${indent}state "${s.key}" as ${id}`);
+        if (s.description) lines.push(`${indent}${id} : ${label(s.description)}`);
       }
-      if (s.description) lines.push(`${indent}${id} : ${label(s.description)}`);
     });
     if (initial) lines.push(`${indent}[*] --> ${mermaidId(initial)}`);
     for (const s of level) if (s.type === 'final') lines.push(`${indent}${mermaidId(s.path)} --> [*]`);
