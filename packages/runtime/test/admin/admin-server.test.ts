@@ -225,3 +225,34 @@ test('GET /events streams a snapshot then every update', async (t) => {
   assert.equal(events[1]?.event, 'call');
   assert.equal(events[1]?.data.state, 'CONNECTED');
 });
+
+function raw(port: number, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('browser attacks on a token-less loopback API: foreign Host (DNS rebinding) and cross-origin POST (CSRF) are refused', async (t) => {
+  const { admin, deps } = await start(t);
+  const port = admin.address.port;
+  const rebinding = await raw(port, 'GET', '/calls', { host: `evil.example:${port}` });
+  assert.equal(rebinding.status, 403);
+  assert.equal(rebinding.body.error.code, 'FORBIDDEN');
+  assert.equal((await raw(port, 'GET', '/calls', { host: `localhost:${port}` })).status, 200);
+  assert.equal((await raw(port, 'GET', '/calls', { host: `127.0.0.1:${port}` })).status, 200);
+
+  const csrf = await raw(port, 'POST', '/apps/demo/reload', { host: `127.0.0.1:${port}`, origin: 'http://evil.example' });
+  assert.equal(csrf.status, 403);
+  assert.equal(csrf.body.error.code, 'FORBIDDEN');
+  assert.equal((await raw(port, 'POST', '/apps/demo/reload', { host: `127.0.0.1:${port}`, origin: 'null' })).status, 403);
+  assert.deepEqual(deps.reloads, []);
+  const sameOrigin = await raw(port, 'POST', '/apps/demo/reload', { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` });
+  assert.equal(sameOrigin.status, 200);
+  assert.deepEqual(deps.reloads, ['demo']);
+});

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { CallRecord } from '../registry-types.js';
 import type { AdminDeps, AdminServer, AdminServerOptions, FlowDiagram } from './admin-types.js';
 import { AdminError, adminErrors } from './errors.js';
-import { isLoopbackHost, requestToken, tokenMatches, TOKEN_COOKIE } from './auth.js';
+import { browserAttackReason, isLoopbackHost, requestToken, tokenMatches, TOKEN_COOKIE } from './auth.js';
 import { callsQuerySchema, flowQuerySchema, reloadBodySchema, zodMessage, type CallSummary } from './api-schemas.js';
 import { CallCounters } from './call-counters.js';
 import { EventLoopLagMonitor } from './event-loop-lag.js';
@@ -117,6 +117,9 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const query = Object.fromEntries(url.searchParams);
+
+    const attack = browserAttackReason(req, host);
+    if (attack) throw adminErrors.forbidden(attack);
 
     if (token) {
       // The web page is opened once as /?token=…: trade the token for a cookie, so EventSource works too.

@@ -39,3 +39,40 @@ export function requestToken(req: IncomingMessage): string | undefined {
   }
   return undefined;
 }
+
+/** Host part of a Host header or an origin URL's host: 'localhost:8090' → 'localhost', '[::1]:8090' → '::1'. */
+function hostOnly(hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
+  return h.replace(/:\d+$/, '');
+}
+
+/**
+ * Browser-borne attacks on an admin API without a token, on loopback:
+ * - DNS rebinding: a page of evil.example re-resolves to 127.0.0.1 and reads /calls; its requests carry
+ *   `Host: evil.example`. On a loopback bind, only loopback names or IP literals are accepted as Host.
+ * - CSRF: a page elsewhere POSTs to /apps/x/reload; browsers send `Origin`. A request with an Origin whose host is
+ *   not the request's Host is refused (same-origin requests of the admin page itself carry a matching Origin).
+ * Returns why the request is refused, or undefined.
+ */
+export function browserAttackReason(req: IncomingMessage, boundHost: string): string | undefined {
+  const host = req.headers.host;
+  if (isLoopbackHost(boundHost) && host !== undefined) {
+    const name = hostOnly(host);
+    if (!isLoopbackHost(name) && !/^[\d.]+$/.test(name) && !name.includes(':'))
+      return `Host '${host}' is not this server (bound to loopback: use an IP address or localhost)`;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host.toLowerCase();
+    } catch {
+      return `bad Origin '${origin}'`;
+    }
+    if (host === undefined || originHost !== host.trim().toLowerCase()) return `cross-origin request from ${origin} refused`;
+  } else if (origin === 'null') {
+    return 'cross-origin request from an opaque origin refused';
+  }
+  return undefined;
+}

@@ -8,6 +8,7 @@ export type AdminErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'CALL_NOT_FOUND'
   | 'APP_NOT_FOUND'
   | 'FLOW_NOT_FOUND'
@@ -41,6 +42,8 @@ export const adminErrors = {
     new AdminError('METHOD_NOT_ALLOWED', `${method} not allowed on ${path} (allowed: ${allowed.join(', ')})`, 405),
   badRequest: (message: string) => new AdminError('BAD_REQUEST', message, 400),
   unauthorized: () => new AdminError('UNAUTHORIZED', 'missing or wrong bearer token (Authorization: Bearer <token>)', 401),
+  /** A browser request from another site (CSRF), or a Host that is not this server (DNS rebinding). */
+  forbidden: (why: string) => new AdminError('FORBIDDEN', why, 403),
   callNotFound: (id: string) => new AdminError('CALL_NOT_FOUND', `no call '${id}' (active or kept after its end)`, 404),
   appNotFound: (name: string, known: string[]) =>
     new AdminError('APP_NOT_FOUND', `no app '${name}' (loaded: ${known.join(', ') || 'none'})`, 404),
