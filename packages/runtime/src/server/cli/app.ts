@@ -27,6 +27,17 @@ async function main(): Promise<number> {
     throw err;
   }
   const logger = pino({ level: parsed.logLevel });
+  // Signals are taken from the start: one arriving during start-up stops the server as soon as it serves.
+  let signalled: string | undefined;
+  let onSignal: ((signal: string) => void) | undefined;
+  const take = (signal: string) => {
+    if (signalled) return;
+    signalled = signal;
+    onSignal?.(signal);
+  };
+  process.on('SIGINT', () => take('SIGINT'));
+  process.on('SIGTERM', () => take('SIGTERM'));
+
   let server;
   try {
     server = await startServer({ ...parsed.options, logger });
@@ -39,19 +50,11 @@ async function main(): Promise<number> {
     console.error(`app: cannot start: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`);
     return 1;
   }
-  const { host, port } = server.sip;
-  console.error(
-    `sipflow: serving ${server.apps.names().join(', ')} on sip:${host}:${port} (UDP+TCP)` +
-      (server.admin ? `; admin http://${server.admin.host}:${server.admin.port}/` : '') +
-      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly)`,
-  );
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal, active: server.runtime.activeCount }, 'stopping: new calls get 503, calls in progress are ended');
-      server.stop().then(
+  const running = server;
+  const stopped = new Promise<number>((resolve) => {
+    onSignal = (signal) => {
+      logger.info({ signal, active: running.runtime.activeCount }, 'stopping: new calls get 503, calls in progress are ended');
+      running.stop().then(
         () => resolve(0),
         (err: unknown) => {
           logger.error({ err }, 'stop failed');
@@ -59,9 +62,15 @@ async function main(): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (signalled) onSignal(signalled);
   });
+  const { host, port } = running.sip;
+  console.error(
+    `sipflow: serving ${running.apps.names().join(', ')} on sip:${host}:${port} (UDP+TCP)` +
+      (running.admin ? `; admin http://${running.admin.host}:${running.admin.port}/` : '') +
+      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly)`,
+  );
+  return stopped;
 }
 
 main().then(

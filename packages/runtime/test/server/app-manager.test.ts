@@ -1,0 +1,112 @@
+/** Loading apps, their config, and live reload (new calls only; broken versions refused). */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { AppManager } from '../../src/server/app-manager.js';
+import { ServerError } from '../../src/server/errors.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/apps', import.meta.url));
+const logger = pino({ level: 'silent' });
+const tmpRoot = fileURLToPath(new URL('./.test-tmp', import.meta.url));
+mkdirSync(tmpRoot, { recursive: true });
+const made: string[] = [];
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A private copy of the reload-test app (the test edits its files). */
+function copyApp(): string {
+  const dir = mkdtempSync(join(tmpRoot, 'apps-'));
+  made.push(dir);
+  cpSync(join(fixtures, 'reload-test'), join(dir, 'reload-test'), { recursive: true });
+  return dir;
+}
+
+async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ServerError, String(err));
+    assert.equal(err.code, code);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('config: defaults apply; --set values are coerced by the schema; file sections per app', async () => {
+  const apps = new AppManager({
+    appsDir: fixtures,
+    logger,
+    config: { file: { label: 'from-file', 'reload-test': { ring_timeout: 5 } }, sets: [{ key: 'ring_timeout', value: '30' }] },
+  });
+  await apps.loadAll(['reload-test']);
+  assert.deepEqual(apps.current('reload-test')!.config, { ring_timeout: 30, label: 'from-file' });
+  await apps.close();
+});
+
+test('config: a bad value names the key and lists the documented defaults', async () => {
+  const apps = new AppManager({ appsDir: fixtures, logger, config: { sets: [{ key: 'ring_timeout', value: 'soon' }] } });
+  await rejects(apps.loadAll(['reload-test']), 'CONFIG_INVALID', /'ring_timeout':[\s\S]*ring_timeout: Seconds\. Default 60\./);
+});
+
+test('config: a --set key no app declares, an unknown app and a module that is no app are refused clearly', async () => {
+  await rejects(
+    new AppManager({ appsDir: fixtures, logger, config: { sets: [{ key: 'ring_timout', value: '3' }] } }).loadAll(['reload-test']),
+    'BAD_OPTION',
+    /ring_timout/,
+  );
+  await rejects(new AppManager({ appsDir: fixtures, logger }).loadAll(['nope']), 'APP_NOT_FOUND', /no app 'nope'.*reload-test/);
+  const dir = copyApp();
+  writeFileSync(join(dir, 'reload-test', 'src', 'index.ts'), 'export const x = 1;\n');
+  await rejects(new AppManager({ appsDir: dir, logger }).loadAll(['reload-test']), 'APP_INVALID', /defineApp/);
+});
+
+test('reload: new calls get the new code (the app files are loaded afresh), calls in progress keep theirs', async () => {
+  const dir = copyApp();
+  const apps = new AppManager({ appsDir: dir, logger });
+  await apps.loadAll(['reload-test']);
+  const v1 = apps.route('any')!.app;
+  assert.equal(v1.version, 1);
+  apps.acquire(v1); // a call in progress on v1
+
+  const greetingFile = join(dir, 'reload-test', 'src', 'greeting.ts');
+  writeFileSync(greetingFile, readFileSync(greetingFile, 'utf8').replace('v1.wav', 'v2.wav'));
+  const r = await apps.reload('reload-test');
+  assert.deepEqual(r, { ok: true, version: 2 });
+  const v2 = apps.route('any')!.app;
+  assert.equal(v2.version, 2);
+  assert.deepEqual(v2.resources, { greeting: 'v2.wav', closed: false });
+  assert.notEqual(v2.definition.flows.hello, v1.definition.flows.hello);
+  assert.equal(apps.flowMachine('reload-test', 'hello', 1), v1.definition.flows.hello, 'v1 stays reachable while a call uses it');
+  assert.equal((v1.resources as { closed: boolean }).closed, false, 'v1 is not closed while a call runs on it');
+  apps.release(v1);
+  await new Promise<void>((r) => setImmediate(r));
+  assert.equal((v1.resources as { closed: boolean }).closed, true, 'v1 closed after its last call');
+  assert.equal(apps.flowMachine('reload-test', 'hello', 1), undefined);
+  await apps.close();
+  assert.equal((v2.resources as { closed: boolean }).closed, true);
+});
+
+test('reload: a version that fails to import, or whose config no longer validates, is refused; the old one serves', async () => {
+  const dir = copyApp();
+  const apps = new AppManager({ appsDir: dir, logger, config: { sets: [{ key: 'label', value: 'abc' }] } });
+  await apps.loadAll(['reload-test']);
+  const greetingFile = join(dir, 'reload-test', 'src', 'greeting.ts');
+  const good = readFileSync(greetingFile, 'utf8');
+  writeFileSync(greetingFile, 'export const GREETING: string = ;\n');
+  const broken = await apps.reload('reload-test');
+  assert.equal(broken.ok, false);
+  assert.equal(!broken.ok && broken.code, 'APP_LOAD_FAILED');
+  assert.equal(apps.current('reload-test')!.version, 1);
+
+  writeFileSync(greetingFile, good);
+  const indexFile = join(dir, 'reload-test', 'src', 'index.ts');
+  writeFileSync(indexFile, readFileSync(indexFile, 'utf8').replace("label: z.string()", 'label: z.string().max(2)'));
+  const badConfig = await apps.reload('reload-test');
+  assert.equal(!badConfig.ok && badConfig.code, 'CONFIG_INVALID');
+  assert.match(!badConfig.ok ? badConfig.message : '', /'label'/);
+  assert.equal(apps.current('reload-test')!.version, 1);
+  assert.deepEqual(await apps.reload('nope'), { ok: false, code: 'APP_NOT_FOUND', message: "app 'nope' is not loaded (loaded: reload-test)" });
+  await apps.close();
+});

@@ -1,0 +1,99 @@
+/** `npm run app`: option parsing, and the real process: serves, prints how to call, exits 0 on SIGTERM/SIGINT. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseAppArgs } from '../../src/server/cli-options.js';
+import { ServerError } from '../../src/server/errors.js';
+import { freePort } from '../../../../test/support/ports.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+test('defaults and option forms', () => {
+  const { options } = parseAppArgs(['example-ivr']);
+  assert.deepEqual(options.apps, ['example-ivr']);
+  assert.deepEqual(options.sip, { host: '127.0.0.1', port: 5060 });
+  assert.deepEqual(options.admin, { host: '127.0.0.1', port: 8090 });
+  assert.deepEqual(options.rtpPorts, [10000, 20000]);
+  assert.equal(options.maxCalls, 1000);
+  assert.equal(options.watch, false);
+
+  const o = parseAppArgs([
+    'a,b', 'c', '--sip', '127.0.0.2:5070', '--admin', 'off', '--rtp-ports', '30000-30100',
+    '--set', 'outbound_domain=127.0.0.1:5080', '--set', 'a.ring_timeout=5', '--watch', '--max-calls', '7',
+  ]).options;
+  assert.deepEqual(o.apps, ['a', 'b', 'c']);
+  assert.deepEqual(o.sip, { host: '127.0.0.2', port: 5070 });
+  assert.equal(o.admin, null);
+  assert.deepEqual(o.rtpPorts, [30000, 30100]);
+  assert.deepEqual(o.config?.sets, [
+    { key: 'outbound_domain', value: '127.0.0.1:5080' },
+    { app: 'a', key: 'ring_timeout', value: '5' },
+  ]);
+  assert.equal(o.watch, true);
+  assert.equal(o.maxCalls, 7);
+});
+
+test('malformed options are refused with the option named', () => {
+  for (const [args, pattern] of [
+    [['x', '--sip', '127.0.0.1'], /--sip: expected HOST:PORT/],
+    [['x', '--rtp-ports', '20000-10000'], /--rtp-ports/],
+    [['x', '--set', 'novalue'], /--set: expected key=value/],
+    [['x', '--max-calls', '-1'], /--max-calls/],
+    [['x', '--config', '/nonexistent.json'], /--config/],
+  ] as const) {
+    assert.throws(() => parseAppArgs([...args]), (err: unknown) => err instanceof ServerError && err.code === 'BAD_OPTION' && pattern.test(err.message));
+  }
+});
+
+/** Run `npm run app`'s script; resolves with its exit code and output. `onReady` runs once it serves. */
+function runApp(args: string[], onReady?: (send: (sig: NodeJS.Signals) => void, out: () => string) => Promise<void> | void) {
+  // Without NODE_TEST_CONTEXT: a child that inherits it behaves as a test-runner child (its own SIGINT handling).
+  const { NODE_TEST_CONTEXT: _ctx, ...env } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/runtime/src/server/cli/app.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let ready = false;
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (!ready && out.includes('sipflow: serving')) {
+        ready = true;
+        Promise.resolve(onReady?.((sig) => child.kill(sig), () => out)).catch(reject);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, out });
+    });
+  });
+}
+
+test('npm run app serves, answers the admin API, and exits 0 on SIGTERM', async () => {
+  const sip = await freePort();
+  const admin = await freePort();
+  const res = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', `127.0.0.1:${admin}`, '--log-level', 'warn'], async (send) => {
+    const health = await fetch(`http://127.0.0.1:${admin}/health`);
+    assert.equal(health.status, 200);
+    const apps = (await (await fetch(`http://127.0.0.1:${admin}/apps`)).json()) as unknown;
+    assert.match(JSON.stringify(apps), /example-ivr/);
+    send('SIGTERM');
+  });
+  assert.equal(res.code, 0, res.out);
+  assert.match(res.out, new RegExp(`serving example-ivr on sip:127\\.0\\.0\\.1:${sip}`));
+});
+
+test('npm run app exits 0 on SIGINT; a bad config value exits 2 naming the key', async () => {
+  const sip = await freePort();
+  const res = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--log-level', 'warn', '--set', 'code=12'], (send) => send('SIGINT'));
+  assert.equal(res.code, 0, res.out);
+
+  const bad = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--set', 'max_tries=many']);
+  assert.equal(bad.code, 2, bad.out);
+  assert.match(bad.out, /CONFIG_INVALID[\s\S]*'max_tries'/);
+  const unknown = await runApp(['no-such-app', '--admin', 'off']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.out, /no app 'no-such-app'.*example-ivr/);
+});

@@ -1,0 +1,266 @@
+/**
+ * In-memory SIP stack and media engine with the real contracts' shapes, for running the server's runtime with no
+ * network: tests drive calls (INVITE, CANCEL, BYE, ACK, INFO, answers of dialled legs) and read what the runtime did.
+ */
+import { TypedEmitter } from '../../src/util/typed-emitter.js';
+import type {
+  CallEndReason,
+  DialOptions,
+  InboundCall,
+  InboundCallEvents,
+  InboundCallState,
+  OutboundCall,
+  OutboundCallEvents,
+  OutboundCallState,
+  SipStackApi,
+  SipStats,
+} from '../../src/sip/sip-types.js';
+import type {
+  DtmfKey,
+  DtmfSource,
+  MediaClockStats,
+  MediaEngineApi,
+  MediaStreamApi,
+  MediaStreamEvents,
+  MediaStreamStats,
+  PlayOptions,
+} from '../../src/media/media-types.js';
+
+let seq = 0;
+
+export class FakeInboundCall extends TypedEmitter<InboundCallEvents> implements InboundCall {
+  readonly direction = 'inbound' as const;
+  readonly id = `fake-in-${++seq}`;
+  readonly callId = `cid-${seq}`;
+  readonly from = '<sip:alice@127.0.0.1>;tag=a';
+  readonly to: string;
+  readonly requestUri: string;
+  readonly requestUser: string;
+  readonly remote = { address: '127.0.0.1', port: 5099, transport: 'udp' as const };
+  readonly remoteSdp: string | undefined;
+  state: InboundCallState = 'incoming';
+  /** What the runtime did to this call, in order: '183+sdp', '200', 'reject 404', 'bye'. */
+  readonly actions: string[] = [];
+  endReason: CallEndReason | undefined;
+
+  constructor(user: string, sdp: string | undefined = 'v=0 offer') {
+    super();
+    this.requestUser = user;
+    this.requestUri = `sip:${user}@127.0.0.1`;
+    this.to = `<${this.requestUri}>`;
+    this.remoteSdp = sdp;
+  }
+  header(): string | undefined {
+    return undefined;
+  }
+  progress(code: 180 | 183, sdp?: string): void {
+    this.#need(['incoming', 'early'], 'progress');
+    this.actions.push(`${code}${sdp ? '+sdp' : ''}`);
+    this.state = 'early';
+  }
+  answer(sdp: string): void {
+    this.#need(['incoming', 'early'], 'answer');
+    this.actions.push(`200${sdp ? '+sdp' : ''}`);
+    this.state = 'answered';
+  }
+  reject(code: number): void {
+    this.#need(['incoming', 'early'], 'reject');
+    this.actions.push(`reject ${code}`);
+    this.#end('local');
+  }
+  hangup(code?: number): void {
+    if (this.state === 'ended') return;
+    if (this.state === 'incoming' || this.state === 'early') return this.reject(code ?? 480);
+    this.actions.push('bye');
+    this.#end('local');
+  }
+  // ---- the peer ----
+  ack(): void {
+    this.state = 'confirmed';
+    this.emit('acked');
+  }
+  cancel(): void {
+    this.emit('cancelled');
+    this.#end('cancel');
+  }
+  bye(): void {
+    this.emit('bye');
+    this.#end('bye');
+  }
+  info(body: string, contentType = 'application/dtmf-relay'): void {
+    this.emit('info', { contentType, body });
+  }
+  #need(states: InboundCallState[], what: string): void {
+    if (!states.includes(this.state)) throw new Error(`${what} in state ${this.state}`);
+  }
+  #end(reason: CallEndReason): void {
+    this.state = 'ended';
+    this.endReason = reason;
+    this.emit('ended', reason);
+  }
+}
+
+export class FakeOutboundCall extends TypedEmitter<OutboundCallEvents> implements OutboundCall {
+  readonly direction = 'outbound' as const;
+  readonly id = `fake-out-${++seq}`;
+  readonly callId = `cid-${seq}`;
+  readonly from: string;
+  readonly to: string;
+  readonly requestUri: string;
+  state: OutboundCallState = 'calling';
+  readonly actions: string[] = [];
+  endReason: CallEndReason | undefined;
+
+  constructor(readonly options: DialOptions) {
+    super();
+    this.from = `<sip:${options.from.user}@127.0.0.1>;tag=o`;
+    this.to = `<${options.to}>`;
+    this.requestUri = options.to;
+  }
+  header(): string | undefined {
+    return undefined;
+  }
+  hangup(): void {
+    if (this.state === 'ended') return;
+    this.actions.push(this.state === 'confirmed' ? 'bye' : 'cancel');
+    this.#end('local');
+  }
+  // ---- the far end ----
+  ring(code = 180): void {
+    this.state = 'early';
+    this.emit('provisional', code, 'Ringing', undefined);
+  }
+  answer(): void {
+    this.state = 'confirmed';
+    this.emit('answered', 'v=0 answer');
+  }
+  fail(code: number, reason = 'Busy Here'): void {
+    this.emit('failed', code, reason);
+    this.#end('failed');
+  }
+  bye(): void {
+    this.emit('bye');
+    this.#end('bye');
+  }
+  #end(reason: CallEndReason): void {
+    this.state = 'ended';
+    this.endReason = reason;
+    this.emit('ended', reason);
+  }
+}
+
+export class FakeSipStack implements SipStackApi {
+  readonly address = { host: '127.0.0.1', port: 5060 };
+  readonly stats: SipStats = { messagesIn: 0, messagesOut: 0, retransmissionsOut: 0, retransmissionsAbsorbed: 0, malformedDropped: 0 };
+  readonly dialled: FakeOutboundCall[] = [];
+  #handler: ((call: InboundCall) => void) | undefined;
+  onDial: ((call: FakeOutboundCall) => void) | undefined;
+
+  onInvite(handler: (call: InboundCall) => void): void {
+    this.#handler = handler;
+  }
+  /** A new INVITE from the network. */
+  invite(user: string, sdp?: string): FakeInboundCall {
+    const call = new FakeInboundCall(user, sdp);
+    this.#handler?.(call);
+    return call;
+  }
+  dial(options: DialOptions): OutboundCall {
+    const call = new FakeOutboundCall(options);
+    this.dialled.push(call);
+    this.onDial?.(call);
+    return call;
+  }
+  async stop(): Promise<void> {}
+}
+
+export class FakeStream extends TypedEmitter<MediaStreamEvents> implements MediaStreamApi {
+  readonly id = `stream-${++seq}`;
+  readonly localAddress = '127.0.0.1';
+  readonly localPort = 40000;
+  codec: 'PCMU' | 'PCMA' | undefined;
+  readonly stats: MediaStreamStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, packetsDropped: 0 };
+  readonly played: string[] = [];
+  room: string | undefined;
+  closed = false;
+  playing = false;
+
+  constructor(private readonly engine: FakeMedia) {
+    super();
+  }
+  answer(offer: string): string {
+    if (offer.includes('bad')) throw Object.assign(new Error('no common codec'), { code: 'NO_COMMON_CODEC' });
+    this.codec = 'PCMU';
+    return 'v=0 answer';
+  }
+  offer(): string {
+    return 'v=0 offer';
+  }
+  setRemoteAnswer(): void {
+    this.codec = 'PCMU';
+  }
+  async play(path: string, _options?: PlayOptions): Promise<void> {
+    if (path.includes('missing')) throw Object.assign(new Error(`cannot read ${path}`), { code: 'PROMPT_UNREADABLE' });
+    this.played.push(path);
+    this.playing = true;
+  }
+  flush(): void {
+    this.playing = false;
+  }
+  injectDtmf(key: DtmfKey, source: DtmfSource): void {
+    this.emit('dtmf', { key, source });
+  }
+  join(room: string): void {
+    this.room = room;
+  }
+  leave(): void {
+    this.room = undefined;
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine.released(this);
+  }
+  /** The playlist ran out. */
+  endPlaylist(): void {
+    this.playing = false;
+    this.emit('playlistEnded');
+  }
+  dtmf(key: DtmfKey, source: DtmfSource = 'rfc4733'): void {
+    this.emit('dtmf', { key, source });
+  }
+}
+
+export class FakeMedia implements MediaEngineApi {
+  readonly host = '127.0.0.1';
+  readonly streams: FakeStream[] = [];
+  overloaded = false;
+  noPorts = false;
+  readonly clockStats: MediaClockStats = { ticks: 0, latenessP50: 0, latenessP99: 0, latenessMax: 0, ticksMissed: 0 };
+  #open = new Set<FakeStream>();
+
+  async createStream(): Promise<MediaStreamApi> {
+    if (this.noPorts) throw Object.assign(new Error('no RTP ports left'), { code: 'NO_PORTS' });
+    const s = new FakeStream(this);
+    this.streams.push(s);
+    this.#open.add(s);
+    return s;
+  }
+  get streamCount(): number {
+    return this.#open.size;
+  }
+  released(s: FakeStream): void {
+    this.#open.delete(s);
+  }
+  roomMembers(room: string): string[] {
+    return [...this.#open].filter((s) => s.room === room).map((s) => s.id);
+  }
+  async close(): Promise<void> {
+    for (const s of [...this.#open]) s.close();
+  }
+}
+
+/** Let queued microtasks and promise callbacks run (the runtime defers SIP/media events by a microtask). */
+export async function flushAsync(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
+}

@@ -1,0 +1,231 @@
+/**
+ * The flow runtime with an in-memory SIP stack and media engine: routing, limits, the end of every call (whoever
+ * ends it), owned legs, typed errors, and the registry — no network.
+ */
+import { test, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { AppManager } from '../../src/server/app-manager.js';
+import { CallRegistry } from '../../src/server/call-registry.js';
+import { FlowRuntime } from '../../src/server/flow-runtime.js';
+import { FakeMedia, FakeSipStack, flushAsync, type FakeInboundCall, type FakeStream } from './fakes.js';
+
+const appsDir = fileURLToPath(new URL('./fixtures/apps', import.meta.url));
+const logger = pino({ level: 'silent' });
+
+let stack: FakeSipStack;
+let media: FakeMedia;
+let registry: CallRegistry;
+let apps: AppManager;
+let runtime: FlowRuntime;
+
+async function setUp(maxCalls?: number): Promise<void> {
+  stack = new FakeSipStack();
+  media = new FakeMedia();
+  registry = new CallRegistry({ logger });
+  apps = new AppManager({ appsDir, logger });
+  await apps.loadAll(['rt-test']);
+  runtime = new FlowRuntime({ stack, media, registry, apps, logger, ...(maxCalls ? { maxCalls } : {}) });
+}
+
+beforeEach(() => setUp());
+afterEach(async () => {
+  await apps.close();
+  registry.close();
+});
+
+/** An inbound call to the answerer flow, waited until its greeting is queued (state WAIT). */
+async function waiting(): Promise<{ call: FakeInboundCall; stream: FakeStream; id: string }> {
+  const call = stack.invite('rt1');
+  await flushAsync();
+  const rec = registry.get(call.id)!;
+  assert.equal(rec.state, 'WAIT');
+  return { call, stream: media.streams.at(-1)!, id: rec.id };
+}
+
+function assertIdle(): void {
+  assert.equal(registry.activeCount, 0, `active: ${registry.list().map((r) => `${r.flow}:${r.state}`).join(', ')}`);
+  assert.equal(runtime.activeCount, 0);
+  assert.equal(media.streamCount, 0, 'media streams closed');
+}
+
+test('inbound: 183 with SDP, prompt from the app prompt dir, then answer; BYE ends it and the registry keeps the graph', async () => {
+  const { call, stream, id } = await waiting();
+  assert.deepEqual(call.actions, ['183+sdp']);
+  assert.deepEqual(stream.played, ['/prompts/hello.wav']);
+  stream.dtmf('1');
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', '200+sdp']);
+  call.ack();
+  call.bye();
+  await flushAsync();
+  assertIdle();
+  const rec = registry.get(id)!;
+  assert.equal(rec.outcome, 'completed');
+  assert.equal(rec.endReason, 'bye');
+  assert.deepEqual(
+    rec.stateGraph.map((s) => (s.kind === 'state' ? s.state : `> ${s.description} >`)),
+    ['START', '> got INVITE >', 'GREET', '> greeting queued >', 'WAIT', '> answer >', 'TALK', '> peer hung up >', 'END'],
+  );
+});
+
+test('DTMF by SIP INFO goes through the stream (deduplication) and reaches the flow', async () => {
+  const { call } = await waiting();
+  call.info('Signal=2\r\nDuration=160\r\n');
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', 'reject 486']);
+  assertIdle();
+  const rec = registry.list({ ended: true })[0]!;
+  assert.equal(rec.outcome, 'rejected');
+  assert.equal(rec.endReason, '486');
+});
+
+test('a flow reaching a final state without answering: the runtime rejects with 480', async () => {
+  const { call, stream } = await waiting();
+  stream.dtmf('6');
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', 'reject 480']);
+  assertIdle();
+});
+
+test('an error the flow does not handle (missing prompt in WAIT) ends the call with 500', async () => {
+  const { call, stream } = await waiting();
+  stream.dtmf('3');
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', 'reject 500']);
+  assert.equal(registry.list({ ended: true })[0]!.outcome, 'error');
+  assertIdle();
+});
+
+test('an action that throws (a bug) ends the call with 500 and the runtime keeps serving', async () => {
+  const first = await waiting();
+  first.stream.dtmf('4');
+  await flushAsync();
+  assert.deepEqual(first.call.actions, ['183+sdp', 'reject 500']);
+  assertIdle();
+  const second = await waiting();
+  second.stream.dtmf('1');
+  await flushAsync();
+  assert.deepEqual(second.call.actions, ['183+sdp', '200+sdp']);
+  second.call.bye();
+  await flushAsync();
+  assertIdle();
+});
+
+test('routing: no app for the user → 404; INVITE without SDP → 488; bad SDP → 488; no ports → 503', async () => {
+  const nobody = stack.invite('zz');
+  await flushAsync();
+  assert.deepEqual(nobody.actions, ['reject 404']);
+  const offerless = stack.invite('rt1', '');
+  await flushAsync();
+  assert.deepEqual(offerless.actions, ['reject 488']);
+  const bad = stack.invite('rt1', 'v=0 bad');
+  await flushAsync();
+  assert.deepEqual(bad.actions, ['reject 488']);
+  media.noPorts = true;
+  const noPorts = stack.invite('rt1');
+  await flushAsync();
+  assert.deepEqual(noPorts.actions, ['reject 503']);
+  assertIdle();
+});
+
+test('limits: beyond maxCalls and while the media engine is overloaded, new INVITEs get 503', async () => {
+  await apps.close();
+  await setUp(1);
+  const { call } = await waiting();
+  const second = stack.invite('rt2');
+  await flushAsync();
+  assert.deepEqual(second.actions, ['reject 503']);
+  call.cancel();
+  await flushAsync();
+  assertIdle();
+  media.overloaded = true;
+  const third = stack.invite('rt3');
+  await flushAsync();
+  assert.deepEqual(third.actions, ['reject 503']);
+});
+
+test('CANCEL before answer: the flow sees sip.hangup cancel, the record says cancelled', async () => {
+  const { call, id } = await waiting();
+  call.cancel();
+  await flushAsync();
+  assertIdle();
+  const rec = registry.get(id)!;
+  assert.equal(rec.outcome, 'cancelled');
+  assert.equal(rec.state, 'END');
+});
+
+test('dial-out: two owned legs with typed input; the first to answer is bridged, the other cancelled; owner BYE ends all', async () => {
+  const { call, stream, id } = await waiting();
+  stream.dtmf('5');
+  await flushAsync();
+  assert.equal(stack.dialled.length, 2);
+  const [a, b] = stack.dialled;
+  assert.equal(a!.options.to, 'sip:a@127.0.0.1:5080');
+  assert.deepEqual(a!.options.from, { user: 'rt' });
+  assert.match(a!.options.sdp, /^v=0/);
+  const farRecords = registry.list().filter((r) => r.flow === 'far');
+  assert.equal(farRecords.length, 2);
+  assert.ok(farRecords.every((r) => r.parentId === id && r.direction === 'outbound'));
+
+  b!.ring();
+  a!.ring();
+  b!.answer();
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', '200+sdp']);
+  assert.deepEqual(a!.actions, ['cancel'], 'the other leg is cancelled');
+  const farB = registry.list().find((r) => r.flow === 'far')!;
+  assert.equal(farB.state, 'JOINED');
+  assert.equal(media.roomMembers(id).length, 2);
+
+  call.ack();
+  call.bye();
+  await flushAsync();
+  assert.deepEqual(b!.actions, ['bye'], 'the owned leg gets BYE when its owner ends');
+  assertIdle();
+});
+
+test('dial-out: every leg failing → the owner learns it at once (leg.failed/leg.ended) and answers 480', async () => {
+  const { call, stream } = await waiting();
+  stream.dtmf('5');
+  await flushAsync();
+  const [a, b] = stack.dialled;
+  a!.fail(486);
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp']);
+  b!.fail(404, 'Not Found');
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', 'reject 480']);
+  assertIdle();
+  const far = registry.list({ ended: true }).filter((r) => r.flow === 'far');
+  assert.deepEqual(far.map((r) => `${r.outcome} ${r.endReason}`).sort(), ['failed 404', 'failed 486']);
+});
+
+test('the caller cancelling while legs ring cancels every owned leg', async () => {
+  const { call, stream } = await waiting();
+  stream.dtmf('5');
+  await flushAsync();
+  for (const out of stack.dialled) out.ring();
+  call.cancel();
+  await flushAsync();
+  assert.deepEqual(stack.dialled.map((c) => c.actions), [['cancel'], ['cancel']]);
+  assertIdle();
+});
+
+test('shutdown: new INVITEs get 503; answered calls get BYE, unanswered 503, owned legs CANCEL', async () => {
+  const one = await waiting();
+  one.stream.dtmf('1');
+  const two = await waiting();
+  two.stream.dtmf('5');
+  await flushAsync();
+  one.call.ack();
+  await runtime.shutdown(1000);
+  assert.deepEqual(one.call.actions, ['183+sdp', '200+sdp', 'bye']);
+  assert.deepEqual(two.call.actions, ['183+sdp', 'reject 503']);
+  assert.deepEqual(stack.dialled.map((c) => c.actions), [['cancel'], ['cancel']]);
+  const late = stack.invite('rt9');
+  await flushAsync();
+  assert.deepEqual(late.actions, ['reject 503']);
+  assertIdle();
+});
