@@ -82,7 +82,7 @@ async function runLegs(n: number, gen: Generator, prompt: string): Promise<Recor
   const streams: MediaStream[] = [];
   try {
     gc();
-    const heap0 = process.memoryUsage().heapUsed;
+    const mem0 = process.memoryUsage();
     const { ports } = await gen.request<{ ports: number[] }>({ type: 'open', count: n });
     for (let i = 0; i < n; i++) {
       const s = await engine.createStream();
@@ -91,7 +91,9 @@ async function runLegs(n: number, gen: Generator, prompt: string): Promise<Recor
       streams.push(s);
     }
     gc();
-    const heapPerLeg = (process.memoryUsage().heapUsed - heap0) / n;
+    const mem1 = process.memoryUsage();
+    const heapPerLeg = (mem1.heapUsed - mem0.heapUsed) / n;
+    const buffersPerLeg = (mem1.arrayBuffers - mem0.arrayBuffers) / n;
     await gen.request({ type: 'start', targets: streams.map((s) => s.localPort) });
     await sleep(WARMUP_MS);
 
@@ -141,6 +143,7 @@ async function runLegs(n: number, gen: Generator, prompt: string): Promise<Recor
       inboundDropped: sum((s) => s.stats.packetsDropped),
       generatorTicksLate: g1.late - g0.late,
       heapKiBPerLeg: +(heapPerLeg / 1024).toFixed(1),
+      buffersKiBPerLeg: +(buffersPerLeg / 1024).toFixed(1),
     };
   } finally {
     await engine.close();

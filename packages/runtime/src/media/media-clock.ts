@@ -18,7 +18,10 @@ const RECENT = 64;
 export interface MediaClockOptions {
   /** Tick length in ms. Default 20. */
   tickMs?: number;
-  /** `overloaded` when the p99 lateness over the last second exceeds this. Default 10 ms. */
+  /**
+   * `overloaded` when the p90 lateness over the last second exceeds this. Default 20 ms (one tick): a single
+   * GC pause or a burst of CPU contention does not trip it, a clock that keeps falling behind does.
+   */
   overloadLatenessMs?: number;
   /** `overloaded` when tick work over the last second averages more than this share of a tick. Default 0.8. */
   overloadBusyShare?: number;
@@ -50,7 +53,7 @@ export class MediaClock {
 
   constructor(onTick: TickHandler, options: MediaClockOptions = {}) {
     this.tickMs = options.tickMs ?? 20;
-    this.#overloadLatenessMs = options.overloadLatenessMs ?? 10;
+    this.#overloadLatenessMs = options.overloadLatenessMs ?? 20;
     this.#overloadBusyShare = options.overloadBusyShare ?? 0.8;
     this.#onTick = onTick;
     this.#onError = options.onError ?? ((err) => console.error('sipflow media clock: tick failed', err));
@@ -130,13 +133,13 @@ export class MediaClock {
     return Math.min(this.#recentCount, Math.ceil(1000 / this.tickMs), RECENT);
   }
 
-  /** p99 of lateness over the last second. */
-  recentLatenessP99(): number {
+  /** A percentile (0–1) of lateness over the last second. */
+  recentLateness(p: number): number {
     const n = this.#recentWindow();
     if (n === 0) return 0;
     for (let i = 0; i < n; i++) this.#sortScratch[i] = this.#recentLateness[(this.#recentPos - 1 - i + RECENT) % RECENT]!;
     const s = this.#sortScratch.subarray(0, n).sort();
-    return s[Math.min(n - 1, Math.ceil(n * 0.99) - 1)]!;
+    return s[Math.min(n - 1, Math.max(0, Math.ceil(n * p) - 1))]!;
   }
 
   /** Mean tick work over the last second, as a share of the tick length. */
@@ -150,7 +153,7 @@ export class MediaClock {
 
   get overloaded(): boolean {
     if (!this.#running) return false;
-    return this.recentLatenessP99() > this.#overloadLatenessMs || this.recentBusyShare() > this.#overloadBusyShare;
+    return this.recentLateness(0.9) > this.#overloadLatenessMs || this.recentBusyShare() > this.#overloadBusyShare;
   }
 
   get stats(): MediaClockStats & { busyMeanMs: number } {

@@ -22,7 +22,7 @@ import { MediaStream } from './media-stream.js';
 const MAX_CATCH_UP = 5;
 
 export interface MediaEngineOptionsExt extends MediaEngineOptions {
-  /** `overloaded` when the p99 tick lateness over the last second exceeds this (ms). Default 10. */
+  /** `overloaded` when the p90 tick lateness over the last second exceeds this (ms). Default 20. */
   overloadLatenessMs?: number;
   /** `overloaded` when tick work averages more than this share of the tick over the last second. Default 0.8. */
   overloadBusyShare?: number;

@@ -82,3 +82,45 @@ test('the clock is deadline-driven: ticks + skipped ticks follow wall time; a th
   assert.ok(s.latenessP50 <= s.latenessP99 && s.latenessP99 <= Math.max(s.latenessMax, 0.1) + 0.1);
   assert.equal(clock.overloaded, false); // stopped
 });
+
+test('overloaded when the tick work eats the tick', async () => {
+  let ticks = 0;
+  const clock = new MediaClock(
+    () => {
+      ticks++;
+      const end = performance.now() + 18; // 90 % of a 20 ms tick
+      while (performance.now() < end);
+    },
+    { tickMs: 20 },
+  );
+  clock.start();
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!clock.overloaded && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(clock.overloaded, true);
+    assert.ok(ticks > 0);
+  } finally {
+    clock.stop();
+    clearInterval(keepAlive);
+  }
+});
+
+test('play() of a missing file rejects PROMPT_UNREADABLE naming it, and queues nothing', async () => {
+  const engine = await testEngine();
+  try {
+    const s = await engine.createStream();
+    await assert.rejects(s.play('/nonexistent/welcome.wav'), (err: unknown) => {
+      assert.ok(err instanceof MediaError);
+      assert.equal(err.code, 'PROMPT_UNREADABLE');
+      assert.equal(err.file, '/nonexistent/welcome.wav');
+      assert.match(err.message, /\/nonexistent\/welcome\.wav/);
+      return true;
+    });
+    assert.equal(s.playing, false);
+    s.close();
+    await assert.rejects(s.play('/nonexistent/welcome.wav'), { code: 'STREAM_CLOSED' });
+  } finally {
+    await engine.close();
+  }
+});
