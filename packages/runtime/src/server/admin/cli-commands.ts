@@ -128,7 +128,7 @@ export function callsCommand(argv: string[], io: CliIo): Promise<number> {
         });
         if (opts.json) return io.out(JSON.stringify(res, null, 2));
         for (const line of callsTable(res.calls, (io.now ?? Date.now)())) io.out(line);
-        io.out(`${res.count} call${res.count === 1 ? '' : 's'}`);
+        if (res.count) io.out(`${res.count} call${res.count === 1 ? '' : 's'}`);
       }),
   );
 }
