@@ -42,9 +42,9 @@ import { isDtmfKey } from './dtmf-keys.js';
 import type { RoomMember } from './conference-room.js';
 import { SenderReportWriter, isRtcp } from './rtcp.js';
 
-/** Inbound slot ring: 16 packets × up to 480 payload bytes (60 ms of G.711). */
-const SLOTS = 16;
-const SLOT_SIZE = 480;
+/** Inbound slot ring: 32 packets (640 ms at ptime 20) × up to 320 payload bytes (40 ms of G.711; longer is cut). */
+const SLOTS = 32;
+const SLOT_SIZE = 320;
 /** Room input FIFO: 8 frames of decoded audio. */
 const FIFO_FRAMES = 8;
 const FIFO_SIZE = FIFO_FRAMES * SAMPLES_PER_FRAME;

@@ -4,7 +4,7 @@
  * silence when empty.
  */
 import type { G711Codec } from './g711.js';
-import { SAMPLES_PER_FRAME, type Prompt } from './prompt-cache.js';
+import type { Prompt } from './prompt-cache.js';
 
 interface Entry {
   prompt: Prompt;
@@ -50,8 +50,7 @@ export class Playlist {
   copyNextFrame(codec: G711Codec, out: Buffer, offset: number): boolean {
     const entry = this.#entries[0];
     if (!entry) return false;
-    const start = this.#frame * SAMPLES_PER_FRAME;
-    entry.prompt.encoded[codec].copy(out, offset, start, start + SAMPLES_PER_FRAME);
+    out.set(entry.prompt.frameViews[codec][this.#frame]!, offset);
     this.#frame++;
     if (this.#frame >= entry.prompt.frames) {
       this.#frame = 0;

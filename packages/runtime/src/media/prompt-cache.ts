@@ -20,6 +20,8 @@ export interface Prompt {
   readonly frames: number;
   /** Encoded audio, `frames * 160` bytes per codec. */
   readonly encoded: Readonly<Record<G711Codec, Buffer>>;
+  /** Views of each 20 ms frame of `encoded` (made once: playback copies with a native TypedArray.set). */
+  readonly frameViews: Readonly<Record<G711Codec, readonly Uint8Array[]>>;
 }
 
 /** Convert WAV bytes to 8 kHz mono int16. Throws on anything wavefile cannot read. */
@@ -55,7 +57,9 @@ export function promptFromPcm(path: string, pcm: Int16Array, mtimeMs = 0): Promp
   const pcma = Buffer.alloc(frames * SAMPLES_PER_FRAME, ALAW_SILENCE);
   encode('PCMU', pcm).copy(pcmu);
   encode('PCMA', pcm).copy(pcma);
-  return { path, mtimeMs, pcm, frames, encoded: { PCMU: pcmu, PCMA: pcma } };
+  const views = (b: Buffer) =>
+    Array.from({ length: frames }, (_, f) => b.subarray(f * SAMPLES_PER_FRAME, (f + 1) * SAMPLES_PER_FRAME));
+  return { path, mtimeMs, pcm, frames, encoded: { PCMU: pcmu, PCMA: pcma }, frameViews: { PCMU: views(pcmu), PCMA: views(pcma) } };
 }
 
 export class PromptCache {

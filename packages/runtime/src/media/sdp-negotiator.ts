@@ -143,6 +143,8 @@ export class SdpNegotiator {
   /** Codec names of our first answer (kept for every later answer of the call). */
   #answerCodecs: G711Codec[] | undefined;
   #pendingOffer: { direction: Direction; codecs: CodecPt[]; tePt: number } | undefined;
+  /** Our last offer once answered: a repeated answer (183 with SDP, then the 200) may update it. */
+  #answeredOffer: { direction: Direction; codecs: CodecPt[]; tePt: number } | undefined;
   #current: NegotiatedMedia | undefined;
 
   constructor(
@@ -185,6 +187,7 @@ export class SdpNegotiator {
     };
     this.#current = media;
     this.#pendingOffer = undefined;
+    this.#answeredOffer = undefined;
     const lines = this.#head();
     parsed.mlines.forEach((ml, i) => {
       if (i !== a.index) {
@@ -223,9 +226,12 @@ export class SdpNegotiator {
     return lines.join('\r\n') + '\r\n';
   }
 
-  /** Apply the answer to our pending offer. */
+  /**
+   * Apply the answer to our pending offer. The answer to the same offer may come again (early media in a 183,
+   * then the 200): it is applied again (the codec list of the first answer is kept).
+   */
   setRemoteAnswer(answerSdp: string): NegotiatedMedia {
-    const pending = this.#pendingOffer;
+    const pending = this.#pendingOffer ?? this.#answeredOffer;
     if (!pending) throw mediaErrors.badSdp('answer without a pending offer');
     const parsed = parseAudioSdp(answerSdp);
     const a = parsed.audio;
@@ -245,6 +251,7 @@ export class SdpNegotiator {
       ...remoteOf(a),
     };
     this.#answerCodecs ??= codecs.map((c) => c.name);
+    this.#answeredOffer = pending;
     this.#pendingOffer = undefined;
     this.#current = media;
     return media;

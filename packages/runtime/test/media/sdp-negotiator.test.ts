@@ -164,6 +164,17 @@ test('our offer: PCMU, PCMA, telephone-event 101, ptime 20; answer applied', () 
   assert.equal(n.setRemoteAnswer(offer({ payloads: '8 101', direction: 'recvonly' })).direction, 'sendonly');
 });
 
+test('the same answer again (183 with SDP, then the 200) is applied again', () => {
+  const n = new SdpNegotiator('127.0.0.1', 12000);
+  n.offer();
+  assert.equal(n.setRemoteAnswer(offer({ payloads: '8 0 101' })).codec, 'PCMA');
+  const again = n.setRemoteAnswer(offer({ payloads: '8 0 101', addr: '10.0.0.7' }));
+  assert.equal(again.remoteAddress, '10.0.0.7');
+  // Answering an offer from the peer ends that exchange: a stray answer is refused.
+  n.answer(offer());
+  assert.throws(() => n.setRemoteAnswer(offer()), { code: 'BAD_SDP' });
+});
+
 test('setRemoteAnswer errors', () => {
   const n = new SdpNegotiator('127.0.0.1', 12000);
   assert.throws(() => n.setRemoteAnswer(offer()), { code: 'BAD_SDP' }); // no pending offer
