@@ -114,7 +114,8 @@ describe('admin API on a real server with a sipp call', () => {
       apps: ['example-ivr'],
       sip: { host: '127.0.0.1', port: await freePort() },
       admin: { host: '127.0.0.1', port: 0 },
-      config: { sets: [{ key: 'digit_timeout', value: '4' }] },
+      // Long enough for the checks made while the call waits in GREETING, even on a loaded machine.
+      config: { sets: [{ key: 'digit_timeout', value: '8' }] },
       logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
     assert.ok(server.admin, 'admin server started');
