@@ -9,9 +9,13 @@ import pino from 'pino';
 import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
 import { startSipp } from '../support/sipp.js';
-import { waitForIdle } from './flow-support.js';
+import { writeRfc4733Pcap } from '../support/pcap-rfc4733.js';
+import { tempDir } from '../support/audio-wav.js';
+import { transitionsOf, waitForIdle } from './flow-support.js';
 
 const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url));
+/** The media engineer's UAC: offers [codecs] with telephone-event at [tept], replays [pcap] after the ACK, waits for BYE. */
+const mediaUac = fileURLToPath(new URL('../fixtures/media/uac-media.xml', import.meta.url));
 
 describe('example-ivr against sipp', () => {
   let server: RunningServer;
@@ -54,4 +58,23 @@ describe('example-ivr against sipp', () => {
     assert.equal(server.registry.activeCount, 0);
     assert.equal(server.media.streamCount, 0, 'media stream closed');
   });
+
+  for (const pt of [101, 96]) {
+    it(`collects the code sent as RFC 4733 telephone-events at PT ${pt} (from a pcap), says goodbye, hangs up`, async () => {
+      const pcap = writeRfc4733Pcap(tempDir('sipflow-flow-ivr-'), '1234', pt);
+      const sipp = await startSipp({
+        scenario: { file: mediaUac },
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: '36',
+        keys: { codecs: `0 ${pt}`, tept: String(pt), pcap },
+        timeoutSec: 40,
+      });
+      const res = await sipp.done;
+      assert.equal(res.code, 0, `sipp failed: ${res.errors.slice(0, 2000)}`);
+      await waitForIdle(server);
+      const record = server.registry.list({ ended: true }).filter((r) => r.requestUri.startsWith('sip:36@')).at(-1)!;
+      assert.deepEqual(transitionsOf(record), ['got INVITE', 'first key', 'one more key', 'one more key', 'one more key', 'code complete', 'code right', 'said goodbye']);
+      assert.equal(server.media.streamCount, 0, 'media stream closed');
+    });
+  }
 });
