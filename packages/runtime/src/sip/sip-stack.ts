@@ -135,7 +135,10 @@ export class SipStack implements SipStackApi {
     return this.#calls.size;
   }
 
-  #configuration(): UserAgentCoreConfiguration {
+  /** From-tag|Call-ID|CSeq of live INVITE server transactions: the core's merged-request check (482), indexed. */
+  readonly #inviteKeys = new Set<string>();
+
+  #configuration(): UserAgentCoreConfiguration & { mergedRequestCheck(message: IncomingRequestMessage): boolean } {
     const { host, port } = this.address;
     const hostport = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const aor = new URI('sip', this.#aorUser, host, port);
@@ -160,6 +163,7 @@ export class SipStack implements SipStackApi {
       viaHost: hostport,
       authenticationFactory: () => undefined,
       transportAccessor: () => this.#transport,
+      mergedRequestCheck: (m) => this.#inviteKeys.has(mergeKey(m)),
     };
   }
 
@@ -283,6 +287,15 @@ export class SipStack implements SipStackApi {
     const remote = this.#currentRemote ?? { address: '', port: 0, transport: 'udp' as const };
     const requestUri = this.#currentRuri ?? uas.message.ruri?.toString() ?? '';
     const id = `in-${randomToken(12)}`;
+    const key = mergeKey(uas.message);
+    this.#inviteKeys.add(key);
+    const transaction = (uas as InviteUserAgentServer).transaction;
+    const forget = () => {
+      if (transaction.state !== TransactionState.Terminated) return;
+      transaction.removeStateChangeListener(forget);
+      this.#inviteKeys.delete(key);
+    };
+    transaction.addStateChangeListener(forget);
     uas.trying();
     if (!this.#handler || this.#stopped) {
       uas.reject({ statusCode: 503 });
@@ -321,6 +334,10 @@ function frameBody(text: string): string | undefined {
   if (body.length < length) return undefined;
   if (body.length === length) return text;
   return text.slice(0, end + 4) + body.subarray(0, length).toString('utf8');
+}
+
+function mergeKey(m: IncomingRequestMessage): string {
+  return `${m.fromTag}|${m.callId}|${m.cseq}`;
 }
 
 function safeDecode(s: string): string {
