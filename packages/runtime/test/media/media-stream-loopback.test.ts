@@ -239,3 +239,21 @@ test('PCMA answer sends PCMA-encoded prompt', async () => {
     await engine.close();
   }
 });
+
+test('outbound: offer() then setRemoteAnswer() starts media to the answerer', async () => {
+  const engine = await testEngine();
+  const peer = await RtpPeer.open();
+  try {
+    const stream = await engine.createStream();
+    const offer = stream.offer();
+    assert.match(offer, /m=audio \d+ RTP\/AVP 0 8 101/);
+    assert.equal(stream.codec, undefined);
+    stream.setRemoteAnswer(peer.offer({ payloads: '8 101' }));
+    assert.equal(stream.codec, 'PCMA');
+    await peer.waitFor(() => peer.packets.length >= 3, 10_000, 'RTP to the answerer');
+    assert.ok(peer.packets.every((p) => p.pt === 8));
+  } finally {
+    peer.close();
+    await engine.close();
+  }
+});
