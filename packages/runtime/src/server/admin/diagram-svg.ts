@@ -99,6 +99,14 @@ function layers(states: FlowState[], edges: Edge[], start: string | undefined): 
     const last = Math.max(...states.filter((s) => s.type !== 'final').map((s) => rank.get(s.path) ?? 0)) + 1;
     for (const f of finals) rank.set(f.path, last);
   }
+  // A state entered only from "any state" (root transitions) has no arrow in: put it just above its first
+  // successor rather than beside the initial state.
+  const hasIn = new Set(forward.map((e) => e.to));
+  for (const s of states) {
+    if (s.path === start || hasIn.has(s.path) || s.type === 'final') continue;
+    const next = forward.filter((e) => e.from === s.path).map((e) => rank.get(e.to) ?? 0);
+    if (next.length) rank.set(s.path, Math.max(1, Math.min(...next) - 1));
+  }
   return rank;
 }
 
@@ -133,27 +141,47 @@ export function renderDiagramSvg(graph: FlowGraph): string {
   const widthOf = (s: FlowState) => Math.max(64, Math.ceil(label(s).length * CHAR_W) + 24);
   const rowWidth = (row: FlowState[]) => row.reduce((sum, s) => sum + widthOf(s), 0) + COL_GAP * (row.length - 1);
   const innerW = Math.max(160, ...ranks.map((r) => rowWidth(rowsByRank.get(r) ?? [])));
-  // Arrows that skip layers run down the left side with their labels: reserve room only when there are some.
-  const rowOf = new Map(ranks.flatMap((r, i) => (rowsByRank.get(r) ?? []).map((s) => [s.path, i] as const)));
-  const skips = edges.filter((e) => (rowOf.get(e.to) ?? 0) > (rowOf.get(e.from) ?? 0) + 1);
-  const leftReserve = skips.length ? 40 + SIDE_STEP * Math.min(skips.length, 6) + Math.max(...skips.map((e) => Math.min(30, e.labels.join(' | ').length))) * 6.2 : 0;
-  const left = MARGIN + leftReserve;
+  // Lay the rows out from x = 0 first; side-routed arrows (skipping layers, or going back up) take the side of
+  // their source state (centred states: skips left, back arrows right); then room is made on the left.
   const boxes = new Map<string, Box>();
   ranks.forEach((r, rowIndex) => {
     const row = rowsByRank.get(r) ?? [];
-    let x = left + (innerW - rowWidth(row)) / 2;
+    let x = (innerW - rowWidth(row)) / 2;
     for (const s of row) {
       const w = widthOf(s);
       boxes.set(s.path, { state: s, row: rowIndex, x, y: MARGIN + 18 + rowIndex * (NODE_H + ROW_GAP), w });
       x += w + COL_GAP;
     }
   });
+  const centre = innerW / 2;
+  const sideOf = (e: Edge): 'left' | 'right' | undefined => {
+    const from = boxes.get(e.from);
+    const to = boxes.get(e.to);
+    if (!from || !to || from === to || to.row === from.row + 1) return undefined;
+    const mid = from.x + from.w / 2;
+    if (mid < centre - 10) return 'left';
+    if (mid > centre + 10) return 'right';
+    return to.row > from.row ? 'left' : 'right';
+  };
+  const sides = new Map(edges.map((e) => [e, sideOf(e)] as const));
+  const leftEdges = edges.filter((e) => sides.get(e) === 'left');
+  const leftReserve = leftEdges.length
+    ? 40 + SIDE_STEP * Math.min(leftEdges.length, 6) + Math.max(...leftEdges.map((e) => Math.min(30, e.labels.join(' | ').length))) * 6.2
+    : 0;
+  const left = MARGIN + leftReserve;
+  for (const box of boxes.values()) box.x += left;
   const right = left + innerW;
 
   const anyState = graph.transitions
     .filter((t) => t.from === '' && t.to.length)
     .map((t) => `any state → ${t.to.join(', ')} on ${t.trigger}${t.description ? ` (${t.description})` : ''}`);
 
+  const fanOut = new Map<string, number>();
+  for (const e of edges) {
+    const from = boxes.get(e.from);
+    const to = boxes.get(e.to);
+    if (from && to && to.row === from.row + 1) fanOut.set(e.from, (fanOut.get(e.from) ?? 0) + 1);
+  }
   const paths: string[] = [];
   let leftLane = 0;
   let rightLane = 0;
@@ -181,11 +209,17 @@ export function renderDiagramSvg(graph: FlowGraph): string {
       const y2 = to.y;
       const my = (y1 + y2) / 2;
       d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
-      lx = (x1 + x2) / 2 + 5;
-      ly = my + 4;
-    } else if (to.row > from.row) {
-      // Skips layers: around the left side, so it does not cross the states in between.
-      const lane = left - 30 - SIDE_STEP * (leftLane++ % 6);
+      // Labelled near its source: on the side it heads to when its source fans out (labels of the fan apart),
+      // else on the outer side (labels of arrows converging on one state apart).
+      const goesLeft = x2 < x1 - 1;
+      const fansOut = (fanOut.get(e.from) ?? 0) > 1;
+      const labelLeft = Math.abs(x2 - x1) > 1 && (fansOut ? goesLeft : !goesLeft);
+      lx = x1 + (x2 - x1) * (fansOut ? 0.3 : 0.1) + (labelLeft ? -6 : 6);
+      if (labelLeft) anchor = 'end';
+      ly = y1 + (y2 - y1) * 0.4 + 4;
+    } else if (sides.get(e) === 'left') {
+      // Around the left side, so it does not cross the states in between.
+      const lane = Math.min(from.x, to.x) - 30 - SIDE_STEP * (leftLane++ % 6);
       const y1 = from.y + NODE_H / 2;
       const y2 = to.y + NODE_H / 2;
       d = `M${from.x},${y1} C${lane},${y1} ${lane},${y2} ${to.x},${y2}`;
@@ -194,7 +228,7 @@ export function renderDiagramSvg(graph: FlowGraph): string {
       ly = (y1 + y2) / 2 + 4;
       anchor = 'end';
     } else {
-      // Backward or same layer: around the right side.
+      // Around the right side.
       // Far enough out that the labels of the straight arrows (drawn right of them) stay clear.
       const lane = Math.max(from.x + from.w, to.x + to.w) + 90 + SIDE_STEP * (rightLane++ % 6);
       maxRight = Math.max(maxRight, lane);
