@@ -43,6 +43,9 @@ export class MediaEngine implements MediaEngineApi {
   #closed = false;
   #nextId = 1;
   #framesCaughtUp = 0;
+  /** Packet totals of streams already removed. */
+  #closedIn = 0;
+  #closedOut = 0;
   #framesDropped = 0;
   readonly #rtcpIntervalMs: number;
 
@@ -127,6 +130,18 @@ export class MediaEngine implements MediaEngineApi {
     return stream;
   }
 
+  get rtpPacketsIn(): number {
+    let n = this.#closedIn;
+    for (const s of this.#streams) n += s.stats.packetsIn;
+    return n;
+  }
+
+  get rtpPacketsOut(): number {
+    let n = this.#closedOut;
+    for (const s of this.#streams) n += s.stats.packetsOut;
+    return n;
+  }
+
   roomMembers(room: string): string[] {
     return this.#rooms.get(room)?.memberIds ?? [];
   }
@@ -171,6 +186,8 @@ export class MediaEngine implements MediaEngineApi {
   #remove(stream: MediaStream): void {
     const i = this.#streams.indexOf(stream);
     if (i >= 0) {
+      this.#closedIn += stream.stats.packetsIn;
+      this.#closedOut += stream.stats.packetsOut;
       this.#streams[i] = this.#streams[this.#streams.length - 1]!;
       this.#streams.pop();
     }

@@ -125,6 +125,9 @@ export interface MediaEngineApi {
   readonly overloaded: boolean;
   /** Members of a room (stream ids). */
   roomMembers(room: string): string[];
+  /** RTP packets received / sent by all streams since the engine started (closed streams included). */
+  readonly rtpPacketsIn?: number;
+  readonly rtpPacketsOut?: number;
   /** Close every stream and stop the clock. */
   close(): Promise<void>;
 }

@@ -252,6 +252,10 @@ test('outbound: offer() then setRemoteAnswer() starts media to the answerer', as
     assert.equal(stream.codec, 'PCMA');
     await peer.waitFor(() => peer.packets.length >= 3, 10_000, 'RTP to the answerer');
     assert.ok(peer.packets.every((p) => p.pt === 8));
+    const out = engine.rtpPacketsOut;
+    assert.ok(out >= 3);
+    stream.close();
+    assert.ok(engine.rtpPacketsOut >= out, 'totals keep closed streams');
   } finally {
     peer.close();
     await engine.close();
