@@ -1,0 +1,249 @@
+/**
+ * quizconnect end to end, the caller leg (QUIZCONNECT.md C1–C8): the real server and app on loopback, sipp as the
+ * caller and as every callee (one UAS on the outbound domain, by R-URI user), RTP seen and sent by sockets the test
+ * owns (the SDPs sipp sends name them). Each test asserts the SIP codes (scenario + sipp exit 0), the RTP, the
+ * state graphs in the registry, that no RTP flows after the end and that the registry has no active call.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import sqlite from 'node-sqlite3-wasm';
+import {
+  PROMPTS_DIR,
+  QuizHarness,
+  audible,
+  promptFramesMatched,
+  sippReport,
+  states,
+  transitions,
+  type QuizHarnessOptions,
+} from '../support/quizconnect-harness.js';
+import { freePort } from '../support/ports.js';
+
+async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
+  const h = await QuizHarness.start(options);
+  try {
+    await run(h);
+  } finally {
+    await h.stop();
+  }
+}
+
+/** A prompt folder with the app's prompts, minus or plus some. */
+function promptDir(edit: (dir: string) => void): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'qc-prompts-'));
+  for (const f of ['welcome_caller.wav', 'welcome_callee.wav', 'sorry_pin_wrong.wav']) copyFileSync(join(PROMPTS_DIR, f), join(dir, f));
+  edit(dir);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const TUTORIAL_CALLER_CONNECTED = [
+  'got INVITE in caller leg',
+  'we have results',
+  'prompt playing',
+  'done creating callee legs',
+  'callee got it',
+  'canceled all',
+];
+
+describe('quizconnect caller leg (C1–C8) against sipp', () => {
+  it('C1: INVITE to U → 100 Trying, 183 with SDP, and the welcome_caller prompt as early media', () =>
+    withQuiz({}, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'ring', anna: 'ring' } });
+      // The scenario requires 100 and a 183 carrying m=audio, listens for -d ms, then CANCELs.
+      const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 2500 });
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      const early = audible(h.peers.caller.packets);
+      assert.ok(early.length >= 50, `at least 1 s of prompt audio before the CANCEL, got ${early.length} packets`);
+      // Bit-exact frames of welcome_caller.wav as µ-law, in order.
+      assert.ok(promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 50, 'the RTP is the welcome_caller prompt');
+      const caller183 = readFileSync(h.callerMessagesFile, 'utf8');
+      assert.match(caller183, /SIP\/2\.0 100 Trying/);
+      assert.match(caller183, /SIP\/2\.0 183 Session Progress[\s\S]*m=audio \d+ RTP\/AVP 0/);
+      assert.deepEqual(states(h.records('quizconnect_caller')[0]).slice(0, 3), ['START', 'RUN_INVITE.LOOKUP', 'RUN_INVITE.WELCOME']);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('C2: welcome prompt missing or unreadable → 500, no callee leg created, the log names the file', async () => {
+    for (const [what, edit] of [
+      ['missing', (d: string) => rmSync(join(d, 'welcome_caller.wav'))],
+      ['unreadable', (d: string) => writeFileSync(join(d, 'welcome_caller.wav'), 'this is not a WAV file')],
+    ] as const) {
+      const prompts = promptDir(edit);
+      try {
+        await withQuiz({ config: { prompt_path: prompts.dir } }, async (h) => {
+          const caller = await h.call({ scenario: 'qc-caller-500.xml' });
+          const rc = await caller.done;
+          assert.equal(rc.code, 0, sippReport(`caller (${what})`, rc));
+          await h.idle();
+          assert.deepEqual(h.records('quizconnect_callee'), [], `no callee leg (${what})`);
+          assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('error opening file'));
+          const logged = h.logs('error opening file');
+          assert.ok(logged.some((l) => String(l['error']).includes('welcome_caller.wav')), `the log names the file (${what}): ${JSON.stringify(logged)}`);
+          await h.assertQuietAfterEnd();
+        });
+      } finally {
+        prompts.cleanup();
+      }
+    }
+  });
+
+  it('C3: database unreachable, or the query fails → 500 (before any 183); the log says which', async () => {
+    // Unreachable: a MySQL URL nobody listens on (the MariaDB variant kills a real server: quizconnect-mysql).
+    const closed = await freePort();
+    await withQuiz({ dbUrl: `mysql://qc:pw@127.0.0.1:${closed}/quizconnect` }, async (h) => {
+      const rc = await (await h.call({ scenario: 'qc-caller-500.xml' })).done;
+      assert.equal(rc.code, 0, sippReport('caller (db down)', rc));
+      await h.idle();
+      assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('DB error'));
+      assert.equal(h.logs('error connecting to DB')[0]?.['code'], 'LOOKUP_CONNECT');
+      assert.equal(audible(h.peers.caller.packets).length, 0, 'no early media: the lookup comes first');
+      assert.doesNotMatch(readFileSync(h.callerMessagesFile, 'utf8'), /SIP\/2\.0 183/);
+      await h.assertQuietAfterEnd();
+    });
+    // The query fails: the callees table is dropped under the running server.
+    await withQuiz({}, async (h) => {
+      const db = new sqlite.Database(h.dbFile);
+      try {
+        db.exec('DROP TABLE callees');
+      } finally {
+        db.close();
+      }
+      const rc = await (await h.call({ scenario: 'qc-caller-500.xml' })).done;
+      assert.equal(rc.code, 0, sippReport('caller (query fails)', rc));
+      await h.idle();
+      assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('query failed'));
+      assert.equal(h.logs('query failed')[0]?.['code'], 'LOOKUP_QUERY');
+      await h.assertQuietAfterEnd();
+    });
+  });
+
+  it('C4: no rows for U → 404 Not Found, with no 183 before it (the SEMS 404 path that never fired)', () =>
+    withQuiz({}, async (h) => {
+      // The scenario fails on anything but 100 / 404: a 183 first would fail it.
+      const rc = await (await h.call({ scenario: 'qc-caller-404.xml', user: '36' })).done;
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      await h.idle();
+      assert.deepEqual(transitions(h.records('quizconnect_caller')[0]), ['got INVITE in caller leg', 'no results']);
+      assert.deepEqual(h.records('quizconnect_callee'), []);
+      // No prompt before the 404. (The media engine sends a few silent packets to the caller's SDP address
+      // between the INVITE and the 404, before any SDP answer went out: reported to the runtime owners.)
+      assert.equal(audible(h.peers.caller.packets).length, 0);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('C5: rows found → one INVITE per row to sip:<callee>@<outbound_domain>, From quizconnect; no PIN on the wire', () =>
+    withQuiz(
+      {
+        rows: [
+          { caller: '35', callee: 'john', pin: '12345' },
+          { caller: '35', callee: 'anna', pin: '54321' },
+          { caller: '35', callee: 'bob', pin: '97531' },
+          { caller: '77', callee: 'john', pin: '24680' },
+        ],
+      },
+      async (h) => {
+        const callees = await h.startCallees({ behaviours: { john: 'ring', anna: 'ring', bob: 'ring' } });
+        const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 2000 });
+        const [rc, re] = await Promise.all([caller.done, callees.done]);
+        assert.equal(rc.code, 0, sippReport('caller', rc));
+        assert.equal(re.code, 0, sippReport('callees', re));
+        const wire = readFileSync(h.calleeMessagesFile, 'utf8');
+        const invites = [...wire.matchAll(/^INVITE (sip:\S+) SIP\/2\.0$/gm)].map((m) => m[1]);
+        assert.deepEqual(invites.sort(), ['john', 'anna', 'bob'].map((u) => `sip:${u}@127.0.0.1:${h.calleePort}`).sort());
+        const froms = [...wire.matchAll(/^From: (.*)$/gm)].map((m) => m[1]!).filter((f) => !/SIPpTag/.test(f));
+        assert.ok(froms.length >= 3 && froms.every((f) => /<sip:quizconnect@/.test(f)), froms.join('\n'));
+        const callerWire = readFileSync(h.callerMessagesFile, 'utf8');
+        for (const pin of ['12345', '54321', '97531', '24680']) {
+          assert.ok(!wire.includes(pin), `PIN ${pin} went to a callee`);
+          assert.ok(!callerWire.includes(pin), `PIN ${pin} went to the caller`);
+        }
+        await h.assertQuietAfterEnd();
+      },
+    ));
+
+  it('C6: CANCEL before a match → 200 + 487; the answered callee gets BYE, the ringing one CANCEL', () =>
+    withQuiz({}, async (h) => {
+      // john answers (→ BYE expected), anna rings (→ CANCEL expected): the UAS scenario fails otherwise.
+      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring' } });
+      const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      await h.idle();
+      const c = h.records('quizconnect_caller')[0];
+      assert.equal(c?.outcome, 'cancelled');
+      assert.deepEqual(transitions(c).slice(-2), ['CANCEL received', 'canceled all']);
+      assert.ok(transitions(h.calleeRecord('john')).includes('session starts in callee leg'), 'john had answered');
+      assert.equal(h.calleeRecord('anna')?.outcome, 'cancelled');
+      const wire = readFileSync(h.calleeMessagesFile, 'utf8');
+      assert.match(wire, /^BYE sip:john@/m);
+      assert.match(wire, /^CANCEL sip:anna@/m);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('C7: a callee types its PIN (RFC 4733) → others end, 200 OK (same SDP as the 183), caller and callee hear each other', () =>
+    withQuiz({}, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'answer' } });
+      // The scenario fails if the 200's SDP differs from the 183's; it talks for -d ms after the ACK, then BYE.
+      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 6000 });
+      // Between 183 and 200 (the 200 only comes after the PIN): the welcome_caller prompt, frame for frame.
+      await h.peers.caller.waitFor(() => audible(h.peers.caller.packets).length >= 25, 20_000, 'prompt RTP at the caller');
+      assert.ok(promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 25);
+      await h.firstRtp('john', 5);
+      const pt = await h.offeredTelephoneEventPt('john');
+      await h.typeRfc4733('john', '12345', pt);
+      await h.callerIn('CONNECTED');
+      const c0 = h.peers.caller.packets.length;
+      const j0 = h.peers.john.packets.length;
+      const a0 = h.peers.anna.packets.length;
+      await Promise.all([h.talk('caller', 1), h.talk('john', 2)]);
+      await h.peers.john.waitFor(() => h.heard('john', 1, j0).length >= 40, 15_000, 'john to hear the caller');
+      await h.peers.caller.waitFor(() => h.heard('caller', 2, c0).length >= 40, 15_000, 'the caller to hear john');
+      assert.equal(h.heard('anna', 1, a0).length, 0, 'anna (ended) hears nothing of the caller');
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      await h.idle();
+      assert.deepEqual(transitions(h.records('quizconnect_caller')[0]), [...TUTORIAL_CALLER_CONNECTED, 'BYE received']);
+      assert.deepEqual(transitions(h.calleeRecord('john')).slice(-2), ['pin matches', 'ok, connected']);
+      assert.equal(h.calleeRecord('anna')?.endReason, 'hung up by owner');
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('C8: after connect, BYE from either side → 200, BYE to the other side, both legs end', async () => {
+    // The callee hangs up: the caller gets BYE.
+    await withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'hangup' }, hangupAfterMs: 5000 });
+      const caller = await h.call({ scenario: 'qc-caller-wait-bye.xml' });
+      await h.firstRtp('john', 5);
+      await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
+      await h.callerIn('CONNECTED');
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller (gets BYE)', rc));
+      assert.equal(re.code, 0, sippReport('callee (sends BYE)', re));
+      await h.idle();
+      assert.deepEqual(transitions(h.records('quizconnect_caller')[0]).slice(-1), ['BYE in other leg']);
+      assert.deepEqual(transitions(h.calleeRecord('john')).slice(-1), ['BYE received']);
+      await h.assertQuietAfterEnd();
+    });
+    // The caller hangs up: the callee gets BYE.
+    await withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
+      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      await h.firstRtp('john', 5);
+      await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller (sends BYE)', rc));
+      assert.equal(re.code, 0, sippReport('callee (gets BYE)', re));
+      await h.idle();
+      assert.deepEqual(transitions(h.records('quizconnect_caller')[0]).slice(-1), ['BYE received']);
+      assert.equal(h.calleeRecord('john')?.outcome, 'completed');
+      await h.assertQuietAfterEnd();
+    });
+  });
+});
