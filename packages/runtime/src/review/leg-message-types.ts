@@ -102,10 +102,11 @@ export function scanLegMessageTypes(entryFiles: string[], withinDir: string): Le
   const program = ts.createProgram(entryFiles.map((f) => resolve(f)), compilerOptions());
   const checker = program.getTypeChecker();
   const root = resolve(withinDir) + sep;
-  const problems = ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file && resolve(d.file.fileName).startsWith(root))
-    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  // Diagnostics of the app's own files only (checking the whole program would take several times longer).
+  const ownFiles = program.getSourceFiles().filter((f) => resolve(f.fileName).startsWith(root) && !f.fileName.includes(`${sep}node_modules${sep}`));
+  const problems = ownFiles
+    .flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)])
+    .map((d) => `${d.file ? `${d.file.fileName}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
   const flows: FlowMessageTypes[] = [];
   for (const file of program.getSourceFiles()) {
     if (!resolve(file.fileName).startsWith(root) || file.fileName.includes(`${sep}node_modules${sep}`)) continue;
