@@ -107,4 +107,26 @@ describe('example-bridge against sipp', () => {
     assert.equal(b.outcome, 'failed');
     assert.equal(b.endReason, '486');
   });
+
+  it('ten bridged calls at once: every leg is bridged and ended, nothing left behind', async () => {
+    const far = await startSipp({ scenario: { builtin: 'uas' }, port: farPort, calls: 10, timeoutSec: 60 });
+    const uac = await startSipp({
+      scenario: { builtin: 'uac' },
+      remote: `127.0.0.1:${server.sip.port}`,
+      service: 'bob',
+      calls: 10,
+      rate: 10,
+      limit: 10,
+      timeoutSec: 60,
+      args: ['-d', '1000'],
+    });
+    const [ru, rf] = await Promise.all([uac.done, far.done]);
+    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    assert.equal(ru.stats['SuccessfulCall(C)'], '10');
+    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
+    await waitForIdle(server);
+    const bridges = server.registry.list({ ended: true }).filter((r) => r.flow === 'bridge').slice(-10);
+    assert.equal(bridges.length, 10);
+    for (const b of bridges) assert.deepEqual(transitionsOf(b).slice(-2), ['far end answered', 'caller hung up']);
+  });
 });

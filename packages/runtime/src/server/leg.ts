@@ -267,7 +267,8 @@ export class Leg implements CallPort {
         return;
       case 'hangup':
         if (!sip) {
-          this.finish({ outcome: 'cancelled', reason: 'hangup' });
+          // Not placed yet (outbound, media pending): end after this transition, not inside it.
+          queueMicrotask(() => this.finish({ outcome: 'cancelled', reason: 'hangup' }));
           return;
         }
         if (sip.direction === 'inbound') {

@@ -110,3 +110,21 @@ test('reload: a version that fails to import, or whose config no longer validate
   assert.deepEqual(await apps.reload('nope'), { ok: false, code: 'APP_NOT_FOUND', message: "app 'nope' is not loaded (loaded: reload-test)" });
   await apps.close();
 });
+
+test('--watch: a file change reloads the app', async () => {
+  const dir = copyApp();
+  const apps = new AppManager({ appsDir: dir, logger });
+  await apps.loadAll(['reload-test']);
+  const reloaded = new Promise<{ name: string; ok: boolean }>((resolve) => apps.watch((name, r) => resolve({ name, ok: r.ok })));
+  const greetingFile = join(dir, 'reload-test', 'src', 'greeting.ts');
+  writeFileSync(greetingFile, readFileSync(greetingFile, 'utf8').replace('v1.wav', 'v3.wav'));
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    reloaded,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no reload within 20 s of the change')), 20_000))),
+  ]);
+  clearTimeout(timer);
+  assert.deepEqual(result, { name: 'reload-test', ok: true });
+  assert.deepEqual(apps.current('reload-test')!.resources, { greeting: 'v3.wav', closed: false });
+  await apps.close();
+});
