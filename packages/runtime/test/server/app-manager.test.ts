@@ -128,3 +128,36 @@ test('--watch: a file change reloads the app', async () => {
   assert.deepEqual(apps.current('reload-test')!.resources, { greeting: 'v3.wav', closed: false });
   await apps.close();
 });
+
+test('reload with calls running: the call in progress keeps its version, new calls get the new one', async () => {
+  const { FakeMedia, FakeSipStack, flushAsync } = await import('./fakes.js');
+  const { CallRegistry } = await import('../../src/server/call-registry.js');
+  const { FlowRuntime } = await import('../../src/server/flow-runtime.js');
+  const dir = copyApp();
+  const apps = new AppManager({ appsDir: dir, logger });
+  await apps.loadAll(['reload-test']);
+  const stack = new FakeSipStack();
+  const media = new FakeMedia();
+  const registry = new CallRegistry();
+  new FlowRuntime({ stack, media, registry, apps, logger });
+
+  const first = stack.invite('1');
+  await flushAsync();
+  const greetingFile = join(dir, 'reload-test', 'src', 'greeting.ts');
+  writeFileSync(greetingFile, readFileSync(greetingFile, 'utf8').replace('v1.wav', 'v2.wav'));
+  assert.deepEqual(await apps.reload('reload-test'), { ok: true, version: 2 });
+  const second = stack.invite('2');
+  await flushAsync();
+  assert.deepEqual(media.streams.map((s) => s.played.map((p) => p.split('/').pop())), [['v1.wav'], ['v2.wav']]);
+  assert.deepEqual([registry.get(first.id)!.appVersion, registry.get(second.id)!.appVersion], [1, 2]);
+  const v1 = apps.version('reload-test', 1)!;
+  assert.equal((v1.resources as { closed: boolean }).closed, false);
+  media.streams[0]!.dtmf('1');
+  await flushAsync();
+  assert.equal((v1.resources as { closed: boolean }).closed, true, 'v1 closed once its last call ended');
+  media.streams[1]!.dtmf('1');
+  await flushAsync();
+  assert.equal(registry.activeCount, 0);
+  registry.close();
+  await apps.close();
+});
