@@ -66,3 +66,15 @@ test('noise and speech-like audio give no key', () => {
   // A single pure tone at a DTMF row frequency is not a key either.
   assert.equal(detect(sine(770, 1000, 8000)), '');
 });
+
+test('twist: 4 dB between the tones is a key, 12 dB is not', () => {
+  const pair = (rowAmp: number, colAmp: number) => {
+    const pcm = new Int16Array(8 * 300);
+    for (let i = 800; i < 1600; i++) {
+      pcm[i] = Math.round(rowAmp * Math.sin((2 * Math.PI * 852 * i) / 8000) + colAmp * Math.sin((2 * Math.PI * 1477 * i) / 8000));
+    }
+    return decode('PCMU', encode('PCMU', pcm));
+  };
+  assert.equal(detect(pair(8000, 5000)), '9'); // ≈ 4 dB
+  assert.equal(detect(pair(8000, 2000)), ''); // 12 dB
+});
