@@ -224,6 +224,18 @@ test('GET /events streams a snapshot then every update', async (t) => {
   await waitFor(2);
   assert.equal(events[1]?.event, 'call');
   assert.equal(events[1]?.data.state, 'CONNECTED');
+
+  // A burst of changes to one call is coalesced into its latest record, with the whole state graph.
+  deps.registry.move('c1', 'DONE', 'caller hung up', 'sip.hangup');
+  deps.registry.end('c1');
+  deps.registry.start('c2');
+  await waitFor(4);
+  const burst = events.slice(2);
+  assert.deepEqual(burst.map((e) => e.data.id).sort(), ['c1', 'c2']);
+  const c1 = burst.find((e) => e.data.id === 'c1')?.data;
+  assert.equal(c1.state, 'DONE');
+  assert.ok(c1.endedAt);
+  assert.equal(c1.stateGraph.at(-1).state, 'DONE');
 });
 
 function raw(port: number, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {

@@ -3,6 +3,8 @@
 'use strict';
 
 const MAX_ENDED = 50;
+// Past this many active calls, new ones are counted but not drawn (a diagram each would swamp the browser).
+const MAX_ACTIVE_CARDS = 100;
 const calls = new Map(); // id -> CallRecord
 const diagrams = new Map(); // 'app/flow@version' -> Promise<string | null>
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -101,6 +103,11 @@ function place(card, call) {
 }
 
 function render(call) {
+  const exists = document.querySelector(`article[data-call-id="${CSS.escape(call.id)}"]`);
+  if (!exists && call.endedAt === undefined && $('#active').querySelectorAll('article.call').length >= MAX_ACTIVE_CARDS) {
+    refreshCounts();
+    return;
+  }
   const card = cardFor(call);
   card.setAttribute('data-state', call.state);
   const state = call.state || '(starting)';
@@ -118,6 +125,9 @@ function refreshCounts() {
   for (const c of calls.values()) (c.endedAt === undefined ? active++ : ended++);
   $('#active-count').textContent = String(active);
   $('#ended-count').textContent = String(ended);
+  const hidden = active - $('#active').querySelectorAll('article.call').length;
+  $('#hidden-note').hidden = hidden <= 0;
+  $('#hidden-note').textContent = `${hidden} more active call${hidden === 1 ? '' : 's'} not drawn (npm run calls lists them all)`;
   for (const id of ['active', 'ended']) {
     const box = $(`#${id}`);
     $('.empty', box).hidden = box.querySelector('article.call') !== null;
