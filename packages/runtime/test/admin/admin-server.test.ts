@@ -62,6 +62,9 @@ test('GET /calls/:id returns every attribute and the state graph; an unknown id 
     call.stateGraph.map((s: any) => (s.kind === 'state' ? s.state : `${s.description}/${s.event}`)),
     ['IDLE', 'answer/sip.invite', 'ANSWERED.prompting'],
   );
+  const malformed = await fetch(`${base}/calls/%E0%A4%A`);
+  assert.equal(malformed.status, 400);
+  assert.equal((await json(malformed)).error.code, 'BAD_REQUEST');
   const missing = await fetch(`${base}/calls/nope`);
   assert.equal(missing.status, 404);
   assert.equal((await json(missing)).error.code, 'CALL_NOT_FOUND');

@@ -135,7 +135,12 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
       if (!tokenMatches(requestToken(req), token)) throw adminErrors.unauthorized();
     }
 
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let segments: string[];
+    try {
+      segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw adminErrors.badRequest(`malformed URL path '${path}'`);
+    }
     const route = (allowed: string[]) => {
       if (!allowed.includes(method)) throw adminErrors.methodNotAllowed(method, path, allowed);
     };
