@@ -161,3 +161,13 @@ test('reload with calls running: the call in progress keeps its version, new cal
   registry.close();
   await apps.close();
 });
+
+test('several apps in one server: the first whose inbound routes match takes the call', async () => {
+  const apps = new AppManager({ appsDir: fixtures, logger });
+  await apps.loadAll(['rt-test', 'reload-test']);
+  assert.deepEqual(apps.names(), ['rt-test', 'reload-test']);
+  assert.deepEqual([apps.route('rt7')?.app.name, apps.route('rt7')?.flow], ['rt-test', 'answerer']);
+  assert.deepEqual([apps.route('35')?.app.name, apps.route('35')?.flow], ['reload-test', 'hello']);
+  await apps.close();
+  await rejects(new AppManager({ appsDir: fixtures, logger }).loadAll(['rt-test', 'rt-test']), 'APP_CONFLICT', /given twice/);
+});
