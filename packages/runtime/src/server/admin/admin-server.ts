@@ -237,11 +237,13 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
     handle(req, res).catch((err: unknown) => {
       const error = err instanceof AdminError ? err : adminErrors.internal('internal error');
       if (!(err instanceof AdminError)) log.error({ err, url: req.url }, 'admin request failed');
-      if (res.headersSent) {
-        res.destroy();
-        return;
+      try {
+        if (res.headersSent) res.destroy();
+        else sendJson(res, error.status, error.toJSON());
+      } catch (sendErr) {
+        // The client is gone; nothing else to do (and never an unhandled rejection).
+        log.debug({ err: sendErr }, 'could not send the error answer');
       }
-      sendJson(res, error.status, error.toJSON());
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
