@@ -1,7 +1,7 @@
 /**
  * 'sip' bench: the highest rate of answer-and-BYE calls per second that sipp (-sn uac) completes with 0 failed
  * calls against the SIP stack running alone in a child process, with the child's CPU% (100 = one core) and peak
- * RSS. The rate steps up until a step fails: a failed call, or the server falling behind (sipp below 90% of the asked
+ * RSS. The rate steps up until a step fails: a failed call, or the server falling behind (sipp below 80% of the asked
  * rate, or retransmitting more than 1% of its calls).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -11,8 +11,8 @@ import { startSipp } from '../support/sipp.js';
 
 export const name = 'sip';
 
-const STEP_SECONDS = 4;
-const RATES = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400];
+const STEP_SECONDS = 5;
+const RATES = [100, 200, 400, 600, 700, 800, 900, 1000, 1100, 1200, 1400];
 const CLK_TCK = 100;
 
 interface Step {
@@ -93,13 +93,14 @@ export async function run(): Promise<Record<string, unknown>> {
         sippRetransmissions: Number(res.stats['Retransmissions(C)'] ?? 0),
         serverRetransmissions: after.stats.retransmissionsOut - before.stats.retransmissionsOut,
         serverCpuPercent: Math.round(cpu),
-        // Passing means all calls completed AND the server kept up: sipp reached ≥ 90% of the asked rate and
+        // Passing means all calls completed AND the server kept up: sipp reached ≥ 80% of the asked rate (its
+        // cumulative rate includes start-up and the tail, ~0.5 s) and
         // barely had to retransmit (late answers show up as retransmissions before they show up as failures).
         ok:
           res.code === 0 &&
           failed === 0 &&
           successful === calls &&
-          Number(res.stats['CallRate(C)'] ?? 0) >= 0.9 * rate &&
+          Number(res.stats['CallRate(C)'] ?? 0) >= 0.8 * rate &&
           Number(res.stats['Retransmissions(C)'] ?? 0) <= calls * 0.01,
       };
       steps.push(step);
