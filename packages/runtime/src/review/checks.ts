@@ -121,6 +121,7 @@ export function checkHangupHandled(flow: string, graph: FlowGraph, hangupEvents:
     for (const event of hangupEvents) {
       const handlers = handlersInChain(graph, byPath, state, event);
       if (handlers.some((t) => t.guard === undefined)) continue;
+      if (otherRegionHandles(graph, byPath, state, event)) continue;
       findings.push({
         rule: 'unhandled-hangup',
         flow,
@@ -134,11 +135,38 @@ export function checkHangupHandled(flow: string, graph: FlowGraph, hangupEvents:
   return findings;
 }
 
-function handlersInChain(graph: FlowGraph, byPath: Map<string, FlowState>, state: FlowState, event: string): FlowTransition[] {
+/** Transitions for `event` on the state, its ancestors up to `upTo` (inclusive; default: the root included). */
+function handlersInChain(graph: FlowGraph, byPath: Map<string, FlowState>, state: FlowState, event: string, upTo?: string): FlowTransition[] {
   const chain: string[] = [];
-  for (let s: FlowState | undefined = state; s; s = s.parent ? byPath.get(s.parent) : undefined) chain.push(s.path);
-  chain.push('');
+  for (let s: FlowState | undefined = state; s; s = s.parent ? byPath.get(s.parent) : undefined) {
+    chain.push(s.path);
+    if (s.path === upTo) break;
+  }
+  if (upTo === undefined) chain.push('');
   return graph.transitions.filter((t) => chain.includes(t.from) && t.kind === 'event' && eventMatches(t.event, event));
+}
+
+/**
+ * In a parallel state, every region's active state is offered the event: a state that does not handle it is still
+ * covered when another region handles it unguarded in every one of its states (finals included, since a region
+ * that has finished no longer handles anything).
+ */
+function otherRegionHandles(graph: FlowGraph, byPath: Map<string, FlowState>, state: FlowState, event: string): boolean {
+  let below = state.path;
+  for (let up = state.parent ? byPath.get(state.parent) : undefined; up; up = up.parent ? byPath.get(up.parent) : undefined) {
+    if (up.type === 'parallel') {
+      const regions = graph.states.filter((s) => s.parent === up.path && s.path !== below);
+      for (const region of regions) {
+        const leaves = graph.states.filter(
+          (s) => (s.path === region.path || s.path.startsWith(`${region.path}.`)) && (s.type === 'atomic' || s.type === 'final'),
+        );
+        if (leaves.length && leaves.every((leaf) => handlersInChain(graph, byPath, leaf, event, region.path).some((t) => t.guard === undefined)))
+          return true;
+      }
+    }
+    below = up.path;
+  }
+  return false;
 }
 
 /** Rule 3: every leg message sent to a flow is handled somewhere in that flow. */

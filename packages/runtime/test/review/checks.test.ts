@@ -67,3 +67,41 @@ test('rule unhandled-hangup: the initial state waiting for sip.invite is exempt 
   const findings = reviewGraphs({ m: describeFlow(m) });
   assert.deepEqual(findings.map((f) => f.state), ['RINGING']);
 });
+
+test('rule unhandled-hangup: in a parallel state, another region that always handles the hangup covers the others', async () => {
+  const { setup } = await import('xstate');
+  type Ev = { type: 'sip.hangup' } | { type: 'dtmf' } | { type: 'tick' };
+  const covered = setup({ types: { events: {} as Ev } }).createMachine({
+    id: 'p',
+    initial: 'CALL',
+    states: {
+      CALL: {
+        type: 'parallel',
+        states: {
+          media: { initial: 'playing', states: { playing: { on: { dtmf: 'paused' } }, paused: { on: { dtmf: 'playing' } } } },
+          control: { initial: 'up', states: { up: {} }, on: { 'sip.hangup': '#p.DONE' } },
+        },
+      },
+      DONE: { type: 'final' },
+    },
+  });
+  assert.deepEqual(reviewGraphs({ p: describeFlow(covered) }), []);
+
+  // The covering region can finish: then nothing handles the hangup in 'media'.
+  const finishing = setup({ types: { events: {} as Ev } }).createMachine({
+    id: 'q',
+    initial: 'CALL',
+    states: {
+      CALL: {
+        type: 'parallel',
+        states: {
+          media: { initial: 'playing', states: { playing: {} } },
+          control: { initial: 'up', states: { up: { on: { 'sip.hangup': '#q.DONE', tick: 'over' } }, over: { type: 'final' } } },
+        },
+      },
+      DONE: { type: 'final' },
+    },
+  });
+  const findings = reviewGraphs({ q: describeFlow(finishing) });
+  assert.ok(findings.some((f) => f.state === 'CALL.media.playing'), JSON.stringify(findings));
+});
