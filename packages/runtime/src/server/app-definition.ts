@@ -44,6 +44,8 @@ export interface AppDefinition<TSchema extends AnyConfigSchema = AnyConfigSchema
   prompts?: string | ((config: z.output<TSchema>) => string);
   /** Open what the flows need for the app's lifetime (a DB pool); effects see it as `services.resources`. */
   setup?: (services: AppSetupServices<z.output<TSchema>>) => TResources | Promise<TResources>;
+  /** Lines printed by `npm run app` once serving: how to call this app (e.g. the demo numbers). Default none. */
+  usage?: (info: { config: z.output<TSchema>; sip: { host: string; port: number } }) => string;
   /** Release what setup() opened; called when the server stops, or when a reloaded version's last call ended. */
   close?: (resources: TResources) => void | Promise<void>;
 }

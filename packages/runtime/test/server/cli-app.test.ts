@@ -83,6 +83,7 @@ test('npm run app serves, answers the admin API, and exits 0 on SIGTERM', async 
   });
   assert.equal(res.code, 0, res.out);
   assert.match(res.out, new RegExp(`serving example-ivr on sip:127\\.0\\.0\\.1:${sip}`));
+  assert.match(res.out, /example-ivr: call any number, type 1234/, 'the app says how to call it');
 });
 
 test('npm run app exits 0 on SIGINT; a bad config value exits 2 naming the key', async () => {

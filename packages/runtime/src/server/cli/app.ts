@@ -70,6 +70,15 @@ async function main(): Promise<number> {
       (running.admin ? `; admin http://${running.admin.host}:${running.admin.port}/` : '') +
       `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly)`,
   );
+  for (const name of running.apps.names()) {
+    const v = running.apps.current(name);
+    try {
+      const text = v?.definition.usage?.({ config: v.config, sip: { host, port } });
+      if (text) console.error(text.replace(/^/gm, `  ${name}: `));
+    } catch (err) {
+      logger.warn({ app: name, err }, 'usage() threw');
+    }
+  }
   return stopped;
 }
 
