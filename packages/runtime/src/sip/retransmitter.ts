@@ -37,7 +37,10 @@ interface Pending {
 
 export class Retransmitter {
   readonly #pending = new Map<string, Pending>();
-  /** Two generations of "seen" keys: rotating every 64*T1 forgets old ones without per-entry timers. */
+  /**
+   * Two generations of "seen" keys, rotated every 64*T1 (the longest a transaction retransmits): forgets old keys
+   * without per-entry timers. They feed the stats and keep Timer G from restarting.
+   */
   #seenNow = new Set<string>();
   #seenBefore = new Set<string>();
   #sweep: unknown;
@@ -71,8 +74,9 @@ export class Retransmitter {
     if (key.isRequest && key.method !== 'ACK') {
       const id = `req|${key.branch}|${key.method}`;
       if (!this.#pending.has(id)) this.#start(id, key.method === 'INVITE' ? 'A' : 'E', text, dest, t1);
-    } else if (!key.isRequest && key.method === 'INVITE' && key.status >= 300 && !repeat) {
-      this.#start(`rsp|${key.branch}`, 'G', text, dest, t1);
+    } else if (!key.isRequest && key.method === 'INVITE' && key.status >= 300) {
+      const id = `rsp|${key.branch}`;
+      if (!this.#pending.has(id) && !repeat) this.#start(id, 'G', text, dest, t1);
     }
     return repeat;
   }
@@ -127,7 +131,8 @@ export class Retransmitter {
     p.handle = this.clock.setTimeout(() => {
       p.elapsed += p.interval;
       // Timers B / F / H bound every retransmission at 64*T1.
-      if (p.elapsed >= 64 * t1 || this.#pending.get(id) !== p) {
+      if (this.#pending.get(id) !== p) return;
+      if (p.elapsed >= 64 * t1) {
         this.#pending.delete(id);
         return;
       }
