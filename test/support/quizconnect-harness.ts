@@ -16,8 +16,8 @@ import { createLookup } from '../../packages/lookup/src/index.js';
 import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
 import type { CallRecord } from '../../packages/runtime/src/server/registry-types.js';
 import { freePort } from './ports.js';
-import { RtpPeer, type RtpPacketInfo } from './rtp-peer.js';
-import { rfc4733Packets, sendTimed } from './rtp-dtmf.js';
+import { RtpPeer, buildRtp, telephoneEventPayload, type RtpPacketInfo } from './rtp-peer.js';
+import { sendTimed, type TimedPacket } from './rtp-dtmf.js';
 import { talkerPackets, matchTalkerFrames } from './rtp-talker.js';
 import { startSipp, type SippProcess, type SippResult } from './sipp.js';
 
@@ -66,6 +66,7 @@ const DEMO_ROWS = [
 export class QuizHarness {
   readonly peers: Record<CalleeName | 'caller', RtpPeer>;
   #callees: SippProcess | undefined;
+  readonly #dtmf: Partial<Record<CalleeName, { ssrc: number; seq: number; ts: number }>> = {};
   /** The harness's SQLite file (unless `dbUrl` was given). */
   readonly dbFile: string;
 
@@ -194,11 +195,31 @@ export class QuizHarness {
     return peer.packets[0]!.from;
   }
 
-  /** Type `keys` as RFC 4733 events at `pt` from the callee's RTP socket to the server. */
+  /**
+   * Type `keys` as RFC 4733 events at `pt` from the callee's RTP socket to the server, like a phone: one SSRC per
+   * callee, sequence numbers and timestamps going on from one call of this method to the next; 100 ms per key
+   * (updates every 20 ms), the end packet sent 3 times, 100 ms between keys.
+   */
   async typeRfc4733(callee: CalleeName, keys: string, pt: number): Promise<void> {
     const to = await this.firstRtp(callee);
     const peer = this.peers[callee];
-    await sendTimed(rfc4733Packets(keys, { pt, ssrc: 0x4733 + keys.length, leadMs: 0 }), (b) => peer.send(b, to.port, to.address));
+    const st = (this.#dtmf[callee] ??= { ssrc: 0x4733_0000 + CALLEES.indexOf(callee), seq: 1000, ts: 8000 });
+    const packets: TimedPacket[] = [];
+    let atMs = 0;
+    for (const key of keys) {
+      const event = '0123456789*#ABCD'.indexOf(key.toUpperCase());
+      if (event < 0) throw new Error(`not a DTMF key: ${key}`);
+      for (let i = 1; i <= 5; i++) {
+        packets.push({ atMs, data: buildRtp({ pt, seq: st.seq++, timestamp: st.ts, ssrc: st.ssrc, marker: i === 1, payload: telephoneEventPayload(event, false, i * 160) }) });
+        atMs += 20;
+      }
+      for (let r = 0; r < 3; r++) {
+        packets.push({ atMs: atMs + r * 5, data: buildRtp({ pt, seq: st.seq++, timestamp: st.ts, ssrc: st.ssrc, payload: telephoneEventPayload(event, true, 800) }) });
+      }
+      atMs += 100;
+      st.ts += 8 * 200;
+    }
+    await sendTimed(packets, (b) => peer.send(b, to.port, to.address));
   }
 
   /** Send `frames` µ-law talker frames from `who` to the server (known audio, see rtp-talker.ts). */

@@ -1,0 +1,158 @@
+/**
+ * quizconnect end to end, the callee legs (QUIZCONNECT.md E1–E5): sipp plays every callee on the outbound domain
+ * (by R-URI user); the test owns each callee's RTP socket, so it hears the prompts and types the PIN as RFC 4733
+ * events at the telephone-event PT the server offered, or sipp types it by SIP INFO (application/dtmf-relay).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  PROMPTS_DIR,
+  QuizHarness,
+  audible,
+  promptFramesMatched,
+  sippReport,
+  transitions,
+  type CalleeName,
+  type QuizHarnessOptions,
+} from '../support/quizconnect-harness.js';
+
+async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
+  const h = await QuizHarness.start(options);
+  try {
+    await run(h);
+  } finally {
+    await h.stop();
+  }
+}
+
+/** Resolves (with the time it saw it) once the callee's state graph has `count` transitions named `name`. */
+async function calleeTook(h: QuizHarness, callee: CalleeName, name: string, count = 1): Promise<number> {
+  await h.waitRecord(
+    (r) => r.flow === 'quizconnect_callee' && r.requestUri.startsWith(`sip:${callee}@`) && transitions(r).filter((t) => t === name).length >= count,
+    `${callee}: '${name}' x${count}`,
+  );
+  return performance.now();
+}
+
+describe('quizconnect callee legs (E1–E5) against sipp', () => {
+  it('E1: the callee answers (200, ACK) → RTP of the welcome_callee prompt', () =>
+    withQuiz({}, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring' } });
+      const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
+      await h.peers.john.waitFor(() => audible(h.peers.john.packets).length >= 50, 20_000, 'prompt RTP at john');
+      assert.ok(promptFramesMatched(h.peers.john.packets, join(PROMPTS_DIR, 'welcome_callee.wav')) >= 50, 'john hears welcome_callee, frame for frame');
+      assert.equal(h.peers.anna.packets.length, 0, 'anna never answered: no RTP to her');
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      assert.deepEqual(transitions(h.calleeRecord('john')).slice(0, 1), ['session starts in callee leg']);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('E2: a digit stops the prompt at once (barge-in) and is appended; the whole PIN then matches', () =>
+    withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
+      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pt = await h.offeredTelephoneEventPt('john');
+      await h.peers.john.waitFor(() => audible(h.peers.john.packets).length >= 10, 20_000, 'prompt RTP at john');
+      const promptFrames = promptFramesMatched(h.peers.john.packets, join(PROMPTS_DIR, 'welcome_callee.wav'));
+      assert.ok(promptFrames >= 10 && promptFrames < 60, 'the prompt has only just started (it lasts several seconds)');
+      await h.typeRfc4733('john', '1', pt);
+      const flushedAt = await calleeTook(h, 'john', 'pressed a number');
+      // Absence can only be seen over a window: 1 s in which the prompt would have gone on.
+      await new Promise((r) => setTimeout(r, 1000));
+      const late = audible(h.peers.john.packets).filter((p) => p.at > flushedAt + 200);
+      assert.equal(late.length, 0, `${late.length} prompt packets after the barge-in`);
+      await h.typeRfc4733('john', '2345', pt);
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      await h.idle();
+      const t = transitions(h.calleeRecord('john'));
+      assert.equal(t.filter((x) => x === 'pressed a number').length, 5);
+      assert.equal(t.filter((x) => x === "pin doesn't match").length, 4);
+      assert.deepEqual(t.slice(-3), ['pressed a number', 'pin matches', 'ok, connected']);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('E3: # or * with a wrong PIN → digits cleared, sorry_pin_wrong plays, the callee types again', () =>
+    withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
+      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pt = await h.offeredTelephoneEventPt('john');
+      await h.firstRtp('john', 5);
+      await h.typeRfc4733('john', '99#', pt);
+      await calleeTook(h, 'john', "pin doesn't match", 3);
+      const mark = h.peers.john.packets.length;
+      await h.peers.john.waitFor(() => audible(h.peers.john.packets.slice(mark)).length >= 25, 20_000, 'the sorry prompt');
+      assert.ok(promptFramesMatched(h.peers.john.packets.slice(mark), join(PROMPTS_DIR, 'sorry_pin_wrong.wav')) >= 25, 'john hears sorry_pin_wrong');
+      // '1234' then '*' is wrong too (entered digits were cleared, so '99' is not in front of them).
+      await h.typeRfc4733('john', '1234*', pt);
+      await calleeTook(h, 'john', 'pressed hash or star', 2);
+      await h.typeRfc4733('john', '12345', pt);
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      await h.idle();
+      const t = transitions(h.calleeRecord('john'));
+      assert.equal(t.filter((x) => x === 'pressed hash or star').length, 2);
+      assert.deepEqual(t.slice(-2), ['pin matches', 'ok, connected']);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('E4: the PIN matches (typed by SIP INFO) → the caller is told, the callee joins its room, both hear each other', () =>
+    withQuiz({}, async (h) => {
+      // anna types 54321 by SIP INFO right after the ACK; john just listens.
+      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'info' } });
+      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 5000 });
+      await h.callerIn('CONNECTED');
+      const c0 = h.peers.caller.packets.length;
+      const a0 = h.peers.anna.packets.length;
+      const j0 = h.peers.john.packets.length;
+      await Promise.all([h.talk('caller', 1), h.talk('anna', 2)]);
+      await h.peers.anna.waitFor(() => h.heard('anna', 1, a0).length >= 40, 15_000, 'anna to hear the caller');
+      await h.peers.caller.waitFor(() => h.heard('caller', 2, c0).length >= 40, 15_000, 'the caller to hear anna');
+      assert.equal(h.heard('john', 1, j0).length, 0, 'john hears nothing of the caller');
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      await h.idle();
+      const anna = transitions(h.calleeRecord('anna'));
+      assert.deepEqual(anna.slice(-2), ['pin matches', 'ok, connected']);
+      assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('callee got it'));
+      assert.match(readFileSync(h.calleeMessagesFile, 'utf8'), /Content-Type: application\/dtmf-relay/);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('E5: another callee won → BYE to the answered ones, CANCEL to the one still ringing', () =>
+    withQuiz(
+      {
+        rows: [
+          { caller: '35', callee: 'john', pin: '12345' },
+          { caller: '35', callee: 'anna', pin: '54321' },
+          { caller: '35', callee: 'bob', pin: '97531' },
+        ],
+      },
+      async (h) => {
+        const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } });
+        const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+        await h.firstRtp('bob', 5);
+        await h.firstRtp('john', 5);
+        await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
+        await h.callerIn('CONNECTED');
+        // The UAS scenario requires BYE for bob and CANCEL (→ 487) for anna.
+        const [rc, re] = await Promise.all([caller.done, callees.done]);
+        assert.equal(rc.code, 0, sippReport('caller', rc));
+        assert.equal(re.code, 0, sippReport('callees', re));
+        await h.idle();
+        assert.equal(h.calleeRecord('anna')?.outcome, 'cancelled');
+        assert.equal(h.calleeRecord('bob')?.endReason, 'hung up by owner');
+        const wire = readFileSync(h.calleeMessagesFile, 'utf8');
+        assert.match(wire, /^CANCEL sip:anna@/m);
+        assert.match(wire, /^BYE sip:bob@/m);
+        await h.assertQuietAfterEnd();
+      },
+    ));
+});
