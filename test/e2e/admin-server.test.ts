@@ -193,6 +193,8 @@ describe('admin API on a real server with a sipp call', () => {
     assert.ok(value('sipflow_sip_messages_total{direction="in"}') >= 3, metrics);
     assert.ok(value('sipflow_sip_messages_total{direction="out"}') >= 3, metrics);
     assert.ok(value('sipflow_media_ticks_total') > 0, metrics);
+    // The IVR played its welcome prompt to sipp.
+    assert.ok(value('sipflow_rtp_packets_total{direction="out"}') > 0, metrics);
   });
 
   it('reloads the app through the API: new version listed, a bad app name is refused', async () => {
