@@ -60,6 +60,28 @@ describe('sip layer against sipp', () => {
     });
   }
 
+  for (const transport of ['u1', 't1'] as const) {
+    it(`hangs up a sipp caller with BYE (${transport === 'u1' ? 'UDP' : 'TCP: the BYE reuses the connection'})`, async () => {
+      const ended: Array<Promise<CallEndReason>> = [];
+      onCall = (call) => {
+        ended.push(new Promise((resolve) => call.on('ended', resolve)));
+        call.on('acked', () => call.hangup());
+        call.answer(staticSdp());
+      };
+      const sipp = await startSipp({
+        scenario: { file: scenario('sip-uac-receives-bye.xml') },
+        remote: `127.0.0.1:${stack.address.port}`,
+        calls: 3,
+        transport,
+        timeoutSec: 30,
+      });
+      const res = await sipp.done;
+      assert.equal(res.code, 0, `sipp failed: ${res.errors.slice(0, 1500)}`);
+      assert.equal(res.stats['SuccessfulCall(C)'], '3');
+      assert.deepEqual(await Promise.all(ended), ['local', 'local', 'local']);
+    });
+  }
+
   it('dials sipp -sn uas, is answered, hangs up with BYE', async () => {
     const sipp = await startSipp({ scenario: { builtin: 'uas' }, calls: 1, timeoutSec: 30 });
     const call = stack.dial({

@@ -17,7 +17,7 @@ import { SipInboundCall } from './inbound-call.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
-import { applyCoreTimers, resolveTimers } from './timers.js';
+import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
 import {
   randomToken,
@@ -66,6 +66,7 @@ export class SipStack implements SipStackApi {
   readonly #loggerFactory: LoggerFactory;
   readonly #parserLogger = silentLoggerFactory().getLogger('sip.parser');
   #transport!: SipTransport;
+  #timers!: ResolvedTimers;
   #core!: UserAgentCore;
   #aorUser = 'sipflow';
   #handler: ((call: InboundCall) => void) | undefined;
@@ -84,6 +85,7 @@ export class SipStack implements SipStackApi {
   static async start(options: SipStackOptions): Promise<SipStack> {
     const stack = new SipStack(options);
     const timers = resolveTimers(options.timers);
+    stack.#timers = timers;
     applyCoreTimers(timers);
     stack.#transport = await SipTransport.listen({
       host: options.host ?? '127.0.0.1',
@@ -308,7 +310,15 @@ export class SipStack implements SipStackApi {
       requestUser: safeDecode(requestUser),
       remote,
       log: this.#log.child({ call: id }),
-      onEnded: () => this.#calls.delete(id),
+      onEnded: () => {
+        this.#calls.delete(id);
+        if (remote.transport === 'tcp') {
+          // Keep the connection mapping while the BYE (or its answer) may still be in flight.
+          const callId = uas.message.callId;
+          const t: { unref?: () => void } = setTimeout(() => this.#transport.forgetCall(callId), 64 * this.#timers.t1);
+          t.unref?.();
+        }
+      },
     });
     this.#calls.add(id, call);
     try {

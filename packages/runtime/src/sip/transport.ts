@@ -11,8 +11,6 @@ import type { ResolvedTimers } from './timers.js';
 import {
   StreamFramer,
   messageKey,
-  parseVia,
-  firstHeader,
   requestDestination,
   responseDestination,
   setViaTransport,
@@ -53,6 +51,8 @@ export class SipTransport implements CoreTransport {
   readonly #connections = new Map<string, TcpSocket>();
   readonly #connecting = new Map<string, Promise<TcpSocket>>();
   readonly #resolved = new Map<string, string>();
+  /** Call-ID → TCP connection its requests came on. */
+  readonly #tcpCalls = new Map<string, string>();
   readonly #retransmitter: Retransmitter;
   readonly #log: Logger;
   #closed = false;
@@ -131,10 +131,22 @@ export class SipTransport implements CoreTransport {
       this.#log.warn({ firstLine: message.slice(0, message.indexOf('\r\n')) }, 'sip: no destination for outgoing message');
       return Promise.resolve();
     }
+    let key = messageKey(message);
+    if (!isResponse && dest.transport === 'udp' && !dest.explicit && key?.callId) {
+      // A dialog that came in over TCP: its in-dialog requests reuse that connection (the peer's Contact often
+      // names no transport, and a TCP-only peer would never see a UDP BYE).
+      const conn = this.#tcpCalls.get(key.callId);
+      const sock = conn ? this.#connections.get(conn) : undefined;
+      if (conn && sock && !sock.destroyed) {
+        const colon = conn.lastIndexOf(':');
+        dest = { host: conn.slice(0, colon), port: Number(conn.slice(colon + 1)), transport: 'tcp' };
+      }
+    }
     let text = message;
-    if (!isResponse) text = setViaTransport(message, dest.transport);
-    else if (dest.transport === 'tcp') dest = { ...dest };
-    const key = messageKey(text);
+    if (!isResponse && dest.transport === 'tcp') {
+      text = setViaTransport(message, 'tcp');
+      key = messageKey(text);
+    }
     if (key) {
       const repeat = this.#retransmitter.onSent(text, key, dest);
       if (repeat) this.options.stats.retransmissionsOut++;
@@ -233,6 +245,7 @@ export class SipTransport implements CoreTransport {
     sock.on('error', () => sock.destroy());
     sock.on('close', () => {
       if (this.#connections.get(id) === sock) this.#connections.delete(id);
+      for (const [callId, conn] of this.#tcpCalls) if (conn === id) this.#tcpCalls.delete(callId);
     });
   }
 
@@ -248,15 +261,15 @@ export class SipTransport implements CoreTransport {
     } catch {
       key = undefined;
     }
-    // TCP responses must go back on this connection: make the Via point at it.
+    if (remote.transport === 'tcp' && key?.isRequest && key.callId) {
+      this.#tcpCalls.set(key.callId, `${remote.address}:${remote.port}`);
+    }
     const repeat = key ? this.#retransmitter.onReceived(key) : false;
     this.options.onMessage(text, remote, key, repeat);
   }
 
-  /** The top Via's sent-by of a response: is it ours? (Responses not for us are dropped.) */
-  isOurVia(text: string): boolean {
-    const v = firstHeader(text, 'via');
-    const via = v ? parseVia(v) : undefined;
-    return !!via;
+  /** The call is over: its requests no longer need its TCP connection. */
+  forgetCall(callId: string): void {
+    this.#tcpCalls.delete(callId);
   }
 }

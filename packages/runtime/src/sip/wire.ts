@@ -13,6 +13,8 @@ export interface Destination {
   host: string;
   port: number;
   transport: TransportName;
+  /** The URI named its transport (';transport=…'); false when UDP is only the default. */
+  explicit?: boolean;
 }
 
 const CRLF = '\r\n';
@@ -179,8 +181,9 @@ export function requestDestination(text: string): Destination | undefined {
 export function uriDestination(uriText: string): Destination | undefined {
   const uri = parseSipUri(uriText);
   if (!uri) return undefined;
-  const transport = (uri.params.get('transport') ?? 'udp').toLowerCase() === 'tcp' ? 'tcp' : 'udp';
-  return { host: uri.host, port: uri.port ?? 5060, transport };
+  const param = uri.params.get('transport');
+  const transport = (param ?? 'udp').toLowerCase() === 'tcp' ? 'tcp' : 'udp';
+  return { host: uri.host, port: uri.port ?? 5060, transport, explicit: param !== undefined };
 }
 
 /** Rewrite the transport token of the top Via of an outgoing request (sip.js writes one token for every request). */
@@ -196,6 +199,7 @@ export interface MessageKey {
   status: number;
   branch: string | undefined;
   cseqMethod: string | undefined;
+  callId: string | undefined;
 }
 
 /** The few fields the retransmission layer needs, read without the full parser. */
@@ -215,17 +219,20 @@ export function messageKey(text: string): MessageKey | undefined {
   }
   let branch: string | undefined;
   let cseqMethod: string | undefined;
+  let callId: string | undefined;
   for (const [n, v] of headerLines(text)) {
     if (n === 'via' && branch === undefined) {
       const via = parseVia(v);
       branch = via?.params.get('branch') ?? '';
     } else if (n === 'cseq' && cseqMethod === undefined) {
       cseqMethod = v.split(/\s+/)[1]?.toUpperCase();
+    } else if (n === 'call-id' && callId === undefined) {
+      callId = v;
     }
-    if (branch !== undefined && cseqMethod !== undefined) break;
+    if (branch !== undefined && cseqMethod !== undefined && callId !== undefined) break;
   }
   if (!isRequest) method = cseqMethod ?? '';
-  return { isRequest, method, status, branch: branch || undefined, cseqMethod };
+  return { isRequest, method, status, branch: branch || undefined, cseqMethod, callId };
 }
 
 /**
