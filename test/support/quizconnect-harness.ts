@@ -150,8 +150,10 @@ export class QuizHarness {
     return join(this.dir, 'caller-messages.log');
   }
 
-  /** A sipp UAC caller whose SDP names the test's caller RTP socket. */
+  /** A sipp UAC caller whose SDP names the test's caller RTP socket. A new call forgets the RTP seen so far. */
   call(options: CallerOptions): Promise<SippProcess> {
+    for (const p of Object.values(this.peers)) p.packets.splice(0);
+    for (const u of CALLEES) delete this.#dtmf[u];
     return startSipp({
       scenario: { file: scenario(options.scenario) },
       remote: `127.0.0.1:${this.server.sip.port}`,
@@ -188,11 +190,11 @@ export class QuizHarness {
     });
   }
 
-  /** Wait until a peer got at least `n` packets; returns the server's RTP address for it (symmetric RTP). */
+  /** Wait until a peer got at least `n` packets (this call); returns the server's RTP address for it (symmetric RTP). */
   async firstRtp(who: CalleeName | 'caller', n = 1, timeoutMs = 20_000): Promise<{ address: string; port: number }> {
     const peer = this.peers[who];
     await peer.waitFor(() => peer.packets.length >= n, timeoutMs, `${n} RTP packet(s) at ${who}`);
-    return peer.packets[0]!.from;
+    return peer.packets[peer.packets.length - 1]!.from;
   }
 
   /**
