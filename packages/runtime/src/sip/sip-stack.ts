@@ -13,6 +13,7 @@ import {
   type UserAgentCoreConfiguration,
 } from 'sip.js/lib/core/index.js';
 import { CallSet } from './call-set.js';
+import { installGrammarFastPath } from './grammar-fast-path.js';
 import { SipInboundCall } from './inbound-call.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
@@ -83,6 +84,7 @@ export class SipStack implements SipStackApi {
   }
 
   static async start(options: SipStackOptions): Promise<SipStack> {
+    installGrammarFastPath();
     const stack = new SipStack(options);
     const timers = resolveTimers(options.timers);
     stack.#timers = timers;
