@@ -77,7 +77,18 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
     return this.#uas.message.getHeader(name);
   }
 
+  /**
+   * Progress/answer/reject on a call the network already ended (CANCEL raced the flow) are ignored; on a call in
+   * the wrong state for them they throw SIP_INVALID_STATE (a programming error).
+   */
+  #ignoredAfterEnd(what: string): boolean {
+    if (this.#state !== 'ended') return false;
+    this.#log.debug({ what }, 'sip: ignored on an ended call');
+    return true;
+  }
+
   progress(code: 180 | 183, sdp?: string): void {
+    if (this.#ignoredAfterEnd('progress')) return;
     if (this.#state !== 'incoming' && this.#state !== 'early') throw sipErrors.invalidState('progress', this.#state);
     const body: Body | undefined = sdp === undefined ? undefined : sdpBody(sdp);
     this.#uas.progress({ statusCode: code, ...(body ? { body } : {}) });
@@ -85,6 +96,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
   }
 
   answer(sdp: string): void {
+    if (this.#ignoredAfterEnd('answer')) return;
     if (this.#state !== 'incoming' && this.#state !== 'early') throw sipErrors.invalidState('answer', this.#state);
     const { session } = this.#uas.accept({ statusCode: 200, body: sdpBody(sdp) });
     this.#session = session;
@@ -114,6 +126,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
   }
 
   reject(code: number, reason?: string): void {
+    if (this.#ignoredAfterEnd('reject')) return;
     if (this.#state !== 'incoming' && this.#state !== 'early') throw sipErrors.invalidState('reject', this.#state);
     if (code < 300 || code > 699) throw sipErrors.invalidState(`reject(${code})`, this.#state);
     this.#uas.reject({ statusCode: code, ...(reason ? { reasonPhrase: reason } : {}) });

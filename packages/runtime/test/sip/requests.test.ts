@@ -101,6 +101,40 @@ describe('requests the stack answers itself', () => {
     assert.match(header(busy, 'Via') ?? '', /;received=127\.0\.0\.1/);
   });
 
+  it('answer/progress/reject after the call ended are ignored; in a wrong state they throw a coded error', async () => {
+    const got: InboundCall[] = [];
+    stack.onInvite((call) => {
+      got.push(call);
+      call.reject(404);
+    });
+    await peer.send(req('INVITE', { body: staticSdp() }), stack.address.port);
+    await peer.next(isResponse(404, 'INVITE'));
+    const call = got[0]!;
+    assert.doesNotThrow(() => call.answer(staticSdp()));
+    assert.doesNotThrow(() => call.progress(180));
+    assert.doesNotThrow(() => call.reject(486));
+    const codes: Array<string | undefined> = [];
+    const attempt = (fn: () => void) => {
+      try {
+        fn();
+        codes.push('no throw');
+      } catch (err) {
+        codes.push((err as { code?: string }).code);
+      }
+    };
+    stack.onInvite((c) => {
+      got.push(c);
+      c.answer(staticSdp());
+      attempt(() => c.progress(183));
+      attempt(() => c.reject(486));
+      c.hangup();
+    });
+    await peer.send(req('INVITE', { body: staticSdp() }), stack.address.port);
+    await peer.next(isResponse(200, 'INVITE'));
+    assert.equal(got.length, 2);
+    assert.deepEqual(codes, ['SIP_INVALID_STATE', 'SIP_INVALID_STATE']);
+  });
+
   it('hangup before answer rejects with 480 by default', async () => {
     stack.onInvite((call) => call.hangup());
     await peer.send(req('INVITE', { body: staticSdp() }), stack.address.port);
