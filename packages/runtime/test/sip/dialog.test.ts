@@ -130,6 +130,35 @@ describe('outbound call over TCP between two stacks', () => {
     }
   });
 
+  it('a 2xx racing our CANCEL is ACKed then BYEd', async () => {
+    const { logger } = captureLogger('error');
+    const a = await SipStack.start({ port: 0, logger });
+    const b = await SipStack.start({ port: 0, logger });
+    try {
+      const calleeEvents: string[] = [];
+      let hangupCaller = () => undefined as void;
+      const calleeEnded = new Promise((resolve) => {
+        b.onInvite((call) => {
+          for (const e of ['acked', 'bye', 'cancelled'] as const) call.on(e, () => calleeEvents.push(e));
+          call.on('ended', resolve);
+          call.answer(staticSdp());
+          hangupCaller(); // the caller gives up while our 200 is on its way
+        });
+      });
+      const call = a.dial({ to: `sip:race@127.0.0.1:${b.address.port}`, from: { user: 'a' }, sdp: staticSdp() });
+      hangupCaller = () => call.hangup();
+      const callerEvents: string[] = [];
+      for (const e of ['answered', 'failed', 'bye'] as const) call.on(e, () => callerEvents.push(e));
+      assert.deepEqual(await nextEvent(call, 'ended'), ['local']);
+      assert.equal(await calleeEnded, 'bye');
+      assert.deepEqual(calleeEvents, ['acked', 'bye']);
+      assert.deepEqual(callerEvents, [], 'nothing after ended');
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it('an unusable URI or host surfaces as failed, not a throw', async () => {
     const { logger } = captureLogger('error');
     const a = await SipStack.start({ port: 0, logger });
