@@ -141,6 +141,13 @@ describe('requests the stack answers itself', () => {
     await peer.next(isResponse(480, 'INVITE'));
   });
 
+  it('a port already taken: start() rejects with SIP_BIND_FAILED', async () => {
+    await assert.rejects(
+      SipStack.start({ port: stack.address.port, logger: captured.logger }),
+      (err: { code?: string }) => err.code === 'SIP_BIND_FAILED',
+    );
+  });
+
   it('CANCEL for no transaction → 481', async () => {
     await peer.send(req('CANCEL'), stack.address.port);
     await peer.next(isResponse(481, 'CANCEL'));
