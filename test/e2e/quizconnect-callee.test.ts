@@ -61,9 +61,10 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       assert.ok(promptFrames >= 10 && promptFrames < 60, 'the prompt has only just started (it lasts several seconds)');
       await h.typeRfc4733('john', '1', pt);
       const flushedAt = await calleeTook(h, 'john', 'pressed a number');
-      // Absence can only be seen over a window: 1 s in which the prompt would have gone on.
-      await new Promise((r) => setTimeout(r, 1000));
-      const late = audible(h.peers.john.packets).filter((p) => p.at > flushedAt + 200);
+      // Absence can only be seen over a window: 1.5 s in which the prompt would have gone on.
+      await new Promise((r) => setTimeout(r, 1500));
+      // 500 ms of slack for packets already in flight (or read late on a loaded machine) when the key arrived.
+      const late = audible(h.peers.john.packets).filter((p) => p.at > flushedAt + 500);
       assert.equal(late.length, 0, `${late.length} prompt packets after the barge-in`);
       await h.typeRfc4733('john', '2345', pt);
       const [rc, re] = await Promise.all([caller.done, callees.done]);
