@@ -1,0 +1,138 @@
+/**
+ * The quizconnect bench server: `npm run app quizconnect` as a CHILD process (so its CPU and RSS are its own),
+ * on free loopback ports, with its /metrics read over the admin HTTP API.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../support/ports.js';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const APP_CLI = join(REPO, 'packages/runtime/src/server/cli/app.ts');
+
+export interface QcServerOptions {
+  dir: string;
+  dbUrl: string;
+  /** host:port of the callee UAS. */
+  outboundDomain: string;
+  ringTimeoutS: number;
+  /** --max-calls (legs). */
+  maxCalls: number;
+  /** --rtp-ports, kept away from the 20000-40000 range freeMediaPortPair() gives sipp. */
+  rtpPorts: string;
+}
+
+export interface QcServer {
+  readonly pid: number;
+  readonly sipPort: number;
+  readonly adminPort: number;
+  /** Last lines the server wrote (warnings and errors; its log level is 'warn'). */
+  tail(): string[];
+  /** Count of log lines at warn or above whose msg matches. */
+  warnings(): Map<string, number>;
+  metrics(): Promise<Map<string, number>>;
+  /** SIGTERM, then SIGKILL after 15 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
+  const sipPort = await freePort();
+  const adminPort = await freePort();
+  const configFile = join(o.dir, 'quizconnect.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }),
+  );
+  const args = [
+    '--import',
+    'tsx',
+    APP_CLI,
+    'quizconnect',
+    '--sip',
+    `127.0.0.1:${sipPort}`,
+    '--admin',
+    `127.0.0.1:${adminPort}`,
+    '--rtp-ports',
+    o.rtpPorts,
+    '--config',
+    configFile,
+    '--max-calls',
+    String(o.maxCalls),
+    '--keep-ended',
+    '5',
+    '--log-level',
+    'warn',
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const warnings = new Map<string, number>();
+  const keep = (line: string) => {
+    if (!line) return;
+    lines.push(line);
+    if (lines.length > 50) lines.shift();
+    try {
+      const o = JSON.parse(line) as { level?: number; msg?: string };
+      if ((o.level ?? 0) >= 40) warnings.set(o.msg ?? '?', (warnings.get(o.msg ?? '?') ?? 0) + 1);
+    } catch {
+      // not a pino line (the start-up banner)
+    }
+  };
+  let outBuf = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    outBuf += d;
+    const parts = outBuf.split('\n');
+    outBuf = parts.pop() ?? '';
+    parts.forEach(keep);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let errBuf = '';
+    const timer = setTimeout(() => fail(new Error('quizconnect server did not start within 60 s')), 60_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n${errBuf}${lines.join('\n')}`));
+    };
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      errBuf += d;
+      if (errBuf.includes('sipflow: serving')) {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (errBuf.length > 20_000) errBuf = errBuf.slice(-10_000);
+    });
+    void exited.then((code) => fail(new Error(`quizconnect server exited (${code}) before serving`)));
+  });
+
+  return {
+    pid: child.pid!,
+    sipPort,
+    adminPort,
+    tail: () => [...lines],
+    warnings: () => new Map(warnings),
+    async metrics() {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+      return parsePrometheus(await res.text());
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
+
+/** 'name{labels} value' lines → Map('name{labels}' → value). */
+export function parsePrometheus(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    out.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return out;
+}
