@@ -134,6 +134,16 @@ export class SipStack implements SipStackApi {
     await this.#transport.close();
   }
 
+  /** Internal table sizes, for leak checks in tests and monitoring. */
+  get internals(): { transactions: number; dialogs: number; inviteKeys: number; calls: number } {
+    return {
+      transactions: this.#core.userAgentServers.size + this.#core.userAgentClients.size,
+      dialogs: this.#core.dialogs.size,
+      inviteKeys: this.#inviteKeys.size,
+      calls: this.#calls.size,
+    };
+  }
+
   /** Calls not ended yet (inbound and outbound). */
   get activeCalls(): number {
     return this.#calls.size;

@@ -159,6 +159,36 @@ describe('outbound call over TCP between two stacks', () => {
     }
   });
 
+  it('leaves no transaction, dialog or call behind once calls are over (64*T1 later)', async () => {
+    const { logger } = captureLogger('error');
+    const timers = { t1: 20, t2: 160, t4: 200 };
+    const a = await SipStack.start({ port: 0, logger, timers });
+    const b = await SipStack.start({ port: 0, logger, timers });
+    try {
+      b.onInvite((call) => {
+        if (call.requestUser === 'reject') call.reject(486);
+        else call.answer(staticSdp());
+      });
+      const ends: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 10; i++) {
+        const c = a.dial({ to: `sip:${i % 3 === 0 ? 'reject' : 'ok'}@127.0.0.1:${b.address.port}`, from: { user: 'a' }, sdp: staticSdp() });
+        c.on('answered', () => c.hangup());
+        ends.push(nextEvent(c, 'ended'));
+      }
+      await Promise.all(ends);
+      const empty = { transactions: 0, dialogs: 0, inviteKeys: 0, calls: 0 };
+      const deadline = Date.now() + 15000;
+      while (Date.now() < deadline) {
+        if (JSON.stringify([a.internals, b.internals]) === JSON.stringify([empty, empty])) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual([a.internals, b.internals], [empty, empty]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it('an unusable URI or host surfaces as failed, not a throw', async () => {
     const { logger } = captureLogger('error');
     const a = await SipStack.start({ port: 0, logger });
