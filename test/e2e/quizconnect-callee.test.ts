@@ -17,6 +17,7 @@ import {
   type CalleeName,
   type QuizHarnessOptions,
 } from '../support/quizconnect-harness.js';
+import { inbandPackets, sendTimed } from '../support/rtp-dtmf.js';
 
 async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
   const h = await QuizHarness.start(options);
@@ -75,6 +76,22 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       assert.equal(t.filter((x) => x === 'pressed a number').length, 5);
       assert.equal(t.filter((x) => x === "pin doesn't match").length, 4);
       assert.deepEqual(t.slice(-3), ['pressed a number', 'pin matches', 'ok, connected']);
+      await h.assertQuietAfterEnd();
+    }));
+
+  it('E2 (in-band): the PIN as DTMF tones inside G.711 audio is understood too', () =>
+    withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
+      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
+      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const to = await h.firstRtp('john', 5);
+      await sendTimed(inbandPackets('12345', 'PCMU', { toneMs: 100, gapMs: 100 }), (b) => h.peers.john.send(b, to.port, to.address));
+      const [rc, re] = await Promise.all([caller.done, callees.done]);
+      assert.equal(rc.code, 0, sippReport('caller', rc));
+      assert.equal(re.code, 0, sippReport('callees', re));
+      await h.idle();
+      const t = transitions(h.calleeRecord('john'));
+      assert.equal(t.filter((x) => x === 'pressed a number').length, 5, t.join(' | '));
+      assert.deepEqual(t.slice(-2), ['pin matches', 'ok, connected']);
       await h.assertQuietAfterEnd();
     }));
 
