@@ -6,15 +6,18 @@
  *    connect, BYE: 11 events) and caller lives from WAIT_CALLEE (ringing x2, answered, matched, loser ended, BYE);
  *    usPerEventCalleeBareXState: the same callee lives on a bare XState actor (no inspection, commands dropped);
  *  - usPerCallStart: creating and starting the actors of one call (1 caller through lookup to WAIT_CALLEE, 2 callees);
+ *  Timings are wall clock, best of REPEATS runs (neighbours on a shared machine only slow a run down).
  *  - heapBytesPerCall: heap held per live call mid-PIN (the caller in WAIT_CALLEE + its 2 callees in ENTER_PIN,
  *    one with 2 digits typed), after a full GC, for N = 1,000 and 10,000 calls at once.
  */
+import { loadavg } from 'node:os';
 import { settledHeap } from './support/flow-gc.js';
 import { CALLEE_EVENTS, callerEvents, startBareCallee, startCallee, startCaller, type CalleeTest, type CallerTest } from './support/flow-quiz.js';
 
 export const name = 'flow';
 
-const EVENT_CALLS = 3000;
+const EVENT_CALLS = 1000;
+const REPEATS = 3;
 const WARMUP_CALLS = 500;
 const HEAP_N = [1000, 10_000];
 
@@ -114,10 +117,23 @@ export async function run(): Promise<Record<string, unknown>> {
   calleeStart(WARMUP_CALLS);
   bareCalleeLives(WARMUP_CALLS);
 
-  const callee = calleeLives(EVENT_CALLS);
-  const caller = await callerLives(EVENT_CALLS);
-  const usPerCalleeStart = calleeStart(EVENT_CALLS);
-  const bare = bareCalleeLives(EVENT_CALLS);
+  // Best of REPEATS runs: wall-clock timings on a shared machine only ever get slower, never faster, from neighbours.
+  const best = <T extends { usPerEvent: number }>(runs: T[]): T => runs.reduce((a, b) => (b.usPerEvent < a.usPerEvent ? b : a));
+  const calleeRuns: Array<ReturnType<typeof calleeLives>> = [];
+  const callerRuns: Array<Awaited<ReturnType<typeof callerLives>>> = [];
+  const bareRuns: number[] = [];
+  const startRuns: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    calleeRuns.push(calleeLives(EVENT_CALLS));
+    callerRuns.push(await callerLives(EVENT_CALLS));
+    bareRuns.push(bareCalleeLives(EVENT_CALLS));
+    startRuns.push(calleeStart(EVENT_CALLS));
+  }
+  const callee = best(calleeRuns);
+  const caller = best(callerRuns);
+  const bare = Math.min(...bareRuns);
+  const usPerCalleeStart = Math.min(...startRuns);
+  const callerStart = Math.min(...callerRuns.map((r) => r.usPerStart));
   const heap: Array<Awaited<ReturnType<typeof heapPerCall>>> = [];
   for (const n of HEAP_N) {
     heap.push(await heapPerCall(n));
@@ -131,13 +147,16 @@ export async function run(): Promise<Record<string, unknown>> {
     usPerEventCallee: round(callee.usPerEvent),
     usPerEventCaller: round(caller.usPerEvent),
     usPerEventCalleeBareXState: round(bare),
-    usPerCallStart: round(caller.usPerStart + 2 * usPerCalleeStart),
-    usPerCallerStart: round(caller.usPerStart),
+    usPerCallStart: round(callerStart + 2 * usPerCalleeStart),
+    usPerCallerStart: round(callerStart),
     usPerCalleeStart: round(usPerCalleeStart),
     heapBytesPerCall: largest.heapBytesPerCall,
     heapBytesPerActor: largest.heapBytesPerActor,
     heap,
     eventCalls: EVENT_CALLS,
+    repeats: REPEATS,
+    /** 1-minute load average at the end (the figures are CPU time on a possibly shared machine). */
+    loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     eventsTimed: callee.events + caller.events,
   };
 }

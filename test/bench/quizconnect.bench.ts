@@ -20,14 +20,22 @@ import { loadavg } from 'node:os';
 
 export const name = 'quizconnect';
 
-const RATES = [10, 25, 50, 75, 100, 150, 200];
+/** Call rates stepped through; QC_BENCH_RATES=10,20,30 overrides. */
+const RATES = envList('QC_BENCH_RATES') ?? [10, 25, 50, 75, 100, 150, 200];
 const STEP_SECONDS = 5;
-/** Caller talk time after connect (sipp -d). */
-const HOLD_MS = 2000;
-const CALLERS = 2000;
+/** Caller talk time after connect (sipp -d); QC_BENCH_HOLD_MS overrides. */
+const HOLD_MS = Number(process.env.QC_BENCH_HOLD_MS ?? 2000);
+const CALLERS = 1000;
 const RING_TIMEOUT_S = 15;
 /** The server's log line when the media clock is behind and an INVITE gets 503. */
 const OVERLOAD_MSG = 'media engine overloaded: 503';
+
+function envList(name: string): number[] | undefined {
+  const v = process.env[name];
+  if (!v) return undefined;
+  const list = v.split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  return list.length ? list : undefined;
+}
 
 const scenario = (f: string) => fileURLToPath(new URL(`./scenarios/${f}`, import.meta.url));
 
@@ -53,6 +61,9 @@ export interface QcStep {
   /** Worst last-second p99 media-clock tick lateness seen during the step. */
   p99TickLatenessMs: number | null;
   ticksMissed: number | null;
+  /** Longest media-clock stall and event-loop lag since the server started (cumulative maxima at step end), ms. */
+  tickLatenessMaxMs: number | null;
+  eventLoopLagMaxMs: number | null;
   peakActiveLegs: number | null;
   /** The server refused INVITEs with 503 because its media clock was behind, at some point in the step. */
   overloaded: boolean;
@@ -90,7 +101,7 @@ async function waitIdle(server: QcServer, timeoutMs: number): Promise<void> {
   }
 }
 
-async function runStep(server: QcServer, csvFile: string, rate: number, calls: number): Promise<{ res: SippResult; p99: number | null; ticksMissed: number | null; peakActive: number | null; overloaded: boolean }> {
+async function runStep(server: QcServer, csvFile: string, rate: number, calls: number): Promise<{ res: SippResult; p99: number | null; ticksMissed: number | null; peakActive: number | null; overloaded: boolean; tickMax: number | null; lagMax: number | null }> {
   const before = await server.metrics().catch(() => undefined);
   const sipp = await startSipp({
     scenario: { file: scenario('qc-load-uac.xml') },
@@ -127,7 +138,9 @@ async function runStep(server: QcServer, csvFile: string, rate: number, calls: n
   const missed0 = before?.get('sipflow_media_ticks_missed_total');
   const missed1 = last?.get('sipflow_media_ticks_missed_total');
   const ticksMissed = missed0 !== undefined && missed1 !== undefined ? missed1 - missed0 : null;
-  return { res, p99: p99 === null ? null : Math.round(p99 * 100) / 100, ticksMissed, peakActive, overloaded };
+  const tickMax = last?.get('sipflow_media_tick_lateness_ms{quantile="1"}') ?? null;
+  const lagMax = last?.get('sipflow_event_loop_lag_ms{quantile="1"}') ?? null;
+  return { res, p99: p99 === null ? null : Math.round(p99 * 100) / 100, ticksMissed, peakActive, overloaded, tickMax, lagMax };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -135,7 +148,9 @@ export async function run(): Promise<Record<string, unknown>> {
   let uas: SippProcess | undefined;
   let server: QcServer | undefined;
   try {
+    const t0 = Date.now();
     const seed = await seedCallees(dir, CALLERS);
+    const seedMs = Date.now() - t0;
     const uasPort = await freePort();
     uas = await startSipp({
       scenario: { file: scenario('qc-load-uas.xml') },
@@ -153,6 +168,8 @@ export async function run(): Promise<Record<string, unknown>> {
       maxCalls: 5000,
       rtpPorts: '40000-59999',
     });
+    const startMs = Date.now() - t0 - seedMs;
+    process.stderr.write(`  quizconnect: seeded ${seed.rows} rows in ${seedMs} ms, server serving after ${startMs} ms\n`);
     // Warm-up (JIT, prompt cache, SQLite worker), not reported.
     await runStep(server, seed.csvFile, 10, 20);
     await waitIdle(server, 20_000);
@@ -165,7 +182,7 @@ export async function run(): Promise<Record<string, unknown>> {
       const cpu = cpuMeter(server.pid);
       const machine = machineMeter();
       const refusedBefore = server.warnings().get(OVERLOAD_MSG) ?? 0;
-      const { res, p99, ticksMissed, peakActive, overloaded } = await runStep(server, seed.csvFile, rate, attempted);
+      const { res, p99, ticksMissed, peakActive, overloaded, tickMax, lagMax } = await runStep(server, seed.csvFile, rate, attempted);
       const serverCpuPercent = cpu();
       const machineBusyPercent = machine();
       const { connected, within } = connectBuckets(res.stats);
@@ -189,6 +206,8 @@ export async function run(): Promise<Record<string, unknown>> {
         loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
         p99TickLatenessMs: p99,
         ticksMissed,
+        tickLatenessMaxMs: tickMax === null ? null : Math.round(tickMax),
+        eventLoopLagMaxMs: lagMax === null ? null : Math.round(lagMax),
         peakActiveLegs: peakActive,
         overloaded,
         ok: res.code === 0 && failed === 0 && connected === attempted,
@@ -217,9 +236,10 @@ export async function run(): Promise<Record<string, unknown>> {
       perStep: steps,
     };
   } finally {
-    uas?.kill();
+    // The server first, while the callee UAS still answers its BYEs and CANCELs (a clean stop is quick).
     const code = await server?.stop();
     if (code !== undefined && code !== 0) process.stderr.write(`  quizconnect server exited ${code}: ${server?.tail().slice(-3).join(' | ')}\n`);
+    uas?.kill();
     if (uas) await uas.done;
     if (!process.env.QC_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   }

@@ -44,7 +44,10 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
     configFile,
     JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }),
   );
+  // QC_BENCH_NODE_ARGS: extra node flags for the server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/qc-prof' to profile it.
+  const nodeArgs = (process.env.QC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = [
+    ...nodeArgs,
     '--import',
     'tsx',
     APP_CLI,
