@@ -8,7 +8,7 @@
  *  - usPerCallStart: creating and starting the actors of one call (1 caller through lookup to WAIT_CALLEE, 2 callees);
  *  Timings are wall clock, best of REPEATS runs (neighbours on a shared machine only slow a run down).
  *  - heapBytesPerCall: heap held per live call mid-PIN (the caller in WAIT_CALLEE + its 2 callees in ENTER_PIN,
- *    one with 2 digits typed), after a full GC, for N = 1,000 and 10,000 calls at once.
+ *    one with 2 digits typed), after a full GC, for N = 1,000 and 10,000 calls at once; and per bare callee actor.
  */
 import { loadavg } from 'node:os';
 import { settledHeap } from './support/flow-gc.js';
@@ -110,6 +110,23 @@ async function heapPerCall(n: number): Promise<{ n: number; heapBytesPerCall: nu
   return { n, heapBytesPerCall: Math.round(perCall), heapBytesPerActor: Math.round(perCall / 3), buildMs };
 }
 
+/** Heap per bare callee actor (no recorder, no command log) in ENTER_PIN with 2 digits typed. */
+function bareHeapPerCallee(n: number): number {
+  const caller = { id: 'caller-x', flow: 'quizconnect_caller' };
+  const live: Array<ReturnType<typeof startBareCallee>> = [];
+  const before = settledHeap();
+  for (let i = 0; i < n; i++) {
+    const a = startBareCallee(i, caller);
+    a.send({ type: 'call.started' });
+    a.send({ type: 'dtmf', key: '1', source: 'info' });
+    a.send({ type: 'dtmf', key: '2', source: 'info' });
+    live.push(a);
+  }
+  const perActor = (settledHeap() - before) / n;
+  for (const a of live) a.stop();
+  return Math.round(perActor);
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   // Warm-up (JIT), not reported.
   calleeLives(WARMUP_CALLS);
@@ -139,6 +156,7 @@ export async function run(): Promise<Record<string, unknown>> {
     heap.push(await heapPerCall(n));
     process.stderr.write(`  flow heap ${JSON.stringify(heap[heap.length - 1])}\n`);
   }
+  const bareHeap = bareHeapPerCallee(HEAP_N[HEAP_N.length - 1]!);
   const round = (x: number) => Math.round(x * 100) / 100;
   const usPerEvent = (callee.usPerEvent * callee.events + caller.usPerEvent * caller.events) / (callee.events + caller.events);
   const largest = heap[heap.length - 1]!;
@@ -152,6 +170,7 @@ export async function run(): Promise<Record<string, unknown>> {
     usPerCalleeStart: round(usPerCalleeStart),
     heapBytesPerCall: largest.heapBytesPerCall,
     heapBytesPerActor: largest.heapBytesPerActor,
+    heapBytesPerCalleeBareXState: bareHeap,
     heap,
     eventCalls: EVENT_CALLS,
     repeats: REPEATS,

@@ -3,7 +3,8 @@
  * a fresh SQLite table of seeded callers; one sipp UAS on the outbound domain plays every callee (answers, types the
  * PIN by SIP INFO 100 ms apart; the second callee of a caller only rings and gets the CANCEL); a sipp UAC dials the
  * seeded callers in turn: INVITE, 183 (early media), 200 once the PIN matched, ACK, holds HOLD_MS, BYE.
- * The call rate steps up until a caller fails to connect. A call "connected" = the caller got its 200 OK
+ * The call rate steps up until fewer than 95% of the callers connect; maxConnectedCallsPerSecond is the last rate
+ * before the first step where any caller failed. A call "connected" = the caller got its 200 OK
  * (counted from sipp's response-time buckets on that 200). Server CPU% (100 = one core) and peak RSS from /proc;
  * media-clock p99 lateness (last-second window) sampled from the admin /metrics every 500 ms, the worst kept.
  */
@@ -214,20 +215,27 @@ export async function run(): Promise<Record<string, unknown>> {
       };
       steps.push(step);
       process.stderr.write(`  quizconnect ${rate} cps: ${JSON.stringify(step)}\n`);
-      if (!step.ok) {
-        if (res.errors) process.stderr.write(`  first sipp errors: ${res.errors.split('\n').slice(0, 6).join(' | ')}\n`);
-        break;
-      }
+      if (!step.ok && res.errors) process.stderr.write(`  first sipp errors: ${res.errors.split('\n').slice(0, 6).join(' | ')}\n`);
+      // Go on past the first failures while at least 95% connect: where 503s start and where they dominate are
+      // both worth knowing (the server sheds load with 503 when its media clock falls behind).
+      if (connected < attempted * 0.95) break;
       await waitIdle(server, 25_000);
     }
-    const passing = steps.filter((s) => s.ok);
-    const best = passing[passing.length - 1];
+    const firstFail = steps.findIndex((s) => !s.ok);
+    const best = firstFail === 0 ? undefined : steps[(firstFail < 0 ? steps.length : firstFail) - 1];
+    const soft = steps.filter((s) => s.connected >= s.attempted * 0.99).pop();
     const warnings = Object.fromEntries(server.warnings());
     return {
       maxConnectedCallsPerSecond: best?.rate ?? 0,
       serverCpuPercentAtMax: best?.serverCpuPercent ?? null,
+      /** Highest rate at which at least 99% of the callers connected (the rest got 503 from overload control). */
+      maxRate99PctConnected: soft?.rate ?? 0,
       serverPeakRssMB: peakRssMB(server.pid),
-      limitedBy: steps.every((s) => s.ok) ? 'last step passed (raise RATES)' : 'a caller failed to connect',
+      limitedBy: steps.every((s) => s.ok)
+        ? 'last step passed (raise RATES)'
+        : steps.some((s) => s.refused503 > 0)
+          ? 'media clock behind: 503 (overload control)'
+          : 'a caller failed to connect',
       holdMs: HOLD_MS,
       stepSeconds: STEP_SECONDS,
       seededCallers: seed.callers,

@@ -3,7 +3,7 @@
  * on free loopback ports, with its /metrics read over the admin HTTP API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../support/ports.js';
@@ -81,6 +81,8 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
       // not a pino line (the start-up banner)
     }
   };
+  // QC_BENCH_SERVER_LOG=FILE: keep everything the server wrote on stdout (pino lines, --trace-gc output, ...).
+  if (process.env.QC_BENCH_SERVER_LOG) child.stdout!.pipe(createWriteStream(process.env.QC_BENCH_SERVER_LOG));
   let outBuf = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     outBuf += d;
