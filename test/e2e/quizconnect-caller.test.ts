@@ -140,10 +140,11 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
     withQuiz(
       {
         rows: [
-          { caller: '35', callee: 'john', pin: '12345' },
-          { caller: '35', callee: 'anna', pin: '54321' },
-          { caller: '35', callee: 'bob', pin: '97531' },
-          { caller: '77', callee: 'john', pin: '24680' },
+          // Long PINs: a 5-digit one can turn up by chance in sipp's trace (microsecond timestamps, pids in Call-IDs).
+          { caller: '35', callee: 'john', pin: '314159265' },
+          { caller: '35', callee: 'anna', pin: '271828182' },
+          { caller: '35', callee: 'bob', pin: '161803398' },
+          { caller: '77', callee: 'john', pin: '141421356' },
         ],
       },
       async (h) => {
@@ -158,7 +159,7 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
         const froms = [...wire.matchAll(/^From: (.*)$/gm)].map((m) => m[1]!).filter((f) => !/SIPpTag/.test(f));
         assert.ok(froms.length >= 3 && froms.every((f) => /<sip:quizconnect@/.test(f)), froms.join('\n'));
         const callerWire = readFileSync(h.callerMessagesFile, 'utf8');
-        for (const pin of ['12345', '54321', '97531', '24680']) {
+        for (const pin of ['314159265', '271828182', '161803398', '141421356']) {
           assert.ok(!wire.includes(pin), `PIN ${pin} went to a callee`);
           assert.ok(!callerWire.includes(pin), `PIN ${pin} went to the caller`);
         }
