@@ -1,6 +1,8 @@
 /**
  * The server's limits and shutdown against sipp: beyond --max-calls a new INVITE gets 503; stopping the server
- * ends a call in progress with BYE; the registry is empty afterwards.
+ * ends a call in progress with BYE; the registry is empty afterwards. Shutdown with bridged calls in several states
+ * (far end ringing, both legs connected): every peer gets its 503/CANCEL/BYE, and stop() resolves only once the stack
+ * has drained (no BYE/CANCEL unanswered, no final answer unACKed), without the 'still pending' warning.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,10 +11,17 @@ import pino from 'pino';
 import { startServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
 import { startSipp } from '../support/sipp.js';
-import { waitForIdle, waitForRecord } from './flow-support.js';
+import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
 
 const scenario = (name: string) => ({ file: fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url)) });
 const logger = () => pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' });
+
+/** A warn-level logger whose records the test can read. */
+function capturing(): { logger: pino.Logger; messages: string[] } {
+  const messages: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void messages.push(String((JSON.parse(line) as { msg?: unknown }).msg)) });
+  return { logger, messages };
+}
 
 describe('limits and shutdown against sipp', () => {
   it('beyond max-calls a new INVITE gets 503; stopping the server BYEs the call in progress', async () => {
@@ -40,6 +49,56 @@ describe('limits and shutdown against sipp', () => {
       const ended = server.registry.get(rec.id)!;
       assert.equal(ended.endReason, 'shutdown');
       assert.equal(ended.outcome, 'completed');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  async function bridgeServer(farPort: number) {
+    const log = capturing();
+    const server = await startServer({
+      apps: ['example-bridge'],
+      sip: { host: '127.0.0.1', port: await freePort() },
+      admin: null,
+      config: { sets: [{ key: 'outbound_domain', value: `127.0.0.1:${farPort}` }] },
+      logger: log.logger,
+    });
+    return { server, messages: log.messages, remote: `127.0.0.1:${server.sip.port}` };
+  }
+
+  it('shutdown while the far end rings: 503 to the caller, CANCEL to the far end, its 487 ACKed before close', async () => {
+    const farPort = await freePort();
+    const { server, messages, remote } = await bridgeServer(farPort);
+    try {
+      const far = await startSipp({ scenario: scenario('flow-ring-uas.xml'), port: farPort, calls: 1, timeoutSec: 30 });
+      const caller = await startSipp({ scenario: scenario('flow-503-uac.xml'), remote, service: 'bob', timeoutSec: 30 });
+      await waitForRecord(server, (r) => r.flow === 'bridge' && transitionsOf(r).includes('far end rings'));
+      await server.stop(15_000);
+      const [rc, rf] = await Promise.all([caller.done, far.done]);
+      assert.equal(rc.code, 0, `caller expected 503: ${rc.errors.slice(0, 1500)}`);
+      assert.equal(rf.code, 0, `far end expected CANCEL then the ACK of its 487: ${rf.errors.slice(0, 1500)}`);
+      assert.equal(server.registry.activeCount, 0);
+      assert.ok(!messages.some((m) => /still pending/.test(m)), `drained: ${messages.join(' | ')}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('shutdown with both legs connected: BYE to the caller and to the far end, answered before close', async () => {
+    const farPort = await freePort();
+    const { server, messages, remote } = await bridgeServer(farPort);
+    try {
+      const far = await startSipp({ scenario: { builtin: 'uas' }, port: farPort, calls: 1, timeoutSec: 30 });
+      const caller = await startSipp({ scenario: scenario('flow-wait-bye-uac.xml'), remote, service: 'bob', timeoutSec: 30 });
+      await waitForRecord(server, (r) => r.flow === 'bridge' && r.state === 'CONNECTED');
+      const before = server.stack.stats.messagesIn;
+      await server.stop(15_000);
+      assert.ok(server.stack.stats.messagesIn >= before + 2, 'both 200s to our BYEs were received before close');
+      const [rc, rf] = await Promise.all([caller.done, far.done]);
+      assert.equal(rc.code, 0, `caller expected BYE: ${rc.errors.slice(0, 1500)}`);
+      assert.equal(rf.code, 0, `far end expected BYE: ${rf.errors.slice(0, 1500)}`);
+      assert.equal(server.registry.activeCount, 0);
+      assert.ok(!messages.some((m) => /still pending/.test(m)), `drained: ${messages.join(' | ')}`);
     } finally {
       await server.stop();
     }

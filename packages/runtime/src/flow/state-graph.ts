@@ -54,6 +54,7 @@ export class StateGraphRecorder {
         this.steps.push({ kind: 'transition', at: this.#now(), description: t.description ?? t.eventType, event: ev.event.type });
       }
       if (taken.some((t) => t.target && t.target.length > 0) || !this.current) this.#enter(stateToString(snap.value));
+      else if (taken.length > 0) this.#onChange?.(this.current); // a named step in the same state: the graph grew
     } else if (ev.type === '@xstate.snapshot' && !this.current) {
       // The initial state is entered without a microstep.
       const snap = ev.snapshot as { value?: StateValue };

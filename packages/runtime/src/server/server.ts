@@ -51,22 +51,6 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Resolves once no SIP message went in or out for `quietMs`, or after `maxMs`. */
-async function sipQuiet(stack: SipStackApi, quietMs: number, maxMs: number): Promise<void> {
-  const end = Date.now() + maxMs;
-  const count = () => stack.stats.messagesIn + stack.stats.messagesOut;
-  let last = count();
-  let quietSince = Date.now();
-  while (Date.now() < end) {
-    await new Promise<void>((r) => setTimeout(r, 50).unref());
-    const now = count();
-    if (now !== last) {
-      last = now;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince >= quietMs) return;
-  }
-}
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
   const apps = new AppManager({ logger, ...(options.appsDir ? { appsDir: options.appsDir } : {}), ...(options.config ? { config: options.config } : {}) });
@@ -157,9 +141,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       stopping ??= (async () => {
         const deadline = Date.now() + graceMs;
         await runtime.shutdown(graceMs);
-        // A dialog reports 'ended' when we hang up, but its BYE may still be waiting for the ACK of our 200, or
-        // for its own 200: let the SIP traffic go quiet (bounded by graceMs) before closing the sockets.
-        await sipQuiet(stackRef, 400, Math.max(0, deadline - Date.now()));
+        // A dialog reports 'ended' when we hang up, but its BYE may still wait for the ACK of our 200, or for its
+        // own 200, a CANCEL for its 487, a 487 for its ACK: close the sockets once the stack owes nothing (bounded).
+        const drained = await stackRef.drain(Math.max(0, deadline - Date.now()));
+        if (!drained) logger.warn({ pending: stackRef.pendingDialogWork }, 'stopping with SIP transactions still pending');
         await admin?.close();
         await stackRef.stop();
         await mediaRef.close();

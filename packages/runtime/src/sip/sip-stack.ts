@@ -17,7 +17,7 @@ import { installGrammarFastPath } from './grammar-fast-path.js';
 import { SipInboundCall } from './inbound-call.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
-import type { DialOptions, InboundCall, OutboundCall, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
+import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
 import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
 import {
@@ -43,6 +43,8 @@ const KNOWN_METHODS = new Set([
   'UPDATE',
   'PRACK',
 ]);
+/** Client transaction states before the final response: the request is still being (re)sent. */
+const CLIENT_BUSY = new Set<TransactionState>([TransactionState.Calling, TransactionState.Trying, TransactionState.Proceeding]);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 
 /**
@@ -125,6 +127,65 @@ export class SipStack implements SipStackApi {
     this.#calls.add(id, call);
     return call;
   }
+
+  /**
+   * What still needs the sockets open for the peers to get a clean end (see `PendingDialogWork`). The absorption
+   * windows (Timer D/I/J/K/L/M) are not counted: dropping a late retransmission there harms no one.
+   */
+  get pendingDialogWork(): PendingDialogWork {
+    let clientTransactions = 0;
+    for (const uac of this.#core.userAgentClients.values()) {
+      if (CLIENT_BUSY.has(uac.transaction.state)) clientTransactions++;
+    }
+    let serverTransactions = 0;
+    for (const uas of this.#core.userAgentServers.values()) {
+      const state = uas.transaction.state;
+      // Proceeding: no final answer yet; Completed (INVITE): our non-2xx is retransmitted until its ACK.
+      if (state === TransactionState.Trying || state === TransactionState.Proceeding) serverTransactions++;
+      else if (state === TransactionState.Completed && uas.transaction instanceof InviteServerTransaction) serverTransactions++;
+    }
+    let awaitingAck = 0;
+    for (const dialog of this.#core.dialogs.values()) {
+      // sip.js sets ackWait on every UAS dialog, early ones too (a 180 with a To tag): only a confirmed one sent a 2xx.
+      const d = dialog as unknown as { ackWait?: boolean; early: boolean; initialTransaction?: { state: TransactionState } };
+      const initial = d.initialTransaction;
+      if (d.ackWait === true && !d.early && initial instanceof InviteServerTransaction && initial.state !== TransactionState.Terminated) awaitingAck++;
+    }
+    return { clientTransactions, serverTransactions, awaitingAck, total: clientTransactions + serverTransactions + awaitingAck };
+  }
+
+  /**
+   * Resolves true once nothing in `pendingDialogWork` is left (every BYE/CANCEL/INVITE we sent has its final
+   * response, every final answer we sent has its ACK or gave up), false if `timeoutMs` passed first. Transactions end
+   * on their own timers too (B, F, H), so the table is sampled every 20 ms as well as after each message.
+   */
+  drain(timeoutMs: number): Promise<boolean> {
+    const idle = () => this.#stopped || this.pendingDialogWork.total === 0;
+    if (idle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const deadline = Date.now() + timeoutMs;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        this.#drainWaiters.delete(probe);
+        resolve(drained);
+      };
+      const probe = () => {
+        if (idle()) done(true);
+      };
+      const tick = () => {
+        if (idle()) return done(true);
+        const left = deadline - Date.now();
+        if (left <= 0) return done(false);
+        timer = setTimeout(tick, Math.min(20, left));
+      };
+      this.#drainWaiters.add(probe);
+      tick();
+    });
+  }
+
+  /** Checks of pending drain() calls, run after every message too (a final response usually ends the wait). */
+  readonly #drainWaiters = new Set<() => void>();
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
@@ -229,6 +290,7 @@ export class SipStack implements SipStackApi {
       this.#currentRemote = undefined;
       this.#currentRuri = undefined;
     }
+    if (this.#drainWaiters.size > 0) for (const check of [...this.#drainWaiters]) check();
   }
 
   #onRequest(message: IncomingRequestMessage, text: string, remote: Remote): void {

@@ -181,6 +181,20 @@ export interface OutboundCall extends SipHeaderAccess {
 export type SipCall = InboundCall | OutboundCall;
 
 /**
+ * Signalling the stack still owes or awaits, i.e. what closing the sockets now would cut short. The absorption
+ * windows after a transaction's final response (Timers D, I, J, K, L, M: up to 64*T1) are NOT counted.
+ */
+export interface PendingDialogWork {
+  /** Requests we sent (INVITE, BYE, CANCEL, INFO, ...) still without a final response. */
+  clientTransactions: number;
+  /** Requests received not finally answered yet, and INVITEs whose non-2xx final answer (e.g. 487) awaits its ACK. */
+  serverTransactions: number;
+  /** Our 2xx to an INVITE, retransmitted until its ACK (or 64*T1). */
+  awaitingAck: number;
+  total: number;
+}
+
+/**
  * The stack. One per server process.
  *
  * @example
@@ -198,6 +212,13 @@ export interface SipStackApi {
   onInvite(handler: (call: InboundCall) => void): void;
   /** Originate an INVITE. Errors (e.g. unresolvable URI) surface as a 'failed' event, never a throw. */
   dial(options: DialOptions): OutboundCall;
-  /** Close sockets, stop timers. Does not end calls: the server does that first. */
+  /** What would be cut short by stop() now (0 total: nothing). */
+  readonly pendingDialogWork: PendingDialogWork;
+  /**
+   * Resolves true when `pendingDialogWork.total` reaches 0 (every BYE/CANCEL answered, every final answer ACKed or
+   * timed out), false when `timeoutMs` passes first. Call it after ending the calls, before stop().
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Close sockets, stop timers. Does not end calls: the server does that first (then drain()). */
   stop(): Promise<void>;
 }

@@ -157,6 +157,8 @@ export class SipTransport implements CoreTransport {
   async close(): Promise<void> {
     this.#closed = true;
     this.#retransmitter.stop();
+    // Sends already started (an ACK or BYE the core just handed us, maybe still resolving its host) go out first.
+    await Promise.allSettled([...this.#inFlight]);
     for (const sock of this.#connections.values()) sock.destroy();
     this.#connections.clear();
     await Promise.all([
@@ -170,10 +172,21 @@ export class SipTransport implements CoreTransport {
     return this.#transmit(text, dest);
   }
 
-  async #transmit(text: string, dest: Destination): Promise<void> {
-    if (this.#closed) return;
-    if (this.options.lossFilter && !this.options.lossFilter('out', text)) return;
+  /** Sends between their hand-over and the socket's callback: close() lets them finish. */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  #transmit(text: string, dest: Destination): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.options.lossFilter && !this.options.lossFilter('out', text)) return Promise.resolve();
     this.options.stats.messagesOut++;
+    const sending = this.#deliver(text, dest);
+    this.#inFlight.add(sending);
+    const forget = () => void this.#inFlight.delete(sending);
+    sending.then(forget, forget);
+    return sending;
+  }
+
+  async #deliver(text: string, dest: Destination): Promise<void> {
     try {
       const host = await this.resolve(dest.host);
       if (dest.transport === 'udp') {
@@ -184,7 +197,7 @@ export class SipTransport implements CoreTransport {
         );
       } else {
         const sock = await this.#tcpTo(host, dest.port);
-        sock.write(text);
+        await new Promise<void>((resolve, reject) => sock.write(text, (err) => (err ? reject(err) : resolve())));
       }
     } catch (err) {
       this.#log.warn({ err: (err as Error).message, dest }, 'sip: send failed');

@@ -171,6 +171,10 @@ export class FakeSipStack implements SipStackApi {
     this.onDial?.(call);
     return call;
   }
+  readonly pendingDialogWork = { clientTransactions: 0, serverTransactions: 0, awaitingAck: 0, total: 0 };
+  async drain(): Promise<boolean> {
+    return true;
+  }
   async stop(): Promise<void> {}
 }
 
