@@ -110,6 +110,8 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   #closed = false;
   #inbandEnabled: boolean;
   readonly #rtpTimeoutMs: number;
+  /** True until activate() when created with deferSending: our SDP has not gone out yet. */
+  #sendingDeferred: boolean;
 
   // --- outbound state
   readonly #ssrc = randomBytes(4).readUInt32BE(0);
@@ -170,6 +172,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.localPort = ctx.port;
     this.#inbandEnabled = options.inbandDtmf ?? true;
     this.#rtpTimeoutMs = Math.max(0, options.rtpTimeoutMs ?? 0);
+    this.#sendingDeferred = options.deferSending ?? false;
     this.#sdp = new SdpNegotiator(ctx.host, ctx.port);
     for (let i = 0; i < OUT_BUFFERS; i++) {
       const b = Buffer.alloc(RTP_HEADER + SAMPLES_PER_FRAME);
@@ -282,6 +285,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#ctx.leaveRoom(this);
     this.#room = undefined;
     this.roomOut.fill(0);
+  }
+
+  activate(): void {
+    this.#sendingDeferred = false;
   }
 
   close(): void {
@@ -528,7 +535,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     const ts = this.#ts;
     this.#ts = (ts + SAMPLES_PER_FRAME * (1 + skipped)) >>> 0;
     const media = this.#media;
-    if (!media || !media.remoteAddress || !this.#sendAddress || !directionSends(media.direction)) {
+    if (this.#sendingDeferred || !media || !media.remoteAddress || !this.#sendAddress || !directionSends(media.direction)) {
       this.#talking = false;
       return;
     }

@@ -19,6 +19,12 @@ export interface MediaStreamOptions {
   inbandDtmf?: boolean;
   /** Raise 'rtpTimeout' when no RTP arrives for this many ms after the first packet (or after start). 0 = off. Default 0. */
   rtpTimeoutMs?: number;
+  /**
+   * Send nothing until `activate()` is called. The server sets it for inbound calls: their SDP answer is computed
+   * when the INVITE arrives (to reject a bad offer with 488 before any flow runs) but only goes out with the 183/200,
+   * and RTP must not reach the caller before that. Default false.
+   */
+  deferSending?: boolean;
 }
 
 export type DtmfSource = 'rfc4733' | 'info' | 'inband';
@@ -95,6 +101,9 @@ export interface MediaStreamApi {
   join(room: string): void;
   leave(): void;
   readonly room: string | undefined;
+
+  /** End a `deferSending` hold: RTP flows from the next tick. Idempotent. */
+  activate(): void;
 
   /** Stop sending/receiving, release the ports. Idempotent. */
   close(): void;

@@ -294,3 +294,24 @@ test('random datagrams (fuzz) never throw: every one is counted as input or drop
     await engine.close();
   }
 });
+
+test('deferSending: nothing is sent until activate(), even with the SDP answer done', async () => {
+  const engine = await testEngine();
+  const peer = await RtpPeer.open();
+  try {
+    const stream = await engine.createStream({ deferSending: true });
+    stream.answer(peer.offer({ payloads: '0 101' }));
+    await stream.play(promptA);
+    const start = engine.clockStats.ticks;
+    // Ten media ticks pass with the answer applied and a prompt queued: the held stream sends nothing.
+    await until(() => engine.clockStats.ticks >= start + 10, 'ten ticks');
+    assert.equal(peer.packets.length, 0);
+    assert.equal(stream.stats.packetsOut, 0);
+    stream.activate();
+    await peer.waitFor(() => peer.packets.length >= 5, 10_000, 'packets after activate');
+    assert.equal(peer.packets[0]!.marker, true, 'the first packet after activate starts a talkspurt');
+  } finally {
+    peer.close();
+    await engine.close();
+  }
+});

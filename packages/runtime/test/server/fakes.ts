@@ -188,6 +188,8 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
   room: string | undefined;
   closed = false;
   playing = false;
+  /** Set by activate(): the server let RTP flow (its SDP went out). */
+  activated = false;
 
   constructor(private readonly engine: FakeMedia) {
     super();
@@ -196,6 +198,9 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
     if (offer.includes('bad')) throw Object.assign(new Error('no common codec'), { code: 'NO_COMMON_CODEC' });
     this.codec = 'PCMU';
     return 'v=0 answer';
+  }
+  activate(): void {
+    this.activated = true;
   }
   offer(): string {
     return 'v=0 offer';
