@@ -55,6 +55,8 @@ export interface QcStep {
   connectWithinMs: Record<string, number>;
   sippRetransmissions: number;
   serverCpuPercent: number;
+  /** Server CPU time of the step divided by the calls connected (SIP, flows, lookup and ~2.5 s of RTP per leg). */
+  serverCpuMsPerCall: number | null;
   /** Whole machine busy during the step (100 = all cores): server + both sipps + whatever else runs on the box. */
   machineBusyPercent: number;
   /** 1-minute load average at the end of the step. */
@@ -184,7 +186,7 @@ export async function run(): Promise<Record<string, unknown>> {
       const machine = machineMeter();
       const refusedBefore = server.warnings().get(OVERLOAD_MSG) ?? 0;
       const { res, p99, ticksMissed, peakActive, overloaded, tickMax, lagMax } = await runStep(server, seed.csvFile, rate, attempted);
-      const serverCpuPercent = cpu();
+      const { percent: serverCpuPercent, cpuMs } = cpu();
       const machineBusyPercent = machine();
       const { connected, within } = connectBuckets(res.stats);
       const failures: Record<string, number> = {};
@@ -203,6 +205,7 @@ export async function run(): Promise<Record<string, unknown>> {
         connectWithinMs: within,
         sippRetransmissions: num(res.stats, 'Retransmissions(C)'),
         serverCpuPercent,
+        serverCpuMsPerCall: connected ? Math.round((cpuMs / connected) * 10) / 10 : null,
         machineBusyPercent,
         loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
         p99TickLatenessMs: p99,

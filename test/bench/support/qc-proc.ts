@@ -19,18 +19,14 @@ export function peakRssMB(pid: number): number {
   return Math.round(kb / 102.4) / 10;
 }
 
-/** CPU% of `pid` (100 = one core) between two readings. */
-export function cpuMeter(pid: number): () => number {
-  let t0 = process.hrtime.bigint();
-  let c0 = cpuTicks(pid);
+/** CPU of `pid` since the meter was made: percent (100 = one core) and CPU milliseconds. */
+export function cpuMeter(pid: number): () => { percent: number; cpuMs: number } {
+  const t0 = process.hrtime.bigint();
+  const c0 = cpuTicks(pid);
   return () => {
-    const t1 = process.hrtime.bigint();
-    const c1 = cpuTicks(pid);
-    const wallS = Number(t1 - t0) / 1e9;
-    const pct = wallS > 0 ? ((c1 - c0) / CLK_TCK / wallS) * 100 : 0;
-    t0 = t1;
-    c0 = c1;
-    return Math.round(pct);
+    const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpuS = (cpuTicks(pid) - c0) / CLK_TCK;
+    return { percent: wallS > 0 ? Math.round((cpuS / wallS) * 100) : 0, cpuMs: cpuS * 1000 };
   };
 }
 
