@@ -55,6 +55,12 @@ export interface QcStep {
   connectWithinMs: Record<string, number>;
   sippRetransmissions: number;
   serverCpuPercent: number;
+  /**
+   * Server CPU% over the last part of the arrival window (from HOLD_MS + 0.6 s after the first call to the last
+   * arrival), when calls start and end at the asked rate: the load the rate really puts on the server.
+   * `serverCpuPercent` is averaged over the whole step, its tail included, and reads lower.
+   */
+  serverCpuPercentSteady: number | null;
   /** Server CPU time of the step divided by the calls connected (SIP, flows, lookup and ~2.5 s of RTP per leg). */
   serverCpuMsPerCall: number | null;
   /** Whole machine busy during the step (100 = all cores): server + both sipps + whatever else runs on the box. */
@@ -104,7 +110,7 @@ async function waitIdle(server: QcServer, timeoutMs: number): Promise<void> {
   }
 }
 
-async function runStep(server: QcServer, csvFile: string, rate: number, calls: number): Promise<{ res: SippResult; p99: number | null; ticksMissed: number | null; peakActive: number | null; overloaded: boolean; tickMax: number | null; lagMax: number | null }> {
+async function runStep(server: QcServer, csvFile: string, rate: number, calls: number): Promise<{ res: SippResult; p99: number | null; ticksMissed: number | null; peakActive: number | null; overloaded: boolean; tickMax: number | null; lagMax: number | null; cpuSteady: number | null }> {
   const before = await server.metrics().catch(() => undefined);
   const sipp = await startSipp({
     scenario: { file: scenario('qc-load-uac.xml') },
@@ -116,6 +122,16 @@ async function runStep(server: QcServer, csvFile: string, rate: number, calls: n
     timeoutSec: STEP_SECONDS + 45,
     args: ['-inf', csvFile, '-d', String(HOLD_MS)],
   });
+  // CPU while calls are still arriving and the first ones are ending (steady state: a call lasts ~HOLD_MS + 0.6 s).
+  let cpuSteady: number | null = null;
+  const steadyFrom = Math.min(HOLD_MS + 600, (STEP_SECONDS - 1) * 1000);
+  const steadyTimers: NodeJS.Timeout[] = [];
+  steadyTimers.push(
+    setTimeout(() => {
+      const meter = cpuMeter(server.pid);
+      steadyTimers.push(setTimeout(() => (cpuSteady = meter().percent), STEP_SECONDS * 1000 - steadyFrom));
+    }, steadyFrom),
+  );
   let p99: number | null = null;
   let peakActive: number | null = null;
   let overloaded = false;
@@ -136,6 +152,7 @@ async function runStep(server: QcServer, csvFile: string, rate: number, calls: n
     }
   })();
   const res = await sipp.done;
+  steadyTimers.forEach(clearTimeout);
   finished = true;
   await poll;
   const missed0 = before?.get('sipflow_media_ticks_missed_total');
@@ -143,7 +160,7 @@ async function runStep(server: QcServer, csvFile: string, rate: number, calls: n
   const ticksMissed = missed0 !== undefined && missed1 !== undefined ? missed1 - missed0 : null;
   const tickMax = last?.get('sipflow_media_tick_lateness_ms{quantile="1"}') ?? null;
   const lagMax = last?.get('sipflow_event_loop_lag_ms{quantile="1"}') ?? null;
-  return { res, p99: p99 === null ? null : Math.round(p99 * 100) / 100, ticksMissed, peakActive, overloaded, tickMax, lagMax };
+  return { res, p99: p99 === null ? null : Math.round(p99 * 100) / 100, ticksMissed, peakActive, overloaded, tickMax, lagMax, cpuSteady };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -185,7 +202,7 @@ export async function run(): Promise<Record<string, unknown>> {
       const cpu = cpuMeter(server.pid);
       const machine = machineMeter();
       const refusedBefore = server.warnings().get(OVERLOAD_MSG) ?? 0;
-      const { res, p99, ticksMissed, peakActive, overloaded, tickMax, lagMax } = await runStep(server, seed.csvFile, rate, attempted);
+      const { res, p99, ticksMissed, peakActive, overloaded, tickMax, lagMax, cpuSteady } = await runStep(server, seed.csvFile, rate, attempted);
       const { percent: serverCpuPercent, cpuMs } = cpu();
       const machineBusyPercent = machine();
       const { connected, within } = connectBuckets(res.stats);
@@ -205,6 +222,7 @@ export async function run(): Promise<Record<string, unknown>> {
         connectWithinMs: within,
         sippRetransmissions: num(res.stats, 'Retransmissions(C)'),
         serverCpuPercent,
+        serverCpuPercentSteady: cpuSteady,
         serverCpuMsPerCall: connected ? Math.round((cpuMs / connected) * 10) / 10 : null,
         machineBusyPercent,
         loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
@@ -230,7 +248,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const warnings = Object.fromEntries(server.warnings());
     return {
       maxConnectedCallsPerSecond: best?.rate ?? 0,
-      serverCpuPercentAtMax: best?.serverCpuPercent ?? null,
+      /** Steady-state server CPU% at that rate (100 = one core; the server is one Node thread). */
+      serverCpuPercentAtMax: best ? (best.serverCpuPercentSteady ?? best.serverCpuPercent) : null,
       /** Highest rate at which at least 99% of the callers connected (the rest got 503 from overload control). */
       maxRate99PctConnected: soft?.rate ?? 0,
       serverPeakRssMB: peakRssMB(server.pid),
