@@ -8,6 +8,7 @@
  * (counted from sipp's response-time buckets on that 200). Server CPU% (100 = one core) and peak RSS from /proc;
  * media-clock p99 lateness (last-second window) sampled from the admin /metrics every 500 ms, the worst kept.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +165,7 @@ async function runStep(server: QcServer, csvFile: string, rate: number, calls: n
 }
 
 export async function run(): Promise<Record<string, unknown>> {
+  if (spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error) throw new Error('sipp not found: install the Debian package sip-tester');
   const dir = mkdtempSync(join(tmpdir(), 'qc-bench-'));
   let uas: SippProcess | undefined;
   let server: QcServer | undefined;
