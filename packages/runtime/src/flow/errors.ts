@@ -54,6 +54,8 @@ export const flowErrors = {
     new FlowError('INVALID_STATE', `'${command}' is not allowed while the call is ${state}`),
   dialoutFailed: (to: string, cause: unknown) =>
     new FlowError('DIALOUT_FAILED', `dial-out to ${to} failed: ${messageOf(cause)}`, { cause }),
+  /** SDP the peer owed us is missing or unusable (e.g. an ACK without the answer to our delayed offer). */
+  badSdp: (why: string) => new FlowError('BAD_SDP', why),
   effectFailed: (cause: unknown) => new FlowError('EFFECT_FAILED', messageOf(cause), { cause }),
   internal: (cause: unknown) => new FlowError('INTERNAL', messageOf(cause), { cause }),
 };

@@ -83,10 +83,6 @@ export class FlowRuntime implements LegHost {
       log.info({ user: call.requestUser }, 'no app takes this R-URI user: 404');
       return call.reject(404);
     }
-    if (!call.remoteSdp) {
-      log.info('INVITE without SDP offer: 488');
-      return call.reject(488, 'Offer Required');
-    }
     const { app, flow: flowName } = route;
     const flow = app.definition.flows[flowName]!;
     let stream;
@@ -101,9 +97,10 @@ export class FlowRuntime implements LegHost {
       stream.close();
       return;
     }
-    let answerSdp: string;
+    // Delayed offer (an INVITE without SDP, RFC 3261 §13.2.1): our 200 carries the offer, the ACK the answer.
+    let localSdp: string;
     try {
-      answerSdp = stream.answer(call.remoteSdp);
+      localSdp = !call.remoteSdp ? stream.offer() : stream.answer(call.remoteSdp);
     } catch (err) {
       const e = toFlowError(err);
       log.info({ code: e.code, err: e.message }, 'SDP offer refused');
@@ -119,7 +116,7 @@ export class FlowRuntime implements LegHost {
       user: call.requestUser,
     };
     const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) });
-    leg.attachInbound(call, stream, answerSdp);
+    leg.attachInbound(call, stream, localSdp);
     leg.start();
   }
 

@@ -64,6 +64,8 @@ export class Leg implements CallPort {
   /** Our SDP answer to an inbound offer: the same SDP in 183 and 200. */
   #localSdp: string | undefined;
   #mediaStarted = false;
+  /** Inbound INVITE without SDP: our 200 carried the offer, the ACK brings the answer. */
+  #delayedOffer = false;
   #answered = false;
   #lastReply: number | undefined;
   #finished = false;
@@ -123,12 +125,19 @@ export class Leg implements CallPort {
     if (this.info.direction === 'inbound') this.deliver({ type: 'sip.invite', call: this.info });
   }
 
-  /** Attach the inbound dialog and the stream that answered its offer. */
+  /**
+   * Attach the inbound dialog and its stream. `localSdp` is the stream's answer to the INVITE's offer, or, when the
+   * INVITE had none (delayed offer), the stream's offer: then the answer comes in the ACK.
+   */
   attachInbound(call: InboundCall, stream: MediaStreamApi, localSdp: string): void {
     this.#sip = call;
     this.#localSdp = localSdp;
+    this.#delayedOffer = !call.remoteSdp;
     this.#attachStream(stream);
-    call.on('acked', () => this.#later({ type: 'call.answered' }));
+    call.on('acked', (sdp) => {
+      if (this.#delayedOffer) return this.#onDelayedAnswer(sdp);
+      this.#later({ type: 'call.answered' });
+    });
     call.on('info', (req) => this.#onInfo(req));
     call.on('reinvite', (req) => this.#onReinvite(req));
     call.on('ended', (reason) => queueMicrotask(() => this.#onSipEnded(reason)));
@@ -228,10 +237,10 @@ export class Leg implements CallPort {
       case 'progress': {
         const call = this.#inbound(cmd.type);
         if (call.state !== 'incoming' && call.state !== 'early') return; // after answer: nothing to do
-        if (cmd.earlyMedia) {
+        if (cmd.earlyMedia && !this.#delayedOffer) {
           call.progress(cmd.code, this.#localSdp);
           this.#startMedia();
-        } else call.progress(cmd.code);
+        } else call.progress(cmd.code); // offerless INVITE: no SDP in a 1xx without 100rel, media waits for the ACK
         return;
       }
       case 'answer': {
@@ -240,7 +249,7 @@ export class Leg implements CallPort {
         if (call.state === 'ended') throw flowErrors.invalidState('answer', call.state);
         call.answer(this.#localSdp ?? '');
         this.#answered = true;
-        this.#startMedia();
+        if (!this.#delayedOffer) this.#startMedia(); // else once the ACK's answer is applied
         return;
       }
       case 'play': {
@@ -316,6 +325,25 @@ export class Leg implements CallPort {
       this.log.warn('no RTP: ending the call');
       this.deliver({ type: 'sip.hangup', reason: 'timeout' });
       this.finish({ outcome: 'failed', reason: 'rtp-timeout', code: 408 });
+    });
+  }
+
+  /** The ACK of a delayed-offer call: apply its answer, then the media is live and the call answered. */
+  #onDelayedAnswer(sdp: string | undefined): void {
+    queueMicrotask(() => {
+      if (this.#finished) return;
+      const stream = this.#stream;
+      try {
+        if (!sdp) throw flowErrors.badSdp('the ACK carries no SDP answer to our offer');
+        stream?.setRemoteAnswer(sdp);
+      } catch (err) {
+        const e = toFlowError(err);
+        this.log.warn({ code: e.code, err: e.message }, 'caller answered our offer with SDP we cannot use: BYE');
+        this.finish({ outcome: 'error', reason: e.code });
+        return;
+      }
+      this.#startMedia();
+      this.#later({ type: 'call.answered' });
     });
   }
 

@@ -90,7 +90,8 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
   progress(code: 180 | 183, sdp?: string): void {
     if (this.#ignoredAfterEnd('progress')) return;
     if (this.#state !== 'incoming' && this.#state !== 'early') throw sipErrors.invalidState('progress', this.#state);
-    const body: Body | undefined = sdp === undefined ? undefined : sdpBody(sdp);
+    // No offer in the INVITE: an SDP in a 1xx would be our offer, allowed only in a reliable provisional (RFC 3262).
+    const body: Body | undefined = sdp === undefined || this.remoteSdp === undefined ? undefined : sdpBody(sdp);
     this.#uas.progress({ statusCode: code, ...(body ? { body } : {}) });
     this.#state = 'early';
   }
@@ -102,7 +103,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
     this.#session = session;
     this.#state = 'answered';
     session.delegate = {
-      onAck: (_req: IncomingAckRequest) => this.#onAck(),
+      onAck: (req: IncomingAckRequest) => this.#onAck(sdpOf(req.message)),
       onAckTimeout: () => this.#onAckTimeout(),
       onBye: (req: IncomingByeRequest) => {
         req.accept();
@@ -169,7 +170,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
     this.#end('cancel');
   }
 
-  #onAck(): void {
+  #onAck(sdp: string | undefined): void {
     if (this.#byeWhenAcked) {
       this.#byeWhenAcked = false;
       this.#bye();
@@ -177,7 +178,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
     }
     if (this.#state !== 'answered') return;
     this.#state = 'confirmed';
-    this.emit('acked');
+    this.emit('acked', sdp);
   }
 
   #onAckTimeout(): void {

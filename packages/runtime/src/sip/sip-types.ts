@@ -98,8 +98,11 @@ export interface InfoRequest {
 export type InboundCallEvents = {
   /** CANCEL received before we answered; the stack has sent 200 to CANCEL and 487 to INVITE. */
   cancelled: [];
-  /** ACK for our 2xx received: the dialog is confirmed. */
-  acked: [];
+  /**
+   * ACK for our 2xx received: the dialog is confirmed. `sdp` is the ACK's body: the answer to the offer our 2xx
+   * carried when the INVITE had none (delayed offer, RFC 3261 §13.2.1); undefined otherwise.
+   */
+  acked: [sdp?: string];
   /** BYE received; the stack has answered 200. */
   bye: [];
   /** No ACK for our 2xx within 64*T1: the stack has sent BYE. */
@@ -130,9 +133,16 @@ export interface InboundCall extends SipHeaderAccess {
   readonly remoteSdp: string | undefined;
   readonly state: InboundCallState;
 
-  /** Send 180 or 183, optionally with SDP (early media). Allowed in 'incoming' and 'early'. */
+  /**
+   * Send 180 or 183, optionally with SDP (early media). Allowed in 'incoming' and 'early'. On an offerless INVITE
+   * (`remoteSdp` undefined) an SDP here would be an offer in an unreliable provisional (needs 100rel, which we do not
+   * do): it is left out.
+   */
   progress(code: 180 | 183, sdp?: string): void;
-  /** Send 200 OK with SDP; retransmitted until ACK. */
+  /**
+   * Send 200 OK with SDP; retransmitted until ACK. On an offerless INVITE this SDP is our offer and the answer comes
+   * in the ACK (`acked(sdp)`).
+   */
   answer(sdp: string): void;
   /** Final non-2xx answer, e.g. reject(404). Allowed before answer. */
   reject(code: number, reason?: string): void;

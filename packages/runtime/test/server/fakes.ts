@@ -75,9 +75,10 @@ export class FakeInboundCall extends TypedEmitter<InboundCallEvents> implements 
     this.#end('local');
   }
   // ---- the peer ----
-  ack(): void {
+  /** The ACK; `sdp` is its body (the answer to our offer after an offerless INVITE). */
+  ack(sdp?: string): void {
     this.state = 'confirmed';
-    this.emit('acked');
+    this.emit('acked', ...(sdp === undefined ? [] : [sdp]));
   }
   cancel(): void {
     this.emit('cancelled');
@@ -205,7 +206,11 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
   offer(): string {
     return 'v=0 offer';
   }
-  setRemoteAnswer(): void {
+  /** Answers applied with setRemoteAnswer, in order. */
+  readonly remoteAnswers: string[] = [];
+  setRemoteAnswer(answer: string): void {
+    if (answer.includes('bad')) throw Object.assign(new Error('no common codec'), { code: 'NO_COMMON_CODEC' });
+    this.remoteAnswers.push(answer);
     this.codec = 'PCMU';
   }
   async play(path: string, _options?: PlayOptions): Promise<void> {

@@ -113,13 +113,10 @@ test('an action that throws (a bug) ends the call with 500 and the runtime keeps
   assertIdle();
 });
 
-test('routing: no app for the user → 404; INVITE without SDP → 488; bad SDP → 488; no ports → 503', async () => {
+test('routing: no app for the user → 404; bad SDP → 488; no ports → 503', async () => {
   const nobody = stack.invite('zz');
   await flushAsync();
   assert.deepEqual(nobody.actions, ['reject 404']);
-  const offerless = stack.invite('rt1', '');
-  await flushAsync();
-  assert.deepEqual(offerless.actions, ['reject 488']);
   const bad = stack.invite('rt1', 'v=0 bad');
   await flushAsync();
   assert.deepEqual(bad.actions, ['reject 488']);
@@ -228,4 +225,40 @@ test('shutdown: new INVITEs get 503; answered calls get BYE, unanswered 503, own
   await flushAsync();
   assert.deepEqual(late.actions, ['reject 503']);
   assertIdle();
+});
+
+test('delayed offer: an INVITE without SDP gets 183 without SDP and our offer in the 200; the ACK answer is applied', async () => {
+  const call = stack.invite('rt1', '');
+  await flushAsync();
+  const stream = media.streams.at(-1)!;
+  assert.deepEqual(call.actions, ['183'], 'no SDP in a provisional without an offer (no 100rel)');
+  stream.dtmf('1');
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183', '200+sdp'], 'the 200 carries our offer');
+  assert.deepEqual(stream.remoteAnswers, []);
+  call.ack('v=0 answer in ACK');
+  await flushAsync();
+  assert.deepEqual(stream.remoteAnswers, ['v=0 answer in ACK']);
+  const rec = registry.get(call.id)!;
+  assert.equal(rec.state, 'TALK');
+  call.bye();
+  await flushAsync();
+  assertIdle();
+  assert.equal(registry.get(call.id)!.outcome, 'completed');
+});
+
+test('delayed offer: an ACK without the answer (or with one we cannot use) ends the call with BYE', async () => {
+  for (const body of [undefined, 'v=0 bad']) {
+    const call = stack.invite('rt1', '');
+    await flushAsync();
+    media.streams.at(-1)!.dtmf('1');
+    await flushAsync();
+    call.ack(body);
+    await flushAsync();
+    assert.deepEqual(call.actions, ['183', '200+sdp', 'bye'], String(body));
+    const rec = registry.get(call.id)!;
+    assert.equal(rec.outcome, 'error');
+    assert.equal(rec.endReason, body ? 'NO_COMMON_CODEC' : 'BAD_SDP');
+    assertIdle();
+  }
 });
