@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, freeMediaPortPair } from './ports.js';
@@ -83,6 +83,10 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   const killer = setTimeout(() => child.kill('SIGKILL'), (timeoutSec + 10) * 1000);
 
   const done = new Promise<SippResult>((resolve) => {
+    // sipp missing from PATH (or not executable): a failed result naming the cause, not an unhandled 'error'.
+    child.on('error', (err) => {
+      stderr += `\nsipp could not be started: ${err.message}`;
+    });
     child.on('close', (code) => {
       clearTimeout(killer);
       const errFile = join(dir, 'err.log');
@@ -95,6 +99,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
         stats: existsSync(statFile) ? parseStatCsv(readFileSync(statFile, 'utf8')) : {},
         port,
       });
+      rmSync(dir, { recursive: true, force: true });
     });
   });
   return { port, mediaPort, done, kill: () => child.kill('SIGTERM') };
