@@ -87,7 +87,8 @@ export class FlowRuntime implements LegHost {
     const flow = app.definition.flows[flowName]!;
     let stream;
     try {
-      stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs });
+      // The answer is computed now (a bad offer gets 488 before any flow runs) but RTP waits until it has gone out.
+      stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs, deferSending: true });
     } catch (err) {
       const e = toFlowError(err);
       log.error({ code: e.code, err: e.message }, 'no media stream: 503');

@@ -311,9 +311,11 @@ export class Leg implements CallPort {
     return this.#stream;
   }
 
+  /** Our SDP has gone out (183/200; the ACK's answer for a delayed offer): RTP may flow, and the flow hears of it. */
   #startMedia(): void {
     if (this.#mediaStarted) return;
     this.#mediaStarted = true;
+    this.#stream?.activate();
     this.#later({ type: 'call.started' });
   }
 

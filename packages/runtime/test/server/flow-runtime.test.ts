@@ -53,6 +53,7 @@ function assertIdle(): void {
 test('inbound: 183 with SDP, prompt from the app prompt dir, then answer; BYE ends it and the registry keeps the graph', async () => {
   const { call, stream, id } = await waiting();
   assert.deepEqual(call.actions, ['183+sdp']);
+  assert.equal(stream.activated, true, 'RTP may flow once the 183 carried our answer');
   assert.deepEqual(stream.played, ['/prompts/hello.wav']);
   stream.dtmf('1');
   await flushAsync();
@@ -236,9 +237,11 @@ test('delayed offer: an INVITE without SDP gets 183 without SDP and our offer in
   await flushAsync();
   assert.deepEqual(call.actions, ['183', '200+sdp'], 'the 200 carries our offer');
   assert.deepEqual(stream.remoteAnswers, []);
+  assert.equal(stream.activated, false, 'no RTP before the answer');
   call.ack('v=0 answer in ACK');
   await flushAsync();
   assert.deepEqual(stream.remoteAnswers, ['v=0 answer in ACK']);
+  assert.equal(stream.activated, true);
   const rec = registry.get(call.id)!;
   assert.equal(rec.state, 'TALK');
   call.bye();
