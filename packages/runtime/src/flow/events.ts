@@ -23,6 +23,11 @@ export interface CallAnsweredEvent {
 export interface CallRingingEvent {
   type: 'call.ringing';
   code: number;
+  /**
+   * True when it carried SDP (early media, usually a 183): the answer is applied to the leg's stream, so the far
+   * end's announcements/ringback can be heard (e.g. `join` a room) and what the flow plays reaches it before the 2xx.
+   */
+  early?: boolean;
 }
 /** Outbound only: the far end refused or never answered (final non-2xx, 408 on timeout). The flow should end. */
 export interface CallFailedEvent {
@@ -68,6 +73,8 @@ export interface LegRingingEvent {
   type: 'leg.ringing';
   leg: LegRef<never>;
   code: number;
+  /** True when the provisional carried SDP: the leg has early media (see `CallRingingEvent.early`). */
+  early?: boolean;
 }
 /** A leg this flow dialled answered (2xx). */
 export interface LegAnsweredEvent {

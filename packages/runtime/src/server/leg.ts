@@ -147,9 +147,20 @@ export class Leg implements CallPort {
   attachOutbound(call: OutboundCall, stream: MediaStreamApi): void {
     this.#sip = call;
     this.#attachStream(stream);
-    call.on('provisional', (code) => {
-      this.#later({ type: 'call.ringing', code });
-      this.#tellOwner({ type: 'leg.ringing', leg: this.ref, code });
+    call.on('provisional', (code, _reason, sdp) => {
+      // Early media: the provisional's SDP answers our offer (the 2xx repeats it, applied again then).
+      let early = false;
+      if (sdp !== undefined && !this.#finished) {
+        try {
+          stream.setRemoteAnswer(sdp);
+          early = true;
+        } catch (err) {
+          const e = toFlowError(err);
+          this.log.warn({ code: e.code, err: e.message }, 'early media SDP unusable: ignored (the 2xx may do)');
+        }
+      }
+      this.#later({ type: 'call.ringing', code, early });
+      this.#tellOwner({ type: 'leg.ringing', leg: this.ref, code, early });
     });
     call.on('answered', (sdp) =>
       queueMicrotask(() => {

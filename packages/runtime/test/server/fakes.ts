@@ -127,9 +127,9 @@ export class FakeOutboundCall extends TypedEmitter<OutboundCallEvents> implement
     this.#end('local');
   }
   // ---- the far end ----
-  ring(code = 180): void {
+  ring(code = 180, sdp?: string): void {
     this.state = 'early';
-    this.emit('provisional', code, 'Ringing', undefined);
+    this.emit('provisional', code, code === 183 ? 'Session Progress' : 'Ringing', sdp);
   }
   answer(): void {
     this.state = 'confirmed';

@@ -184,6 +184,48 @@ test('dial-out: two owned legs with typed input; the first to answer is bridged,
   assertIdle();
 });
 
+test('early media: a 183 with SDP is applied to the leg stream and reported as ringing with early: true', async () => {
+  const { call, stream, id } = await waiting();
+  stream.dtmf('5');
+  await flushAsync();
+  const [a, b] = stack.dialled;
+  const farStreams = media.streams.slice(-2) as FakeStream[];
+  a!.ring(180);
+  b!.ring(183, 'v=0 early answer');
+  await flushAsync();
+  const steps = registry.get(id)!.stateGraph.flatMap((s) => (s.kind === 'transition' ? [s.description] : []));
+  assert.deepEqual(steps.slice(-2), ['a far end rings', 'a far end rings with early media']);
+  const bStream = farStreams.find((s) => s.remoteAnswers.length > 0);
+  assert.ok(bStream, 'the early answer reached a far-end stream');
+  assert.deepEqual(bStream.remoteAnswers, ['v=0 early answer']);
+  b!.answer();
+  await flushAsync();
+  assert.deepEqual(bStream.remoteAnswers, ['v=0 early answer', 'v=0 answer'], 'the 2xx answer is applied again');
+  call.ack();
+  call.bye();
+  await flushAsync();
+  assertIdle();
+});
+
+test('early media: an unusable SDP in a 183 is ignored (ringing, early: false); the 2xx still connects', async () => {
+  const { call, stream, id } = await waiting();
+  stream.dtmf('5');
+  await flushAsync();
+  const [a, b] = stack.dialled;
+  b!.ring(183, 'v=0 bad early');
+  await flushAsync();
+  const steps = registry.get(id)!.stateGraph.flatMap((s) => (s.kind === 'transition' ? [s.description] : []));
+  assert.deepEqual(steps.slice(-1), ['a far end rings']);
+  b!.answer();
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', '200+sdp']);
+  assert.deepEqual(a!.actions, ['cancel']);
+  call.ack();
+  call.bye();
+  await flushAsync();
+  assertIdle();
+});
+
 test('dial-out: every leg failing → the owner learns it at once (leg.failed/leg.ended) and answers 480', async () => {
   const { call, stream } = await waiting();
   stream.dtmf('5');
