@@ -32,6 +32,18 @@ if (!filters.length) {
     process.exit(1);
   }
 }
+// Flow review of every app (issue: CI fails on an unreachable state, an unhandled hangup, an unhandled leg message,
+// or a committed docs/flows page that is stale).
+if (!filters.length) {
+  for (const app of readdirSync(join(root, 'apps'))) {
+    if (!statSync(join(root, 'apps', app)).isDirectory()) continue;
+    const review = spawnSync('npx', ['tsx', 'packages/runtime/src/review/cli.ts', app, '--check'], { cwd: root, stdio: 'inherit' });
+    if (review.status !== 0) {
+      console.error(`flow review of ${app} failed (regenerate with: npm run review -- ${app})`);
+      process.exit(1);
+    }
+  }
+}
 if (!files.length) {
   console.error('no test files found');
   process.exit(1);
