@@ -13,6 +13,17 @@ import { freePort } from '../support/ports.js';
 import { startSipp } from '../support/sipp.js';
 import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
 
+/** One 20 ms PCMA RTP packet (silence). */
+function rtpPacket(seq: number): Buffer {
+  const b = Buffer.alloc(12 + 160, 0xd5);
+  b[0] = 0x80;
+  b[1] = 8;
+  b.writeUInt16BE(seq, 2);
+  b.writeUInt32BE(seq * 160, 4);
+  b.writeUInt32BE(0x5eed, 8);
+  return b;
+}
+
 const scenario = (name: string) => ({ file: fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url)) });
 
 describe('delayed offer (INVITE without SDP) against sipp', () => {
@@ -25,7 +36,7 @@ describe('delayed offer (INVITE without SDP) against sipp', () => {
     server = await startServer({
       apps: ['example-ivr'],
       sip: { host: '127.0.0.1', port: await freePort() },
-      admin: null,
+      admin: { host: '127.0.0.1', port: await freePort() },
       // The IVR hangs up after this many seconds without a key: sipp just waits for the BYE.
       config: { sets: [{ key: 'digit_timeout', value: '3' }] },
       logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
@@ -33,9 +44,12 @@ describe('delayed offer (INVITE without SDP) against sipp', () => {
     rtp = createSocket('udp4');
     await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', () => resolve()));
     firstPacket = new Promise((resolve) =>
-      rtp.on('message', (msg) => {
+      rtp.on('message', (msg, from) => {
         packets.push(msg);
-        if (packets.length === 1) resolve(msg);
+        if (packets.length !== 1) return;
+        resolve(msg);
+        // Symmetric RTP: a few PCMA packets back to where the server's stream sends from (counted in /metrics).
+        for (let i = 0; i < 5; i++) rtp.send(rtpPacket(i), from.port, from.address);
       }),
     );
   });
@@ -70,6 +84,12 @@ describe('delayed offer (INVITE without SDP) against sipp', () => {
     assert.equal(rec.outcome, 'completed');
     assert.deepEqual(transitionsOf(rec).slice(0, 1), ['got INVITE']);
     assert.deepEqual(transitionsOf(rec).slice(-1), ['no key pressed']);
+
+    // The admin /metrics counts the call's RTP both ways (the engine's counters, read without a cast).
+    const metrics = await (await fetch(`http://127.0.0.1:${server.admin!.port}/metrics`)).text();
+    const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1));
+    assert.ok(value('sipflow_rtp_packets_total{direction="out"}') > 10, metrics);
+    assert.ok(value('sipflow_rtp_packets_total{direction="in"}') >= 1, metrics);
   });
 
   it('an ACK without the answer: the server ends the call with BYE', async () => {

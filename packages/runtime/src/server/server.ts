@@ -99,14 +99,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           },
           flowMachine: (app, flow, version) => apps.flowMachine(app, flow, version),
           metrics: () => {
-            const m = mediaRef as unknown as { rtpPacketsIn?: number; rtpPacketsOut?: number };
             return {
               sip: stackRef.stats,
               media: {
                 clock: mediaRef.clockStats,
                 streams: mediaRef.streamCount,
-                rtpPacketsIn: m.rtpPacketsIn ?? 0,
-                rtpPacketsOut: m.rtpPacketsOut ?? 0,
+                rtpPacketsIn: mediaRef.rtpPacketsIn ?? 0,
+                rtpPacketsOut: mediaRef.rtpPacketsOut ?? 0,
                 overloaded: mediaRef.overloaded,
               },
             };
