@@ -8,12 +8,13 @@ import type {
   Session,
 } from 'sip.js/lib/core/index.js';
 import { sipErrors } from './errors.js';
-import { reinviteRequest, sdpBody, sdpOf, infoOf } from './session-helpers.js';
+import { reinviteRequest, sdpBody, sdpOf, infoOf, sendInfoRequest, sendReinvite } from './session-helpers.js';
 import type {
   CallEndReason,
   InboundCall,
   InboundCallEvents,
   InboundCallState,
+  ReinviteResult,
 } from './sip-types.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { Remote } from './transport.js';
@@ -24,6 +25,8 @@ export interface InboundCallInit {
   requestUser: string;
   remote: Remote;
   log: Logger;
+  /** Our Contact header value (re-INVITEs we send carry it). */
+  contact: string;
   onEnded: (call: SipInboundCall) => void;
 }
 
@@ -45,6 +48,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
   readonly #uas: IncomingInviteRequest;
   readonly #log: Logger;
   readonly #onEnded: (call: SipInboundCall) => void;
+  readonly #contact: string;
   #session: Session | undefined;
   /** hangup() while waiting for the ACK: BYE once it comes (or the 2xx times out) — RFC 3261 §15. */
   #byeWhenAcked = false;
@@ -54,6 +58,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
     this.#uas = uas;
     this.#log = init.log;
     this.#onEnded = init.onEnded;
+    this.#contact = init.contact;
     const m = uas.message;
     this.id = init.id;
     this.callId = m.callId;
@@ -151,6 +156,19 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
       case 'ended':
         return;
     }
+  }
+
+  reinvite(sdp: string): Promise<ReinviteResult> {
+    return sendReinvite(this.#confirmedSession('reinvite'), sdp, this.#contact, this.#log);
+  }
+
+  sendInfo(contentType: string, body: string): Promise<number> {
+    return sendInfoRequest(this.#confirmedSession('sendInfo'), contentType, body, this.#log);
+  }
+
+  #confirmedSession(what: string): Session {
+    if (this.#state !== 'confirmed' || !this.#session) throw sipErrors.invalidState(what, this.#state);
+    return this.#session;
   }
 
   /** Stack shutdown: forget the call without signalling. */

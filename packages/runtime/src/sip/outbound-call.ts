@@ -15,13 +15,15 @@ import {
   type Session,
   type UserAgentCore,
 } from 'sip.js/lib/core/index.js';
-import { infoOf, reinviteRequest, sdpBody, sdpOf } from './session-helpers.js';
+import { infoOf, reinviteRequest, sdpBody, sdpOf, sendInfoRequest, sendReinvite } from './session-helpers.js';
+import { sipErrors } from './errors.js';
 import type {
   CallEndReason,
   DialOptions,
   OutboundCall,
   OutboundCallEvents,
   OutboundCallState,
+  ReinviteResult,
   SipCredentials,
 } from './sip-types.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -67,6 +69,8 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
   /** hangup() before any final response: CANCEL when possible, then ACK+BYE any 2xx. */
   #cancelRequested = false;
   #finalReceived = false;
+  /** Our Contact header value (re-INVITEs we send carry it). */
+  #contact = '';
 
   constructor(id: string, options: DialOptions, log: Logger, ctx: OutboundCallContext) {
     super(log);
@@ -88,6 +92,7 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     const toUri = ruri.clone();
     for (const p of Object.keys(toUri.parameters)) toUri.deleteParam(p);
     const contact = `<sip:${options.from.user}@${local.host}:${local.port}${dest.transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    this.#contact = contact;
     const extra = [`Contact: ${contact}`, 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO'];
     for (const [name, value] of Object.entries(options.headers ?? {})) extra.push(`${name}: ${value}`);
     const message = ctx.core.makeOutgoingRequestMessage(
@@ -128,6 +133,19 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     this.#cancelRequested = true;
     this.#maybeCancel();
     this.#end('local');
+  }
+
+  reinvite(sdp: string): Promise<ReinviteResult> {
+    return sendReinvite(this.#confirmedSession('reinvite'), sdp, this.#contact, this.#log);
+  }
+
+  sendInfo(contentType: string, body: string): Promise<number> {
+    return sendInfoRequest(this.#confirmedSession('sendInfo'), contentType, body, this.#log);
+  }
+
+  #confirmedSession(what: string): Session {
+    if (this.#state !== 'confirmed' || !this.#session) throw sipErrors.invalidState(what, this.#state);
+    return this.#session;
   }
 
   /** Stack shutdown: forget the call without signalling. */

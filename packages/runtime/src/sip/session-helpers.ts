@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Body, IncomingInviteRequest } from 'sip.js/lib/core/index.js';
-import type { InfoRequest, ReinviteRequest } from './sip-types.js';
+import type { Body, IncomingInviteRequest, IncomingResponse, Session } from 'sip.js/lib/core/index.js';
+import type { InfoRequest, ReinviteRequest, ReinviteResult } from './sip-types.js';
 
 /** The subset of sip.js's message classes we read bodies from. */
 interface MessageWithBody {
@@ -41,4 +41,53 @@ export function reinviteRequest(req: IncomingInviteRequest, log: Logger): Reinvi
     accept: (sdp) => once(() => req.accept({ statusCode: 200, body: sdpBody(sdp) })),
     reject: (code, reason) => once(() => req.reject({ statusCode: code, ...(reason ? { reasonPhrase: reason } : {}) })),
   };
+}
+
+/**
+ * Send a re-INVITE with `sdp` in a confirmed dialog (hold/resume, RFC 3264 §8). Resolves with the final status and,
+ * for a 2xx, the answer (the stack has sent the ACK); a non-2xx (e.g. 491 glare, 488) or a timeout (408) leaves the
+ * session as it was. Never rejects.
+ */
+export function sendReinvite(session: Session, sdp: string, contact: string, log: Logger): Promise<ReinviteResult> {
+  return new Promise((resolve) => {
+    const final = (r: IncomingResponse) => resolve({ code: r.message.statusCode ?? 0, sdp: undefined });
+    try {
+      session.invite(
+        {
+          onAccept: (r) => {
+            try {
+              r.ack();
+            } catch (err) {
+              log.warn({ err }, 'sip: ACK of re-INVITE not sent');
+            }
+            resolve({ code: r.message.statusCode ?? 200, sdp: sdpOf(r.message) });
+          },
+          onRedirect: final,
+          onReject: final,
+        },
+        // A target refresh request carries our Contact (RFC 3261 §12.2.1.1); sip.js leaves it to the caller.
+        { body: sdpBody(sdp), extraHeaders: [`Contact: ${contact}`] },
+      );
+    } catch (err) {
+      // sip.js refuses while another offer/answer is pending in the dialog: the same meaning as 491.
+      log.debug({ err }, 'sip: re-INVITE not sent');
+      resolve({ code: 491, sdp: undefined });
+    }
+  });
+}
+
+/** Send an INFO in a confirmed dialog; resolves with the final status (408 on timeout). Never rejects. */
+export function sendInfoRequest(session: Session, contentType: string, body: string, log: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    const final = (r: IncomingResponse) => resolve(r.message.statusCode ?? 0);
+    try {
+      session.info(
+        { onAccept: final, onRedirect: final, onReject: final },
+        { body: { contentDisposition: 'render', contentType, content: body } },
+      );
+    } catch (err) {
+      log.debug({ err }, 'sip: INFO not sent');
+      resolve(500);
+    }
+  });
 }

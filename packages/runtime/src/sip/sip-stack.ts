@@ -384,6 +384,7 @@ export class SipStack implements SipStackApi {
       requestUser: safeDecode(requestUser),
       remote,
       log: this.#log.child({ call: id }),
+      contact: this.#core.configuration.contact.toString(),
       onEnded: () => {
         this.#calls.delete(id);
         if (remote.transport === 'tcp') {

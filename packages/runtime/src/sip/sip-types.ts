@@ -89,6 +89,26 @@ export interface ReinviteRequest {
   reject(code: number, reason?: string): void;
 }
 
+/** Outcome of a re-INVITE we sent: the final status, and the answer SDP of a 2xx (ACKed by the stack). */
+export interface ReinviteResult {
+  code: number;
+  sdp: string | undefined;
+}
+
+/** In-dialog requests we originate, on a confirmed call (inbound after the ACK, outbound after the 2xx). */
+export interface InDialogRequests {
+  /**
+   * Send a re-INVITE with this offer (hold: `a=sendonly`, resume: `a=sendrecv`). Resolves with the final status and,
+   * on 2xx, the answer; a non-2xx (491 glare, 488, 408 timeout) leaves the session as it was. 491 also comes at once,
+   * without a request, while another re-INVITE of this dialog (either way) awaits its answer or ACK: retry later
+   * (RFC 3261 §14.1). Never rejects; throws
+   * SIP_INVALID_STATE synchronously when the call is not confirmed.
+   */
+  reinvite(sdp: string): Promise<ReinviteResult>;
+  /** Send an INFO (e.g. application/dtmf-relay). Resolves with the final status (408 on timeout). Throws like reinvite. */
+  sendInfo(contentType: string, body: string): Promise<number>;
+}
+
 /** An INFO inside the dialog; the stack has already answered 200. */
 export interface InfoRequest {
   contentType: string | undefined;
@@ -116,7 +136,7 @@ export type InboundCallEvents = {
 export type InboundCallState = 'incoming' | 'early' | 'answered' | 'confirmed' | 'ended';
 
 /** An INVITE received from the network, from its first 100 Trying to its end. */
-export interface InboundCall extends SipHeaderAccess {
+export interface InboundCall extends SipHeaderAccess, InDialogRequests {
   readonly direction: 'inbound';
   /** Unique id for logs and the registry (not the Call-ID). */
   readonly id: string;
@@ -174,7 +194,7 @@ export type OutboundCallEvents = {
 export type OutboundCallState = 'calling' | 'early' | 'confirmed' | 'ended';
 
 /** An INVITE we originated. */
-export interface OutboundCall extends SipHeaderAccess {
+export interface OutboundCall extends SipHeaderAccess, InDialogRequests {
   readonly direction: 'outbound';
   readonly id: string;
   readonly callId: string;

@@ -53,6 +53,18 @@ export class FakeInboundCall extends TypedEmitter<InboundCallEvents> implements 
   header(): string | undefined {
     return undefined;
   }
+  /** In-dialog requests the runtime sent: 'reinvite <sdp>', 'info <type> <body>'. */
+  readonly sent: string[] = [];
+  /** What the peer answers a re-INVITE with. */
+  reinviteAnswer: { code: number; sdp: string | undefined } = { code: 200, sdp: 'v=0 reanswer' };
+  async reinvite(sdp: string): Promise<{ code: number; sdp: string | undefined }> {
+    this.sent.push(`reinvite ${sdp}`);
+    return this.reinviteAnswer;
+  }
+  async sendInfo(contentType: string, body: string): Promise<number> {
+    this.sent.push(`info ${contentType} ${body}`);
+    return 200;
+  }
   progress(code: 180 | 183, sdp?: string): void {
     this.#need(['incoming', 'early'], 'progress');
     this.actions.push(`${code}${sdp ? '+sdp' : ''}`);
@@ -120,6 +132,18 @@ export class FakeOutboundCall extends TypedEmitter<OutboundCallEvents> implement
   }
   header(): string | undefined {
     return undefined;
+  }
+  /** In-dialog requests the runtime sent: 'reinvite <sdp>', 'info <type> <body>'. */
+  readonly sent: string[] = [];
+  /** What the peer answers a re-INVITE with. */
+  reinviteAnswer: { code: number; sdp: string | undefined } = { code: 200, sdp: 'v=0 reanswer' };
+  async reinvite(sdp: string): Promise<{ code: number; sdp: string | undefined }> {
+    this.sent.push(`reinvite ${sdp}`);
+    return this.reinviteAnswer;
+  }
+  async sendInfo(contentType: string, body: string): Promise<number> {
+    this.sent.push(`info ${contentType} ${body}`);
+    return 200;
   }
   hangup(): void {
     if (this.state === 'ended') return;
