@@ -135,6 +135,37 @@ export function hangupLeg<TContext extends MachineContext, TExpressionEvent exte
 }
 
 /**
+ * Put the established call on hold: a re-INVITE offering `a=sendonly` (what the flow plays still goes out, nothing
+ * comes in). `call.held` when the far end accepted; an `error` (EFFECT_FAILED, effect 'hold') when it refused.
+ */
+export function hold<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
+  TContext,
+  TExpressionEvent,
+  TParams,
+  TEvent
+> {
+  return command('hold', () => ({ type: 'hold' }));
+}
+
+/** Take the call off hold: a re-INVITE offering `a=sendrecv`. `call.resumed`, or an `error` (effect 'resume'). */
+export function resume<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
+  TContext,
+  TExpressionEvent,
+  TParams,
+  TEvent
+> {
+  return command('resume', () => ({ type: 'resume' }));
+}
+
+/** Send an INFO in the established call's dialog. A refusal or timeout comes back as an `error` (effect 'sendInfo'). */
+export function sendInfo<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(
+  contentType: string,
+  body: Expr<TContext, TExpressionEvent, TEvent, string>,
+): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
+  return command('sendInfo', (args) => ({ type: 'sendInfo', contentType, body: resolve(body, args) }));
+}
+
+/**
  * Send a message event to one or more legs (DSM `postEvent`). Typed by the RECEIVING flow's events: the leg ref
  * carries them, so a misspelt event type or a wrong payload does not compile. Delivery is asynchronous; a leg that
  * has ended drops it.

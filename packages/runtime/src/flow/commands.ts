@@ -26,7 +26,12 @@ export type FlowCommand =
   /** End a leg this flow owns (CANCEL if unanswered, BYE if answered). */
   | { type: 'hangupLeg'; leg: LegRef<never> }
   /** Deliver a message event to another leg. */
-  | { type: 'send'; to: LegRef<never>; event: EventObject };
+  | { type: 'send'; to: LegRef<never>; event: EventObject }
+  /** re-INVITE offering a=sendonly (hold) / a=sendrecv (resume) on an established call. */
+  | { type: 'hold' }
+  | { type: 'resume' }
+  /** An INFO in the dialog (e.g. application/dtmf-relay). */
+  | { type: 'sendInfo'; contentType: string; body: string };
 
 export type FlowCommandType = FlowCommand['type'];
 

@@ -35,6 +35,14 @@ export interface CallFailedEvent {
   code: number;
   reason: string;
 }
+/** The far end accepted our hold re-INVITE (`hold()`). */
+export interface CallHeldEvent {
+  type: 'call.held';
+}
+/** The far end accepted our resume re-INVITE (`resume()`). */
+export interface CallResumedEvent {
+  type: 'call.resumed';
+}
 /** A key press, reported once whichever way it came. */
 export interface DtmfKeyEvent {
   type: 'dtmf';
@@ -101,6 +109,8 @@ export type CallEvent =
   | CallAnsweredEvent
   | CallRingingEvent
   | CallFailedEvent
+  | CallHeldEvent
+  | CallResumedEvent
   | DtmfKeyEvent
   | SipHangupEvent
   | PlaylistEndedEvent

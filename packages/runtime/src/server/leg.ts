@@ -308,7 +308,45 @@ export class Leg implements CallPort {
       case 'send':
         this.#host.post(cmd.to, cmd.event, this);
         return;
+      case 'hold':
+      case 'resume':
+        this.#reinvite(cmd.type);
+        return;
+      case 'sendInfo': {
+        const call = this.#confirmed(cmd.type);
+        void call.sendInfo(cmd.contentType, cmd.body).then((code) => {
+          if (code >= 300) this.#later({ type: 'error', code: 'EFFECT_FAILED', message: `INFO answered ${code}`, effect: 'sendInfo' });
+        });
+        return;
+      }
     }
+  }
+
+  #confirmed(command: string): InboundCall | OutboundCall {
+    const sip = this.#sip;
+    if (!sip || sip.state !== 'confirmed') throw flowErrors.invalidState(command, sip ? sip.state : 'not connected yet');
+    return sip;
+  }
+
+  /** hold/resume: a re-INVITE with our offer in that direction; the answer is applied to the stream. */
+  #reinvite(kind: 'hold' | 'resume'): void {
+    const call = this.#confirmed(kind);
+    const stream = this.#needStream(kind);
+    const offer = stream.offer(kind === 'hold' ? 'sendonly' : 'sendrecv');
+    void call.reinvite(offer).then((r) => {
+      if (this.#finished) return;
+      try {
+        if (r.code < 200 || r.code >= 300) throw flowErrors.effectFailed(`re-INVITE answered ${r.code}`);
+        if (!r.sdp) throw flowErrors.badSdp('re-INVITE 2xx without an SDP answer');
+        stream.setRemoteAnswer(r.sdp);
+      } catch (err) {
+        const e = toFlowError(err);
+        this.log.warn({ code: e.code, err: e.message }, `${kind} failed`);
+        this.#later({ type: 'error', code: e.code, message: e.message, effect: kind });
+        return;
+      }
+      this.#later({ type: kind === 'hold' ? 'call.held' : 'call.resumed' });
+    });
   }
 
   #inbound(command: string): InboundCall {

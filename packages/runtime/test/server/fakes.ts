@@ -227,8 +227,11 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
   activate(): void {
     this.activated = true;
   }
-  offer(): string {
-    return 'v=0 offer';
+  /** Directions of the offers made, in order. */
+  readonly offers: string[] = [];
+  offer(direction = 'sendrecv'): string {
+    this.offers.push(direction);
+    return `v=0 offer ${direction}`;
   }
   /** Answers applied with setRemoteAnswer, in order. */
   readonly remoteAnswers: string[] = [];

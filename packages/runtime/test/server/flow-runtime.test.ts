@@ -226,6 +226,33 @@ test('early media: an unusable SDP in a 183 is ignored (ringing, early: false); 
   assertIdle();
 });
 
+test('hold / resume / sendInfo from a flow: re-INVITEs with our offer, answers applied, refusals as errors', async () => {
+  const { call, stream, id } = await waiting();
+  stream.dtmf('1');
+  await flushAsync();
+  call.ack();
+  await flushAsync();
+  const fake = call as FakeInboundCall & { sent: string[]; reinviteAnswer: { code: number; sdp: string | undefined } };
+  stream.dtmf('7');
+  await flushAsync();
+  assert.deepEqual(fake.sent, ['reinvite v=0 offer sendonly']);
+  assert.deepEqual((stream as FakeStream & { remoteAnswers: string[] }).remoteAnswers, ['v=0 reanswer']);
+  stream.dtmf('9');
+  await flushAsync();
+  assert.deepEqual(fake.sent.slice(1), ['info application/dtmf-relay Signal=9\r\nDuration=160\r\n']);
+  fake.reinviteAnswer = { code: 488, sdp: undefined };
+  stream.dtmf('8');
+  await flushAsync();
+  await flushAsync();
+  assert.deepEqual(fake.sent.slice(2), ['reinvite v=0 offer sendrecv']);
+  const steps = registry.get(id)!.stateGraph.flatMap((s) => (s.kind === 'transition' ? [s.description] : []));
+  assert.deepEqual(steps.slice(-5), ['hold', 'held', 'info', 'resume', 'in-dialog request failed']);
+  assert.equal(registry.get(id)!.state, 'TALK', 'a refused re-INVITE leaves the call up');
+  call.bye();
+  await flushAsync();
+  assertIdle();
+});
+
 test('dial-out: every leg failing → the owner learns it at once (leg.failed/leg.ended) and answers 480', async () => {
   const { call, stream } = await waiting();
   stream.dtmf('5');
