@@ -8,6 +8,7 @@ import {
   type IncomingInfoRequest,
   type IncomingInviteRequest,
   type IncomingResponse,
+  type IncomingResponseMessage,
   type LoggerFactory,
   type OutgoingInviteRequest,
   type OutgoingRequestMessage,
@@ -41,6 +42,15 @@ export interface OutboundCallContext {
 /** sip.js's UAC keeps the credentials it will answer a challenge with in this (undeclared) field. */
 interface UacWithCredentials {
   credentials?: DigestAuthentication;
+}
+
+/**
+ * sip.js's UAC receives every response of its (current) client transaction through this method; the transaction
+ * calls it on the instance, so an instance-level wrapper sees them all, also after a digest retry swapped the
+ * transaction.
+ */
+interface UacResponseSink {
+  receiveResponse(message: IncomingResponseMessage): void;
 }
 
 /**
@@ -170,6 +180,7 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
         onReject: (r) => this.#onFinal(r),
       });
       this.#uac = uac;
+      this.#observeResponses(uac);
       if (credentials) (uac as unknown as UacWithCredentials).credentials = this.#digest(credentials);
     } catch (err) {
       this.#log.warn({ err }, 'sip: INVITE not sent');
@@ -189,6 +200,25 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     return digest;
   }
 
+  /**
+   * sip.js drops a non-100 1xx without To-tag or Contact (it cannot build an early dialog from it) before any
+   * delegate sees it, though its transaction has moved to Proceeding. Such a response still means "ringing" and
+   * still allows CANCEL (RFC 3261 §9.1), so we look at responses before sip.js's UAC does.
+   */
+  #observeResponses(uac: OutgoingInviteRequest): void {
+    const sink = uac as unknown as UacResponseSink;
+    const original = sink.receiveResponse.bind(uac);
+    sink.receiveResponse = (message) => {
+      const code = message.statusCode ?? 0;
+      if (code > 100 && code < 200 && !createsEarlyDialog(message)) {
+        this.#lastResponse = { message };
+        this.#onProvisional();
+        this.#emitProvisional(message);
+      }
+      original(message);
+    };
+  }
+
   #onProvisional(): void {
     this.#proceeding = true;
     this.#maybeCancel();
@@ -197,9 +227,12 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
   #onProgress(r: PrackableIncomingResponseWithSession): void {
     this.#lastResponse = r;
     this.#onProvisional();
-    if (this.#state === 'ended') return;
+    this.#emitProvisional(r.message);
+  }
+
+  #emitProvisional(m: IncomingResponseMessage): void {
+    if (this.#state !== 'calling' && this.#state !== 'early') return;
     this.#state = 'early';
-    const m = r.message;
     this.emit('provisional', m.statusCode ?? 0, m.reasonPhrase ?? '', sdpOf(m));
   }
 
@@ -284,5 +317,15 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
   /** For tests and logs: the INVITE as built (undefined when the URI was unusable). */
   get inviteMessage(): OutgoingRequestMessage | undefined {
     return this.#message;
+  }
+}
+
+/** The conditions under which sip.js's InviteUserAgentClient turns a 1xx into an early dialog (and onProgress). */
+function createsEarlyDialog(message: IncomingResponseMessage): boolean {
+  if (!message.toTag) return false;
+  try {
+    return !!message.parseHeader('contact');
+  } catch {
+    return false;
   }
 }
