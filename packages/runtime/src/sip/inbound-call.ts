@@ -2,13 +2,11 @@ import type { Logger } from 'pino';
 import type {
   Body,
   IncomingAckRequest,
-  IncomingByeRequest,
-  IncomingInfoRequest,
   IncomingInviteRequest,
   Session,
 } from 'sip.js/lib/core/index.js';
 import { sipErrors } from './errors.js';
-import { reinviteRequest, sdpBody, sdpOf, infoOf, sendInfoRequest, sendReinvite } from './session-helpers.js';
+import { dialogRequestDelegate, sdpBody, sdpOf, sendInfoRequest, sendReinvite, type DialogRequestHandlers } from './session-helpers.js';
 import type {
   CallEndReason,
   InboundCall,
@@ -47,6 +45,16 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
   #state: InboundCallState = 'incoming';
   readonly #uas: IncomingInviteRequest;
   readonly #log: Logger;
+  /** BYE, INFO and re-INVITE in the confirmed dialog (shared with the other direction's call class). */
+  readonly #dialogHandlers: DialogRequestHandlers = {
+    ended: () => this.#state === 'ended',
+    bye: () => {
+      this.emit('bye');
+      this.#end('bye');
+    },
+    info: (request) => this.emit('info', request),
+    reinvite: (request) => this.emit('reinvite', request),
+  };
   readonly #onEnded: (call: SipInboundCall) => void;
   readonly #contact: string;
   #session: Session | undefined;
@@ -110,24 +118,7 @@ export class SipInboundCall extends TypedEmitter<InboundCallEvents> implements I
     session.delegate = {
       onAck: (req: IncomingAckRequest) => this.#onAck(sdpOf(req.message)),
       onAckTimeout: () => this.#onAckTimeout(),
-      onBye: (req: IncomingByeRequest) => {
-        req.accept();
-        if (this.#state === 'ended') return;
-        this.emit('bye');
-        this.#end('bye');
-      },
-      onInfo: (req: IncomingInfoRequest) => {
-        req.accept();
-        if (this.#state !== 'ended') this.emit('info', infoOf(req.message));
-      },
-      onInvite: (req: IncomingInviteRequest) => {
-        if (this.#state === 'ended') {
-          req.reject({ statusCode: 481 });
-          return;
-        }
-        req.trying();
-        this.emit('reinvite', reinviteRequest(req, this.#log));
-      },
+      ...dialogRequestDelegate(this.#dialogHandlers, this.#log),
     };
   }
 

@@ -4,9 +4,6 @@ import {
   Grammar,
   URI,
   type AckableIncomingResponseWithSession,
-  type IncomingByeRequest,
-  type IncomingInfoRequest,
-  type IncomingInviteRequest,
   type IncomingResponse,
   type IncomingResponseMessage,
   type LoggerFactory,
@@ -16,7 +13,7 @@ import {
   type Session,
   type UserAgentCore,
 } from 'sip.js/lib/core/index.js';
-import { infoOf, reinviteRequest, sdpBody, sdpOf, sendInfoRequest, sendReinvite } from './session-helpers.js';
+import { dialogRequestDelegate, sdpBody, sdpOf, sendInfoRequest, sendReinvite, type DialogRequestHandlers } from './session-helpers.js';
 import { sipErrors } from './errors.js';
 import type {
   CallEndReason,
@@ -69,6 +66,16 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
   readonly requestUri: string;
   #state: OutboundCallState = 'calling';
   readonly #log: Logger;
+  /** BYE, INFO and re-INVITE in the confirmed dialog (shared with the other direction's call class). */
+  readonly #dialogHandlers: DialogRequestHandlers = {
+    ended: () => this.#state === 'ended',
+    bye: () => {
+      this.emit('bye');
+      this.#end('bye');
+    },
+    info: (request) => this.emit('info', request),
+    reinvite: (request) => this.emit('reinvite', request),
+  };
   readonly #ctx: OutboundCallContext;
   readonly #message: OutgoingRequestMessage | undefined;
   #uac: OutgoingInviteRequest | undefined;
@@ -246,26 +253,7 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     } catch (err) {
       this.#log.warn({ err }, 'sip: ACK not sent');
     }
-    session.delegate = {
-      onBye: (req: IncomingByeRequest) => {
-        req.accept();
-        if (this.#state === 'ended') return;
-        this.emit('bye');
-        this.#end('bye');
-      },
-      onInfo: (req: IncomingInfoRequest) => {
-        req.accept();
-        if (this.#state !== 'ended') this.emit('info', infoOf(req.message));
-      },
-      onInvite: (req: IncomingInviteRequest) => {
-        if (this.#state === 'ended') {
-          req.reject({ statusCode: 481 });
-          return;
-        }
-        req.trying();
-        this.emit('reinvite', reinviteRequest(req, this.#log));
-      },
-    };
+    session.delegate = dialogRequestDelegate(this.#dialogHandlers, this.#log);
     if (this.#state === 'ended') {
       // A 2xx that raced our CANCEL (or came after a local hangup): ACK then BYE (RFC 3261 §9.1, §15).
       this.#bye();

@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
-import type { Body, IncomingInviteRequest, IncomingResponse, Session } from 'sip.js/lib/core/index.js';
+import type {
+  Body,
+  IncomingByeRequest,
+  IncomingInfoRequest,
+  IncomingInviteRequest,
+  IncomingResponse,
+  Session,
+  SessionDelegate,
+} from 'sip.js/lib/core/index.js';
 import type { InfoRequest, ReinviteRequest, ReinviteResult } from './sip-types.js';
 
 /** The subset of sip.js's message classes we read bodies from. */
@@ -40,6 +48,40 @@ export function reinviteRequest(req: IncomingInviteRequest, log: Logger): Reinvi
     sdp: sdpOf(req.message),
     accept: (sdp) => once(() => req.accept({ statusCode: 200, body: sdpBody(sdp) })),
     reject: (code, reason) => once(() => req.reject({ statusCode: code, ...(reason ? { reasonPhrase: reason } : {}) })),
+  };
+}
+
+/** What a call does with the requests of its confirmed dialog; `ended` says whether it has already ended. */
+export interface DialogRequestHandlers {
+  ended(): boolean;
+  bye(): void;
+  info(request: InfoRequest): void;
+  reinvite(request: ReinviteRequest): void;
+}
+
+/**
+ * The session delegate for BYE, INFO and re-INVITE inside a confirmed dialog, the same for inbound and outbound
+ * calls: BYE and INFO are answered 200 (even after the call ended, so the peer stops retransmitting), a re-INVITE
+ * after the end gets 481.
+ */
+export function dialogRequestDelegate(handlers: DialogRequestHandlers, log: Logger): SessionDelegate {
+  return {
+    onBye: (req: IncomingByeRequest) => {
+      req.accept();
+      if (!handlers.ended()) handlers.bye();
+    },
+    onInfo: (req: IncomingInfoRequest) => {
+      req.accept();
+      if (!handlers.ended()) handlers.info(infoOf(req.message));
+    },
+    onInvite: (req: IncomingInviteRequest) => {
+      if (handlers.ended()) {
+        req.reject({ statusCode: 481 });
+        return;
+      }
+      req.trying();
+      handlers.reinvite(reinviteRequest(req, log));
+    },
   };
 }
 
