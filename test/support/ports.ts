@@ -1,20 +1,29 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
-/**
- * A loopback port free for both UDP and TCP right now (SIP listens on both).
- * Tests ask for ports instead of hard-coding them, so suites can run side by side.
+/*
+ * Test ports come from fixed bands that nothing else on the machine hands out, so a port a test picked stays free
+ * until the peer (sipp, a server) binds it:
+ * - below the kernel's ephemeral range (32768+), where every bind(0) — an RtpPeer, a client socket — would land;
+ * - above the server's default RTP range (10000–20000).
+ * freePort: 21000–24999. freeMediaPortPair: even ports 25000–30998 (callers may use base..base+999 as an RTP range).
  */
+const SIGNALLING_BAND: [number, number] = [21000, 25000];
+const MEDIA_BAND: [number, number] = [25000, 31000];
+
+function randomIn([lo, hi]: [number, number], step = 1): number {
+  return lo + step * Math.floor((Math.random() * (hi - lo)) / step);
+}
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
+    const port = randomIn(SIGNALLING_BAND);
+    const tcpFree = await new Promise<boolean>((resolve) => {
       const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, host, () => {
-        const addr = srv.address();
-        srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-      });
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
     });
+    if (!tcpFree) continue;
     const udpFree = await new Promise<boolean>((resolve) => {
       const sock = createSocket('udp4');
       sock.once('error', () => resolve(false));
@@ -22,13 +31,13 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     });
     if (udpFree) return port;
   }
-  throw new Error('freePort: no port free for both UDP and TCP after 50 attempts');
+  throw new Error(`freePort: no port in ${SIGNALLING_BAND.join('-')} free for both UDP and TCP after 50 attempts`);
 }
 
 /** An even port P with P and P+1 (RTP/RTCP) and P+2, P+3 free over UDP — what sipp's -mp needs. */
 export async function freeMediaPortPair(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20000 + 2 * Math.floor(Math.random() * 10000);
+    const base = randomIn(MEDIA_BAND, 2);
     const results = await Promise.all(
       [0, 1, 2, 3].map(
         (i) =>
