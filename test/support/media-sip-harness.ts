@@ -12,7 +12,7 @@ import {
   type DtmfEvent,
   type MediaStream,
 } from '../../packages/runtime/src/media/index.js';
-import { freeMediaPortPair } from './ports.js';
+import { freeMediaPorts } from './ports.js';
 
 export interface HarnessCall {
   call: InboundCall;
@@ -38,7 +38,7 @@ export class MediaSipHarness {
 
   static async start(): Promise<MediaSipHarness> {
     const logger = pino({ level: process.env.SIPFLOW_LOG ?? 'silent' });
-    const base = await freeMediaPortPair();
+    const base = await freeMediaPorts(200);
     const portRange: [number, number] = [base, base + 199];
     const engine = await MediaEngine.create({ logger, portRange });
     const stack = await SipStack.start({ port: 0, logger });

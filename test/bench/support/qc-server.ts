@@ -19,7 +19,7 @@ export interface QcServerOptions {
   ringTimeoutS: number;
   /** --max-calls (legs). */
   maxCalls: number;
-  /** --rtp-ports, kept away from the 20000-40000 range freeMediaPortPair() gives sipp. */
+  /** --rtp-ports, kept away from the test port bands (21000–30999, test/support/ports.ts) sipp is given. */
   rtpPorts: string;
 }
 

@@ -1,14 +1,14 @@
 /** Shared bits of the loopback tests: a quiet engine, awaiting events with a generous bound. */
 import pino from 'pino';
 import { MediaEngine, type MediaEngineOptionsExt, type MediaStreamApi, type MediaStreamEvents } from '../../src/media/index.js';
-import { freeMediaPortPair } from '../../../../test/support/ports.js';
+import { freeMediaPorts } from '../../../../test/support/ports.js';
 
 export const logger = pino({ level: process.env.SIPFLOW_LOG ?? 'silent' });
 
 /** An engine on a private port range (a few pairs) so parallel suites do not collide. */
 export async function testEngine(options: Partial<MediaEngineOptionsExt> = {}): Promise<MediaEngine> {
-  const base = await freeMediaPortPair();
-  return MediaEngine.create({ logger, portRange: [base, base + 999], ...options });
+  const base = await freeMediaPorts(200);
+  return MediaEngine.create({ logger, portRange: [base, base + 199], ...options });
 }
 
 /** Resolve on the next `event` of a stream (its args), reject after `timeoutMs`. */
