@@ -61,7 +61,7 @@ describe('example-bridge against sipp', () => {
     assert.deepEqual(transitionsOf(callerRec), ['got INVITE', 'far end rings', 'far end answered', 'caller hung up']);
     assert.equal(callerRec.outcome, 'completed');
     const farRec = server.registry.get(b.id)!;
-    assert.deepEqual(transitionsOf(farRec), ['joined the room']);
+    assert.deepEqual(transitionsOf(farRec), ['joined the room', 'bridge ended']);
     assert.equal(farRec.outcome, 'completed');
   });
 

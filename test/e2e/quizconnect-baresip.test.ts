@@ -28,7 +28,7 @@ describe('quizconnect with baresip as the callee', () => {
       await h.idle();
       const john = transitions(h.calleeRecord('john'));
       assert.equal(john.filter((t) => t === 'pressed a number').length, 5, john.join(' | '));
-      assert.deepEqual(john.slice(-2), ['pin matches', 'ok, connected']);
+      assert.deepEqual(john.slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
       assert.equal(h.calleeRecord('john')?.outcome, 'completed');
       await h.assertQuietAfterEnd();
     } finally {

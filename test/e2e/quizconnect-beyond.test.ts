@@ -86,7 +86,7 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
       assert.deepEqual(john.slice(-1), ['BYE received']);
       const t = transitions(callerOf(h));
       assert.ok(t.indexOf('callee leg ended') >= 0 && t.indexOf('callee leg ended') < t.indexOf('callee got it'), t.join(' | '));
-      assert.deepEqual(transitions(h.calleeRecord('anna')).slice(-1), ['ok, connected']);
+      assert.deepEqual(transitions(h.calleeRecord('anna')).slice(-2), ['ok, connected', 'hung up by caller leg']);
       await h.assertQuietAfterEnd();
     }));
 
@@ -132,7 +132,7 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
       assert.match(wire, /^Authorization: Digest .*username="qc"/m);
       assert.ok(!wire.includes('s3cret'), 'the password never goes on the wire');
       await h.idle();
-      assert.deepEqual(transitions(h.calleeRecord('john')).slice(-1), ['ok, connected']);
+      assert.deepEqual(transitions(h.calleeRecord('john')).slice(-2), ['ok, connected', 'hung up by caller leg']);
       await h.assertQuietAfterEnd();
     });
     await withQuiz({ config: { outbound_auth_user: 'qc', outbound_auth_password: 'wrong' } }, async (h) => {

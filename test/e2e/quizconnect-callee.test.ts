@@ -75,7 +75,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       const t = transitions(h.calleeRecord('john'));
       assert.equal(t.filter((x) => x === 'pressed a number').length, 5);
       assert.equal(t.filter((x) => x === "pin doesn't match").length, 4);
-      assert.deepEqual(t.slice(-3), ['pressed a number', 'pin matches', 'ok, connected']);
+      assert.deepEqual(t.slice(-4), ['pressed a number', 'pin matches', 'ok, connected', 'hung up by caller leg']);
       await h.assertQuietAfterEnd();
     }));
 
@@ -91,7 +91,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       await h.idle();
       const t = transitions(h.calleeRecord('john'));
       assert.equal(t.filter((x) => x === 'pressed a number').length, 5, t.join(' | '));
-      assert.deepEqual(t.slice(-2), ['pin matches', 'ok, connected']);
+      assert.deepEqual(t.slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
       await h.assertQuietAfterEnd();
     }));
 
@@ -116,7 +116,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       await h.idle();
       const t = transitions(h.calleeRecord('john'));
       assert.equal(t.filter((x) => x === 'pressed hash or star').length, 2);
-      assert.deepEqual(t.slice(-2), ['pin matches', 'ok, connected']);
+      assert.deepEqual(t.slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
       await h.assertQuietAfterEnd();
     }));
 
@@ -138,7 +138,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       assert.equal(re.code, 0, sippReport('callees', re));
       await h.idle();
       const anna = transitions(h.calleeRecord('anna'));
-      assert.deepEqual(anna.slice(-2), ['pin matches', 'ok, connected']);
+      assert.deepEqual(anna.slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
       assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('callee got it'));
       assert.match(readFileSync(h.calleeMessagesFile, 'utf8'), /Content-Type: application\/dtmf-relay/);
       await h.assertQuietAfterEnd();

@@ -210,7 +210,7 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
       assert.equal(re.code, 0, sippReport('callees', re));
       await h.idle();
       assert.deepEqual(transitions(h.records('quizconnect_caller')[0]), [...TUTORIAL_CALLER_CONNECTED, 'BYE received']);
-      assert.deepEqual(transitions(h.calleeRecord('john')).slice(-2), ['pin matches', 'ok, connected']);
+      assert.deepEqual(transitions(h.calleeRecord('john')).slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
       assert.equal(h.calleeRecord('anna')?.endReason, 'hung up by owner');
       await h.assertQuietAfterEnd();
     }));

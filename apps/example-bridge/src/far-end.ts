@@ -14,7 +14,11 @@ export const farEnd = setup({
     id: 'farEnd',
     initial: 'CALLING',
     on: {
-      'sip.hangup': { target: '.END', description: 'far end hung up' },
+      'sip.hangup': [
+        // The bridge (the flow that dialled this leg) ended it: the caller left or gave up.
+        { guard: ({ event }) => event.reason === 'owner', target: '.END', description: 'bridge ended' },
+        { target: '.END', description: 'far end hung up' },
+      ],
       'call.failed': { target: '.END', description: 'far end did not answer' },
     },
     states: {

@@ -39,6 +39,8 @@ export const calleeFlow = setup({
     pinMatches: ({ context }) => context.pin.length > 0 && context.entered === context.pin,
     isDigit: ({ event }) => event.type === 'dtmf' && event.key >= '0' && event.key <= '9',
     isHashOrStar: ({ event }) => event.type === 'dtmf' && (event.key === '#' || event.key === '*'),
+    /** The caller's flow hung this leg up (another callee won, the caller left): DSM's "got cancel from A leg". */
+    endedByCallerLeg: ({ event }) => event.type === 'sip.hangup' && event.reason === 'owner',
   },
   delays: {
     confirmTimeout: MATCH_CONFIRM_TIMEOUT_S * 1000,
@@ -48,9 +50,13 @@ export const calleeFlow = setup({
     id: 'quizconnect_callee',
     initial: 'START',
     context: ({ input }) => ({ pin: input.pin, entered: '', caller: input.caller, self: input.self }),
-    // In every state: the callee's phone hung up (B3: mid-PIN; C8: after connect) or never answered (E5, B2).
+    // In every state: the callee's phone hung up (B3: mid-PIN; C8: after connect), the caller's flow hung this leg
+    // up (C5/C6: another callee won, the caller left), or the phone never answered (E5, B2).
     on: {
-      'sip.hangup': { target: '.END', description: 'BYE received' },
+      'sip.hangup': [
+        { guard: 'endedByCallerLeg', target: '.END', description: 'hung up by caller leg' },
+        { target: '.END', description: 'BYE received' },
+      ],
       'call.failed': {
         target: '.END',
         description: 'callee did not answer',

@@ -49,8 +49,13 @@ export interface DtmfKeyEvent {
   key: DtmfKey;
   source: DtmfSource;
 }
-export type HangupReason = 'bye' | 'cancel' | 'timeout';
-/** The peer ended the call: BYE, CANCEL before answer, or a timeout (no ACK, no RTP). The dialog is already over. */
+/**
+ * bye / cancel / timeout: the peer ended the call (BYE, CANCEL before answer, no ACK or no RTP) — the dialog is
+ * already over. owner: the flow that dialled this leg hung it up or ended; the runtime ends the dialog (CANCEL or
+ * BYE) right after this event, and commands the flow issues while handling it are ignored.
+ */
+export type HangupReason = 'bye' | 'cancel' | 'timeout' | 'owner';
+/** The call is over for this flow (see HangupReason). Every non-final state should take it (the review checks). */
 export interface SipHangupEvent {
   type: 'sip.hangup';
   reason: HangupReason;

@@ -45,7 +45,13 @@ export interface LegInit {
   log: Logger;
 }
 
-type EndedBy = { outcome: Exclude<CallOutcome, 'active'>; reason: string; code?: number };
+type EndedBy = {
+  outcome: Exclude<CallOutcome, 'active'>;
+  reason: string;
+  code?: number;
+  /** Tell the still-running flow why it ends (so its state graph shows it), its commands ignored from then on. */
+  hangup?: HangupReason;
+};
 
 export class Leg implements CallPort {
   readonly id: string;
@@ -301,7 +307,7 @@ export class Leg implements CallPort {
         return;
       case 'hangupLeg': {
         for (const leg of this.owned) {
-          if (leg.id === cmd.leg.id) leg.finish({ outcome: leg.#answered ? 'completed' : 'cancelled', reason: 'hung up by owner' });
+          if (leg.id === cmd.leg.id) leg.finish({ outcome: leg.#answered ? 'completed' : 'cancelled', reason: 'hung up by owner', hangup: 'owner' });
         }
         return;
       }
@@ -451,15 +457,21 @@ export class Leg implements CallPort {
   finish(by: EndedBy): void {
     if (this.#finished) return;
     this.#finished = true;
-    const status = this.#actor.getSnapshot().status;
-    if (status === 'active') {
+    if (by.hangup && this.#actor.getSnapshot().status === 'active') {
+      try {
+        this.#actor.send({ type: 'sip.hangup', reason: by.hangup }); // #finished: execute() drops its commands
+      } catch (err) {
+        this.log.warn({ err }, 'the flow threw on its hangup event');
+      }
+    }
+    if (this.#actor.getSnapshot().status === 'active') {
       try {
         this.#actor.stop();
       } catch (err) {
         this.log.warn({ err }, 'stopping the flow threw');
       }
     }
-    for (const leg of [...this.owned]) leg.finish({ outcome: leg.#answered ? 'completed' : 'cancelled', reason: 'owner ended' });
+    for (const leg of [...this.owned]) leg.finish({ outcome: leg.#answered ? 'completed' : 'cancelled', reason: 'owner ended', hangup: 'owner' });
     const sip = this.#sip;
     if (sip && sip.state !== 'ended') {
       try {

@@ -173,6 +173,11 @@ test('dial-out: two owned legs with typed input; the first to answer is bridged,
   await flushAsync();
   assert.deepEqual(call.actions, ['183+sdp', '200+sdp']);
   assert.deepEqual(a!.actions, ['cancel'], 'the other leg is cancelled');
+  // hangupLeg: the cancelled leg's flow heard why it ends (sip.hangup 'owner'), so its graph ends in its END state.
+  const farA = registry.list({ ended: true }).find((r) => r.flow === 'far' && r.outcome !== 'active')!;
+  assert.equal(farA.state, 'END');
+  assert.equal(farA.endReason, 'hung up by owner');
+  assert.ok(farA.stateGraph.some((s) => s.kind === 'transition' && s.event === 'sip.hangup'), 'the graph records the hangup transition');
   const farB = registry.list().find((r) => r.flow === 'far')!;
   assert.equal(farB.state, 'JOINED');
   assert.equal(media.roomMembers(id).length, 2);
@@ -181,6 +186,8 @@ test('dial-out: two owned legs with typed input; the first to answer is bridged,
   call.bye();
   await flushAsync();
   assert.deepEqual(b!.actions, ['bye'], 'the owned leg gets BYE when its owner ends');
+  const farBEnded = registry.list({ ended: true }).find((r) => r.id === farB.id)!;
+  assert.equal(farBEnded.state, 'END', 'the owned flow took its hangup transition (owner ended)');
   assertIdle();
 });
 
