@@ -25,9 +25,12 @@ export default defineApp({
     const resources = await openResources(config, log);
     log.info(
       { db: resources.lookup.target, outbound_domain: config.outbound_domain, ring_timeout: config.ring_timeout },
-      `quizconnect: call sip:<U>@<this server> (demo: U=35); callees are rung at sip:<name>@${config.outbound_domain}`,
+      'quizconnect: callee lookup ready',
     );
     return resources;
   },
+  usage: ({ config, sip }) =>
+    `dial sip:<U>@${sip.host}:${sip.port} (demo rows: U=35 → john PIN 12345, anna PIN 54321); ` +
+    `callees are rung at sip:<name>@${config.outbound_domain}, the first to type its PIN is connected`,
   close: (resources) => resources.close(),
 });

@@ -40,6 +40,10 @@ export function appCommand(): Command {
     .addOption(new Option('--set <key=value>', 'app config value; app.key=value for one app (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
     .addOption(new Option('--config <file>', 'JSON file of app config: keys for every app, or { "<app>": { ... } }'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-format <format>', 'log lines: pretty (coloured, for a terminal) or json (one object per line, for collectors); default: pretty when stdout is a terminal, json otherwise')
+        .choices(['pretty', 'json']),
+    )
     .addOption(new Option('--watch', 'reload an app when its files change (new calls only)'))
     .addOption(new Option('--max-calls <n>', 'most call legs at once; INVITEs beyond get 503').default('1000'))
     .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
@@ -50,6 +54,8 @@ export function appCommand(): Command {
 export interface ParsedAppArgs {
   options: ServerOptions;
   logLevel: string;
+  /** Undefined: the caller picks (pretty on a terminal). */
+  logFormat: 'pretty' | 'json' | undefined;
 }
 
 /** Parse argv (without node and script). Throws ServerError 'BAD_OPTION' or a CommanderError. */
@@ -65,6 +71,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     set?: string[];
     config?: string;
     logLevel: string;
+    logFormat?: 'pretty' | 'json';
     watch?: boolean;
     maxCalls: string;
     rtpTimeout: string;
@@ -85,6 +92,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
   const admin = o.admin === 'off' ? null : { ...parseHostPort('--admin', o.admin), ...(o.adminToken ? { token: o.adminToken } : {}) };
   return {
     logLevel: o.logLevel,
+    logFormat: o.logFormat,
     options: {
       apps,
       sip: parseHostPort('--sip', o.sip),

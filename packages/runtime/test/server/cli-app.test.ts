@@ -98,3 +98,21 @@ test('npm run app exits 0 on SIGINT; a bad config value exits 2 naming the key',
   assert.equal(unknown.code, 2);
   assert.match(unknown.out, /no app 'no-such-app'.*example-ivr/);
 });
+
+test('--log-format: json lines by default when piped; pretty on request (a person reads the terminal)', async () => {
+  assert.equal(parseAppArgs(['x']).logFormat, undefined, 'unset: the CLI picks pretty on a TTY, json otherwise');
+  assert.throws(() => parseAppArgs(['x', '--log-format', 'xml']), /log-format/);
+  const sip = await freePort();
+  const json = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off'], (send) => send('SIGTERM'));
+  assert.equal(json.code, 0, json.out);
+  const stopping = json.out.split('\n').find((l) => l.includes('stopping'));
+  assert.ok(stopping, json.out);
+  assert.equal((JSON.parse(stopping) as { level: number }).level, 30, 'a pino JSON line at info');
+
+  const pretty = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--log-format', 'pretty'], (send) => send('SIGTERM'));
+  assert.equal(pretty.code, 0, pretty.out);
+  const line = pretty.out.split('\n').find((l) => l.includes('stopping'));
+  assert.ok(line, pretty.out);
+  assert.match(line, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: stopping/, 'time, level and message, no JSON');
+  assert.ok(!line.includes('\u001b['), 'not coloured when stdout is not a terminal');
+});

@@ -2,8 +2,8 @@
 // npm run app <name>[,<name>...] [-- options] — serve sipflow apps. See docs/writing-flows.md.
 // Exit: 0 after a clean stop (SIGINT/SIGTERM); 2 bad options, app or config; 1 anything else at start-up.
 import { CommanderError } from 'commander';
-import pino from 'pino';
 import { appCommand, parseAppArgs } from '../cli-options.js';
+import { createCliLogger } from '../cli-logger.js';
 import { ServerError } from '../errors.js';
 import { startServer } from '../server.js';
 
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const logger = pino({ level: parsed.logLevel });
+  const logger = createCliLogger(parsed.logLevel, parsed.logFormat);
   // Signals are taken from the start: one arriving during start-up stops the server as soon as it serves.
   let signalled: string | undefined;
   let onSignal: ((signal: string) => void) | undefined;
