@@ -11,6 +11,6 @@ export function createCliLogger(level: string, format: LogFormat | undefined, st
   const chosen = format ?? (stdoutIsTty ? 'pretty' : 'json');
   if (chosen === 'json') return pino({ level });
   // sync: a line is on the terminal before the process exits (SIGINT stop, start-up failure).
-  const stream = pretty({ colorize: stdoutIsTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
+  const stream = pretty({ colorize: stdoutIsTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true });
   return pino({ level }, stream);
 }
