@@ -31,7 +31,7 @@ import type {
   PlayOptions,
 } from './media-types.js';
 import { mediaErrors } from './errors.js';
-import { decodeInto, decodeTable, encodeInto, encodeTable, silenceByte, type G711Codec } from './g711.js';
+import { ALAW_DECODE, ULAW_DECODE, decodeInto, encodeInto, encodeTable, silenceByte, type G711Codec } from './g711.js';
 import { SdpNegotiator, directionReceives, directionSends, type NegotiatedMedia } from './sdp-negotiator.js';
 import { Playlist } from './playlist.js';
 import { SAMPLES_PER_FRAME, type PromptCache } from './prompt-cache.js';
@@ -486,8 +486,15 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       }
       const inband = this.#inbandEnabled && this.#arbiter.accepts('inband');
       if (!inband && !inRoom) continue;
-      decodeInto(decodeTable(kind === KIND_PCMU ? 'PCMU' : 'PCMA'), this.#slots, off, len, this.#decoded, 0);
-      if (inRoom) this.#fifoWrite(this.#decoded, len);
+      const table = kind === KIND_PCMU ? ULAW_DECODE : ALAW_DECODE;
+      if (!inRoom) {
+        // Detection only: the detector decodes in its own first pass (no intermediate buffer).
+        this.#goertzel.pushEncoded(table, this.#slots, off, len);
+        if (this.#closed) return;
+        continue;
+      }
+      decodeInto(table, this.#slots, off, len, this.#decoded, 0);
+      this.#fifoWrite(this.#decoded, len);
       if (inband) {
         this.#goertzel.push(this.#decoded, 0, len);
         if (this.#closed) return;

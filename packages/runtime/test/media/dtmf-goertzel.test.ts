@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoertzelDetector, dtmfTone } from '../../src/media/dtmf-goertzel.js';
-import { encode, decode } from '../../src/media/g711.js';
+import { encode, decode, ULAW_DECODE, ALAW_DECODE } from '../../src/media/g711.js';
 import { noise, sine } from '../../../../test/support/audio-wav.js';
 import type { DtmfKey } from '../../src/media/media-types.js';
 
@@ -77,4 +77,26 @@ test('twist: 4 dB between the tones is a key, 12 dB is not', () => {
   };
   assert.equal(detect(pair(8000, 5000)), '9'); // ≈ 4 dB
   assert.equal(detect(pair(8000, 2000)), ''); // 12 dB
+});
+
+test('pushEncoded (decode fused into detection) finds the same presses as decode + push, any packet size', () => {
+  const keys = '0123456789*#ABCD11223';
+  for (const codec of ['PCMU', 'PCMA'] as const) {
+    const bytes = encode(codec, sequence(keys));
+    const table = codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE;
+    for (const chunk of [160, 240, 80, 333]) {
+      let got = '';
+      const d = new GoertzelDetector((k) => (got += k));
+      for (let i = 0; i < bytes.length; i += chunk) d.pushEncoded(table, bytes, i, Math.min(chunk, bytes.length - i));
+      assert.equal(got, keys, `${codec} in ${chunk}-byte packets`);
+    }
+  }
+  // Noise and a lone row tone stay silent on this path too.
+  let none = '';
+  const d = new GoertzelDetector((k) => (none += k));
+  const n = encode('PCMU', noise(8000 * 2, 8000));
+  const t = encode('PCMU', sine(852, 1000, 8000));
+  for (let i = 0; i + 160 <= n.length; i += 160) d.pushEncoded(ULAW_DECODE, n, i, 160);
+  for (let i = 0; i + 160 <= t.length; i += 160) d.pushEncoded(ULAW_DECODE, t, i, 160);
+  assert.equal(none, '');
 });
