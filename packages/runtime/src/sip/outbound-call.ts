@@ -10,21 +10,11 @@ import {
   type OutgoingInviteRequest,
   type OutgoingRequestMessage,
   type PrackableIncomingResponseWithSession,
-  type Session,
   type UserAgentCore,
 } from 'sip.js/lib/core/index.js';
-import { dialogRequestDelegate, sdpBody, sdpOf, sendInfoRequest, sendReinvite, type DialogRequestHandlers } from './session-helpers.js';
-import { sipErrors } from './errors.js';
-import type {
-  CallEndReason,
-  DialOptions,
-  OutboundCall,
-  OutboundCallEvents,
-  OutboundCallState,
-  ReinviteResult,
-  SipCredentials,
-} from './sip-types.js';
-import { TypedEmitter } from '../util/typed-emitter.js';
+import { DialogCall } from './dialog-call.js';
+import { sdpBody, sdpOf } from './session-helpers.js';
+import type { DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
 import { uriDestination, type Destination } from './wire.js';
 
 export interface OutboundCallContext {
@@ -33,7 +23,8 @@ export interface OutboundCallContext {
   local: { host: string; port: number };
   /** Resolves a host name (throws a coded SipError when it cannot). */
   resolve: (host: string) => Promise<string>;
-  onEnded: (call: SipOutboundCall) => void;
+  /** The call has ended (called before its `ended` event). */
+  onEnded: () => void;
 }
 
 /** sip.js's UAC keeps the credentials it will answer a challenge with in this (undeclared) field. */
@@ -51,48 +42,35 @@ interface UacResponseSink {
 }
 
 /**
- * An INVITE we originate, wrapping sip.js's InviteUserAgentClient and, once answered, its session dialog.
+ * An INVITE we originate, wrapping sip.js's InviteUserAgentClient and, once answered, its session dialog (the
+ * confirmed dialog's requests, BYE and the end are `DialogCall`'s).
  *
  * hangup() ends the call for the layer above at once (`ended('local')`); the stack then finishes the signalling:
  * CANCEL as soon as a provisional response allows it (RFC 3261 §9.1), and a 2xx that races the CANCEL is ACKed and
  * BYEd.
  */
-export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements OutboundCall {
+export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCallState> implements OutboundCall {
   readonly direction = 'outbound' as const;
   readonly id: string;
   readonly callId: string;
   readonly from: string;
   readonly to: string;
   readonly requestUri: string;
-  #state: OutboundCallState = 'calling';
-  readonly #log: Logger;
-  /** BYE, INFO and re-INVITE in the confirmed dialog (shared with the other direction's call class). */
-  readonly #dialogHandlers: DialogRequestHandlers = {
-    ended: () => this.#state === 'ended',
-    bye: () => {
-      this.emit('bye');
-      this.#end('bye');
-    },
-    info: (request) => this.emit('info', request),
-    reinvite: (request) => this.emit('reinvite', request),
-  };
+  /** Set once the Request-URI is known usable ('' for a call that fails at once). */
+  protected contact = '';
   readonly #ctx: OutboundCallContext;
   readonly #message: OutgoingRequestMessage | undefined;
   #uac: OutgoingInviteRequest | undefined;
-  #session: Session | undefined;
   #lastResponse: IncomingResponse | undefined;
   /** A provisional response came: CANCEL may be sent. */
   #proceeding = false;
   /** hangup() before any final response: CANCEL when possible, then ACK+BYE any 2xx. */
   #cancelRequested = false;
   #finalReceived = false;
-  /** Our Contact header value (re-INVITEs we send carry it). */
-  #contact = '';
 
   constructor(id: string, options: DialOptions, log: Logger, ctx: OutboundCallContext) {
-    super(log);
+    super(log, 'calling', ctx.onEnded);
     this.id = id;
-    this.#log = log;
     this.#ctx = ctx;
     this.requestUri = options.to;
     const ruri = Grammar.URIParse(options.to);
@@ -109,7 +87,7 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     const toUri = ruri.clone();
     for (const p of Object.keys(toUri.parameters)) toUri.deleteParam(p);
     const contact = `<sip:${options.from.user}@${local.host}:${local.port}${dest.transport === 'tcp' ? ';transport=tcp' : ''}>`;
-    this.#contact = contact;
+    this.contact = contact;
     const extra = [`Contact: ${contact}`, 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO'];
     for (const [name, value] of Object.entries(options.headers ?? {})) extra.push(`${name}: ${value}`);
     const message = ctx.core.makeOutgoingRequestMessage(
@@ -128,46 +106,24 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     void this.#send(message, dest, options.credentials);
   }
 
-  get state(): OutboundCallState {
-    return this.#state;
-  }
-
   header(name: string): string | undefined {
     const r = this.#lastResponse;
     return r ? r.message.getHeader(name) : undefined;
   }
 
   hangup(): void {
-    if (this.#state === 'ended') {
+    if (this.state === 'ended') {
       // Still signalling after an early local hangup? Nothing more to ask for.
       return;
     }
-    if (this.#state === 'confirmed') {
-      this.#bye();
-      this.#end('local');
+    if (this.state === 'confirmed') {
+      this.sendBye();
+      this.end('local');
       return;
     }
     this.#cancelRequested = true;
     this.#maybeCancel();
-    this.#end('local');
-  }
-
-  reinvite(sdp: string): Promise<ReinviteResult> {
-    return sendReinvite(this.#confirmedSession('reinvite'), sdp, this.#contact, this.#log);
-  }
-
-  sendInfo(contentType: string, body: string): Promise<number> {
-    return sendInfoRequest(this.#confirmedSession('sendInfo'), contentType, body, this.#log);
-  }
-
-  #confirmedSession(what: string): Session {
-    if (this.#state !== 'confirmed' || !this.#session) throw sipErrors.invalidState(what, this.#state);
-    return this.#session;
-  }
-
-  /** Stack shutdown: forget the call without signalling. */
-  shutdown(): void {
-    this.#end('shutdown');
+    this.end('local');
   }
 
   async #send(message: OutgoingRequestMessage, dest: Destination, credentials: SipCredentials | undefined) {
@@ -177,7 +133,7 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
       this.#fail(503, 'Unresolvable destination');
       return;
     }
-    if (this.#state === 'ended') return; // hung up before anything was sent
+    if (this.state === 'ended') return; // hung up before anything was sent
     try {
       const uac = this.#ctx.core.invite(message, {
         onTrying: () => this.#onProvisional(),
@@ -190,7 +146,7 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
       this.#observeResponses(uac);
       if (credentials) (uac as unknown as UacWithCredentials).credentials = this.#digest(credentials);
     } catch (err) {
-      this.#log.warn({ err }, 'sip: INVITE not sent');
+      this.log.warn({ err }, 'sip: INVITE not sent');
       this.#fail(503, 'Service Unavailable');
     }
   }
@@ -238,28 +194,26 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
   }
 
   #emitProvisional(m: IncomingResponseMessage): void {
-    if (this.#state !== 'calling' && this.#state !== 'early') return;
-    this.#state = 'early';
+    if (this.state !== 'calling' && this.state !== 'early') return;
+    this.state = 'early';
     this.emit('provisional', m.statusCode ?? 0, m.reasonPhrase ?? '', sdpOf(m));
   }
 
   #onAccept(r: AckableIncomingResponseWithSession): void {
     this.#lastResponse = r;
     this.#finalReceived = true;
-    const session = r.session;
-    this.#session = session;
     try {
       r.ack();
     } catch (err) {
-      this.#log.warn({ err }, 'sip: ACK not sent');
+      this.log.warn({ err }, 'sip: ACK not sent');
     }
-    session.delegate = dialogRequestDelegate(this.#dialogHandlers, this.#log);
-    if (this.#state === 'ended') {
+    this.attachSession(r.session);
+    if (this.state === 'ended') {
       // A 2xx that raced our CANCEL (or came after a local hangup): ACK then BYE (RFC 3261 §9.1, §15).
-      this.#bye();
+      this.sendBye();
       return;
     }
-    this.#state = 'confirmed';
+    this.state = 'confirmed';
     this.emit('answered', sdpOf(r.message));
   }
 
@@ -276,30 +230,14 @@ export class SipOutboundCall extends TypedEmitter<OutboundCallEvents> implements
     try {
       this.#uac.cancel();
     } catch (err) {
-      this.#log.debug({ err }, 'sip: CANCEL not sent');
-    }
-  }
-
-  #bye(): void {
-    try {
-      this.#session?.bye();
-    } catch (err) {
-      this.#log.debug({ err }, 'sip: BYE not sent');
+      this.log.debug({ err }, 'sip: CANCEL not sent');
     }
   }
 
   #fail(code: number, reason: string): void {
-    if (this.#state === 'ended') return;
+    if (this.state === 'ended') return;
     this.emit('failed', code, reason);
-    this.#end('failed');
-  }
-
-  #end(reason: CallEndReason): void {
-    if (this.#state === 'ended') return;
-    this.#state = 'ended';
-    this.#log.debug({ reason }, 'sip: outbound call ended');
-    this.#ctx.onEnded(this);
-    this.emit('ended', reason);
+    this.end('failed');
   }
 
   /** For tests and logs: the INVITE as built (undefined when the URI was unusable). */

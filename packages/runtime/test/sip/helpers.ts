@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import type { InboundCall, OutboundCall, SipStack } from '../../src/sip/index.js';
 
 /** A static SDP answer/offer: the SIP layer treats SDP as opaque, so any well-formed text will do. */
 export function staticSdp(port = 40000, sessionId = '1'): string {
@@ -70,4 +71,27 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A call from stack `a` to stack `b` (which answers at once with a static SDP), resolved once confirmed on both
+ * sides. `dialled` sees the outbound call before any answer (e.g. to check what an unanswered call refuses).
+ */
+export async function confirmedCall(
+  a: SipStack,
+  b: SipStack,
+  dialled?: (out: OutboundCall) => void,
+): Promise<{ out: OutboundCall; call: InboundCall }> {
+  const inbound = new Promise<InboundCall>((resolve) =>
+    b.onInvite((call) => {
+      call.answer(staticSdp(41000));
+      resolve(call);
+    }),
+  );
+  const out = a.dial({ to: `sip:x@127.0.0.1:${b.address.port}`, from: { user: 'a' }, sdp: staticSdp(40000) });
+  dialled?.(out);
+  await nextEvent(out, 'answered');
+  const call = await inbound;
+  if (call.state !== 'confirmed') await nextEvent(call, 'acked');
+  return { out, call };
 }

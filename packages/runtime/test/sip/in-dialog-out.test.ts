@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SipStack, type InboundCall, type InfoRequest, type ReinviteRequest } from '../../src/sip/index.js';
-import { captureLogger, nextEvent, staticSdp } from './helpers.js';
+import { SipStack, type InfoRequest, type ReinviteRequest } from '../../src/sip/index.js';
+import { captureLogger, confirmedCall, nextEvent, staticSdp } from './helpers.js';
 
 describe('re-INVITE and INFO we send', () => {
   it('both sides of a confirmed call: reinvite resolves with the answer or the refusal, sendInfo with 200', async () => {
@@ -13,17 +13,9 @@ describe('re-INVITE and INFO we send', () => {
     const a = await SipStack.start({ port: 0, logger });
     const b = await SipStack.start({ port: 0, logger });
     try {
-      const inbound = new Promise<InboundCall>((resolve) =>
-        b.onInvite((call) => {
-          call.answer(staticSdp(41000));
-          resolve(call);
-        }),
+      const { out, call } = await confirmedCall(a, b, (unanswered) =>
+        assert.throws(() => unanswered.sendInfo('text/plain', 'early'), (e: { code?: string }) => e.code === 'SIP_INVALID_STATE'),
       );
-      const out = a.dial({ to: `sip:x@127.0.0.1:${b.address.port}`, from: { user: 'a' }, sdp: staticSdp(40000) });
-      assert.throws(() => out.sendInfo('text/plain', 'early'), (e: { code?: string }) => e.code === 'SIP_INVALID_STATE');
-      await nextEvent(out, 'answered');
-      const call = await inbound;
-      if (call.state !== 'confirmed') await nextEvent(call, 'acked');
 
       // Outbound side puts the call on hold; the inbound side answers.
       const hold = staticSdp(40000).replace('a=sendrecv', 'a=sendonly');

@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { Session, SessionDelegate } from 'sip.js/lib/core/index.js';
+import { sipErrors } from './errors.js';
+import { dialogRequestDelegate, sendInfoRequest, sendReinvite, type DialogRequestHandlers } from './session-helpers.js';
+import type {
+  CallDirection,
+  CallEndReason,
+  InDialogRequests,
+  InfoRequest,
+  ReinviteRequest,
+  ReinviteResult,
+} from './sip-types.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+
+/** The events both directions emit for their confirmed dialog, and at their end. */
+export type DialogCallEvents = {
+  bye: [];
+  info: [request: InfoRequest];
+  reinvite: [request: ReinviteRequest];
+  ended: [reason: CallEndReason];
+};
+
+/**
+ * What an inbound and an outbound call have in common once the dialog is confirmed, whoever set it up: the sip.js
+ * Session, the requests inside it both ways (BYE/INFO/re-INVITE received, re-INVITE/INFO sent), BYE, and the end
+ * of the call (`ended` exactly once, last). How the dialog comes to be (answering an INVITE, or sending one) stays
+ * in the subclass.
+ *
+ * `State` is the subclass's state union; every call ends in 'ended', and only a 'confirmed' call sends in-dialog
+ * requests.
+ */
+export abstract class DialogCall<
+  Events extends DialogCallEvents & { [K in keyof Events]: unknown[] },
+  State extends string,
+>
+  extends TypedEmitter<Events>
+  implements InDialogRequests
+{
+  abstract readonly direction: CallDirection;
+  protected readonly log: Logger;
+  /** Our Contact header value (re-INVITEs we send carry it). */
+  protected abstract readonly contact: string;
+  #state: State | 'ended';
+  #session: Session | undefined;
+  readonly #onEnded: () => void;
+  readonly #dialogHandlers: DialogRequestHandlers = {
+    ended: () => this.#state === 'ended',
+    bye: () => {
+      this.#emit('bye');
+      this.end('bye');
+    },
+    info: (request) => this.#emit('info', request),
+    reinvite: (request) => this.#emit('reinvite', request),
+  };
+
+  /** `onEnded` runs when the call ends, before `ended` is emitted (the stack forgets the call). */
+  constructor(log: Logger, initial: State, onEnded: () => void) {
+    super(log);
+    this.log = log;
+    this.#state = initial;
+    this.#onEnded = onEnded;
+  }
+
+  get state(): State | 'ended' {
+    return this.#state;
+  }
+
+  protected set state(state: State | 'ended') {
+    this.#state = state;
+  }
+
+  reinvite(sdp: string): Promise<ReinviteResult> {
+    return sendReinvite(this.#confirmedSession('reinvite'), sdp, this.contact, this.log);
+  }
+
+  sendInfo(contentType: string, body: string): Promise<number> {
+    return sendInfoRequest(this.#confirmedSession('sendInfo'), contentType, body, this.log);
+  }
+
+  /** Stack shutdown: forget the call without signalling. */
+  shutdown(): void {
+    this.end('shutdown');
+  }
+
+  /**
+   * The dialog's session, once there is one: BYE, INFO and re-INVITE received in it go to the call's events;
+   * `delegate` adds the subclass's own handlers (e.g. the ACK of our 2xx).
+   */
+  protected attachSession(session: Session, delegate: SessionDelegate = {}): void {
+    this.#session = session;
+    session.delegate = { ...delegate, ...dialogRequestDelegate(this.#dialogHandlers, this.log) };
+  }
+
+  /** BYE in the dialog, if there is one; a failure to send is only logged (the call ends anyway). */
+  protected sendBye(): void {
+    const session = this.#session;
+    if (!session) return;
+    try {
+      session.bye();
+    } catch (err) {
+      this.log.debug({ err }, 'sip: BYE not sent');
+    }
+  }
+
+  /** End the call for the layer above: once; `ended` is the last event. */
+  protected end(reason: CallEndReason): void {
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
+    this.log.debug({ reason }, `sip: ${this.direction} call ended`);
+    this.#onEnded();
+    this.#emit('ended', reason);
+  }
+
+  #confirmedSession(what: string): Session {
+    if (this.#state !== 'confirmed' || !this.#session) throw sipErrors.invalidState(what, this.#state);
+    return this.#session;
+  }
+
+  /**
+   * `emit` of the events every call has: while `Events` is a type parameter TypeScript cannot see that
+   * `Events['bye']` is `[]`, so the one cast lives here.
+   */
+  #emit<K extends keyof DialogCallEvents>(event: K, ...args: DialogCallEvents[K]): void {
+    (this as DialogCall<DialogCallEvents, State>).emit(event, ...args);
+  }
+}

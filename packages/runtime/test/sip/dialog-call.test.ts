@@ -1,0 +1,53 @@
+/**
+ * What both call directions share once the dialog is confirmed (DialogCall): a stack shutdown ends a confirmed call
+ * with `ended('shutdown')` exactly once, sending nothing (no BYE), and in-dialog requests are refused afterwards —
+ * on the outbound and on the inbound side alike.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SipStack, type CallEndReason, type InboundCall, type OutboundCall } from '../../src/sip/index.js';
+import { captureLogger, confirmedCall, staticSdp } from './helpers.js';
+
+/** Every `ended` reason of one call, in order. */
+function endings(call: InboundCall | OutboundCall): CallEndReason[] {
+  const seen: CallEndReason[] = [];
+  // Both directions have the same `ended` event; the cast picks one overload of `on`.
+  (call as OutboundCall).on('ended', (reason) => seen.push(reason));
+  return seen;
+}
+
+describe('a confirmed call when its stack shuts down', () => {
+  for (const side of ['outbound', 'inbound'] as const) {
+    it(`${side}: ended('shutdown') once, no BYE to the peer, reinvite/sendInfo then refused`, async () => {
+      const { logger } = captureLogger('error');
+      const a = await SipStack.start({ port: 0, logger });
+      const b = await SipStack.start({ port: 0, logger });
+      try {
+        const { out, call } = await confirmedCall(a, b);
+        const [mine, peer] = side === 'outbound' ? [out, call] : [call, out];
+        const stack = side === 'outbound' ? a : b;
+        const mineEnded = endings(mine);
+        const peerEnded = endings(peer);
+        const sentBefore = stack.stats.messagesOut;
+        await stack.stop();
+
+        assert.deepEqual(mineEnded, ['shutdown']);
+        assert.equal(stack.stats.messagesOut, sentBefore, 'shutdown sends nothing (no BYE)');
+        assert.equal(mine.state, 'ended');
+        const refused = (e: { code?: string }) => e.code === 'SIP_INVALID_STATE';
+        assert.throws(() => mine.reinvite(staticSdp()), refused);
+        assert.throws(() => mine.sendInfo('text/plain', 'x'), refused);
+        mine.hangup(); // a no-op once ended: no second `ended`
+        assert.deepEqual(mineEnded, ['shutdown']);
+
+        // The peer's call is untouched; its own hangup ends it as usual.
+        assert.equal(peer.state, 'confirmed');
+        peer.hangup();
+        assert.deepEqual(peerEnded, ['local']);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    });
+  }
+});
