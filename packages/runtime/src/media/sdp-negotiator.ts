@@ -56,16 +56,22 @@ interface ParsedSdp {
 const DIRECTIONS: readonly Direction[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 const OUR_TE_PT = 101;
 
-export function mirrorDirection(d: Direction): Direction {
-  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
-}
-
 export function directionSends(d: Direction): boolean {
   return d === 'sendrecv' || d === 'sendonly';
 }
 
 export function directionReceives(d: Direction): boolean {
   return d === 'sendrecv' || d === 'recvonly';
+}
+
+/**
+ * Our direction once the peer's is known: we send if we wanted to and they receive, we receive if we wanted to and
+ * they send. Answering (we want sendrecv) this mirrors the offer: sendonly → recvonly, recvonly → sendonly.
+ */
+export function agreedDirection(ours: Direction, theirs: Direction): Direction {
+  const sends = directionSends(ours) && directionReceives(theirs);
+  const receives = directionReceives(ours) && directionSends(theirs);
+  return sends && receives ? 'sendrecv' : sends ? 'sendonly' : receives ? 'recvonly' : 'inactive';
 }
 
 /** Parse and validate an SDP body; throws MediaError BAD_SDP / NO_COMMON_CODEC. */
@@ -131,9 +137,23 @@ function usableProtocol(p: string): boolean {
   return p === 'RTP/AVP' || p === 'RTP/AVPF';
 }
 
-function remoteOf(a: ParsedAudio): Pick<NegotiatedMedia, 'remoteAddress' | 'remotePort' | 'remoteRtcpPort'> {
-  const held = a.address === '0.0.0.0' || a.port === 0;
-  return { remoteAddress: held ? undefined : a.address, remotePort: a.port, remoteRtcpPort: a.rtcpPort };
+/** Our audio m= section, offer or answer alike: the codecs, telephone-event (fmtp default 0-16), ptime 20. */
+function audioSection(
+  port: number,
+  codecs: CodecPt[],
+  telephoneEvent: { pt: number; fmtp: string | undefined } | undefined,
+  direction: Direction,
+): string[] {
+  const pts = codecs.map((c) => c.pt);
+  if (telephoneEvent) pts.push(telephoneEvent.pt);
+  const lines = [`m=audio ${port} RTP/AVP ${pts.join(' ')}`];
+  for (const c of codecs) lines.push(`a=rtpmap:${c.pt} ${c.name}/8000`);
+  if (telephoneEvent) {
+    const { pt, fmtp } = telephoneEvent;
+    lines.push(`a=rtpmap:${pt} telephone-event/8000`, `a=fmtp:${pt} ${fmtp ?? '0-16'}`);
+  }
+  lines.push('a=ptime:20', `a=${direction}`);
+  return lines;
 }
 
 /** The SDP side of one stream: keeps the session id/version and the codec list across re-INVITEs. */
@@ -168,24 +188,10 @@ export class SdpNegotiator {
     const parsed = parseAudioSdp(offerSdp);
     const a = parsed.audio;
     if (!usableProtocol(a.protocol)) throw mediaErrors.noCommonCodec(`${a.protocol} ${a.offered.join(' ')}`);
-    let codecs = a.codecs;
-    if (this.#answerCodecs) {
-      // Keep the first answer's list and order; drop what the new offer no longer has.
-      const kept = this.#answerCodecs;
-      codecs = kept.flatMap((name) => a.codecs.filter((c) => c.name === name));
-    }
-    if (codecs.length === 0) throw mediaErrors.noCommonCodec(a.offered.join(' '));
-    this.#answerCodecs ??= codecs.map((c) => c.name);
-    const direction = a.port === 0 ? 'inactive' : mirrorDirection(a.direction);
-    const media: NegotiatedMedia = {
-      codec: codecs[0]!.name,
-      codecPt: codecs[0]!.pt,
-      codecs,
-      telephoneEventPt: a.telephoneEvent?.pt,
-      direction,
-      ...remoteOf(a),
-    };
-    this.#current = media;
+    // The offerer's order; on a later offer the first answer's list and order, less what the offer no longer has.
+    const kept = this.#answerCodecs;
+    const codecs = kept ? kept.flatMap((name) => a.codecs.filter((c) => c.name === name)) : a.codecs;
+    const media = this.#agree(a, codecs, 'sendrecv');
     this.#pendingOffer = undefined;
     this.#answeredOffer = undefined;
     const lines = this.#head();
@@ -194,15 +200,7 @@ export class SdpNegotiator {
         lines.push(`m=${ml.type} 0 ${ml.protocol} ${ml.fmt}`);
         return;
       }
-      const pts = codecs.map((c) => c.pt);
-      if (a.telephoneEvent) pts.push(a.telephoneEvent.pt);
-      lines.push(`m=audio ${a.port === 0 ? 0 : this.port} RTP/AVP ${pts.join(' ')}`);
-      for (const c of codecs) lines.push(`a=rtpmap:${c.pt} ${c.name}/8000`);
-      if (a.telephoneEvent) {
-        lines.push(`a=rtpmap:${a.telephoneEvent.pt} telephone-event/8000`);
-        lines.push(`a=fmtp:${a.telephoneEvent.pt} ${a.telephoneEvent.fmtp ?? '0-16'}`);
-      }
-      lines.push('a=ptime:20', `a=${direction}`);
+      lines.push(...audioSection(a.port === 0 ? 0 : this.port, codecs, a.telephoneEvent, media.direction));
     });
     return { sdp: lines.join('\r\n') + '\r\n', media };
   }
@@ -220,9 +218,7 @@ export class SdpNegotiator {
     const tePt = cur?.telephoneEventPt ?? OUR_TE_PT;
     this.#pendingOffer = { direction, codecs, tePt };
     const lines = this.#head();
-    lines.push(`m=audio ${this.port} RTP/AVP ${[...codecs.map((c) => c.pt), tePt].join(' ')}`);
-    for (const c of codecs) lines.push(`a=rtpmap:${c.pt} ${c.name}/8000`);
-    lines.push(`a=rtpmap:${tePt} telephone-event/8000`, `a=fmtp:${tePt} 0-16`, 'a=ptime:20', `a=${direction}`);
+    lines.push(...audioSection(this.port, codecs, { pt: tePt, fmtp: undefined }, direction));
     return lines.join('\r\n') + '\r\n';
   }
 
@@ -236,23 +232,37 @@ export class SdpNegotiator {
     const parsed = parseAudioSdp(answerSdp);
     const a = parsed.audio;
     if (a.port === 0 || !usableProtocol(a.protocol)) throw mediaErrors.noCommonCodec('audio refused by the answer');
-    // The answerer may use other PT numbers only for dynamic types; match by name.
+    // The answerer's order. It may use other PT numbers only for dynamic types; match by name.
     const codecs = a.codecs.filter((c) => pending.codecs.some((o) => o.name === c.name));
-    if (codecs.length === 0) throw mediaErrors.noCommonCodec(a.offered.join(' '));
-    const sends = directionSends(pending.direction) && directionReceives(a.direction);
-    const receives = directionReceives(pending.direction) && directionSends(a.direction);
-    const direction: Direction = sends && receives ? 'sendrecv' : sends ? 'sendonly' : receives ? 'recvonly' : 'inactive';
-    const media: NegotiatedMedia = {
-      codec: codecs[0]!.name,
-      codecPt: codecs[0]!.pt,
-      codecs,
-      telephoneEventPt: a.telephoneEvent?.pt,
-      direction,
-      ...remoteOf(a),
-    };
-    this.#answerCodecs ??= codecs.map((c) => c.name);
+    const media = this.#agree(a, codecs, pending.direction);
     this.#answeredOffer = pending;
     this.#pendingOffer = undefined;
+    return media;
+  }
+
+  /**
+   * What an offer/answer exchange agrees on, whichever side offered, made current: `codecs` are the peer's payload
+   * types we accept, in the order we want them (the first is what we send); telephone-event at the peer's payload
+   * type; `ours` is the direction we want (what we offered, or sendrecv when we answer), a disabled stream (port 0)
+   * is inactive; RTP goes to the peer's connection address, none while it holds with c=0.0.0.0. The first
+   * agreement's codec list is kept for every later answer of the call. Throws NO_COMMON_CODEC when no codec is left
+   * (and then changes nothing).
+   */
+  #agree(peer: ParsedAudio, codecs: CodecPt[], ours: Direction): NegotiatedMedia {
+    const first = codecs[0];
+    if (!first) throw mediaErrors.noCommonCodec(peer.offered.join(' '));
+    const held = peer.address === '0.0.0.0' || peer.port === 0;
+    const media: NegotiatedMedia = {
+      codec: first.name,
+      codecPt: first.pt,
+      codecs,
+      telephoneEventPt: peer.telephoneEvent?.pt,
+      direction: peer.port === 0 ? 'inactive' : agreedDirection(ours, peer.direction),
+      remoteAddress: held ? undefined : peer.address,
+      remotePort: peer.port,
+      remoteRtcpPort: peer.rtcpPort,
+    };
+    this.#answerCodecs ??= codecs.map((c) => c.name);
     this.#current = media;
     return media;
   }

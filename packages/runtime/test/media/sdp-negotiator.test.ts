@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sdpTransform from 'sdp-transform';
-import { SdpNegotiator, parseAudioSdp } from '../../src/media/sdp-negotiator.js';
+import { SdpNegotiator, agreedDirection, parseAudioSdp } from '../../src/media/sdp-negotiator.js';
 import { MediaError } from '../../src/media/errors.js';
 
 function offer(opts: { payloads?: string; rtpmaps?: string[]; direction?: string; addr?: string; port?: number } = {}) {
@@ -190,4 +190,17 @@ test('parseAudioSdp reads session-level direction and a=rtcp', () => {
   const p = parseAudioSdp(offer({ rtpmaps: ['a=rtcp:4011'] }).replace('t=0 0', 't=0 0\r\na=sendonly'));
   assert.equal(p.audio.direction, 'sendonly');
   assert.equal(p.audio.rtcpPort, 4011);
+});
+
+test('agreedDirection: answering (we want sendrecv) mirrors the offer; our offered direction limits the answer', () => {
+  assert.equal(agreedDirection('sendrecv', 'sendrecv'), 'sendrecv');
+  assert.equal(agreedDirection('sendrecv', 'sendonly'), 'recvonly');
+  assert.equal(agreedDirection('sendrecv', 'recvonly'), 'sendonly');
+  assert.equal(agreedDirection('sendrecv', 'inactive'), 'inactive');
+  // Our hold offer (sendonly) answered recvonly, or (wrongly) sendrecv: we only send either way.
+  assert.equal(agreedDirection('sendonly', 'recvonly'), 'sendonly');
+  assert.equal(agreedDirection('sendonly', 'sendrecv'), 'sendonly');
+  assert.equal(agreedDirection('sendonly', 'sendonly'), 'inactive');
+  assert.equal(agreedDirection('recvonly', 'sendrecv'), 'recvonly');
+  assert.equal(agreedDirection('inactive', 'sendrecv'), 'inactive');
 });
