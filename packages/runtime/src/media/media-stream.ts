@@ -1,9 +1,10 @@
 /**
  * One RTP session (one audio m-line) of one call leg.
  *
- * Hot path, no per-packet allocation of our own: the socket handler validates the RTP header and copies the
- * payload into a preallocated slot ring; the media clock then calls `readInbound` (decode, DTMF, room input
- * FIFO), the room mix, and `writeOutbound` (one packet from a rotating set of preallocated Buffers).
+ * Hot path, no per-packet allocation or copy of our own: the socket handler validates the RTP header and keeps
+ * the datagram (dgram gives each its own Buffer) in a fixed slot ring; the media clock then calls `readInbound`
+ * (decode, DTMF, room input FIFO), the room mix, and `writeOutbound` (one packet from a rotating set of
+ * preallocated Buffers).
  *
  * Sending: one packet per tick whenever SDP allows sending and a remote address is known — a prompt frame,
  * the room mix, or encoded silence when idle (silence keeps NAT bindings and the peer's latching alive). The
@@ -42,7 +43,7 @@ import { isDtmfKey } from './dtmf-keys.js';
 import type { RoomMember } from './conference-room.js';
 import { SenderReportWriter, isRtcp } from './rtcp.js';
 
-/** Inbound slot ring: 32 packets (640 ms at ptime 20) × up to 320 payload bytes (40 ms of G.711; longer is cut). */
+/** Inbound slot ring: 32 packets (640 ms at ptime 20); payloads up to 320 bytes (40 ms of G.711; longer is cut). */
 const SLOTS = 32;
 const SLOT_SIZE = 320;
 /** Room input FIFO: 8 frames of decoded audio. */
@@ -143,7 +144,12 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   // --- inbound state
   /** Payload type → KIND_*. */
   readonly #ptKind = new Uint8Array(128);
-  readonly #slots = Buffer.alloc(SLOTS * SLOT_SIZE);
+  /**
+   * The received datagrams themselves (dgram hands each one its own fresh Buffer, never reused): holding the
+   * reference until the tick costs no copy; the slot is cleared when drained so the Buffer dies young.
+   */
+  readonly #slotBuf: (Buffer | undefined)[] = new Array<Buffer | undefined>(SLOTS).fill(undefined);
+  readonly #slotOff = new Uint16Array(SLOTS);
   readonly #slotLen = new Uint16Array(SLOTS);
   readonly #slotKind = new Uint8Array(SLOTS);
   readonly #slotTs = new Uint32Array(SLOTS);
@@ -426,15 +432,16 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     }
     if (this.#slotCount === SLOTS) {
       // The clock has not drained the ring: drop the oldest.
+      this.#slotBuf[this.#slotHead] = undefined;
       this.#slotHead = (this.#slotHead + 1) % SLOTS;
       this.#slotCount--;
       this.stats.overruns++;
     }
     const idx = (this.#slotHead + this.#slotCount) % SLOTS;
     this.#slotCount++;
-    const n = end - off > SLOT_SIZE ? SLOT_SIZE : end - off;
-    msg.copy(this.#slots, idx * SLOT_SIZE, off, off + n);
-    this.#slotLen[idx] = n;
+    this.#slotBuf[idx] = msg;
+    this.#slotOff[idx] = off;
+    this.#slotLen[idx] = end - off > SLOT_SIZE ? SLOT_SIZE : end - off;
     this.#slotKind[idx] = kind;
     this.#slotTs[idx] = msg.readUInt32BE(4);
     this.stats.packetsIn++;
@@ -476,11 +483,13 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       this.#slotHead = (this.#slotHead + 1) % SLOTS;
       this.#slotCount--;
       const kind = this.#slotKind[idx]!;
-      const off = idx * SLOT_SIZE;
+      const buf = this.#slotBuf[idx]!;
+      this.#slotBuf[idx] = undefined;
+      const off = this.#slotOff[idx]!;
       const len = this.#slotLen[idx]!;
       if (kind === KIND_TE) {
         this.#arbiter.noteSource('rfc4733');
-        this.#rfc4733.onPacket(this.#slotTs[idx]!, this.#slots, off, len);
+        this.#rfc4733.onPacket(this.#slotTs[idx]!, buf, off, len);
         if (this.#closed) return;
         continue;
       }
@@ -489,11 +498,11 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       const table = kind === KIND_PCMU ? ULAW_DECODE : ALAW_DECODE;
       if (!inRoom) {
         // Detection only: the detector decodes in its own first pass (no intermediate buffer).
-        this.#goertzel.pushEncoded(table, this.#slots, off, len);
+        this.#goertzel.pushEncoded(table, buf, off, len);
         if (this.#closed) return;
         continue;
       }
-      decodeInto(table, this.#slots, off, len, this.#decoded, 0);
+      decodeInto(table, buf, off, len, this.#decoded, 0);
       this.#fifoWrite(this.#decoded, len);
       if (inband) {
         this.#goertzel.push(this.#decoded, 0, len);
