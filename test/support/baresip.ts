@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWav, sine } from './audio-wav.js';
-import { freePort } from './ports.js';
+import { freePort, freeMediaPorts } from './ports.js';
 
 export interface BaresipOptions {
   /** SIP user of its account (the callee name), e.g. 'john'. */
@@ -48,7 +48,7 @@ export class Baresip {
     const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
     const sipPort = options.sipPort ?? (await freePort());
     const ctrlPort = await freePort();
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 5000);
+    const rtpBase = await freeMediaPorts(42); // its RTP range, inside the test media band (not ephemeral ports)
     writeWav(join(dir, 'source.wav'), [sine(440, (options.sourceSeconds ?? 60) * 1000, 1500)]);
     writeFileSync(
       join(dir, 'config'),
