@@ -31,6 +31,8 @@ import {
 /** Methods we implement. Out of dialog: INVITE, OPTIONS (and ACK/BYE/CANCEL matched to what exists). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO'] as const;
 const ALLOW_HEADER = `Allow: ${ALLOWED_METHODS.join(', ')}`;
+/** SIP option tags (RFC 3261 §19.2) we implement; a Require of any other gets 420 Bad Extension. None yet. */
+const SUPPORTED_OPTION_TAGS: ReadonlySet<string> = new Set<string>();
 /** Methods we know but do not support (→ 405); anything else is unknown (→ 501). RFC 3261 §8.2.1. */
 const KNOWN_METHODS = new Set([
   ...ALLOWED_METHODS,
@@ -308,6 +310,20 @@ export class SipStack implements SipStackApi {
     if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
       this.#reply(text, 405, 'Method Not Allowed', [ALLOW_HEADER]);
       return;
+    }
+    if (method !== 'ACK' && method !== 'CANCEL') {
+      // RFC 3261 §8.2.2.3: an extension the client requires and we lack (100rel, timer, ...) → 420, listed in
+      // Unsupported; the client may retry without it. Proceeding would break its expectations (e.g. PRACK).
+      const required = message
+        .getHeaders('require')
+        .flatMap((h) => h.split(','))
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const unsupported = required.filter((t) => !SUPPORTED_OPTION_TAGS.has(t.toLowerCase()));
+      if (unsupported.length > 0) {
+        this.#reply(text, 420, 'Bad Extension', [`Unsupported: ${unsupported.join(', ')}`]);
+        return;
+      }
     }
     if (method === 'CANCEL') {
       this.#onCancel(message, text);

@@ -49,6 +49,27 @@ describe('requests the stack answers itself', () => {
     assert.match(header(ok, 'Allow') ?? '', /INVITE.*ACK.*CANCEL.*BYE.*OPTIONS/);
   });
 
+  it('Require of an extension we lack (100rel, timer) → 420 Bad Extension naming it in Unsupported; no call', async () => {
+    const calls: InboundCall[] = [];
+    stack.onInvite((c) => calls.push(c));
+    try {
+      await peer.send(req('INVITE', { body: staticSdp(), extra: ['Require: 100rel, timer', 'Supported: replaces'] }), stack.address.port);
+      const r420 = await peer.next(isResponse(420, 'INVITE'));
+      assert.equal(header(r420, 'Unsupported'), '100rel, timer');
+      await peer.send(req('OPTIONS', { extra: ['Require: foo'] }), stack.address.port);
+      const o420 = await peer.next(isResponse(420, 'OPTIONS'));
+      assert.equal(header(o420, 'Unsupported'), 'foo');
+      // Supported (not Require) is only a hint: the INVITE is taken.
+      await peer.send(req('INVITE', { body: staticSdp(), extra: ['Supported: 100rel, timer'] }), stack.address.port);
+      await peer.next(isResponse(100, 'INVITE'));
+      assert.equal(calls.length, 1, 'only the INVITE without Require became a call');
+      calls[0]!.reject(486);
+      await peer.next(isResponse(486, 'INVITE'));
+    } finally {
+      stack.onInvite(() => undefined);
+    }
+  });
+
   it('a known but unsupported method → 405 with Allow; an unknown one → 501', async () => {
     await peer.send(req('REGISTER'), stack.address.port);
     const r405 = await peer.next(isResponse(405, 'REGISTER'));
