@@ -123,6 +123,9 @@ async function runLegs(n: number, gen: Generator, prompt: string): Promise<Recor
     return {
       legs: n,
       cpuUsPerLegFrame: +usPerLegFrame.toFixed(2),
+      // Split: user = JS + node/libuv; system = syscalls (UDP send/receive on loopback, epoll).
+      cpuUserUsPerLegFrame: +(cpu.user / Math.max(1, out)).toFixed(2),
+      cpuSysUsPerLegFrame: +(cpu.system / Math.max(1, out)).toFixed(2),
       cpuPctPerLeg: +((usPerLegFrame / 20_000) * 100).toFixed(4),
       legsPerCoreEstimate: Math.round(20_000 / usPerLegFrame),
       cpuPctTotal: +((cpuUs / 1000 / elapsedMs) * 100).toFixed(1),
