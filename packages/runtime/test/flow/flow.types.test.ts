@@ -3,8 +3,7 @@
  */
 import { setup } from 'xstate';
 import { flowConfig, leg, sendToLeg, play, type CallEvent, type FlowInput, type LegRef } from '../../src/flow/index.js';
-import { calleeFlow } from './fixtures/quiz-callee.js';
-import type { CalleeEvents, CallerEvents } from './fixtures/quiz-messages.js';
+import { calleeFlow, type CalleeEvents, type CallerEvents } from './fixtures/pin-legs.js';
 
 declare const callerRef: LegRef<CallerEvents>;
 declare const calleeRef: LegRef<CalleeEvents>;
