@@ -10,32 +10,20 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   PROMPTS_DIR,
-  QuizHarness,
-  sippReport,
+  assertPairPassed,
   transitions,
+  withQuiz,
   type CalleeName,
-  type QuizHarnessOptions,
+  type QuizHarness,
 } from '../support/quizconnect-harness.js';
-
-async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
-  const h = await QuizHarness.start(options);
-  try {
-    await run(h);
-  } finally {
-    await h.stop();
-  }
-}
 
 const callerOf = (h: QuizHarness) => h.records('quizconnect_caller')[0];
 
 describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
   it('B1: nobody types the PIN within ring_timeout → callee legs ended (BYE / CANCEL), caller gets 480', () =>
     withQuiz({ config: { ring_timeout: 2 } }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring' } });
-      const caller = await h.call({ scenario: 'qc-caller-480.xml' });
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller (480)', rc));
-      assert.equal(re.code, 0, sippReport('callees (john BYE, anna CANCEL)', re));
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring' } }, { scenario: 'qc-caller-480.xml' });
+      await assertPairPassed(pair, { caller: 'caller (480)', callees: 'callees (john BYE, anna CANCEL)' });
       await h.idle();
       assert.deepEqual(transitions(callerOf(h)).slice(-1), ['ring timeout']);
       assert.equal(callerOf(h)?.endReason, '480');
@@ -53,11 +41,8 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
         config: { ring_timeout: 60 },
       },
       async (h) => {
-        const callees = await h.startCallees({ behaviours: { john: 'busy', anna: 'notfound', bob: 'hangup' }, hangupAfterMs: 1000 });
-        const caller = await h.call({ scenario: 'qc-caller-480.xml', timeoutSec: 45 });
-        const [rc, re] = await Promise.all([caller.done, callees.done]);
-        assert.equal(rc.code, 0, sippReport('caller (480)', rc));
-        assert.equal(re.code, 0, sippReport('callees', re));
+        const pair = await h.startPair({ behaviours: { john: 'busy', anna: 'notfound', bob: 'hangup' }, hangupAfterMs: 1000 }, { scenario: 'qc-caller-480.xml', timeoutSec: 45 });
+        await assertPairPassed(pair, { caller: 'caller (480)' });
         await h.idle();
         const t = transitions(callerOf(h));
         assert.deepEqual(t.slice(-1), ['all callees failed']);
@@ -68,8 +53,7 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
 
   it('B3: a callee hangs up while typing its PIN → that leg ends cleanly, the other goes on and wins', () =>
     withQuiz({}, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'hangup', anna: 'answer' }, hangupAfterMs: 2500 });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair({ behaviours: { john: 'hangup', anna: 'answer' }, hangupAfterMs: 2500 }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12', await h.offeredTelephoneEventPt('john'));
       await h.calleeIn('john', 'END');
@@ -77,9 +61,7 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
       assert.equal(mid.state, 'WAIT_CALLEE', 'the caller still waits for anna');
       await h.firstRtp('anna', 5);
       await h.typeRfc4733('anna', '54321', await h.offeredTelephoneEventPt('anna'));
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      await assertPairPassed(pair);
       await h.idle();
       const john = transitions(h.calleeRecord('john'));
       assert.deepEqual(john.filter((x) => x === 'pressed a number').length, 2);
@@ -92,8 +74,7 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
 
   it('B4: two callees match at the same moment → exactly one is connected, the other ended; never three in a room', () =>
     withQuiz({}, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'answer' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 4000 });
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 4000 });
       await Promise.all([h.firstRtp('john', 5), h.firstRtp('anna', 5)]);
       const [ptJ, ptA] = await Promise.all([h.offeredTelephoneEventPt('john'), h.offeredTelephoneEventPt('anna')]);
       await Promise.all([h.typeRfc4733('john', '12345', ptJ), h.typeRfc4733('anna', '54321', ptA)]);
@@ -108,9 +89,7 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
       const loser: CalleeName = winner === 'john' ? 'anna' : 'john';
       await h.peers[winner].waitFor(() => h.heard(winner, 1, marks[winner] ?? 0).length >= 40, 15_000, `${winner} to hear the caller`);
       assert.equal(h.heard(loser, 1, marks[loser] ?? 0).length, 0, `${loser} must not hear the caller`);
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees (both get BYE)', re));
+      await assertPairPassed(pair, { callees: 'callees (both get BYE)' });
       await h.idle();
       assert.equal(transitions(callerOf(h)).filter((x) => x === 'callee got it').length, 1);
       assert.ok(!transitions(h.calleeRecord(loser)).includes('ok, connected'));
@@ -121,13 +100,10 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
   it('B5: a callee leg gets a digest challenge (401) → answered with the configured credentials; wrong ones fail the leg', async () => {
     await withQuiz({ config: { outbound_auth_user: 'qc', outbound_auth_password: 's3cret' } }, async (h) => {
       // john challenges and checks the digest (sipp verifyauth qc/s3cret: 403 if wrong); anna is busy.
-      const callees = await h.startCallees({ behaviours: { john: 'auth', anna: 'busy' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair({ behaviours: { john: 'auth', anna: 'busy' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      await assertPairPassed(pair);
       const wire = readFileSync(h.calleeMessagesFile, 'utf8');
       assert.match(wire, /^Authorization: Digest .*username="qc"/m);
       assert.ok(!wire.includes('s3cret'), 'the password never goes on the wire');
@@ -136,11 +112,8 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
       await h.assertQuietAfterEnd();
     });
     await withQuiz({ config: { outbound_auth_user: 'qc', outbound_auth_password: 'wrong' } }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'auth', anna: 'busy' } });
-      const caller = await h.call({ scenario: 'qc-caller-480.xml' });
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller (480: both failed)', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      const pair = await h.startPair({ behaviours: { john: 'auth', anna: 'busy' } }, { scenario: 'qc-caller-480.xml' });
+      await assertPairPassed(pair, { caller: 'caller (480: both failed)' });
       assert.match(readFileSync(h.calleeMessagesFile, 'utf8'), /^SIP\/2\.0 403 Forbidden/m);
       await h.assertQuietAfterEnd();
     });
@@ -152,18 +125,14 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
     for (const f of ['welcome_caller.wav', 'sorry_pin_wrong.wav']) copyFileSync(join(PROMPTS_DIR, f), join(prompts, f));
     try {
       await withQuiz({ config: { prompt_path: prompts } }, async (h) => {
-        const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'answer' } });
-        const caller = await h.call({ scenario: 'qc-caller-480.xml' });
-        const [rc, re] = await Promise.all([caller.done, callees.done]);
-        assert.equal(rc.code, 0, sippReport('caller (480)', rc));
-        assert.equal(re.code, 0, sippReport('callees (BYE after the failure)', re));
+        const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'answer' } }, { scenario: 'qc-caller-480.xml' });
+        await assertPairPassed(pair, { caller: 'caller (480)', callees: 'callees (BYE after the failure)' });
         await h.idle();
         for (const u of ['john', 'anna'] as const) assert.deepEqual(transitions(h.calleeRecord(u)).slice(-1), ['unexpected failure']);
         assert.deepEqual(transitions(callerOf(h)).slice(-1), ['all callees failed']);
         assert.ok(h.logs('callee leg failed unexpectedly').length >= 2);
         // The server keeps serving.
-        const next = await (await h.call({ scenario: 'qc-caller-404.xml', user: '36' })).done;
-        assert.equal(next.code, 0, sippReport('next caller (404)', next));
+        await h.callAlone({ scenario: 'qc-caller-404.xml', user: '36' }, 'next caller (404)');
         await h.assertQuietAfterEnd();
       });
     } finally {

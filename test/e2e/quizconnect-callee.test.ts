@@ -9,24 +9,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   PROMPTS_DIR,
-  QuizHarness,
+  assertPairPassed,
   audible,
   promptFramesMatched,
-  sippReport,
   transitions,
+  withQuiz,
   type CalleeName,
-  type QuizHarnessOptions,
+  type QuizHarness,
 } from '../support/quizconnect-harness.js';
 import { inbandPackets, sendTimed } from '../support/rtp-dtmf.js';
-
-async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
-  const h = await QuizHarness.start(options);
-  try {
-    await run(h);
-  } finally {
-    await h.stop();
-  }
-}
 
 /** Resolves (with the time it saw it) once the callee's state graph has `count` transitions named `name`. */
 async function calleeTook(h: QuizHarness, callee: CalleeName, name: string, count = 1): Promise<number> {
@@ -40,22 +31,18 @@ async function calleeTook(h: QuizHarness, callee: CalleeName, name: string, coun
 describe('quizconnect callee legs (E1–E5) against sipp', () => {
   it('E1: the callee answers (200, ACK) → RTP of the welcome_callee prompt', () =>
     withQuiz({}, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring' } });
-      const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
       await h.peers.john.waitFor(() => audible(h.peers.john.packets).length >= 50, 20_000, 'prompt RTP at john');
       assert.ok(promptFramesMatched(h.peers.john.packets, join(PROMPTS_DIR, 'welcome_callee.wav')) >= 50, 'john hears welcome_callee, frame for frame');
       assert.equal(h.peers.anna.packets.length, 0, 'anna never answered: no RTP to her');
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      await assertPairPassed(pair);
       assert.deepEqual(transitions(h.calleeRecord('john')).slice(0, 1), ['session starts in callee leg']);
       await h.assertQuietAfterEnd();
     }));
 
   it('E2: a digit stops the prompt at once (barge-in) and is appended; the whole PIN then matches', () =>
     withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair({ behaviours: { john: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
       const pt = await h.offeredTelephoneEventPt('john');
       await h.peers.john.waitFor(() => audible(h.peers.john.packets).length >= 10, 20_000, 'prompt RTP at john');
       const promptFrames = promptFramesMatched(h.peers.john.packets, join(PROMPTS_DIR, 'welcome_callee.wav'));
@@ -68,9 +55,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       const late = audible(h.peers.john.packets).filter((p) => p.at > flushedAt + 500);
       assert.equal(late.length, 0, `${late.length} prompt packets after the barge-in`);
       await h.typeRfc4733('john', '2345', pt);
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      await assertPairPassed(pair);
       await h.idle();
       const t = transitions(h.calleeRecord('john'));
       assert.equal(t.filter((x) => x === 'pressed a number').length, 5);
@@ -81,13 +66,10 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
 
   it('E2 (in-band): the PIN as DTMF tones inside G.711 audio is understood too', () =>
     withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair({ behaviours: { john: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
       const to = await h.firstRtp('john', 5);
       await sendTimed(inbandPackets('12345', 'PCMU', { toneMs: 100, gapMs: 100 }), (b) => h.peers.john.send(b, to.port, to.address));
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      await assertPairPassed(pair);
       await h.idle();
       const t = transitions(h.calleeRecord('john'));
       assert.equal(t.filter((x) => x === 'pressed a number').length, 5, t.join(' | '));
@@ -97,8 +79,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
 
   it('E3: # or * with a wrong PIN → digits cleared, sorry_pin_wrong plays, the callee types again', () =>
     withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair({ behaviours: { john: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
       const pt = await h.offeredTelephoneEventPt('john');
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '99#', pt);
@@ -110,9 +91,7 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
       await h.typeRfc4733('john', '1234*', pt);
       await calleeTook(h, 'john', 'pressed hash or star', 2);
       await h.typeRfc4733('john', '12345', pt);
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      await assertPairPassed(pair);
       await h.idle();
       const t = transitions(h.calleeRecord('john'));
       assert.equal(t.filter((x) => x === 'pressed hash or star').length, 2);
@@ -123,19 +102,11 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
   it('E4: the PIN matches (typed by SIP INFO) → the caller is told, the callee joins its room, both hear each other', () =>
     withQuiz({}, async (h) => {
       // anna types 54321 by SIP INFO right after the ACK; john just listens.
-      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'info' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 5000 });
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'info' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 5000 });
       await h.callerIn('CONNECTED');
-      const c0 = h.peers.caller.packets.length;
-      const a0 = h.peers.anna.packets.length;
-      const j0 = h.peers.john.packets.length;
-      await Promise.all([h.talk('caller', 1), h.talk('anna', 2)]);
-      await h.peers.anna.waitFor(() => h.heard('anna', 1, a0).length >= 40, 15_000, 'anna to hear the caller');
-      await h.peers.caller.waitFor(() => h.heard('caller', 2, c0).length >= 40, 15_000, 'the caller to hear anna');
-      assert.equal(h.heard('john', 1, j0).length, 0, 'john hears nothing of the caller');
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      const before = await h.talkBothWays('anna');
+      assert.equal(h.heard('john', 1, before.john).length, 0, 'john hears nothing of the caller');
+      await assertPairPassed(pair);
       await h.idle();
       const anna = transitions(h.calleeRecord('anna'));
       assert.deepEqual(anna.slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
@@ -154,16 +125,13 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
         ],
       },
       async (h) => {
-        const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } });
-        const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+        const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
         await h.firstRtp('bob', 5);
         await h.firstRtp('john', 5);
         await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
         await h.callerIn('CONNECTED');
         // The UAS scenario requires BYE for bob and CANCEL (→ 487) for anna.
-        const [rc, re] = await Promise.all([caller.done, callees.done]);
-        assert.equal(rc.code, 0, sippReport('caller', rc));
-        assert.equal(re.code, 0, sippReport('callees', re));
+        await assertPairPassed(pair);
         await h.idle();
         assert.equal(h.calleeRecord('anna')?.outcome, 'cancelled');
         assert.equal(h.calleeRecord('bob')?.endReason, 'hung up by owner');

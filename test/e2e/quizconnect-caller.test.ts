@@ -12,24 +12,14 @@ import { describe, it } from 'node:test';
 import sqlite from 'node-sqlite3-wasm';
 import {
   PROMPTS_DIR,
-  QuizHarness,
+  assertPairPassed,
   audible,
   promptFramesMatched,
-  sippReport,
   states,
   transitions,
-  type QuizHarnessOptions,
+  withQuiz,
 } from '../support/quizconnect-harness.js';
 import { freePort } from '../support/ports.js';
-
-async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
-  const h = await QuizHarness.start(options);
-  try {
-    await run(h);
-  } finally {
-    await h.stop();
-  }
-}
 
 /** A prompt folder with the app's prompts, minus or plus some. */
 function promptDir(edit: (dir: string) => void): { dir: string; cleanup(): void } {
@@ -51,12 +41,9 @@ const TUTORIAL_CALLER_CONNECTED = [
 describe('quizconnect caller leg (C1–C8) against sipp', () => {
   it('C1: INVITE to U → 100 Trying, 183 with SDP, and the welcome_caller prompt as early media', () =>
     withQuiz({}, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'ring', anna: 'ring' } });
       // The scenario requires 100 and a 183 carrying m=audio, listens for -d ms, then CANCELs.
-      const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 2500 });
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      const pair = await h.startPair({ behaviours: { john: 'ring', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 2500 });
+      await assertPairPassed(pair);
       const early = audible(h.peers.caller.packets);
       assert.ok(early.length >= 50, `at least 1 s of prompt audio before the CANCEL, got ${early.length} packets`);
       // Bit-exact frames of welcome_caller.wav as µ-law, in order.
@@ -76,9 +63,7 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
       const prompts = promptDir(edit);
       try {
         await withQuiz({ config: { prompt_path: prompts.dir } }, async (h) => {
-          const caller = await h.call({ scenario: 'qc-caller-500.xml' });
-          const rc = await caller.done;
-          assert.equal(rc.code, 0, sippReport(`caller (${what})`, rc));
+          await h.callAlone({ scenario: 'qc-caller-500.xml' }, `caller (${what})`);
           await h.idle();
           assert.deepEqual(h.records('quizconnect_callee'), [], `no callee leg (${what})`);
           assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('error opening file'));
@@ -96,8 +81,7 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
     // Unreachable: a MySQL URL nobody listens on (the MariaDB variant kills a real server: quizconnect-mysql).
     const closed = await freePort();
     await withQuiz({ dbUrl: `mysql://qc:pw@127.0.0.1:${closed}/quizconnect` }, async (h) => {
-      const rc = await (await h.call({ scenario: 'qc-caller-500.xml' })).done;
-      assert.equal(rc.code, 0, sippReport('caller (db down)', rc));
+      await h.callAlone({ scenario: 'qc-caller-500.xml' }, 'caller (db down)');
       await h.idle();
       assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('DB error'));
       assert.equal(h.logs('error connecting to DB')[0]?.['code'], 'LOOKUP_CONNECT');
@@ -113,8 +97,7 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
       } finally {
         db.close();
       }
-      const rc = await (await h.call({ scenario: 'qc-caller-500.xml' })).done;
-      assert.equal(rc.code, 0, sippReport('caller (query fails)', rc));
+      await h.callAlone({ scenario: 'qc-caller-500.xml' }, 'caller (query fails)');
       await h.idle();
       assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('query failed'));
       assert.equal(h.logs('query failed')[0]?.['code'], 'LOOKUP_QUERY');
@@ -125,8 +108,7 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
   it('C4: no rows for U → 404 Not Found, with no 183 before it (the SEMS 404 path that never fired)', () =>
     withQuiz({}, async (h) => {
       // The scenario fails on anything but 100 / 404: a 183 first would fail it.
-      const rc = await (await h.call({ scenario: 'qc-caller-404.xml', user: '36' })).done;
-      assert.equal(rc.code, 0, sippReport('caller', rc));
+      await h.callAlone({ scenario: 'qc-caller-404.xml', user: '36' });
       await h.idle();
       assert.deepEqual(transitions(h.records('quizconnect_caller')[0]), ['got INVITE in caller leg', 'no results']);
       assert.deepEqual(h.records('quizconnect_callee'), []);
@@ -147,11 +129,8 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
         ],
       },
       async (h) => {
-        const callees = await h.startCallees({ behaviours: { john: 'ring', anna: 'ring', bob: 'ring' } });
-        const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 2000 });
-        const [rc, re] = await Promise.all([caller.done, callees.done]);
-        assert.equal(rc.code, 0, sippReport('caller', rc));
-        assert.equal(re.code, 0, sippReport('callees', re));
+        const pair = await h.startPair({ behaviours: { john: 'ring', anna: 'ring', bob: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 2000 });
+        await assertPairPassed(pair);
         const wire = readFileSync(h.calleeMessagesFile, 'utf8');
         const invites = [...wire.matchAll(/^INVITE (sip:\S+) SIP\/2\.0$/gm)].map((m) => m[1]);
         assert.deepEqual(invites.sort(), ['john', 'anna', 'bob'].map((u) => `sip:${u}@127.0.0.1:${h.calleePort}`).sort());
@@ -169,11 +148,8 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
   it('C6: CANCEL before a match → 200 + 487; the answered callee gets BYE, the ringing one CANCEL', () =>
     withQuiz({}, async (h) => {
       // john answers (→ BYE expected), anna rings (→ CANCEL expected): the UAS scenario fails otherwise.
-      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'ring' } });
-      const caller = await h.call({ scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
+      await assertPairPassed(pair);
       await h.idle();
       const c = h.records('quizconnect_caller')[0];
       assert.equal(c?.outcome, 'cancelled');
@@ -188,9 +164,8 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
 
   it('C7: a callee types its PIN (RFC 4733) → others end, 200 OK (same SDP as the 183), caller and callee hear each other', () =>
     withQuiz({}, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer', anna: 'answer' } });
       // The scenario fails if the 200's SDP differs from the 183's; it talks for -d ms after the ACK, then BYE.
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 6000 });
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 6000 });
       // Between 183 and 200 (the 200 only comes after the PIN): the welcome_caller prompt, frame for frame.
       await h.peers.caller.waitFor(() => audible(h.peers.caller.packets).length >= 25, 20_000, 'prompt RTP at the caller');
       assert.ok(promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 25);
@@ -198,16 +173,9 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
       const pt = await h.offeredTelephoneEventPt('john');
       await h.typeRfc4733('john', '12345', pt);
       await h.callerIn('CONNECTED');
-      const c0 = h.peers.caller.packets.length;
-      const j0 = h.peers.john.packets.length;
-      const a0 = h.peers.anna.packets.length;
-      await Promise.all([h.talk('caller', 1), h.talk('john', 2)]);
-      await h.peers.john.waitFor(() => h.heard('john', 1, j0).length >= 40, 15_000, 'john to hear the caller');
-      await h.peers.caller.waitFor(() => h.heard('caller', 2, c0).length >= 40, 15_000, 'the caller to hear john');
-      assert.equal(h.heard('anna', 1, a0).length, 0, 'anna (ended) hears nothing of the caller');
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller', rc));
-      assert.equal(re.code, 0, sippReport('callees', re));
+      const before = await h.talkBothWays('john');
+      assert.equal(h.heard('anna', 1, before.anna).length, 0, 'anna (ended) hears nothing of the caller');
+      await assertPairPassed(pair);
       await h.idle();
       assert.deepEqual(transitions(h.records('quizconnect_caller')[0]), [...TUTORIAL_CALLER_CONNECTED, 'BYE received']);
       assert.deepEqual(transitions(h.calleeRecord('john')).slice(-3), ['pin matches', 'ok, connected', 'hung up by caller leg']);
@@ -218,14 +186,11 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
   it('C8: after connect, BYE from either side → 200, BYE to the other side, both legs end', async () => {
     // The callee hangs up: the caller gets BYE.
     await withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'hangup' }, hangupAfterMs: 5000 });
-      const caller = await h.call({ scenario: 'qc-caller-wait-bye.xml' });
+      const pair = await h.startPair({ behaviours: { john: 'hangup' }, hangupAfterMs: 5000 }, { scenario: 'qc-caller-wait-bye.xml' });
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
       await h.callerIn('CONNECTED');
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller (gets BYE)', rc));
-      assert.equal(re.code, 0, sippReport('callee (sends BYE)', re));
+      await assertPairPassed(pair, { caller: 'caller (gets BYE)', callees: 'callee (sends BYE)' });
       await h.idle();
       assert.deepEqual(transitions(h.records('quizconnect_caller')[0]).slice(-1), ['BYE in other leg']);
       assert.deepEqual(transitions(h.calleeRecord('john')).slice(-1), ['BYE received']);
@@ -233,13 +198,10 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
     });
     // The caller hangs up: the callee gets BYE.
     await withQuiz({ rows: [{ caller: '35', callee: 'john', pin: '12345' }] }, async (h) => {
-      const callees = await h.startCallees({ behaviours: { john: 'answer' } });
-      const caller = await h.call({ scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair({ behaviours: { john: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
-      const [rc, re] = await Promise.all([caller.done, callees.done]);
-      assert.equal(rc.code, 0, sippReport('caller (sends BYE)', rc));
-      assert.equal(re.code, 0, sippReport('callee (gets BYE)', re));
+      await assertPairPassed(pair, { caller: 'caller (sends BYE)', callees: 'callee (gets BYE)' });
       await h.idle();
       assert.deepEqual(transitions(h.records('quizconnect_caller')[0]).slice(-1), ['BYE received']);
       assert.equal(h.calleeRecord('john')?.outcome, 'completed');

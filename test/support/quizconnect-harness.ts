@@ -5,6 +5,7 @@
  * sees every RTP packet, sends known audio and RFC 4733 digits from the address the SDP names (symmetric RTP
  * latches onto it), and can check that nothing flows after the end. sipp only does the signalling.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, existsSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,12 @@ export interface CallerOptions {
   /** -d: pause in the scenario (talk time, time before CANCEL). Default 1000 ms. */
   pauseMs?: number;
   timeoutSec?: number;
+}
+
+/** The two sipps of one scenario: the callee UAS and the caller UAC. */
+export interface SippPair {
+  callees: SippProcess;
+  caller: SippProcess;
 }
 
 const DEMO_ROWS = [
@@ -138,6 +145,30 @@ export class QuizHarness {
       args: ['-d', String(options.hangupAfterMs ?? 2500), '-trace_msg', '-message_file', this.calleeMessagesFile],
     });
     return this.#callees;
+  }
+
+  /** The callee UAS first (it must listen before the server dials out), then the caller UAC. */
+  async startPair(callees: CalleesOptions, caller: CallerOptions): Promise<SippPair> {
+    const c = await this.startCallees(callees);
+    return { callees: c, caller: await this.call(caller) };
+  }
+
+  /** A caller UAC alone (no callee gets dialled), run to its end; asserts its scenario passed. */
+  async callAlone(options: CallerOptions, label = 'caller'): Promise<void> {
+    await assertSippPassed(await this.call(options), label);
+  }
+
+  /**
+   * The test's caller and `callee` talk to each other through the server (talkers 1 and 2, 50 frames each); each must
+   * hear at least 40 frames of the other. Returns every peer's packet count from before the talk (for the test's
+   * checks that the others heard nothing).
+   */
+  async talkBothWays(callee: CalleeName): Promise<Record<CalleeName | 'caller', number>> {
+    const marks = Object.fromEntries(Object.entries(this.peers).map(([k, p]) => [k, p.packets.length])) as Record<CalleeName | 'caller', number>;
+    await Promise.all([this.talk('caller', 1), this.talk(callee, 2)]);
+    await this.peers[callee].waitFor(() => this.heard(callee, 1, marks[callee]).length >= 40, 15_000, `${callee} to hear the caller`);
+    await this.peers.caller.waitFor(() => this.heard('caller', 2, marks.caller).length >= 40, 15_000, `the caller to hear ${callee}`);
+    return marks;
   }
 
   /** Every SIP message the callee UAS sent and received (sipp -trace_msg). */
@@ -334,6 +365,29 @@ export class QuizHarness {
     for (const p of Object.values(this.peers)) p.close();
     if (!process.env.QC_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A fresh harness for `run`, stopped afterwards whatever happens. */
+export async function withQuiz(options: QuizHarnessOptions, run: (h: QuizHarness) => Promise<void>): Promise<void> {
+  const h = await QuizHarness.start(options);
+  try {
+    await run(h);
+  } finally {
+    await h.stop();
+  }
+}
+
+/** One sipp ran to its end and exited 0: every message its scenario expects came, in order, and nothing else. */
+export async function assertSippPassed(sipp: SippProcess, label: string): Promise<void> {
+  const res = await sipp.done;
+  assert.equal(res.code, 0, sippReport(label, res));
+}
+
+/** Both sipps of a pair ran to their end and exited 0 (awaited together: each may be waiting on the other). */
+export async function assertPairPassed(pair: SippPair, labels: { caller?: string; callees?: string } = {}): Promise<void> {
+  const [rc, re] = await Promise.all([pair.caller.done, pair.callees.done]);
+  assert.equal(rc.code, 0, sippReport(labels.caller ?? 'caller', rc));
+  assert.equal(re.code, 0, sippReport(labels.callees ?? 'callees', re));
 }
 
 /** Transitions of a record's state graph, in order. */
