@@ -28,7 +28,26 @@ import type {
 
 let seq = 0;
 
-export class FakeInboundCall extends TypedEmitter<InboundCallEvents> implements InboundCall {
+/** What both fake calls share: no headers, and the in-dialog requests the runtime sends, recorded and answered. */
+abstract class FakeDialog<Events extends { [K in keyof Events]: unknown[] }> extends TypedEmitter<Events> {
+  header(): string | undefined {
+    return undefined;
+  }
+  /** In-dialog requests the runtime sent: 'reinvite <sdp>', 'info <type> <body>'. */
+  readonly sent: string[] = [];
+  /** What the peer answers a re-INVITE with. */
+  reinviteAnswer: { code: number; sdp: string | undefined } = { code: 200, sdp: 'v=0 reanswer' };
+  async reinvite(sdp: string): Promise<{ code: number; sdp: string | undefined }> {
+    this.sent.push(`reinvite ${sdp}`);
+    return this.reinviteAnswer;
+  }
+  async sendInfo(contentType: string, body: string): Promise<number> {
+    this.sent.push(`info ${contentType} ${body}`);
+    return 200;
+  }
+}
+
+export class FakeInboundCall extends FakeDialog<InboundCallEvents> implements InboundCall {
   readonly direction = 'inbound' as const;
   readonly id = `fake-in-${++seq}`;
   readonly callId = `cid-${seq}`;
@@ -49,21 +68,6 @@ export class FakeInboundCall extends TypedEmitter<InboundCallEvents> implements 
     this.requestUri = `sip:${user}@127.0.0.1`;
     this.to = `<${this.requestUri}>`;
     this.remoteSdp = sdp;
-  }
-  header(): string | undefined {
-    return undefined;
-  }
-  /** In-dialog requests the runtime sent: 'reinvite <sdp>', 'info <type> <body>'. */
-  readonly sent: string[] = [];
-  /** What the peer answers a re-INVITE with. */
-  reinviteAnswer: { code: number; sdp: string | undefined } = { code: 200, sdp: 'v=0 reanswer' };
-  async reinvite(sdp: string): Promise<{ code: number; sdp: string | undefined }> {
-    this.sent.push(`reinvite ${sdp}`);
-    return this.reinviteAnswer;
-  }
-  async sendInfo(contentType: string, body: string): Promise<number> {
-    this.sent.push(`info ${contentType} ${body}`);
-    return 200;
   }
   progress(code: 180 | 183, sdp?: string): void {
     this.#need(['incoming', 'early'], 'progress');
@@ -113,7 +117,7 @@ export class FakeInboundCall extends TypedEmitter<InboundCallEvents> implements 
   }
 }
 
-export class FakeOutboundCall extends TypedEmitter<OutboundCallEvents> implements OutboundCall {
+export class FakeOutboundCall extends FakeDialog<OutboundCallEvents> implements OutboundCall {
   readonly direction = 'outbound' as const;
   readonly id = `fake-out-${++seq}`;
   readonly callId = `cid-${seq}`;
@@ -129,21 +133,6 @@ export class FakeOutboundCall extends TypedEmitter<OutboundCallEvents> implement
     this.from = `<sip:${options.from.user}@127.0.0.1>;tag=o`;
     this.to = `<${options.to}>`;
     this.requestUri = options.to;
-  }
-  header(): string | undefined {
-    return undefined;
-  }
-  /** In-dialog requests the runtime sent: 'reinvite <sdp>', 'info <type> <body>'. */
-  readonly sent: string[] = [];
-  /** What the peer answers a re-INVITE with. */
-  reinviteAnswer: { code: number; sdp: string | undefined } = { code: 200, sdp: 'v=0 reanswer' };
-  async reinvite(sdp: string): Promise<{ code: number; sdp: string | undefined }> {
-    this.sent.push(`reinvite ${sdp}`);
-    return this.reinviteAnswer;
-  }
-  async sendInfo(contentType: string, body: string): Promise<number> {
-    this.sent.push(`info ${contentType} ${body}`);
-    return 200;
   }
   hangup(): void {
     if (this.state === 'ended') return;
