@@ -3,49 +3,37 @@
  * hangup before the ACK (the BYE waits for it), and an outbound call over TCP between two stacks.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SipStack, type InboundCall, type InfoRequest, type ReinviteRequest } from '../../src/sip/index.js';
-import { captureLogger, nextEvent, staticSdp } from './helpers.js';
-import { RawPeer, header, isRequest, isResponse, request } from './raw-peer.js';
+import { captureLogger, nextEvent, stackAndRawPeer, staticSdp } from './helpers.js';
+import { header, isRequest, isResponse, request } from './raw-peer.js';
 
 describe('in-dialog requests and hangup', () => {
-  let stack: SipStack;
-  let peer: RawPeer;
-  let onCall: (call: InboundCall) => void = () => undefined;
+  const sp = stackAndRawPeer();
   let seq = 0;
-
-  before(async () => {
-    peer = await RawPeer.open();
-    stack = await SipStack.start({ port: 0, logger: captureLogger('error').logger });
-    stack.onInvite((call) => onCall(call));
-  });
-  after(async () => {
-    await stack.stop();
-    await peer.close();
-  });
 
   /** INVITE from the peer, answered by the stack; returns what in-dialog requests need. */
   async function answeredCall(ack = true) {
     seq++;
     const calls: InboundCall[] = [];
-    onCall = (call) => {
+    sp.onCall = (call) => {
       calls.push(call);
       call.answer(staticSdp(41000));
     };
     const base = {
-      ruri: `sip:d@127.0.0.1:${stack.address.port}`,
+      ruri: `sip:d@127.0.0.1:${sp.stack.address.port}`,
       callId: `dialog-${seq}`,
       fromTag: `df${seq}`,
-      peerPort: peer.port,
+      peerPort: sp.peer.port,
     };
-    await peer.send(request({ ...base, method: 'INVITE', branch: `z9hG4bK-d${seq}`, cseq: 1, body: staticSdp() }), stack.address.port);
-    const ok = await peer.next(isResponse(200, 'INVITE'));
+    await sp.peer.send(request({ ...base, method: 'INVITE', branch: `z9hG4bK-d${seq}`, cseq: 1, body: staticSdp() }), sp.stack.address.port);
+    const ok = await sp.peer.next(isResponse(200, 'INVITE'));
     const toTag = /tag=(\w+)/.exec(header(ok, 'To')!)![1]!;
     const inDialog = { ...base, toTag };
     const call = calls[0]!;
     if (ack) {
       const acked = nextEvent(call, 'acked');
-      await peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-da${seq}`, cseq: 1 }), stack.address.port);
+      await sp.peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-da${seq}`, cseq: 1 }), sp.stack.address.port);
       await acked;
     }
     return { call, inDialog };
@@ -54,7 +42,7 @@ describe('in-dialog requests and hangup', () => {
   it('INFO: answered 200, delivered as an info event', async () => {
     const { call, inDialog } = await answeredCall();
     const info = nextEvent<[InfoRequest]>(call, 'info');
-    await peer.send(
+    await sp.peer.send(
       request({
         ...inDialog,
         method: 'INFO',
@@ -63,9 +51,9 @@ describe('in-dialog requests and hangup', () => {
         body: 'Signal=5\r\nDuration=160\r\n',
         extra: [],
       }).replace('Content-Type: application/sdp', 'Content-Type: application/dtmf-relay'),
-      stack.address.port,
+      sp.stack.address.port,
     );
-    await peer.next(isResponse(200, 'INFO'));
+    await sp.peer.next(isResponse(200, 'INFO'));
     const [req] = await info;
     assert.equal(req.contentType, 'application/dtmf-relay');
     assert.match(req.body, /Signal=5/);
@@ -79,15 +67,15 @@ describe('in-dialog requests and hangup', () => {
       reinvites.push(r.sdp);
       answer(r);
     });
-    await peer.send(request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr${seq}`, cseq: 3, body: staticSdp(40000) }), stack.address.port);
-    const ok = await peer.next(isResponse(200, 'INVITE'));
+    await sp.peer.send(request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr${seq}`, cseq: 3, body: staticSdp(40000) }), sp.stack.address.port);
+    const ok = await sp.peer.next(isResponse(200, 'INVITE'));
     assert.match(ok, /m=audio 42000/);
-    await peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-dra${seq}`, cseq: 3 }), stack.address.port);
+    await sp.peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-dra${seq}`, cseq: 3 }), sp.stack.address.port);
 
     assert.match(reinvites[0] ?? '', /m=audio 40000/);
     answer = (r) => r.reject(488);
-    await peer.send(request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr2${seq}`, cseq: 4, body: staticSdp(40004) }), stack.address.port);
-    await peer.next(isResponse(488, 'INVITE'));
+    await sp.peer.send(request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr2${seq}`, cseq: 4, body: staticSdp(40004) }), sp.stack.address.port);
+    await sp.peer.next(isResponse(488, 'INVITE'));
     assert.equal(reinvites.length, 2);
     assert.equal(call.state, 'confirmed');
   });
@@ -98,8 +86,8 @@ describe('in-dialog requests and hangup', () => {
     const ended = nextEvent(call, 'ended');
     call.hangup();
     assert.deepEqual(await ended, ['local']);
-    await peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-dh${seq}`, cseq: 1 }), stack.address.port);
-    const bye = await peer.next(isRequest('BYE'));
+    await sp.peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-dh${seq}`, cseq: 1 }), sp.stack.address.port);
+    const bye = await sp.peer.next(isRequest('BYE'));
     assert.equal(header(bye, 'Call-ID'), inDialog.callId);
   });
 });

@@ -1,5 +1,7 @@
+import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
-import type { InboundCall, OutboundCall, SipStack } from '../../src/sip/index.js';
+import { SipStack, type InboundCall, type OutboundCall } from '../../src/sip/index.js';
+import { RawPeer } from './raw-peer.js';
 
 /** A static SDP answer/offer: the SIP layer treats SDP as opaque, so any well-formed text will do. */
 export function staticSdp(port = 40000, sessionId = '1'): string {
@@ -94,4 +96,31 @@ export async function confirmedCall(
   const call = await inbound;
   if (call.state !== 'confirmed') await nextEvent(call, 'acked');
   return { out, call };
+}
+
+export interface StackAndRawPeer {
+  /** Set in `before`. */
+  stack: SipStack;
+  /** Set in `before`. */
+  peer: RawPeer;
+  /** Gets every INVITE the stack receives; a test sets it to what it needs. */
+  onCall: (call: InboundCall) => void;
+}
+
+/**
+ * For a describe block driven by a raw UDP peer: registers `before`/`after` hooks that start a SipStack (errors
+ * logged only) and a RawPeer, and stop both.
+ */
+export function stackAndRawPeer(): StackAndRawPeer {
+  const sp = { onCall: () => undefined } as unknown as StackAndRawPeer;
+  before(async () => {
+    sp.peer = await RawPeer.open();
+    sp.stack = await SipStack.start({ port: 0, logger: captureLogger('error').logger });
+    sp.stack.onInvite((call) => sp.onCall(call));
+  });
+  after(async () => {
+    await sp.stack.stop();
+    await sp.peer.close();
+  });
+  return sp;
 }
