@@ -52,6 +52,23 @@ describe('RFC 3261 timers (fake clock)', () => {
   const tick = (ms: number) => mock.timers.tick(ms);
   const retrans = () => stack.stats.retransmissionsOut;
 
+  /** T1 doubling to T2, ten times: Timers E and G, and a 2xx until its ACK. Sums to 31500 < 64*T1. */
+  const DOUBLING_TO_T2 = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000];
+
+  /**
+   * Steps the clock through `schedule` from `r0` retransmissions: none 1 ms before each interval ends, exactly one
+   * at its end. `afterFirst` runs after the first one (e.g. to check it is an exact copy).
+   */
+  async function assertSchedule(r0: number, schedule: number[], afterFirst?: () => Promise<void>): Promise<void> {
+    for (const [i, interval] of schedule.entries()) {
+      tick(interval - 1);
+      assert.equal(retrans(), r0 + i);
+      tick(1);
+      assert.equal(retrans(), r0 + i + 1);
+      if (i === 0) await afterFirst?.();
+    }
+  }
+
   function invite(extra: Partial<Parameters<typeof request>[0]> = {}) {
     seq++;
     return request({
@@ -112,15 +129,9 @@ describe('RFC 3261 timers (fake clock)', () => {
     call.hangup();
     await peer.next(isRequest('BYE'));
     const r0 = retrans();
-    const schedule = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000]; // sums to 31500 < 64*T1
-    for (const [i, interval] of schedule.entries()) {
-      tick(interval - 1);
-      assert.equal(retrans(), r0 + i);
-      tick(1);
-      assert.equal(retrans(), r0 + i + 1);
-    }
+    await assertSchedule(r0, DOUBLING_TO_T2);
     tick(64 * T1);
-    assert.equal(retrans(), r0 + schedule.length, 'Timer F ended the BYE transaction');
+    assert.equal(retrans(), r0 + DOUBLING_TO_T2.length, 'Timer F ended the BYE transaction');
   });
 
   it('Timer G retransmits a 486 at T1 doubling to T2 until Timer H (64*T1)', async () => {
@@ -128,15 +139,9 @@ describe('RFC 3261 timers (fake clock)', () => {
     await peer.send(invite(), stack.address.port);
     await peer.next(isResponse(486, 'INVITE'));
     const r0 = retrans();
-    const schedule = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000];
-    for (const [i, interval] of schedule.entries()) {
-      tick(interval - 1);
-      assert.equal(retrans(), r0 + i);
-      tick(1);
-      assert.equal(retrans(), r0 + i + 1);
-    }
+    await assertSchedule(r0, DOUBLING_TO_T2);
     tick(64 * T1);
-    assert.equal(retrans(), r0 + schedule.length, 'Timer H ended the retransmissions');
+    assert.equal(retrans(), r0 + DOUBLING_TO_T2.length, 'Timer H ended the retransmissions');
   });
 
   it('Timer G stops at the ACK; Timer I then absorbs repeats for T4', async () => {
@@ -199,15 +204,9 @@ describe('RFC 3261 timers (fake clock)', () => {
     };
     await peer.send(invite(), stack.address.port);
     const ok = await peer.next(isResponse(200, 'INVITE'));
-    const r0 = retrans();
-    const schedule = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000];
-    for (const [i, interval] of schedule.entries()) {
-      tick(interval - 1);
-      assert.equal(retrans(), r0 + i);
-      tick(1);
-      assert.equal(retrans(), r0 + i + 1);
-      if (i === 0) assert.equal(await peer.next(isResponse(200, 'INVITE')), ok);
-    }
+    await assertSchedule(retrans(), DOUBLING_TO_T2, async () => {
+      assert.equal(await peer.next(isResponse(200, 'INVITE')), ok);
+    });
     assert.deepEqual(events, []);
     tick(64 * T1 - 31500);
     assert.deepEqual(events, ['ackTimeout', 'ended:ack-timeout']);
