@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import { startServer, type CallRecord, type RunningServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
-import { startSipp } from '../support/sipp.js';
+import { startSipp, type SippProcess, type SippResult } from '../support/sipp.js';
 import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
 
 const scenario = (name: string) => ({ file: fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url)) });
@@ -42,6 +42,28 @@ describe('example-bridge against sipp', () => {
   const farEnd = (file: { builtin: string } | { file: string }, args: string[] = []) =>
     startSipp({ scenario: file, port: farPort, calls: 1, timeoutSec: 30, args });
 
+  /** Both sipps ran their scenario to the end (exit 0: every message they expect came), then no call is active. */
+  async function bothPassed(uac: SippProcess, far: SippProcess): Promise<[SippResult, SippResult]> {
+    const [ru, rf] = await Promise.all([uac.done, far.done]);
+    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
+    await waitForIdle(server);
+    return [ru, rf];
+  }
+
+  /** The far end (UAS) first, then one call from the caller (UAC), both run to their end. */
+  async function runCall(farScenario: string, callerScenario: string, farArgs: string[] = []): Promise<void> {
+    const far = await farEnd(scenario(farScenario), farArgs);
+    await bothPassed(await caller(scenario(callerScenario)), far);
+  }
+
+  /** The last bridge (caller) leg and its far-end leg. */
+  function lastBridge(): { a: CallRecord; b: CallRecord } {
+    const recs = server.registry.list({ ended: true });
+    const a = recs.filter((r) => r.flow === 'bridge').at(-1)!;
+    return { a, b: recs.find((r) => r.parentId === a.id)! };
+  }
+
   it('dials the far end, bridges both legs in one room, and the caller BYE ends both', async () => {
     const far = await farEnd({ builtin: 'uas' });
     const connected = waitForRecord(server, (r) => r.flow === 'bridge' && r.state === 'CONNECTED');
@@ -53,10 +75,7 @@ describe('example-bridge against sipp', () => {
     assert.equal(b.requestUri, `sip:bob@127.0.0.1:${farPort}`);
     assert.deepEqual(server.media.roomMembers(a.id).length, 2, 'both legs in the caller room');
 
-    const [ru, rf] = await Promise.all([uac.done, far.done]);
-    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
-    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
-    await waitForIdle(server);
+    await bothPassed(uac, far);
     const callerRec = server.registry.get(a.id)!;
     assert.deepEqual(transitionsOf(callerRec), ['got INVITE', 'far end rings', 'far end answered', 'caller hung up']);
     assert.equal(callerRec.outcome, 'completed');
@@ -66,41 +85,21 @@ describe('example-bridge against sipp', () => {
   });
 
   it('the far end hanging up sends BYE to the caller', async () => {
-    const far = await farEnd(scenario('flow-bye-uas.xml'), ['-d', '500']);
-    const uac = await caller(scenario('flow-wait-bye-uac.xml'));
-    const [ru, rf] = await Promise.all([uac.done, far.done]);
-    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
-    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
-    await waitForIdle(server);
-    const rec = server.registry.list({ ended: true }).filter((r) => r.flow === 'bridge').at(-1)!;
-    assert.deepEqual(transitionsOf(rec).slice(-1), ['far end hung up']);
+    await runCall('flow-bye-uas.xml', 'flow-wait-bye-uac.xml', ['-d', '500']);
+    assert.deepEqual(transitionsOf(lastBridge().a).slice(-1), ['far end hung up']);
   });
 
   it('a CANCEL while the far end rings: 487 to the caller, CANCEL to the far end', async () => {
-    const far = await farEnd(scenario('flow-ring-uas.xml'));
-    const uac = await caller(scenario('flow-cancel-uac.xml'));
-    const [ru, rf] = await Promise.all([uac.done, far.done]);
-    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
-    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
-    await waitForIdle(server);
-    const recs = server.registry.list({ ended: true });
-    const a = recs.filter((r) => r.flow === 'bridge').at(-1)!;
-    const b = recs.find((r) => r.parentId === a.id)!;
+    await runCall('flow-ring-uas.xml', 'flow-cancel-uac.xml');
+    const { a, b } = lastBridge();
     assert.deepEqual(transitionsOf(a).slice(-1), ['caller cancelled']);
     assert.equal(a.outcome, 'cancelled');
     assert.equal(b.outcome, 'cancelled');
   });
 
   it('a busy far end: its 486 is passed to the caller', async () => {
-    const far = await farEnd(scenario('flow-busy-uas.xml'));
-    const uac = await caller(scenario('flow-busy-uac.xml'));
-    const [ru, rf] = await Promise.all([uac.done, far.done]);
-    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
-    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
-    await waitForIdle(server);
-    const recs = server.registry.list({ ended: true });
-    const a = recs.filter((r) => r.flow === 'bridge').at(-1)!;
-    const b = recs.find((r) => r.parentId === a.id)!;
+    await runCall('flow-busy-uas.xml', 'flow-busy-uac.xml');
+    const { a, b } = lastBridge();
     assert.deepEqual(transitionsOf(a).slice(-1), ['far end refused']);
     assert.equal(a.outcome, 'rejected');
     assert.equal(a.endReason, '486');
@@ -120,11 +119,8 @@ describe('example-bridge against sipp', () => {
       timeoutSec: 60,
       args: ['-d', '1000'],
     });
-    const [ru, rf] = await Promise.all([uac.done, far.done]);
-    assert.equal(ru.code, 0, `caller sipp: ${ru.errors.slice(0, 1500)}`);
+    const [ru] = await bothPassed(uac, far);
     assert.equal(ru.stats['SuccessfulCall(C)'], '10');
-    assert.equal(rf.code, 0, `far-end sipp: ${rf.errors.slice(0, 1500)}`);
-    await waitForIdle(server);
     const bridges = server.registry.list({ ended: true }).filter((r) => r.flow === 'bridge').slice(-10);
     assert.equal(bridges.length, 10);
     for (const b of bridges) assert.deepEqual(transitionsOf(b).slice(-2), ['far end answered', 'caller hung up']);
