@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { startSipp } from '../support/sipp.js';
+import { startSipp, type SippProcess } from '../support/sipp.js';
 import { MediaSipHarness, type HarnessCall } from '../support/media-sip-harness.js';
 import { writeRfc4733Pcap, writeInbandPcap, writePacketsPcap } from '../support/pcap-rfc4733.js';
-import { startCapture, type CapturedRtp } from '../support/pcap-capture.js';
+import { startCapture, type Capture, type CapturedRtp } from '../support/pcap-capture.js';
 import { tempDir, writeWav, numberedFrames, sine } from '../support/audio-wav.js';
 import { talkerPackets, matchTalkerFrames } from '../support/rtp-talker.js';
 
@@ -89,6 +89,35 @@ describe('media engine against sipp', () => {
     return cap.filter((p) => p.srcPort === c.stream.localPort);
   }
 
+  /** dumpcap on what the engine sends (from our RTP port range). */
+  function captureOurRtp(): Promise<Capture> {
+    return startCapture(`udp src portrange ${h.portRange[0]}-${h.portRange[1]}`);
+  }
+
+  /** A sipp UAC with the media scenario, offering `codecs` (telephone-event at 101) and sending `pcap`. */
+  function mediaUac(codecs: string, pcap: string): Promise<SippProcess> {
+    return startSipp({
+      scenario: { file: fixture('uac-media.xml') },
+      remote: h.sipTarget,
+      keys: { codecs, tept: '101', pcap },
+      timeoutSec: 40,
+    });
+  }
+
+  /**
+   * We hang up `c`; once sipp has ended, the stream is closed and every packet we sent to `c` is in the capture,
+   * returns those packets. Asserts that sipp passed its scenario.
+   */
+  async function hangupAndCapture(c: HarnessCall, sipp: SippProcess, cap: Capture): Promise<CapturedRtp[]> {
+    c.call.hangup();
+    const res = await sipp.done;
+    await until(() => c.stream.closed, 'stream closed');
+    await cap.waitFor((all) => sentTo(all, c).length >= c.stream.stats.packetsOut, 'all our packets captured');
+    const pk = sentTo(await cap.stop(), c);
+    assert.equal(res.code, 0, res.errors.slice(0, 1000));
+    return pk;
+  }
+
   /**
    * Sequence numbers strictly continuous; timestamps +160 per packet, except that after a clock stall longer
    * than the engine makes up for (100 ms) the timestamp jumps by whole frames: allowed only if the engine says
@@ -109,29 +138,19 @@ describe('media engine against sipp', () => {
     const encoded = (await h.engine.loadPrompt(prompt)).encoded.PCMU;
     const frames = encoded.length / 160;
     const silence = writePacketsPcap(dir, 'nothing.pcap', []);
-    const cap = await startCapture(`udp src portrange ${h.portRange[0]}-${h.portRange[1]}`);
+    const cap = await captureOurRtp();
     let ended = false;
     const before = h.calls.length;
     h.onCall = (c) => {
       c.stream.on('playlistEnded', () => (ended = true));
       void c.stream.play(prompt);
     };
-    const sipp = await startSipp({
-      scenario: { file: fixture('uac-media.xml') },
-      remote: h.sipTarget,
-      keys: { codecs: '0 101', tept: '101', pcap: silence },
-      timeoutSec: 40,
-    });
+    const sipp = await mediaUac('0 101', silence);
     await until(() => ended, 'playlistEnded');
     const c = h.calls[before]!;
     const sentAtEnd = c.stream.stats.packetsOut;
     await until(() => c.stream.stats.packetsOut >= sentAtEnd + 5, 'a few silence frames after the prompt');
-    c.call.hangup();
-    const res = await sipp.done;
-    await until(() => c.stream.closed, 'stream closed');
-    await cap.waitFor((all) => sentTo(all, c).length >= c.stream.stats.packetsOut, 'all our packets captured');
-    const pk = sentTo(await cap.stop(), c);
-    assert.equal(res.code, 0, res.errors.slice(0, 1000));
+    const pk = await hangupAndCapture(c, sipp, cap);
     const start = pk.findIndex((p) => p.payload.equals(encoded.subarray(0, 160)));
     assert.ok(start >= 0, 'first prompt frame on the wire');
     const talk = pk.slice(start, start + frames);
@@ -145,30 +164,20 @@ describe('media engine against sipp', () => {
   it('flush stops the prompt within one tick (checked on the wire)', async () => {
     const prompt = writeWav(join(dir, 'tone.wav'), [sine(700, 3000, 9000)]);
     const silence = writePacketsPcap(dir, 'nothing.pcap', []);
-    const cap = await startCapture(`udp src portrange ${h.portRange[0]}-${h.portRange[1]}`);
+    const cap = await captureOurRtp();
     let sentAtFlush = -1;
     const before = h.calls.length;
     h.onCall = (c) => {
       void c.stream.play(prompt, { loop: true });
     };
-    const sipp = await startSipp({
-      scenario: { file: fixture('uac-media.xml') },
-      remote: h.sipTarget,
-      keys: { codecs: '8 101', tept: '101', pcap: silence },
-      timeoutSec: 40,
-    });
+    const sipp = await mediaUac('8 101', silence);
     await h.waitCalls(before + 1);
     const c = h.calls[before]!;
     await until(() => c.stream.playing && c.stream.stats.packetsOut >= 30, 'prompt playing');
     c.stream.flush();
     sentAtFlush = c.stream.stats.packetsOut;
     await until(() => c.stream.stats.packetsOut >= sentAtFlush + 10, 'packets after flush');
-    c.call.hangup();
-    const res = await sipp.done;
-    await until(() => c.stream.closed, 'stream closed');
-    await cap.waitFor((all) => sentTo(all, c).length >= c.stream.stats.packetsOut, 'all our packets captured');
-    const pk = sentTo(await cap.stop(), c);
-    assert.equal(res.code, 0, res.errors.slice(0, 1000));
+    const pk = await hangupAndCapture(c, sipp, cap);
     assert.ok(pk.length >= sentAtFlush + 10, `captured ${pk.length} of ${c.stream.stats.packetsOut}: ${pk.map((p) => p.seq).join(",")}`);
     assertContinuous(pk);
     const isSilence = (p: CapturedRtp) => p.payload.every((b) => b === 0xd5);
@@ -180,19 +189,10 @@ describe('media engine against sipp', () => {
   it('two sipp legs in a room hear each other (known audio in, the other side receives it)', async () => {
     const N = 100;
     const pcaps = [1, 2].map((t) => writePacketsPcap(dir, `talker${t}.pcap`, talkerPackets(t, N)));
-    const cap = await startCapture(`udp src portrange ${h.portRange[0]}-${h.portRange[1]}`);
+    const cap = await captureOurRtp();
     const before = h.calls.length;
     h.onCall = (c) => c.stream.join('e2e-room');
-    const sipps = await Promise.all(
-      pcaps.map((pcap) =>
-        startSipp({
-          scenario: { file: fixture('uac-media.xml') },
-          remote: h.sipTarget,
-          keys: { codecs: '0 101', tept: '101', pcap },
-          timeoutSec: 40,
-        }),
-      ),
-    );
+    const sipps = await Promise.all(pcaps.map((pcap) => mediaUac('0 101', pcap)));
     const legs = await h.waitCalls(before + 2).then((all) => all.slice(before));
     assert.deepEqual(h.engine.roomMembers('e2e-room').sort(), legs.map((l) => l.stream.id).sort());
     await until(() => legs.every((l) => l.stream.stats.packetsIn >= N), 'both talkers received');
