@@ -75,19 +75,29 @@ export interface ParsedVia {
   params: Map<string, string | undefined>;
 }
 
+/**
+ * `;name=value;flag` parameters, names lower-cased, a flag's value undefined. `lwsAroundEqual`: a Via may have white
+ * space around '=' (RFC 3261 §25.1 EQUAL), trimmed off name and value; in a URI it is part of them (left as is).
+ */
+function parseParams(text: string, lwsAroundEqual: boolean): Map<string, string | undefined> {
+  const params = new Map<string, string | undefined>();
+  for (const part of text.split(';')) {
+    const p = part.trim();
+    if (!p) continue;
+    const eq = p.indexOf('=');
+    if (eq === -1) params.set(p.toLowerCase(), undefined);
+    else if (lwsAroundEqual) params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim());
+    else params.set(p.slice(0, eq).toLowerCase(), p.slice(eq + 1));
+  }
+  return params;
+}
+
 /** Parse one Via value ("SIP/2.0/UDP host:port;branch=x;rport"), the first of a comma list. */
 export function parseVia(value: string): ParsedVia | undefined {
   const first = value.split(',')[0]!.trim();
   const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[^\]]+\]|[^\s:;]+)(?:\s*:\s*(\d+))?\s*(.*)$/i.exec(first);
   if (!m) return undefined;
-  const params = new Map<string, string | undefined>();
-  for (const part of (m[4] ?? '').split(';')) {
-    const p = part.trim();
-    if (!p) continue;
-    const eq = p.indexOf('=');
-    if (eq === -1) params.set(p.toLowerCase(), undefined);
-    else params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim());
-  }
+  const params = parseParams(m[4] ?? '', true);
   const port = m[3] === undefined ? undefined : Number(m[3]);
   return { transport: m[1]!.toUpperCase(), host: m[2]!.replace(/^\[|\]$/g, ''), port, params };
 }
@@ -150,14 +160,7 @@ export function parseSipUri(raw: string): ParsedSipUri | undefined {
   }
   const m = /^sips?:(?:([^@;>]*)@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?([^?]*)/i.exec(s);
   if (!m) return undefined;
-  const params = new Map<string, string | undefined>();
-  for (const part of (m[4] ?? '').split(';')) {
-    const p = part.trim();
-    if (!p) continue;
-    const eq = p.indexOf('=');
-    if (eq === -1) params.set(p.toLowerCase(), undefined);
-    else params.set(p.slice(0, eq).toLowerCase(), p.slice(eq + 1));
-  }
+  const params = parseParams(m[4] ?? '', false);
   const user = m[1] === undefined ? undefined : m[1].split(':')[0];
   const port = m[3] === undefined ? undefined : Number(m[3]);
   if (port !== undefined && (port <= 0 || port > 65535)) return undefined;
