@@ -8,11 +8,12 @@
  * alignment), and not again until 2 consecutive blocks without it (a pause), so one long tone is one press.
  */
 import type { DtmfKey } from './media-types.js';
+import { DTMF_FREQS, DTMF_GRID_KEYS } from './dtmf-keys.js';
 
 const N = 160;
 const RATE = 8000;
-const FREQS = [697, 770, 852, 941, 1209, 1336, 1477, 1633];
-const KEYS: readonly DtmfKey[] = ['1', '2', '3', 'A', '4', '5', '6', 'B', '7', '8', '9', 'C', '*', '0', '#', 'D'];
+const FREQS = DTMF_FREQS;
+const KEYS = DTMF_GRID_KEYS;
 const COEFF = new Float64Array(FREQS.map((f) => 2 * Math.cos((2 * Math.PI * f) / RATE)));
 
 /** Minimum amplitude of each tone (≈ -35 dBm0), as block energy of a sine: A²·N/2. */

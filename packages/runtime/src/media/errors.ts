@@ -8,7 +8,8 @@ export type MediaErrorCode =
   | 'PROMPT_UNREADABLE'
   | 'NO_PORTS'
   | 'STREAM_CLOSED'
-  | 'BAD_OPTIONS';
+  | 'BAD_OPTIONS'
+  | 'BAD_DTMF_KEY';
 
 export class MediaError extends Error {
   readonly code: MediaErrorCode;
@@ -16,13 +17,16 @@ export class MediaError extends Error {
   readonly sipStatus: number;
   /** The prompt file, for PROMPT_UNREADABLE. */
   readonly file: string | undefined;
+  /** The offending key, for BAD_DTMF_KEY. */
+  readonly key: string | undefined;
 
-  constructor(code: MediaErrorCode, message: string, sipStatus: number, options?: { cause?: unknown; file?: string }) {
+  constructor(code: MediaErrorCode, message: string, sipStatus: number, options?: { cause?: unknown; file?: string; key?: string }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'MediaError';
     this.code = code;
     this.sipStatus = sipStatus;
     this.file = options?.file;
+    this.key = options?.key;
   }
 }
 
@@ -46,4 +50,12 @@ export const mediaErrors = {
     new MediaError('NO_PORTS', `no free RTP port pair in ${range[0]}-${range[1]}`, 503),
   streamClosed: (id: string) => new MediaError('STREAM_CLOSED', `media stream ${id} is closed`, 500),
   badOptions: (detail: string) => new MediaError('BAD_OPTIONS', `bad media options: ${detail}`, 500),
+  /** sendDtmf with something that is not a DTMF key ('0'-'9', '*', '#', 'A'-'D'); `key` is the offending one. */
+  badDtmfKey: (key: string) =>
+    new MediaError(
+      'BAD_DTMF_KEY',
+      key === '' ? 'no DTMF keys to send' : `not a DTMF key: ${JSON.stringify(key)} (use 0-9, *, #, A-D)`,
+      500,
+      { key },
+    ),
 };

@@ -24,6 +24,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import type {
   Direction,
   DtmfKey,
+  DtmfSendOptions,
   DtmfSource,
   MediaStreamApi,
   MediaStreamEvents,
@@ -40,6 +41,7 @@ import { Rfc4733Receiver } from './dtmf-rfc4733.js';
 import { GoertzelDetector } from './dtmf-goertzel.js';
 import { DtmfArbiter } from './dtmf-arbiter.js';
 import { isDtmfKey } from './dtmf-keys.js';
+import { DtmfSender, DTMF_EVENT, DTMF_OFF, DTMF_TONE } from './dtmf-sender.js';
 import type { RoomMember } from './conference-room.js';
 import { SenderReportWriter, isRtcp } from './rtcp.js';
 
@@ -55,6 +57,8 @@ const FIFO_PRIME = 2 * SAMPLES_PER_FRAME;
 const FIFO_HIGH = 6 * SAMPLES_PER_FRAME;
 const OUT_BUFFERS = 4;
 const RTP_HEADER = 12;
+/** An RFC 4733 packet: header + event, E/R/volume, duration. */
+const TE_PACKET = RTP_HEADER + 4;
 
 const KIND_NONE = 0;
 const KIND_PCMU = 1;
@@ -129,6 +133,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   #octetsOut = 0;
   #nextSrAt = 0;
   readonly #sr: SenderReportWriter;
+  /** Outgoing DTMF queue, and its own rotating telephone-event packets (16 bytes: sent whole, no slicing). */
+  readonly #dtmfOut = new DtmfSender();
+  readonly #teOut: Buffer[] = [];
+  #teIdx = 0;
 
   // --- remote / latching
   #sendAddress: string | undefined;
@@ -185,7 +193,12 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       b[0] = 0x80;
       b.writeUInt32BE(this.#ssrc, 8);
       this.#out.push(b);
+      const te = Buffer.alloc(TE_PACKET);
+      te[0] = 0x80;
+      te.writeUInt32BE(this.#ssrc, 8);
+      this.#teOut.push(te);
     }
+    this.#dtmfOut.onDrained = () => queueMicrotask(this.#emitDtmfSent);
     this.#encode = encodeTable('PCMU');
     this.#silence = silenceByte('PCMU');
     this.#sr = new SenderReportWriter(this.#ssrc, `${ctx.id}@${ctx.host}`);
@@ -275,6 +288,14 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#report(key, source, durationMs);
   }
 
+  sendDtmf(keys: string, options?: DtmfSendOptions): Promise<void> {
+    this.#assertOpen();
+    const sent = this.#dtmfOut.enqueue(keys, options);
+    // Handled here so a caller that ignores the promise cannot crash the process when the stream closes first.
+    sent.catch(() => undefined);
+    return sent;
+  }
+
   join(room: string): void {
     this.#assertOpen();
     if (typeof room !== 'string' || room === '') throw mediaErrors.badOptions('room name must be a non-empty string');
@@ -302,6 +323,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.leave();
     this.#closed = true;
     this.#playlist.flush();
+    this.#dtmfOut.cancel(mediaErrors.streamClosed(this.id));
     const { rtp, rtcp } = this.#ctx;
     rtp.off('message', this.#onRtp);
     rtcp.off('message', this.#onRtcp);
@@ -558,7 +580,12 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     const buf = this.#out[this.#outIdx]!;
     this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
     let talk: boolean;
-    if (this.#room !== undefined) {
+    const dtmf = this.#dtmfOut.active ? this.#dtmfFrame(media, ts, buf) : DTMF_OFF;
+    if (dtmf === DTMF_EVENT) return this.#sendEvent(now, ts, media.telephoneEventPt!);
+    if (dtmf !== DTMF_OFF) {
+      // A tone (or the silence between tones) replaces the audio; the prompt waits, the room mix is dropped.
+      talk = dtmf === DTMF_TONE;
+    } else if (this.#room !== undefined) {
       encodeInto(this.#encode, this.roomOut, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
       talk = true;
     } else if (this.#playlist.copyNextFrame(media.codec, buf, RTP_HEADER)) {
@@ -591,6 +618,39 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.stats.packetsOut++;
     this.stats.bytesOut += len;
     this.#octetsOut += SAMPLES_PER_FRAME;
+    this.#maybeSenderReport(now, ts);
+  }
+
+  #dtmfFrame(media: NegotiatedMedia, ts: number, audio: Buffer): number {
+    const te = this.#teOut[this.#teIdx]!;
+    return this.#dtmfOut.frame(media.telephoneEventPt ?? -1, this.#encode, this.#silence, ts, audio, RTP_HEADER, te, RTP_HEADER);
+  }
+
+  /** Send the telephone-event packet the DTMF sender just wrote: its own timestamp, the stream's sequence. */
+  #sendEvent(now: number, ts: number, pt: number): void {
+    const buf = this.#teOut[this.#teIdx]!;
+    this.#teIdx = (this.#teIdx + 1) % OUT_BUFFERS;
+    this.#talking = false;
+    this.#sentAny = true;
+    buf[1] = (this.#dtmfOut.marker ? 0x80 : 0) | pt;
+    buf[2] = this.#seq >> 8;
+    buf[3] = this.#seq & 0xff;
+    buf.writeUInt32BE(this.#dtmfOut.eventTs, 4);
+    this.#seq = (this.#seq + 1) & 0xffff;
+    try {
+      if (this.#connected) this.#ctx.rtp.send(buf);
+      else this.#ctx.rtp.send(buf, this.#sendPort, this.#sendAddress);
+    } catch (err) {
+      this.#log.debug({ err }, 'rtp send failed');
+      return;
+    }
+    this.stats.packetsOut++;
+    this.stats.bytesOut += TE_PACKET;
+    this.#octetsOut += TE_PACKET - RTP_HEADER;
+    this.#maybeSenderReport(now, ts);
+  }
+
+  #maybeSenderReport(now: number, ts: number): void {
     if (now >= this.#nextSrAt && this.#rtcpAddress) {
       this.#nextSrAt = now + this.#ctx.rtcpIntervalMs * (0.75 + Math.random() * 0.5);
       const sr = this.#sr.write(Date.now(), ts, this.stats.packetsOut, this.#octetsOut);
@@ -602,6 +662,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       }
     }
   }
+
+  readonly #emitDtmfSent = (): void => {
+    if (!this.#closed) this.emit('dtmfSent');
+  };
 
   readonly #emitEnded = (): void => {
     // Deferred to a microtask: a listener may play/flush without re-entering the tick's send path.

@@ -49,7 +49,16 @@ export type MediaStreamEvents = {
   rtpTimeout: [];
   /** The remote address latched (symmetric RTP). */
   latched: [address: string, port: number];
+  /** Everything queued with sendDtmf has gone out (emitted each time the send queue drains). */
+  dtmfSent: [];
 };
+
+export interface DtmfSendOptions {
+  /** Tone (event) length per key, ms, rounded to whole 20 ms frames; 20-8000. Default 100. */
+  durationMs?: number;
+  /** Pause after each key, ms, rounded to whole frames; 0-10000. Default 60. */
+  gapMs?: number;
+}
 
 export interface PlayOptions {
   /** Put in front of the playlist instead of at the end. Default false. */
@@ -96,6 +105,15 @@ export interface MediaStreamApi {
 
   /** Hand in a DTMF received by other means (SIP INFO); deduplicated with the other sources. */
   injectDtmf(key: DtmfKey, source: DtmfSource, durationMs?: number): void;
+
+  /**
+   * Send DTMF `keys` ('0'-'9', '*', '#', 'A'-'D') to the far end, after anything queued before. RFC 4733
+   * telephone-events when the SDP agreed on telephone-event, else in-band tones in the G.711 audio; the prompt or
+   * room audio is held back while a key sounds. Throws MediaError 'BAD_DTMF_KEY' (naming the key) or 'BAD_OPTIONS'
+   * before queuing anything. Resolves when these keys have gone out; rejects 'STREAM_CLOSED' if the stream closes
+   * first. While the stream may not send (hold, before activate()) the queue waits. 'dtmfSent' when it drains.
+   */
+  sendDtmf(keys: string, options?: DtmfSendOptions): Promise<void>;
 
   /** Join a conference room by name (leaves any other room). While in a room, the room's mix is sent instead of the playlist. */
   join(room: string): void;

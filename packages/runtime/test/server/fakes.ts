@@ -15,8 +15,10 @@ import type {
   SipStackApi,
   SipStats,
 } from '../../src/sip/sip-types.js';
+import { dtmfEventsOf } from '../../src/media/dtmf-keys.js';
 import type {
   DtmfKey,
+  DtmfSendOptions,
   DtmfSource,
   MediaClockStats,
   MediaEngineApi,
@@ -239,6 +241,13 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
   }
   injectDtmf(key: DtmfKey, source: DtmfSource): void {
     this.emit('dtmf', { key, source });
+  }
+  /** Keys sent with sendDtmf (validated like the real stream: a bad key throws BAD_DTMF_KEY). */
+  readonly dtmfSent: Array<{ keys: string; options?: DtmfSendOptions }> = [];
+  sendDtmf(keys: string, options?: DtmfSendOptions): Promise<void> {
+    dtmfEventsOf(keys);
+    this.dtmfSent.push(options ? { keys, options } : { keys });
+    return Promise.resolve();
   }
   join(room: string): void {
     this.room = room;
