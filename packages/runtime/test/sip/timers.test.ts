@@ -69,6 +69,14 @@ describe('RFC 3261 timers (fake clock)', () => {
     }
   }
 
+  /** The DOUBLING_TO_T2 schedule from now, then nothing more once 64*T1 has passed (`ender`: the timer that ends it). */
+  async function assertDoublingThenEnd(ender: string): Promise<void> {
+    const r0 = retrans();
+    await assertSchedule(r0, DOUBLING_TO_T2);
+    tick(64 * T1);
+    assert.equal(retrans(), r0 + DOUBLING_TO_T2.length, ender);
+  }
+
   function invite(extra: Partial<Parameters<typeof request>[0]> = {}) {
     seq++;
     return request({
@@ -128,20 +136,14 @@ describe('RFC 3261 timers (fake clock)', () => {
     assert.equal(call.state, 'confirmed');
     call.hangup();
     await peer.next(isRequest('BYE'));
-    const r0 = retrans();
-    await assertSchedule(r0, DOUBLING_TO_T2);
-    tick(64 * T1);
-    assert.equal(retrans(), r0 + DOUBLING_TO_T2.length, 'Timer F ended the BYE transaction');
+    await assertDoublingThenEnd('Timer F ended the BYE transaction');
   });
 
   it('Timer G retransmits a 486 at T1 doubling to T2 until Timer H (64*T1)', async () => {
     onCall = (call) => call.reject(486);
     await peer.send(invite(), stack.address.port);
     await peer.next(isResponse(486, 'INVITE'));
-    const r0 = retrans();
-    await assertSchedule(r0, DOUBLING_TO_T2);
-    tick(64 * T1);
-    assert.equal(retrans(), r0 + DOUBLING_TO_T2.length, 'Timer H ended the retransmissions');
+    await assertDoublingThenEnd('Timer H ended the retransmissions');
   });
 
   it('Timer G stops at the ACK; Timer I then absorbs repeats for T4', async () => {
