@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   PROMPTS_DIR,
+  ROWS_WITH_BOB,
   assertPairPassed,
   transitions,
   withQuiz,
@@ -31,25 +32,15 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
     }));
 
   it('B2: every callee leg fails (busy, 404, hangs up) → 480 at once, without waiting for ring_timeout', () =>
-    withQuiz(
-      {
-        rows: [
-          { caller: '35', callee: 'john', pin: '12345' },
-          { caller: '35', callee: 'anna', pin: '54321' },
-          { caller: '35', callee: 'bob', pin: '97531' },
-        ],
-        config: { ring_timeout: 60 },
-      },
-      async (h) => {
-        const pair = await h.startPair({ behaviours: { john: 'busy', anna: 'notfound', bob: 'hangup' }, hangupAfterMs: 1000 }, { scenario: 'qc-caller-480.xml', timeoutSec: 45 });
-        await assertPairPassed(pair, { caller: 'caller (480)' });
-        await h.idle();
-        const t = transitions(callerOf(h));
-        assert.deepEqual(t.slice(-1), ['all callees failed']);
-        assert.ok(!t.includes('ring timeout'));
-        await h.assertQuietAfterEnd();
-      },
-    ));
+    withQuiz({ rows: ROWS_WITH_BOB, config: { ring_timeout: 60 } }, async (h) => {
+      const pair = await h.startPair({ behaviours: { john: 'busy', anna: 'notfound', bob: 'hangup' }, hangupAfterMs: 1000 }, { scenario: 'qc-caller-480.xml', timeoutSec: 45 });
+      await assertPairPassed(pair, { caller: 'caller (480)' });
+      await h.idle();
+      const t = transitions(callerOf(h));
+      assert.deepEqual(t.slice(-1), ['all callees failed']);
+      assert.ok(!t.includes('ring timeout'));
+      await h.assertQuietAfterEnd();
+    }));
 
   it('B3: a callee hangs up while typing its PIN → that leg ends cleanly, the other goes on and wins', () =>
     withQuiz({}, async (h) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   PROMPTS_DIR,
+  ROWS_WITH_BOB,
   assertPairPassed,
   audible,
   promptFramesMatched,
@@ -116,29 +117,20 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
     }));
 
   it('E5: another callee won → BYE to the answered ones, CANCEL to the one still ringing', () =>
-    withQuiz(
-      {
-        rows: [
-          { caller: '35', callee: 'john', pin: '12345' },
-          { caller: '35', callee: 'anna', pin: '54321' },
-          { caller: '35', callee: 'bob', pin: '97531' },
-        ],
-      },
-      async (h) => {
-        const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
-        await h.firstRtp('bob', 5);
-        await h.firstRtp('john', 5);
-        await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
-        await h.callerIn('CONNECTED');
-        // The UAS scenario requires BYE for bob and CANCEL (→ 487) for anna.
-        await assertPairPassed(pair);
-        await h.idle();
-        assert.equal(h.calleeRecord('anna')?.outcome, 'cancelled');
-        assert.equal(h.calleeRecord('bob')?.endReason, 'hung up by owner');
-        const wire = readFileSync(h.calleeMessagesFile, 'utf8');
-        assert.match(wire, /^CANCEL sip:anna@/m);
-        assert.match(wire, /^BYE sip:bob@/m);
-        await h.assertQuietAfterEnd();
-      },
-    ));
+    withQuiz({ rows: ROWS_WITH_BOB }, async (h) => {
+      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      await h.firstRtp('bob', 5);
+      await h.firstRtp('john', 5);
+      await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));
+      await h.callerIn('CONNECTED');
+      // The UAS scenario requires BYE for bob and CANCEL (→ 487) for anna.
+      await assertPairPassed(pair);
+      await h.idle();
+      assert.equal(h.calleeRecord('anna')?.outcome, 'cancelled');
+      assert.equal(h.calleeRecord('bob')?.endReason, 'hung up by owner');
+      const wire = readFileSync(h.calleeMessagesFile, 'utf8');
+      assert.match(wire, /^CANCEL sip:anna@/m);
+      assert.match(wire, /^BYE sip:bob@/m);
+      await h.assertQuietAfterEnd();
+    }));
 });

@@ -69,6 +69,8 @@ const DEMO_ROWS = [
   { caller: '35', callee: 'john', pin: '12345' },
   { caller: '35', callee: 'anna', pin: '54321' },
 ];
+/** Callee table: U 35 → john (PIN 12345), anna (54321) and bob (97531). */
+export const ROWS_WITH_BOB = [...DEMO_ROWS, { caller: '35', callee: 'bob', pin: '97531' }];
 
 export class QuizHarness {
   readonly peers: Record<CalleeName | 'caller', RtpPeer>;
