@@ -7,7 +7,7 @@
  * RUN_INVITE: { entry: [progress(), play('welcome_caller.wav')], on: { error: { target: 'END', actions: reply(500) } } }
  */
 import type { ActionArgs, ActionFunction, EventObject, MachineContext, ParameterizedObject } from 'xstate';
-import type { PlayOptions } from '../media/media-types.js';
+import type { DtmfSendOptions, PlayOptions } from '../media/media-types.js';
 import type { FlowCommand } from './commands.js';
 import type { DialLeg, LegRef } from './leg-ref.js';
 import { portOf } from './port-binding.js';
@@ -163,6 +163,22 @@ export function sendInfo<TContext extends MachineContext, TExpressionEvent exten
   body: Expr<TContext, TExpressionEvent, TEvent, string>,
 ): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('sendInfo', (args) => ({ type: 'sendInfo', contentType, body: resolve(body, args) }));
+}
+
+/**
+ * Send DTMF keys ('0'-'9', '*', '#', 'A'-'D') to the far end in the media, e.g. to drive a remote IVR (DSM
+ * `sendDTMF`): RFC 4733 telephone-events when the SDP agreed on them, else in-band tones; queued after keys sent
+ * before; `durationMs` per key (default 100) and `gapMs` between keys (default 60). Before the media is up (no
+ * 183/200 yet) → `error` INVALID_STATE; a bad key → `error` (effect 'sendDtmf') naming it, nothing sent.
+ *
+ * @example
+ * 'leg.answered': { actions: sendDtmf(({ context }) => `${context.pin}#`) }
+ */
+export function sendDtmf<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(
+  keys: Expr<TContext, TExpressionEvent, TEvent, string>,
+  options?: DtmfSendOptions,
+): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
+  return command('sendDtmf', (args) => ({ type: 'sendDtmf', keys: resolve(keys, args), ...(options ? { options } : {}) }));
 }
 
 /**

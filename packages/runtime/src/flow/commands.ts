@@ -3,7 +3,7 @@
  * the runtime's leg controller executes them against SIP and media, the test harness records them.
  */
 import type { EventObject } from 'xstate';
-import type { PlayOptions } from '../media/media-types.js';
+import type { DtmfSendOptions, PlayOptions } from '../media/media-types.js';
 import type { DialLeg, LegRef } from './leg-ref.js';
 
 export type FlowCommand =
@@ -31,7 +31,9 @@ export type FlowCommand =
   | { type: 'hold' }
   | { type: 'resume' }
   /** An INFO in the dialog (e.g. application/dtmf-relay). */
-  | { type: 'sendInfo'; contentType: string; body: string };
+  | { type: 'sendInfo'; contentType: string; body: string }
+  /** DTMF to the far end in the media (RFC 4733 if negotiated, else in-band tones), queued after earlier keys. */
+  | { type: 'sendDtmf'; keys: string; options?: DtmfSendOptions };
 
 export type FlowCommandType = FlowCommand['type'];
 

@@ -26,7 +26,7 @@ export type { FlowCommand, FlowCommandType, CallPort } from './commands.js';
 export type { LegRef, DialLeg, DialTarget, FlowInput, CallInfo, OwnInput } from './leg-ref.js';
 export { leg, sameLeg, newLegId } from './leg-ref.js';
 export type { Expr } from './actions.js';
-export { reply, progress, answer, play, flush, join, leave, hangup, dial, hangupLeg, sendToLeg, hold, resume, sendInfo } from './actions.js';
+export { reply, progress, answer, play, flush, join, leave, hangup, dial, hangupLeg, sendToLeg, hold, resume, sendInfo, sendDtmf } from './actions.js';
 export type { FlowServices, EffectArgs } from './services.js';
 export { effect, errorCode } from './services.js';
 export { FlowError, flowErrors, flowErrorStatus, toFlowError, type FlowErrorCode } from './errors.js';

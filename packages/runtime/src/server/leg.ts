@@ -318,6 +318,17 @@ export class Leg implements CallPort {
       case 'resume':
         this.#reinvite(cmd.type);
         return;
+      case 'sendDtmf': {
+        const stream = this.#needStream(cmd.type);
+        if (!this.#mediaStarted) throw flowErrors.invalidState(cmd.type, 'not connected yet (no 183/200 with our SDP)');
+        // A bad key or option throws here, before anything is queued: execute() turns it into the flow's `error`.
+        stream.sendDtmf(cmd.keys, cmd.options).catch((err: unknown) => {
+          if (this.#finished || (err as { code?: unknown }).code === 'STREAM_CLOSED') return; // the call ended first
+          const e = toFlowError(err);
+          this.#later({ type: 'error', code: e.code, message: e.message, effect: 'sendDtmf' });
+        });
+        return;
+      }
       case 'sendInfo': {
         const call = this.#confirmed(cmd.type);
         void call.sendInfo(cmd.contentType, cmd.body).then((code) => {
