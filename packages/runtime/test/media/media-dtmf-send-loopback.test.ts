@@ -4,8 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { tempDir, writeWav, numberedFrames } from '../../../../test/support/audio-wav.js';
 import { RtpPeer, type RtpPacketInfo } from '../../../../test/support/rtp-peer.js';
-import { testEngine, until } from './loopback-helpers.js';
+import { nextEvent, testEngine, until } from './loopback-helpers.js';
 import { isMediaError, type DtmfEvent, type MediaEngine, type MediaStreamApi } from '../../src/media/index.js';
 
 function collect(stream: MediaStreamApi): DtmfEvent[] {
@@ -158,6 +160,34 @@ test('closing the stream rejects what is still queued with STREAM_CLOSED', async
     a.close();
     await assert.rejects(pending, (err: unknown) => isMediaError(err, 'STREAM_CLOSED'));
     assert.throws(() => a.sendDtmf('1'), (err: unknown) => isMediaError(err, 'STREAM_CLOSED'));
+  } finally {
+    peer.close();
+    await engine.close();
+  }
+});
+
+test('a prompt waits while a key goes out, then resumes where it was: every frame arrives once, in order', async () => {
+  const prompt = writeWav(join(tempDir(), 'n.wav'), [numberedFrames(40)]);
+  const engine = await testEngine();
+  const peer = await RtpPeer.open();
+  try {
+    const a = await engine.createStream();
+    await a.play(prompt);
+    const ended = nextEvent(a, 'playlistEnded');
+    a.answer(peer.offer({ payloads: '0 101' }));
+    await peer.waitFor(() => peer.packets.length >= 5, 10_000, 'the prompt under way');
+    await a.sendDtmf('5');
+    await ended;
+    const encoded = (await engine.loadPrompt(prompt)).encoded.PCMU;
+    const n = encoded.length / 160;
+    await peer.waitFor(() => peer.packets.filter((p) => p.pt === 0).length >= n, 10_000, 'the whole prompt');
+    const packets = [...peer.packets];
+    const groups = eventGroups(packets, 101);
+    assert.equal(groups.length, 1);
+    const first = packets.indexOf(groups[0]![0]!);
+    assert.ok(first >= 5 && first < n, 'the event interrupts the prompt');
+    const audio = packets.filter((p) => p.pt === 0).slice(0, n);
+    assert.deepEqual(Buffer.concat(audio.map((p) => p.payload)), encoded, 'prompt frames complete, in order, none skipped');
   } finally {
     peer.close();
     await engine.close();
