@@ -12,6 +12,8 @@ export type FlowErrorCode =
   | 'BAD_SDP'
   /** No RTP port left (media 'NO_PORTS'). SIP 503. */
   | 'NO_PORTS'
+  /** sendDtmf() got a key outside 0-9 * # A-D (media 'BAD_DTMF_KEY'); nothing was sent. SIP 500 if unhandled. */
+  | 'BAD_DTMF_KEY'
   /** A command was not allowed in the call's SIP state (e.g. answer after the call ended). SIP 500. */
   | 'INVALID_STATE'
   /** A dial-out could not be placed at all (bad URI, media failure). The dialled leg reports `leg.failed`. SIP 500. */
@@ -29,6 +31,7 @@ export const flowErrorStatus: Record<FlowErrorCode, number> = {
   NO_COMMON_CODEC: 488,
   BAD_SDP: 488,
   NO_PORTS: 503,
+  BAD_DTMF_KEY: 500,
   INVALID_STATE: 500,
   DIALOUT_FAILED: 500,
   EFFECT_FAILED: 500,
@@ -60,7 +63,7 @@ export const flowErrors = {
   internal: (cause: unknown) => new FlowError('INTERNAL', messageOf(cause), { cause }),
 };
 
-const mediaCodes = new Set<string>(['PROMPT_UNREADABLE', 'NO_COMMON_CODEC', 'BAD_SDP', 'NO_PORTS']);
+const mediaCodes = new Set<string>(['PROMPT_UNREADABLE', 'NO_COMMON_CODEC', 'BAD_SDP', 'NO_PORTS', 'BAD_DTMF_KEY']);
 
 /** Turn anything thrown by a lower layer into a FlowError, keeping a media error's code. */
 export function toFlowError(err: unknown): FlowError {
