@@ -1,10 +1,12 @@
 /**
- * An IVR leg: answer, play a welcome prompt, collect `code_length` digits (DTMF by RFC 4733, SIP INFO or in-band),
- * say goodbye when they match `code` (else play "wrong" and collect again), then hang up.
+ * An IVR leg: answer, play a welcome prompt, collect as many digits as `code` has (DTMF by RFC 4733, SIP INFO or
+ * in-band), say goodbye when they match `code` (else play "wrong" and collect again), then hang up.
+ * `*` reads back the digits typed so far: the IVR sends them to the caller as DTMF (`sendDtmf`: RFC 4733
+ * telephone-events when the SDP agreed on them, else in-band tones) and goes on collecting.
  */
 import { assign, setup } from 'xstate';
-import { answer, flowConfig, flush, hangup, play, type CallEvent, type FlowInput } from '@sipflow/runtime/flow';
-import type { IvrConfig } from './config.js';
+import { answer, flowConfig, flush, hangup, play, sendDtmf, type CallEvent, type FlowInput } from '@sipflow/runtime/flow';
+import { READ_BACK_KEY, type IvrConfig } from './config.js';
 
 export const ivr = setup({
   types: {
@@ -13,6 +15,8 @@ export const ivr = setup({
     events: {} as CallEvent,
   },
   guards: {
+    star: ({ event }) => event.type === 'dtmf' && event.key === READ_BACK_KEY,
+    readBack: ({ context, event }) => event.type === 'dtmf' && event.key === READ_BACK_KEY && context.entered !== '',
     complete: ({ context }) => context.entered.length >= context.code.length,
     right: ({ context }) => context.entered === context.code,
     lastTry: ({ context }) => context.tries + 1 >= context.maxTries,
@@ -40,14 +44,24 @@ export const ivr = setup({
       },
       GREETING: {
         on: {
-          dtmf: { target: 'COLLECT', actions: [flush(), assign({ entered: ({ event }) => event.key })], description: 'first key' },
+          dtmf: [
+            { guard: 'star', description: 'nothing to read back' },
+            { target: 'COLLECT', actions: [flush(), assign({ entered: ({ event }) => event.key })], description: 'first key' },
+          ],
           error: { target: 'END', actions: hangup(), description: 'error opening file' },
         },
         after: { digitTimeout: { target: 'END', actions: hangup(), description: 'no key pressed' } },
       },
       COLLECT: {
         always: { guard: 'complete', target: 'CHECK', description: 'code complete' },
-        on: { dtmf: { target: 'COLLECT', reenter: true, actions: assign({ entered: ({ context, event }) => context.entered + event.key }), description: 'one more key' } },
+        on: {
+          dtmf: [
+            // Queued after any read-back still going out; re-entering restarts the digit timeout.
+            { guard: 'readBack', target: 'COLLECT', reenter: true, actions: sendDtmf(({ context }) => context.entered, { durationMs: 120, gapMs: 100 }), description: 'read back' },
+            { guard: 'star', description: 'nothing to read back' },
+            { target: 'COLLECT', reenter: true, actions: assign({ entered: ({ context, event }) => context.entered + event.key }), description: 'one more key' },
+          ],
+        },
         after: { digitTimeout: { target: 'END', actions: hangup(), description: 'no key pressed' } },
       },
       CHECK: {
