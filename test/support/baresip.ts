@@ -2,7 +2,8 @@
  * baresip (baresip-core) as a real phone for end-to-end tests: headless, auto-answer, driven over its ctrl_tcp
  * module (netstring-framed JSON: commands in, responses and events out). Each instance gets its own temp config
  * dir, a SIP port, an RTP port range and a control port, all on 127.0.0.1. Its audio source is a long quiet sine
- * (the call would end when the source ends).
+ * (the call would end when the source ends). It can answer (auto-answer) or call (`dial`), type keys (`sndcode`)
+ * and report the keys it receives (`dtmfReceived`, from its CALL_DTMF_START events).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -124,13 +125,18 @@ export class Baresip {
 
   /** Resolve with the first event (or response) matching `pred`, now or later. */
   waitFor(pred: (e: BaresipEvent) => boolean, what: string, timeoutMs = 20_000): Promise<BaresipEvent> {
+    return this.#until(() => this.events.find(pred), what, timeoutMs);
+  }
+
+  /** Resolve with `probe()`'s first defined value, re-checked on every event or response. */
+  #until<T>(probe: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`baresip: timed out waiting for ${what}; events: ${JSON.stringify(this.events)}`)), timeoutMs);
       const check = () => {
-        const e = this.events.find(pred);
-        if (e) {
+        const v = probe();
+        if (v !== undefined) {
           clearTimeout(timer);
-          resolve(e);
+          resolve(v);
         } else this.#waiters.push(check);
       };
       check();
@@ -148,6 +154,24 @@ export class Baresip {
     const json = JSON.stringify({ command, params, token });
     this.ctrl.write(`${Buffer.byteLength(json)}:${json},`);
     return this.waitFor((e) => e.response === true && e.token === token, `response to ${command}`);
+  }
+
+  /** Call `uri` from its account (ctrl_tcp `dial`); then await e.g. event('CALL_ESTABLISHED'). */
+  dial(uri: string): Promise<BaresipEvent> {
+    return this.command('dial', uri);
+  }
+
+  /** The DTMF keys it received so far (CALL_DTMF_START events, whose `param` is the key), in order. */
+  get dtmfReceived(): string {
+    return this.events.flatMap((e) => (e.event === true && e.type === 'CALL_DTMF_START' && typeof e.param === 'string' ? [e.param] : [])).join('');
+  }
+
+  /**
+   * Resolve once it has received at least `count` DTMF keys in all; returns them. (Each key it reports is a
+   * CALL_DTMF_START; a CALL_DTMF_END without a key follows when the key ends.)
+   */
+  waitForDtmf(count: number, timeoutMs = 20_000): Promise<string> {
+    return this.#until(() => (this.dtmfReceived.length >= count ? this.dtmfReceived : undefined), `${count} received DTMF key(s)`, timeoutMs);
   }
 
   /** Type DTMF keys in the current call (RFC 4733 telephone-events). */

@@ -136,3 +136,35 @@ export class RtpPeer {
     this.rtcpSocket?.close();
   }
 }
+
+/** One RFC 4733 event as received: its packets in arrival order (all at the event's timestamp). */
+export interface ReceivedDtmfEvent {
+  /** The key ('0'-'9', '*', '#', 'A'-'D'), or `?<n>` for an event number outside 0-15. */
+  key: string;
+  timestamp: number;
+  packets: RtpPacketInfo[];
+  /** Per packet: the E (end) bit and the duration field (8 kHz ticks). */
+  ends: boolean[];
+  durations: number[];
+}
+
+/**
+ * Split the telephone-event packets at `pt` into events, a new event wherever the RTP timestamp changes (RFC
+ * 4733 §2.5.1: every packet of one event carries the event's start timestamp). Independent of the engine's code.
+ */
+export function rfc4733Events(packets: readonly RtpPacketInfo[], pt: number): ReceivedDtmfEvent[] {
+  const out: ReceivedDtmfEvent[] = [];
+  for (const p of packets) {
+    if (p.pt !== pt || p.payload.length < 4) continue;
+    const n = p.payload[0]!;
+    let ev = out.at(-1);
+    if (!ev || ev.timestamp !== p.timestamp) {
+      ev = { key: n < 16 ? '0123456789*#ABCD'[n]! : `?${n}`, timestamp: p.timestamp, packets: [], ends: [], durations: [] };
+      out.push(ev);
+    }
+    ev.packets.push(p);
+    ev.ends.push((p.payload[1]! & 0x80) !== 0);
+    ev.durations.push(p.payload.readUInt16BE(2));
+  }
+  return out;
+}
