@@ -3,6 +3,7 @@
  * and sends hand-built RTP packets. Independent of the media engine's code on purpose.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import alawmulaw from 'alawmulaw';
 
 export interface RtpPacketInfo {
   version: number;
@@ -165,6 +166,57 @@ export function rfc4733Events(packets: readonly RtpPacketInfo[], pt: number): Re
     ev.packets.push(p);
     ev.ends.push((p.payload[1]! & 0x80) !== 0);
     ev.durations.push(p.payload.readUInt16BE(2));
+  }
+  return out;
+}
+
+const DTMF_ROWS = [697, 770, 852, 941];
+const DTMF_COLS = [1209, 1336, 1477, 1633];
+const DTMF_GRID = '123A456B789C*0#D';
+
+/** Share of the frame's energy at `freq` (Goertzel): ≈ 1 for a pure sine at `freq`, ≈ 0.5 per tone of a DTMF pair. */
+function energyShare(x: Int16Array, freq: number, energy: number): number {
+  const coeff = 2 * Math.cos((2 * Math.PI * freq) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of x) {
+    const s = v + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return (2 * power) / (x.length * energy);
+}
+
+/**
+ * In-band DTMF in received G.711 packets at `pt`, frame by frame: the key whose row and column tones together
+ * hold most of the frame's energy, or '' (silence, speech, a prompt). Decoded with alawmulaw and a Goertzel
+ * written here, independent of the engine.
+ */
+export function inbandDtmfFrames(packets: readonly RtpPacketInfo[], pt: number, codec: 'PCMU' | 'PCMA'): string[] {
+  return packets
+    .filter((p) => p.pt === pt)
+    .map((p) => {
+      const x = codec === 'PCMU' ? alawmulaw.mulaw.decode(p.payload) : alawmulaw.alaw.decode(p.payload);
+      let energy = 0;
+      for (const v of x) energy += v * v;
+      if (energy / x.length < 300 * 300) return ''; // quieter than about -37 dBm0: no key
+      const rows = DTMF_ROWS.map((f) => energyShare(x, f, energy));
+      const cols = DTMF_COLS.map((f) => energyShare(x, f, energy));
+      const r = rows.indexOf(Math.max(...rows));
+      const c = cols.indexOf(Math.max(...cols));
+      return rows[r]! > 0.3 && cols[c]! > 0.3 ? DTMF_GRID[r * 4 + c]! : '';
+    });
+}
+
+/** The key presses in `inbandDtmfFrames` output: one per run of equal keys, with the run's length in frames. */
+export function inbandDtmfPresses(frames: readonly string[]): Array<{ key: string; frames: number }> {
+  const out: Array<{ key: string; frames: number }> = [];
+  let prev = '';
+  for (const k of frames) {
+    if (k && k === prev) out.at(-1)!.frames++;
+    else if (k) out.push({ key: k, frames: 1 });
+    prev = k;
   }
   return out;
 }
