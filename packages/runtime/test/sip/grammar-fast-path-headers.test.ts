@@ -172,3 +172,36 @@ it('whole messages parse the same with and without the fast path', () => {
     }
   }
 });
+
+function startLine(g: ReturnType<typeof generator>): string {
+  if (g.chance(0.5)) {
+    const code = g.value(values(['100', '180', '183', '200', '202', '481', '486', '487', '503', '699'], ['099', '700', '20', '2000']));
+    const reason = g.value(values(['OK', 'Ringing', 'Session Progress', 'Request Terminated', 'Busy Here', ''], ['a;b', '\u00c7a', 'x\ty']));
+    return `${g.value(values(['SIP/2.0', 'sip/2.0'], ['SIP/3.0', 'SIP/2.0 ']))} ${code}${g.chance(0.95) ? ' ' : ''}${reason}`;
+  }
+  const method = g.value(values(
+    ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'REGISTER', 'UPDATE', 'PRACK', 'MESSAGE', 'NOTIFY', 'REFER'],
+    ['invite', 'INVITEX', 'BYES', 'ACKS', 'IN FO', ''],
+  ));
+  return `${method} ${uri(g, true)} ${g.value(values(['SIP/2.0', 'sip/2.0'], ['SIP/3.0', 'SIP/2.0 ', 'SIP/2']))}`;
+}
+
+it('the start line (Request_Response) agrees with the grammar', () => {
+  const common = [
+    'INVITE sip:35@127.0.0.1:5060 SIP/2.0', 'SIP/2.0 200 OK', 'SIP/2.0 180 Ringing', 'ACK sip:127.0.0.1:5080;transport=UDP SIP/2.0',
+    'INFO sip:127.0.0.1:5060 SIP/2.0', 'BYE sip:q1@127.0.0.1:5080 SIP/2.0', 'SIP/2.0 487 Request Terminated',
+  ];
+  differential('Request_Response', startLine, common);
+  for (const s of common) assert.notEqual(fastParse(() => FALLBACK, s, 'Request_Response'), FALLBACK, s);
+});
+
+it('Content-Type agrees with the grammar', () => {
+  const types = values(
+    ['application', 'Application', 'text', 'audio', 'video', 'image', 'message', 'multipart'],
+    ['applicationx', 'x-foo', 'texts', 'app lication', ''],
+  );
+  const subtypes = values(['sdp', 'SDP', 'dtmf-relay', 'plain', 'mixed', 'pidf+xml'], ['', 'a b', 'x/y', 'sdp ']);
+  const common = ['application/sdp', 'application/dtmf-relay'];
+  differential('Content_Type', (g) => `${g.value(types)}/${g.value(subtypes)}${g.value(values([''], [';charset=UTF-8', ' ;a=b']))}`, common);
+  for (const s of common) assert.notEqual(fastParse(() => FALLBACK, s, 'Content_Type'), FALLBACK, s);
+});
