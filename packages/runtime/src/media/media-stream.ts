@@ -601,24 +601,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     const marker = (talk && !this.#talking) || !this.#sentAny;
     this.#talking = talk;
     this.#sentAny = true;
-    buf[1] = (marker ? 0x80 : 0) | media.codecPt;
-    buf[2] = this.#seq >> 8;
-    buf[3] = this.#seq & 0xff;
-    buf.writeUInt32BE(ts, 4);
-    this.#seq = (this.#seq + 1) & 0xffff;
-    const len = RTP_HEADER + SAMPLES_PER_FRAME;
-    try {
-      // Whole-buffer sends (no offset/length): dgram would otherwise allocate a slice per packet.
-      if (this.#connected) this.#ctx.rtp.send(buf);
-      else this.#ctx.rtp.send(buf, this.#sendPort, this.#sendAddress);
-    } catch (err) {
-      this.#log.debug({ err }, 'rtp send failed');
-      return;
-    }
-    this.stats.packetsOut++;
-    this.stats.bytesOut += len;
-    this.#octetsOut += SAMPLES_PER_FRAME;
-    this.#maybeSenderReport(now, ts);
+    this.#sendRtp(buf, marker, media.codecPt, ts, SAMPLES_PER_FRAME, now, ts);
   }
 
   #dtmfFrame(media: NegotiatedMedia, ts: number, audio: Buffer): number {
@@ -632,12 +615,21 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#teIdx = (this.#teIdx + 1) % OUT_BUFFERS;
     this.#talking = false;
     this.#sentAny = true;
-    buf[1] = (this.#dtmfOut.marker ? 0x80 : 0) | pt;
+    this.#sendRtp(buf, this.#dtmfOut.marker, pt, this.#dtmfOut.eventTs, TE_PACKET - RTP_HEADER, now, ts);
+  }
+
+  /**
+   * Stamp the header (marker, PT, the stream's sequence, `rtpTs`) of a packet whose payload is written, send it,
+   * count it; `clockTs` (the tick's timestamp) dates a sender report due now. Audio and telephone-events share it.
+   */
+  #sendRtp(buf: Buffer, marker: boolean, pt: number, rtpTs: number, payloadBytes: number, now: number, clockTs: number): void {
+    buf[1] = (marker ? 0x80 : 0) | pt;
     buf[2] = this.#seq >> 8;
     buf[3] = this.#seq & 0xff;
-    buf.writeUInt32BE(this.#dtmfOut.eventTs, 4);
+    buf.writeUInt32BE(rtpTs, 4);
     this.#seq = (this.#seq + 1) & 0xffff;
     try {
+      // Whole-buffer sends (no offset/length): dgram would otherwise allocate a slice per packet.
       if (this.#connected) this.#ctx.rtp.send(buf);
       else this.#ctx.rtp.send(buf, this.#sendPort, this.#sendAddress);
     } catch (err) {
@@ -645,9 +637,9 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       return;
     }
     this.stats.packetsOut++;
-    this.stats.bytesOut += TE_PACKET;
-    this.#octetsOut += TE_PACKET - RTP_HEADER;
-    this.#maybeSenderReport(now, ts);
+    this.stats.bytesOut += RTP_HEADER + payloadBytes;
+    this.#octetsOut += payloadBytes;
+    this.#maybeSenderReport(now, clockTs);
   }
 
   #maybeSenderReport(now: number, ts: number): void {
