@@ -8,12 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { callsCommand, callCommand } from '../../packages/runtime/src/server/admin/index.js';
 import type { CallRecord } from '../../packages/runtime/src/server/registry-types.js';
-import { freePort } from '../support/ports.js';
+import { startTestServer } from './flow-support.js';
 import { startSipp } from '../support/sipp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -110,13 +109,11 @@ describe('admin API on a real server with a sipp call', () => {
   let page: Page | undefined;
 
   before(async () => {
-    server = await startServer({
+    server = await startTestServer({
       apps: ['example-ivr'],
-      sip: { host: '127.0.0.1', port: await freePort() },
       admin: { host: '127.0.0.1', port: 0 },
       // Long enough for the checks made while the call waits in GREETING, even on a loaded machine.
       config: { sets: [{ key: 'digit_timeout', value: '8' }] },
-      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
     assert.ok(server.admin, 'admin server started');
     adminAddr = `${server.admin.host}:${server.admin.port}`;

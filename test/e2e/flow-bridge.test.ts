@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { startServer, type CallRecord, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import type { CallRecord, RunningServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
 import { startSipp, type SippProcess, type SippResult } from '../support/sipp.js';
-import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
+import { startTestServer, transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
 
 const scenario = (name: string) => ({ file: fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url)) });
 
@@ -20,12 +19,9 @@ describe('example-bridge against sipp', () => {
 
   before(async () => {
     farPort = await freePort();
-    server = await startServer({
+    server = await startTestServer({
       apps: ['example-bridge'],
-      sip: { host: '127.0.0.1', port: await freePort() },
-      admin: null,
       config: { sets: [{ key: 'outbound_domain', value: `127.0.0.1:${farPort}` }] },
-      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
   });
   afterEach(async () => {

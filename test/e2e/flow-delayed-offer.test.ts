@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
 import { startSipp } from '../support/sipp.js';
-import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
+import { startTestServer, transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
 
 /** One 20 ms PCMA RTP packet (silence). */
 function rtpPacket(seq: number): Buffer {
@@ -33,13 +32,11 @@ describe('delayed offer (INVITE without SDP) against sipp', () => {
   let firstPacket: Promise<Buffer>;
 
   before(async () => {
-    server = await startServer({
+    server = await startTestServer({
       apps: ['example-ivr'],
-      sip: { host: '127.0.0.1', port: await freePort() },
       admin: { host: '127.0.0.1', port: await freePort() },
       // The IVR hangs up after this many seconds without a key: sipp just waits for the BYE.
       config: { sets: [{ key: 'digit_timeout', value: '3' }] },
-      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
     rtp = createSocket('udp4');
     await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', () => resolve()));

@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { startServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
 import { startSipp } from '../support/sipp.js';
-import { transitionsOf, waitForRecord } from './flow-support.js';
+import { startTestServer, transitionsOf, waitForRecord } from './flow-support.js';
 
 const scenario = (name: string) => ({ file: fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url)) });
 
@@ -27,12 +25,9 @@ describe('early media (183 with SDP from the callee) against sipp', () => {
         resolve(msg);
       });
     });
-    const server = await startServer({
+    const server = await startTestServer({
       apps: ['example-bridge'],
-      sip: { host: '127.0.0.1', port: await freePort() },
-      admin: null,
       config: { sets: [{ key: 'outbound_domain', value: `127.0.0.1:${farPort}` }] },
-      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
     try {
       const far = await startSipp({

@@ -5,13 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
-import { freePort } from '../support/ports.js';
+import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { startSipp } from '../support/sipp.js';
 import { writeRfc4733Pcap } from '../support/pcap-rfc4733.js';
 import { tempDir } from '../support/audio-wav.js';
-import { transitionsOf, waitForIdle } from './flow-support.js';
+import { startTestServer, transitionsOf, waitForIdle } from './flow-support.js';
 
 const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url));
 /** The media engineer's UAC: offers [codecs] with telephone-event at [tept], replays [pcap] after the ACK, waits for BYE. */
@@ -21,11 +19,8 @@ describe('example-ivr against sipp', () => {
   let server: RunningServer;
 
   before(async () => {
-    server = await startServer({
+    server = await startTestServer({
       apps: ['example-ivr'],
-      sip: { host: '127.0.0.1', port: await freePort() },
-      admin: null,
-      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
   });
   after(async () => {

@@ -1,5 +1,20 @@
 /** Helpers for the flow e2e tests. */
-import type { RunningServer } from '../../packages/runtime/src/server/index.js';
+import pino from 'pino';
+import { startServer, type RunningServer, type ServerOptions } from '../../packages/runtime/src/server/index.js';
+import { freePort } from '../support/ports.js';
+
+/**
+ * A server for an e2e test: SIP on a free loopback port, no admin API, logs silent unless SIPFLOW_TEST_LOG names a
+ * level; any option given replaces the default.
+ */
+export async function startTestServer(options: Pick<ServerOptions, 'apps'> & Partial<ServerOptions>): Promise<RunningServer> {
+  return startServer({
+    sip: { host: '127.0.0.1', port: await freePort() },
+    admin: null,
+    logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
+    ...options,
+  });
+}
 
 /** Resolves when the registry has no active call (awaits registry updates; fails after timeoutMs). */
 export function waitForIdle(server: RunningServer, timeoutMs = 20_000): Promise<void> {

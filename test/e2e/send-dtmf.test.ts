@@ -10,13 +10,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { Baresip } from '../support/baresip.js';
-import { freePort } from '../support/ports.js';
 import { RtpPeer, inbandDtmfFrames, inbandDtmfPresses, rfc4733Events, type RtpPacketInfo } from '../support/rtp-peer.js';
 import { startSipp } from '../support/sipp.js';
-import { transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
+import { startTestServer, transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
 
 const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url));
 /** example-ivr's read-back: 120 ms per key = 6 frames = 960 ticks of 8 kHz. */
@@ -39,11 +37,8 @@ describe('sendDtmf end to end: example-ivr reads back the typed digits', () => {
   let server: RunningServer;
 
   before(async () => {
-    server = await startServer({
+    server = await startTestServer({
       apps: ['example-ivr'],
-      sip: { host: '127.0.0.1', port: await freePort() },
-      admin: null,
-      logger: pino({ level: process.env.SIPFLOW_TEST_LOG ?? 'silent' }),
     });
   });
   after(async () => {
