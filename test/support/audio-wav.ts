@@ -22,6 +22,18 @@ export function writeWav(
 }
 
 /** A sine at `freq` Hz, `ms` long, amplitude `amp`. */
+/** PCM segments end to end, zero-padded to a multiple of `multiple` samples (e.g. 160 = whole 20 ms frames). */
+export function concatPcm(parts: Int16Array[], multiple = 1): Int16Array {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Int16Array(Math.ceil(total / multiple) * multiple);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 export function sine(freq: number, ms: number, amp = 8000, rate = 8000): Int16Array {
   const n = Math.round((ms * rate) / 1000);
   const out = new Int16Array(n);

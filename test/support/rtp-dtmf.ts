@@ -3,6 +3,7 @@
  * RFC 4733 (one stream, a new timestamp per digit, end packet sent 3 times) or in-band tones in G.711.
  * Written independently of the engine (the tone generator is the only shared piece, a plain sine pair).
  */
+import { concatPcm } from './audio-wav.js';
 import { buildRtp, telephoneEventPayload } from './rtp-peer.js';
 import { encode } from '../../packages/runtime/src/media/g711.js';
 import { dtmfTone } from '../../packages/runtime/src/media/dtmf-goertzel.js';
@@ -65,13 +66,7 @@ export function inbandPackets(pin: string, codec: 'PCMU' | 'PCMA', opts: DtmfStr
   const parts: Int16Array[] = [new Int16Array(8 * (opts.leadMs ?? 200))];
   for (const ch of pin) parts.push(dtmfTone(ch as DtmfKey, toneMs, 6000), new Int16Array(8 * gapMs));
   parts.push(new Int16Array(8 * 200));
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const pcm = new Int16Array(Math.ceil(total / 160) * 160);
-  let o = 0;
-  for (const p of parts) {
-    pcm.set(p, o);
-    o += p.length;
-  }
+  const pcm = concatPcm(parts, 160);
   const bytes = encode(codec, pcm);
   const out: TimedPacket[] = [];
   for (let k = 0; k * 160 < bytes.length; k++) {

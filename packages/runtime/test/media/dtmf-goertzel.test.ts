@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoertzelDetector, dtmfTone } from '../../src/media/dtmf-goertzel.js';
 import { encode, decode, ULAW_DECODE, ALAW_DECODE } from '../../src/media/g711.js';
-import { noise, sine } from '../../../../test/support/audio-wav.js';
+import { concatPcm, noise, sine } from '../../../../test/support/audio-wav.js';
 import type { DtmfKey } from '../../src/media/media-types.js';
 
 /** Concatenate tone/pause segments. */
@@ -11,13 +11,7 @@ function sequence(keys: string, toneMs = 100, gapMs = 100, amplitude = 8000): In
   for (const k of keys) {
     parts.push(dtmfTone(k as DtmfKey, toneMs, amplitude), new Int16Array((gapMs * 8) | 0));
   }
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatPcm(parts);
 }
 
 function detect(pcm: Int16Array, chunk = 160): string {

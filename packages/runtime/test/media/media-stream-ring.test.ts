@@ -12,6 +12,7 @@ import { PromptCache } from '../../src/media/prompt-cache.js';
 import { encode } from '../../src/media/g711.js';
 import { dtmfTone } from '../../src/media/dtmf-goertzel.js';
 import { buildRtp } from '../../../../test/support/rtp-peer.js';
+import { concatPcm } from '../../../../test/support/audio-wav.js';
 import { logger } from './loopback-helpers.js';
 
 class FakeSocket extends EventEmitter {
@@ -62,22 +63,12 @@ function packets(pcm: Int16Array): Buffer[] {
   return out;
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 test('a full ring drops the oldest datagrams (counted as overruns) and analyses the newest 32', () => {
   const { stream, rtp } = streamWithFakeSockets();
   const keys: string[] = [];
   stream.on('dtmf', ({ key, source }) => keys.push(`${source}:${key}`));
   // 40 packets before any tick: 8 of key 9 (dropped), then silence, key 5, silence.
-  const pcm = concat([dtmfTone('9', 160), new Int16Array(8 * 100), dtmfTone('5', 100), new Int16Array(8 * 440)]);
+  const pcm = concatPcm([dtmfTone('9', 160), new Int16Array(8 * 100), dtmfTone('5', 100), new Int16Array(8 * 440)]);
   const pkts = packets(pcm);
   assert.equal(pkts.length, 40);
   const rinfo = { address: '127.0.0.1', family: 'IPv4', port: PEER_PORT, size: 172 };
@@ -88,7 +79,7 @@ test('a full ring drops the oldest datagrams (counted as overruns) and analyses 
   assert.deepEqual(keys, ['inband:5']);
   // The ring is empty again: the next tick finds nothing, a new press after it is found.
   stream.readInbound(performance.now());
-  for (const p of packets(concat([dtmfTone('7', 100), new Int16Array(8 * 100)]))) rtp.emit('message', p, rinfo);
+  for (const p of packets(concatPcm([dtmfTone('7', 100), new Int16Array(8 * 100)]))) rtp.emit('message', p, rinfo);
   stream.readInbound(performance.now());
   assert.deepEqual(keys, ['inband:5', 'inband:7']);
   assert.equal(stream.stats.overruns, 8);
