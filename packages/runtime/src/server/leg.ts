@@ -307,7 +307,7 @@ export class Leg implements CallPort {
         return;
       case 'hangupLeg': {
         for (const leg of this.owned) {
-          if (leg.id === cmd.leg.id) leg.finish({ outcome: leg.#answered ? 'completed' : 'cancelled', reason: 'hung up by owner', hangup: 'owner' });
+          if (leg.id === cmd.leg.id) leg.#endByOwner('hung up by owner');
         }
         return;
       }
@@ -461,6 +461,11 @@ export class Leg implements CallPort {
     return this.info.direction === 'inbound' ? { outcome: 'rejected', reason: '480', code: 480 } : { outcome: 'cancelled', reason: 'flow ended' };
   }
 
+  /** Its owner hung this leg up or ended: the flow hears `sip.hangup` 'owner', then the leg ends. */
+  #endByOwner(reason: string): void {
+    this.finish({ outcome: this.#answered ? 'completed' : 'cancelled', reason, hangup: 'owner' });
+  }
+
   /**
    * End everything, once: the flow, the legs this one owns, the SIP dialog (reply `code` before answer — default
    * 480, 500 after an error —, BYE after, CANCEL outbound), the media stream; then tell the owner.
@@ -482,7 +487,7 @@ export class Leg implements CallPort {
         this.log.warn({ err }, 'stopping the flow threw');
       }
     }
-    for (const leg of [...this.owned]) leg.finish({ outcome: leg.#answered ? 'completed' : 'cancelled', reason: 'owner ended', hangup: 'owner' });
+    for (const leg of [...this.owned]) leg.#endByOwner('owner ended');
     const sip = this.#sip;
     if (sip && sip.state !== 'ended') {
       try {
