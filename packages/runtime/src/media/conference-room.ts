@@ -2,6 +2,12 @@
  * A conference room: each tick, every member contributes one 20 ms frame of what it received, and hears the sum
  * of the others (N-1 mix: total minus its own frame), saturated to int16. A member never hears itself; a room of
  * one hears silence. Works in place on preallocated typed arrays.
+ *
+ * Two members on the same codec (a bridged call, the common case) relay instead: each sends the other's received
+ * G.711 bytes under its own RTP header (its SSRC, sequence and timestamp), with no decode, mix or encode. The room
+ * decides every tick, so a third member joining (or a re-INVITE changing a codec) turns mixing back on at once, and
+ * the member leaving turns relaying back on. (A stream in a room sends the room's audio, never its own prompts, so
+ * nothing else can play into a room; outgoing DTMF replaces a member's frame in either mode.)
  */
 import { SAMPLES_PER_FRAME } from './prompt-cache.js';
 
@@ -14,6 +20,12 @@ export interface RoomMember {
   readonly roomOut: Int16Array;
   /** Fill `roomIn` with the next received frame, or silence. */
   pullRoomAudio(): void;
+  /** The codec the member sends (relaying needs both members on one codec); undefined before SDP. */
+  readonly codec: string | undefined;
+  /** Relaying: copy the member's next received frame, as G.711 bytes on its codec; false while it has none. */
+  pullRelayFrame(dst: Uint8Array, offset: number): boolean;
+  /** The room relays between this member and `peer`, or mixes again (`undefined`). */
+  setRelayPeer(peer: RoomMember | undefined): void;
 }
 
 /**
@@ -48,9 +60,18 @@ export class ConferenceRoom {
   readonly #inputs: Int16Array[] = [];
   readonly #outputs: Int16Array[] = [];
   readonly #total = new Int32Array(SAMPLES_PER_FRAME);
+  readonly #relayAllowed: boolean;
+  #relaying = false;
 
-  constructor(name: string) {
+  /** `relay`: let two members on one codec relay instead of mixing. Default true. */
+  constructor(name: string, options: { relay?: boolean } = {}) {
     this.name = name;
+    this.#relayAllowed = options.relay ?? true;
+  }
+
+  /** Whether the room relays (two members on one codec) rather than mixes, as of the last tick. */
+  get relaying(): boolean {
+    return this.#relaying;
   }
 
   get size(): number {
@@ -67,6 +88,7 @@ export class ConferenceRoom {
 
   add(member: RoomMember): void {
     if (this.has(member)) return;
+    this.#stopRelay();
     this.#members.push(member);
     this.#inputs.push(member.roomIn);
     this.#outputs.push(member.roomOut);
@@ -75,14 +97,32 @@ export class ConferenceRoom {
   remove(member: RoomMember): void {
     const i = this.#members.indexOf(member);
     if (i < 0) return;
+    this.#stopRelay();
     this.#members.splice(i, 1);
     this.#inputs.splice(i, 1);
     this.#outputs.splice(i, 1);
   }
 
-  /** One tick: pull every member's received frame, then write every member's N-1 mix. */
+  #stopRelay(): void {
+    if (!this.#relaying) return;
+    this.#relaying = false;
+    for (const m of this.#members) m.setRelayPeer(undefined);
+  }
+
+  /** One tick: relay (two members on one codec), or pull every member's received frame and write its N-1 mix. */
   mix(): void {
     const count = this.#members.length;
+    const a = this.#members[0];
+    const b = this.#members[1];
+    const relay = this.#relayAllowed && count === 2 && a!.codec !== undefined && a!.codec === b!.codec;
+    if (relay !== this.#relaying) {
+      if (relay) {
+        this.#relaying = true;
+        a!.setRelayPeer(b);
+        b!.setRelayPeer(a);
+      } else this.#stopRelay();
+    }
+    if (relay) return;
     for (let m = 0; m < count; m++) this.#members[m]!.pullRoomAudio();
     mixNMinusOne(this.#inputs, this.#outputs, count, this.#total);
   }

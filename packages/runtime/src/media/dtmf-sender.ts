@@ -50,6 +50,23 @@ const PHASE_TONE = 1;
 const PHASE_END = 2;
 const PHASE_GAP = 3;
 
+/**
+ * Check keys and options of a send and work out its frames. Throws MediaError 'BAD_DTMF_KEY' (naming the key) or
+ * 'BAD_OPTIONS'. Shared by the sender and by a media worker's proxy stream, which must throw before queuing too.
+ */
+export function validateDtmfSend(keys: string, options: DtmfSendOptions = {}): { events: number[]; toneFrames: number; gapFrames: number } {
+  const events = dtmfEventsOf(keys);
+  const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
+  const gapMs = options.gapMs ?? DEFAULT_GAP_MS;
+  if (typeof durationMs !== 'number' || !(durationMs >= 20 && durationMs <= MAX_DURATION_MS)) {
+    throw mediaErrors.badOptions(`DTMF durationMs must be 20-${MAX_DURATION_MS} (got ${String(durationMs)})`);
+  }
+  if (typeof gapMs !== 'number' || !(gapMs >= 0 && gapMs <= MAX_GAP_MS)) {
+    throw mediaErrors.badOptions(`DTMF gapMs must be 0-${MAX_GAP_MS} (got ${String(gapMs)})`);
+  }
+  return { events, toneFrames: Math.max(1, Math.round(durationMs / 20)), gapFrames: Math.round(gapMs / 20) };
+}
+
 export class DtmfSender {
   readonly #jobs: Job[] = [];
   #key = 0;
@@ -79,23 +96,9 @@ export class DtmfSender {
    * the promise resolves when the last of these keys has gone out (its end packets or its tone, and its gap).
    */
   enqueue(keys: string, options: DtmfSendOptions = {}): Promise<void> {
-    const events = dtmfEventsOf(keys);
-    const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
-    const gapMs = options.gapMs ?? DEFAULT_GAP_MS;
-    if (typeof durationMs !== 'number' || !(durationMs >= 20 && durationMs <= MAX_DURATION_MS)) {
-      throw mediaErrors.badOptions(`DTMF durationMs must be 20-${MAX_DURATION_MS} (got ${String(durationMs)})`);
-    }
-    if (typeof gapMs !== 'number' || !(gapMs >= 0 && gapMs <= MAX_GAP_MS)) {
-      throw mediaErrors.badOptions(`DTMF gapMs must be 0-${MAX_GAP_MS} (got ${String(gapMs)})`);
-    }
+    const plan = validateDtmfSend(keys, options);
     return new Promise<void>((resolve, reject) => {
-      this.#jobs.push({
-        events,
-        toneFrames: Math.max(1, Math.round(durationMs / 20)),
-        gapFrames: Math.round(gapMs / 20),
-        resolve,
-        reject,
-      });
+      this.#jobs.push({ ...plan, resolve, reject });
     });
   }
 

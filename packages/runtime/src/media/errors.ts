@@ -9,7 +9,8 @@ export type MediaErrorCode =
   | 'NO_PORTS'
   | 'STREAM_CLOSED'
   | 'BAD_OPTIONS'
-  | 'BAD_DTMF_KEY';
+  | 'BAD_DTMF_KEY'
+  | 'WORKER_FAILED';
 
 export class MediaError extends Error {
   readonly code: MediaErrorCode;
@@ -50,6 +51,9 @@ export const mediaErrors = {
     new MediaError('NO_PORTS', `no free RTP port pair in ${range[0]}-${range[1]}`, 503),
   streamClosed: (id: string) => new MediaError('STREAM_CLOSED', `media stream ${id} is closed`, 500),
   badOptions: (detail: string) => new MediaError('BAD_OPTIONS', `bad media options: ${detail}`, 500),
+  /** A media worker thread died (or is not running): its streams are lost; a new stream gets 503. */
+  workerFailed: (index: number, detail: string) =>
+    new MediaError('WORKER_FAILED', `media worker ${index} failed: ${detail}`, 503),
   /** sendDtmf with something that is not a DTMF key ('0'-'9', '*', '#', 'A'-'D'); `key` is the offending one. */
   badDtmfKey: (key: string) =>
     new MediaError(

@@ -4,3 +4,11 @@ export { MediaStream, type MediaStreamStatsExt } from './media-stream.js';
 export { MediaError, isMediaError, mediaErrors, type MediaErrorCode } from './errors.js';
 export { parseDtmfRelay, parseDtmfInfo, type DtmfRelay } from './dtmf-relay.js';
 export { MediaClock, type MediaClockOptions } from './media-clock.js';
+export { createMediaEngine, type CreateMediaEngineOptions } from './create-media-engine.js';
+export {
+  WorkerMediaEngine,
+  defaultMediaWorkers,
+  type WorkerMediaEngineOptions,
+  type MediaWorkerInfo,
+} from './worker/worker-media-engine.js';
+export { RemoteMediaStream } from './worker/remote-media-stream.js';

@@ -10,7 +10,7 @@
  * await stream.play('prompts/welcome.wav');
  */
 import type { Logger } from 'pino';
-import type { MediaEngineApi, MediaEngineOptions, MediaStreamOptions } from './media-types.js';
+import type { MediaEngineApi, MediaEngineOptions, MediaLoad, MediaStreamOptions } from './media-types.js';
 import { mediaErrors } from './errors.js';
 import { MediaClock } from './media-clock.js';
 import { PortPool } from './port-pool.js';
@@ -28,6 +28,10 @@ export interface MediaEngineOptionsExt extends MediaEngineOptions {
   overloadBusyShare?: number;
   /** Interval of RTCP sender reports per stream, ms (randomised ±25 %). Default 5000. */
   rtcpIntervalMs?: number;
+  /** Two-party rooms on one codec relay frames instead of mixing. Default true. */
+  relay?: boolean;
+  /** Prefix of stream ids, unique per engine in the process (media workers each run an engine). Default 'ms-<pid>'. */
+  idPrefix?: string;
 }
 
 export class MediaEngine implements MediaEngineApi {
@@ -48,6 +52,8 @@ export class MediaEngine implements MediaEngineApi {
   #closedOut = 0;
   #framesDropped = 0;
   readonly #rtcpIntervalMs: number;
+  readonly #relay: boolean;
+  readonly #idPrefix: string;
 
   private constructor(options: MediaEngineOptionsExt) {
     this.host = options.host ?? '127.0.0.1';
@@ -55,6 +61,8 @@ export class MediaEngine implements MediaEngineApi {
     const tickMs = options.tickMs ?? 20;
     if (!(tickMs >= 5 && tickMs <= 100)) throw mediaErrors.badOptions(`tickMs ${tickMs} (5–100)`);
     this.#rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
+    this.#relay = options.relay ?? true;
+    this.#idPrefix = options.idPrefix ?? `ms-${process.pid.toString(36)}`;
     this.#pool = new PortPool(this.host, options.portRange ?? [10000, 20000]);
     this.#clock = new MediaClock(this.#tick, {
       tickMs,
@@ -104,7 +112,7 @@ export class MediaEngine implements MediaEngineApi {
   async createStream(options: MediaStreamOptions = {}): Promise<MediaStream> {
     if (this.#closed) throw mediaErrors.badOptions('media engine is closed');
     const pair = await this.#pool.allocate();
-    const id = `ms-${process.pid.toString(36)}-${(this.#nextId++).toString(36)}`;
+    const id = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
     const stream = new MediaStream(
       {
         id,
@@ -146,6 +154,20 @@ export class MediaEngine implements MediaEngineApi {
     return this.#rooms.get(room)?.memberIds ?? [];
   }
 
+  /** Whether a room relays (two members on one codec) rather than mixes, as of its last tick. */
+  roomRelaying(room: string): boolean {
+    return this.#rooms.get(room)?.relaying ?? false;
+  }
+
+  /** Headroom of the media clock over the last second: tick work as a share of the tick, and p90 lateness (ms). */
+  get load(): MediaLoad {
+    return { busyShare: this.#clock.recentBusyShare(), latenessP90Ms: this.#clock.recentLateness(0.9) };
+  }
+
+  get loads(): MediaLoad[] {
+    return [this.load];
+  }
+
   /** Names of the rooms that have members. */
   get rooms(): string[] {
     return [...this.#rooms.keys()];
@@ -162,7 +184,7 @@ export class MediaEngine implements MediaEngineApi {
   #join(stream: MediaStream, name: string): void {
     let room = this.#rooms.get(name);
     if (!room) {
-      room = new ConferenceRoom(name);
+      room = new ConferenceRoom(name, { relay: this.#relay });
       this.#rooms.set(name, room);
     }
     room.add(stream);

@@ -36,13 +36,14 @@ import { mediaErrors } from './errors.js';
 import { ALAW_DECODE, ULAW_DECODE, decodeInto, encodeInto, encodeTable, silenceByte, type G711Codec } from './g711.js';
 import { SdpNegotiator, directionReceives, directionSends, type NegotiatedMedia } from './sdp-negotiator.js';
 import { Playlist } from './playlist.js';
-import { SAMPLES_PER_FRAME, type PromptCache } from './prompt-cache.js';
+import { SAMPLES_PER_FRAME, type Prompt, type PromptCache } from './prompt-cache.js';
 import { Rfc4733Receiver } from './dtmf-rfc4733.js';
 import { GoertzelDetector } from './dtmf-goertzel.js';
 import { DtmfArbiter } from './dtmf-arbiter.js';
 import { isDtmfKey } from './dtmf-keys.js';
 import { DtmfSender, DTMF_EVENT, DTMF_OFF, DTMF_TONE } from './dtmf-sender.js';
 import type { RoomMember } from './conference-room.js';
+import { JitterFifo } from './jitter-fifo.js';
 import { SenderReportWriter, isRtcp } from './rtcp.js';
 
 /** Inbound slot ring: 32 packets (640 ms at ptime 20); payloads up to 320 bytes (40 ms of G.711; longer is cut). */
@@ -87,6 +88,8 @@ export interface MediaStreamStatsExt extends MediaStreamStats {
   rtcpOut: number;
   /** Inbound packets lost to a full slot ring (the clock did not drain it in time). */
   overruns: number;
+  /** Frames sent in a two-party room by relaying the other member's G.711 bytes (no decode, mix or encode). */
+  framesRelayed: number;
 }
 
 export class MediaStream extends TypedEmitter<MediaStreamEvents> implements MediaStreamApi, RoomMember {
@@ -102,6 +105,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     rtcpIn: 0,
     rtcpOut: 0,
     overruns: 0,
+    framesRelayed: 0,
   };
   readonly roomIn = new Int16Array(SAMPLES_PER_FRAME);
   readonly roomOut = new Int16Array(SAMPLES_PER_FRAME);
@@ -164,10 +168,12 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   #slotHead = 0;
   #slotCount = 0;
   readonly #decoded = new Int16Array(SLOT_SIZE);
-  readonly #fifo = new Int16Array(FIFO_SIZE);
-  #fifoRead = 0;
-  #fifoFill = 0;
-  #fifoPrimed = false;
+  /** Room input: decoded audio for a mixing room; the G.711 bytes themselves while the room relays. */
+  readonly #roomFifo = new JitterFifo(new Int16Array(FIFO_SIZE), FIFO_PRIME, FIFO_HIGH);
+  readonly #relayFifo = new JitterFifo<Uint8Array>(new Uint8Array(FIFO_SIZE), FIFO_PRIME, FIFO_HIGH);
+  readonly #reencoded = new Uint8Array(SLOT_SIZE);
+  /** The other member of a two-party room on our codec: we send its received bytes instead of a mix. */
+  #relayPeer: RoomMember | undefined;
   #rxSinceTick = false;
   #lastRxAt = 0;
   #timedOut = false;
@@ -279,6 +285,21 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#playlist.add(prompt, options);
   }
 
+  /** Queue a prompt already loaded (a media worker gets it from the main thread's cache). */
+  playLoaded(prompt: Prompt, options: PlayOptions = {}): void {
+    if (this.#closed) return;
+    this.#playlist.add(prompt, options);
+  }
+
+  /**
+   * Apply SDP negotiated elsewhere (a media worker's stream: the main thread's proxy runs the offer/answer and
+   * sends the outcome). `answer`/`setRemoteAnswer` call this with their own negotiator's outcome.
+   */
+  applyNegotiated(media: NegotiatedMedia): void {
+    this.#assertOpen();
+    this.#apply(media);
+  }
+
   flush(): void {
     this.#playlist.flush();
   }
@@ -302,8 +323,8 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     if (this.#room === room) return;
     if (this.#room !== undefined) this.#ctx.leaveRoom(this);
     this.#room = room;
-    this.#fifoFill = 0;
-    this.#fifoPrimed = false;
+    this.#roomFifo.clear();
+    this.#relayFifo.clear();
     this.#ctx.joinRoom(this, room);
   }
 
@@ -518,6 +539,14 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       const inband = this.#inbandEnabled && this.#arbiter.accepts('inband');
       if (!inband && !inRoom) continue;
       const table = kind === KIND_PCMU ? ULAW_DECODE : ALAW_DECODE;
+      if (inRoom && this.#relayPeer !== undefined) {
+        this.#relayInput(kind, table, buf, off, len);
+        if (inband) {
+          this.#goertzel.pushEncoded(table, buf, off, len);
+          if (this.#closed) return;
+        }
+        continue;
+      }
       if (!inRoom) {
         // Detection only: the detector decodes in its own first pass (no intermediate buffer).
         this.#goertzel.pushEncoded(table, buf, off, len);
@@ -525,7 +554,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
         continue;
       }
       decodeInto(table, buf, off, len, this.#decoded, 0);
-      this.#fifoWrite(this.#decoded, len);
+      this.#roomFifo.write(this.#decoded, 0, len);
       if (inband) {
         this.#goertzel.push(this.#decoded, 0, len);
         if (this.#closed) return;
@@ -533,38 +562,34 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     }
   }
 
-  #fifoWrite(pcm: Int16Array, count: number): void {
-    for (let i = 0; i < count; i++) {
-      if (this.#fifoFill === FIFO_SIZE) {
-        this.#fifoRead = (this.#fifoRead + 1) % FIFO_SIZE;
-        this.#fifoFill--;
-      }
-      this.#fifo[(this.#fifoRead + this.#fifoFill) % FIFO_SIZE] = pcm[i]!;
-      this.#fifoFill++;
+  /** Relaying: keep the received bytes as they are, or (a peer that sends the other G.711 law) re-encode them. */
+  #relayInput(kind: number, table: Int16Array, buf: Buffer, off: number, len: number): void {
+    const sendKind = this.#codec === 'PCMA' ? KIND_PCMA : KIND_PCMU;
+    if (kind === sendKind) {
+      this.#relayFifo.write(buf, off, len);
+      return;
     }
+    decodeInto(table, buf, off, len, this.#decoded, 0);
+    encodeInto(this.#encode, this.#decoded, 0, len, this.#reencoded, 0);
+    this.#relayFifo.write(this.#reencoded, 0, len);
   }
 
   /** Room: fill `roomIn` with the next received frame (silence on underrun or while priming). */
   pullRoomAudio(): void {
-    if (this.#fifoFill > FIFO_HIGH) {
-      const drop = this.#fifoFill - FIFO_PRIME;
-      this.#fifoRead = (this.#fifoRead + drop) % FIFO_SIZE;
-      this.#fifoFill -= drop;
-    }
-    if (!this.#fifoPrimed && this.#fifoFill >= FIFO_PRIME) this.#fifoPrimed = true;
-    if (!this.#fifoPrimed || this.#fifoFill < SAMPLES_PER_FRAME) {
-      this.#fifoPrimed = false;
-      this.roomIn.fill(0);
-      return;
-    }
-    const fifo = this.#fifo;
-    let r = this.#fifoRead;
-    for (let i = 0; i < SAMPLES_PER_FRAME; i++) {
-      this.roomIn[i] = fifo[r]!;
-      r = r + 1 === FIFO_SIZE ? 0 : r + 1;
-    }
-    this.#fifoRead = r;
-    this.#fifoFill -= SAMPLES_PER_FRAME;
+    if (!this.#roomFifo.read(this.roomIn, 0, SAMPLES_PER_FRAME)) this.roomIn.fill(0);
+  }
+
+  /** Relaying room: copy our next received frame (G.711 bytes on our send codec) for the other member to send. */
+  pullRelayFrame(dst: Uint8Array, offset: number): boolean {
+    return this.#relayFifo.read(dst, offset, SAMPLES_PER_FRAME);
+  }
+
+  /** The room switches between relaying to `peer` (two members on one codec) and mixing (`undefined`). */
+  setRelayPeer(peer: RoomMember | undefined): void {
+    if (peer === this.#relayPeer) return;
+    this.#relayPeer = peer;
+    this.#roomFifo.clear();
+    this.#relayFifo.clear();
   }
 
   /** Tick phase 3: send one packet (room mix, prompt frame or silence). */
@@ -585,6 +610,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     if (dtmf !== DTMF_OFF) {
       // A tone (or the silence between tones) replaces the audio; the prompt waits, the room mix is dropped.
       talk = dtmf === DTMF_TONE;
+    } else if (this.#room !== undefined && this.#relayPeer !== undefined) {
+      talk = this.#relayPeer.pullRelayFrame(buf, RTP_HEADER);
+      if (talk) this.stats.framesRelayed++;
+      else buf.fill(this.#silence, RTP_HEADER, RTP_HEADER + SAMPLES_PER_FRAME);
     } else if (this.#room !== undefined) {
       encodeInto(this.#encode, this.roomOut, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
       talk = true;

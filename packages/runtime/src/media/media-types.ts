@@ -51,6 +51,11 @@ export type MediaStreamEvents = {
   latched: [address: string, port: number];
   /** Everything queued with sendDtmf has gone out (emitted each time the send queue drains). */
   dtmfSent: [];
+  /**
+   * The stream is lost: the media worker that ran it died. It is closed; the call cannot go on (the server ends it
+   * with BYE, or 500 before answer). Never emitted by the in-thread engine.
+   */
+  failed: [error: Error];
 };
 
 export interface DtmfSendOptions {
@@ -141,11 +146,24 @@ export interface MediaClockStats {
   ticksMissed: number;
 }
 
+/** How busy a media clock was over the last second. */
+export interface MediaLoad {
+  /** Tick work as a share of the tick length (0–1+). */
+  busyShare: number;
+  /** 90th percentile of tick lateness, ms. */
+  latenessP90Ms: number;
+}
+
 /** One per process: owns the media clock, the port pool and the rooms. */
 export interface MediaEngineApi {
   readonly host: string;
-  /** Allocate ports and create a stream. Rejects with MediaError 'NO_PORTS' when the range is exhausted. */
-  createStream(options?: MediaStreamOptions): Promise<MediaStreamApi>;
+  /**
+   * Allocate ports and create a stream. Rejects with MediaError 'NO_PORTS' when the range is exhausted.
+   * `near`: a stream the new one may meet in a room (media workers place both on one worker).
+   */
+  createStream(options?: MediaStreamOptions & { near?: MediaStreamApi }): Promise<MediaStreamApi>;
+  /** Load of each media clock over the last second (one for the in-thread engine, one per media worker). */
+  readonly loads: MediaLoad[];
   readonly streamCount: number;
   readonly clockStats: MediaClockStats;
   /** True when the clock is behind its budget (the server then answers new INVITEs with 503). */

@@ -22,6 +22,37 @@ export interface Prompt {
   readonly encoded: Readonly<Record<G711Codec, Buffer>>;
   /** Views of each 20 ms frame of `encoded` (made once: playback copies with a native TypedArray.set). */
   readonly frameViews: Readonly<Record<G711Codec, readonly Uint8Array[]>>;
+  /**
+   * The memory behind `encoded`: PCMU at 0, PCMA at `frames * 160`. A SharedArrayBuffer, so media workers play
+   * the same bytes without a copy (see `sharedPromptData`).
+   */
+  readonly shared: SharedArrayBuffer;
+}
+
+/** What a media worker needs to rebuild a prompt over the same shared memory (structured-cloneable). */
+export interface SharedPromptData {
+  path: string;
+  mtimeMs: number;
+  frames: number;
+  shared: SharedArrayBuffer;
+}
+
+export function sharedPromptData(p: Prompt): SharedPromptData {
+  return { path: p.path, mtimeMs: p.mtimeMs, frames: p.frames, shared: p.shared };
+}
+
+/** The prompt over `data.shared` (no copy). `pcm` is empty: playback needs only the encoded frames. */
+export function promptFromShared(data: SharedPromptData): Prompt {
+  return promptOver(data.path, new Int16Array(0), data.frames, data.shared, data.mtimeMs);
+}
+
+function promptOver(path: string, pcm: Int16Array, frames: number, shared: SharedArrayBuffer, mtimeMs: number): Prompt {
+  const bytes = frames * SAMPLES_PER_FRAME;
+  const pcmu = Buffer.from(shared, 0, bytes);
+  const pcma = Buffer.from(shared, bytes, bytes);
+  const views = (b: Buffer) =>
+    Array.from({ length: frames }, (_, f) => b.subarray(f * SAMPLES_PER_FRAME, (f + 1) * SAMPLES_PER_FRAME));
+  return { path, mtimeMs, pcm, frames, encoded: { PCMU: pcmu, PCMA: pcma }, frameViews: { PCMU: views(pcmu), PCMA: views(pcma) }, shared };
 }
 
 /** Convert WAV bytes to 8 kHz mono int16. Throws on anything wavefile cannot read. */
@@ -53,13 +84,12 @@ export function wavTo8kMono(bytes: Uint8Array): Int16Array {
 /** Build a prompt from 8 kHz mono samples (also used by tests and generated tones). */
 export function promptFromPcm(path: string, pcm: Int16Array, mtimeMs = 0): Prompt {
   const frames = Math.max(1, Math.ceil(pcm.length / SAMPLES_PER_FRAME));
-  const pcmu = Buffer.alloc(frames * SAMPLES_PER_FRAME, ULAW_SILENCE);
-  const pcma = Buffer.alloc(frames * SAMPLES_PER_FRAME, ALAW_SILENCE);
-  encode('PCMU', pcm).copy(pcmu);
-  encode('PCMA', pcm).copy(pcma);
-  const views = (b: Buffer) =>
-    Array.from({ length: frames }, (_, f) => b.subarray(f * SAMPLES_PER_FRAME, (f + 1) * SAMPLES_PER_FRAME));
-  return { path, mtimeMs, pcm, frames, encoded: { PCMU: pcmu, PCMA: pcma }, frameViews: { PCMU: views(pcmu), PCMA: views(pcma) } };
+  const prompt = promptOver(path, pcm, frames, new SharedArrayBuffer(2 * frames * SAMPLES_PER_FRAME), mtimeMs);
+  prompt.encoded.PCMU.fill(ULAW_SILENCE);
+  prompt.encoded.PCMA.fill(ALAW_SILENCE);
+  encode('PCMU', pcm).copy(prompt.encoded.PCMU);
+  encode('PCMA', pcm).copy(prompt.encoded.PCMA);
+  return prompt;
 }
 
 export class PromptCache {

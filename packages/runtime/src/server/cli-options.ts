@@ -46,9 +46,18 @@ export function appCommand(): Command {
     )
     .addOption(new Option('--watch', 'reload an app when its files change (new calls only)'))
     .addOption(new Option('--max-calls <n>', 'most call legs at once; INVITEs beyond get 503').default('1000'))
+    .addOption(
+      new Option('--media-workers <n>', 'media worker threads (RTP, clock, rooms); 0 = media on the main thread; default: cores - 1, at least 1'),
+    )
     .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
     .addOption(new Option('--keep-ended <seconds>', 'how long ended calls stay visible in the registry').default('300'))
     .exitOverride();
+}
+
+function mediaWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 64) throw serverErrors.badOption('--media-workers', `${value} (a whole number 0-64; 0 = media on the main thread)`);
+  return n;
 }
 
 export interface ParsedAppArgs {
@@ -74,6 +83,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     logFormat?: 'pretty' | 'json';
     watch?: boolean;
     maxCalls: string;
+    mediaWorkers?: string;
     rtpTimeout: string;
     keepEnded: string;
   }>();
@@ -100,6 +110,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
       admin,
       config: { ...(file ? { file } : {}), sets: (o.set ?? []).map(parseSet) },
       maxCalls: positiveInt('--max-calls', o.maxCalls),
+      ...(o.mediaWorkers !== undefined ? { mediaWorkers: mediaWorkers(o.mediaWorkers) } : {}),
       rtpTimeoutMs: positiveInt('--rtp-timeout', o.rtpTimeout) * 1000,
       retainEndedMs: positiveInt('--keep-ended', o.keepEnded) * 1000,
       watch: !!o.watch,

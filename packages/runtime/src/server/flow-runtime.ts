@@ -12,6 +12,7 @@ import { toFlowError } from '../flow/errors.js';
 import type { AppManager } from './app-manager.js';
 import type { CallRegistry } from './call-registry.js';
 import { Leg, type LegHost } from './leg.js';
+import type { AdmissionControl } from './admission.js';
 
 export interface FlowRuntimeOptions {
   stack: SipStackApi;
@@ -23,6 +24,8 @@ export interface FlowRuntimeOptions {
   maxCalls?: number;
   /** End a call when no RTP arrives for this long, ms (0 = never). Default 0. */
   rtpTimeoutMs?: number;
+  /** Refuses new INVITEs (503 + Retry-After) while media or signalling lack headroom. Default none. */
+  admission?: AdmissionControl;
 }
 
 /** The user part of a SIP URI ('sip:john@h:5080' → 'john'). */
@@ -39,6 +42,7 @@ export class FlowRuntime implements LegHost {
   readonly #log: Logger;
   readonly #maxCalls: number;
   readonly #rtpTimeoutMs: number;
+  readonly #admission: AdmissionControl | undefined;
   readonly #legs = new Map<string, Leg>();
   #accepting = true;
 
@@ -50,6 +54,7 @@ export class FlowRuntime implements LegHost {
     this.#log = options.logger;
     this.#maxCalls = options.maxCalls ?? 1000;
     this.#rtpTimeoutMs = options.rtpTimeoutMs ?? 0;
+    this.#admission = options.admission;
     this.#stack.onInvite((call) => {
       this.#onInvite(call).catch((err: unknown) => {
         this.#log.error({ err, callId: call.callId }, 'inbound call setup failed');
@@ -74,9 +79,10 @@ export class FlowRuntime implements LegHost {
       log.warn({ active: this.#legs.size, max: this.#maxCalls }, 'call limit reached: 503');
       return call.reject(503, 'Too Many Calls');
     }
-    if (this.#media.overloaded) {
-      log.warn('media engine overloaded: 503');
-      return call.reject(503, 'Overloaded');
+    const lacking = this.#admission?.refuse();
+    if (lacking) {
+      log.warn({ lacking }, `${lacking === 'media' ? 'media' : 'signalling'} has no headroom: 503`);
+      return call.reject(503, 'Overloaded', [`Retry-After: ${this.#admission!.retryAfterS}`]);
     }
     const route = this.#apps.route(call.requestUser);
     if (!route) {
@@ -178,7 +184,9 @@ export class FlowRuntime implements LegHost {
   }
 
   async #place(leg: Leg, spec: Extract<FlowCommand, { type: 'dial' }>['leg']['dial']): Promise<void> {
-    const stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs });
+    // Near the owner's stream: legs of one call can meet in a room, so they share a media worker.
+    const near = leg.owner?.stream;
+    const stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs, ...(near ? { near } : {}) });
     if (leg.finished) {
       stream.close();
       return;

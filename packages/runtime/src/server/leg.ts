@@ -114,6 +114,11 @@ export class Leg implements CallPort {
     return this.#sip;
   }
 
+  /** The leg's media stream, once attached. */
+  get stream(): MediaStreamApi | undefined {
+    return this.#stream;
+  }
+
   /** Resolves when the SIP dialog has ended (or there never was one). */
   get sipDone(): Promise<void> {
     return this.#sipDone;
@@ -389,6 +394,11 @@ export class Leg implements CallPort {
     this.#stream = stream;
     stream.on('dtmf', (e: MediaDtmfEvent) => this.deliver({ type: 'dtmf', key: e.key, source: e.source }));
     stream.on('playlistEnded', () => this.deliver({ type: 'playlist.ended' }));
+    stream.on('failed', (err) => {
+      // Its media worker died: the audio is gone, so the call cannot go on. BYE when answered, 500 before.
+      this.log.error({ err: err.message }, 'media lost: ending the call');
+      this.finish({ outcome: 'error', reason: 'media failed', code: 500 });
+    });
     stream.on('rtpTimeout', () => {
       this.log.warn('no RTP: ending the call');
       this.deliver({ type: 'sip.hangup', reason: 'timeout' });

@@ -4,13 +4,15 @@
  */
 import pino, { type Logger } from 'pino';
 import { SipStack } from '../sip/sip-stack.js';
-import { MediaEngine } from '../media/media-engine.js';
+import { createMediaEngine } from '../media/create-media-engine.js';
+import { WorkerMediaEngine } from '../media/worker/worker-media-engine.js';
 import type { SipStackApi } from '../sip/sip-types.js';
 import type { MediaEngineApi } from '../media/media-types.js';
 import { AppManager, type AppConfigSources } from './app-manager.js';
 import { CallRegistry } from './call-registry.js';
 import { FlowRuntime } from './flow-runtime.js';
 import { startAdminServer, type AdminServer } from './admin/index.js';
+import { AdmissionControl, type AdmissionOptions } from './admission.js';
 
 export interface ServerOptions {
   /** App names (folders under apps/), served in this order (first matching route takes an inbound call). */
@@ -27,6 +29,13 @@ export interface ServerOptions {
   appsDir?: string;
   /** Most legs at once (503 beyond). Default 1000. */
   maxCalls?: number;
+  /**
+   * Media worker threads; 0 runs the media engine on the main thread. Default: the SIPFLOW_MEDIA_WORKERS environment
+   * variable when set, else cores − 1, at least 1.
+   */
+  mediaWorkers?: number;
+  /** When new INVITEs are refused with 503 for lack of headroom. Default: see AdmissionOptions. */
+  admission?: AdmissionOptions;
   /** How long ended calls stay in the registry, ms. Default 300000. */
   retainEndedMs?: number;
   /** End calls with no RTP for this long, ms (0 = never). Default 0. */
@@ -46,9 +55,19 @@ export interface RunningServer {
   readonly runtime: FlowRuntime;
   readonly stack: SipStackApi;
   readonly media: MediaEngineApi;
+  readonly admission: AdmissionControl;
   readonly logger: Logger;
   /** Stop taking calls, end calls in progress cleanly, close everything. Idempotent. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** SIPFLOW_MEDIA_WORKERS (tests run the whole suite with 0 and with workers), else undefined: the default. */
+function envMediaWorkers(): number | undefined {
+  const v = process.env.SIPFLOW_MEDIA_WORKERS;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`SIPFLOW_MEDIA_WORKERS=${v}: a whole number 0-64`);
+  return n;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -57,19 +76,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await apps.loadAll(options.apps);
 
   const sipAddr = options.sip ?? { host: '127.0.0.1', port: 5060 };
-  let media: MediaEngine | undefined;
+  let media: Awaited<ReturnType<typeof createMediaEngine>> | undefined;
   let stack: SipStack | undefined;
   let admin: AdminServer | undefined;
   const registry = new CallRegistry({ logger, ...(options.retainEndedMs !== undefined ? { retainEndedMs: options.retainEndedMs } : {}) });
   try {
-    media = await MediaEngine.create({ host: sipAddr.host, logger: logger.child({ component: 'media' }), ...(options.rtpPorts ? { portRange: options.rtpPorts } : {}) });
+    media = await createMediaEngine({
+      host: sipAddr.host,
+      logger: logger.child({ component: 'media' }),
+      workers: options.mediaWorkers ?? envMediaWorkers(),
+      ...(options.rtpPorts ? { portRange: options.rtpPorts } : {}),
+    });
     stack = await SipStack.start({ host: sipAddr.host, port: sipAddr.port, logger: logger.child({ component: 'sip' }) });
   } catch (err) {
     await media?.close();
     await apps.close();
     throw err;
   }
+  const mediaForLoads = media;
+  const admission = new AdmissionControl(() => mediaForLoads.loads, options.admission);
+  admission.start();
   const runtime = new FlowRuntime({
+    admission,
     stack,
     media,
     registry,
@@ -107,7 +135,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
                 rtpPacketsIn: mediaRef.rtpPacketsIn ?? 0,
                 rtpPacketsOut: mediaRef.rtpPacketsOut ?? 0,
                 overloaded: mediaRef.overloaded,
+                ...(mediaRef instanceof WorkerMediaEngine ? { workers: mediaRef.workers, workerRestarts: mediaRef.workerRestarts } : {}),
               },
+              admission: admission.snapshot,
             };
           },
         },
@@ -135,6 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     runtime,
     stack,
     media,
+    admission,
     logger,
     stop(graceMs = 5000) {
       stopping ??= (async () => {
@@ -146,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (!drained) logger.warn({ pending: stackRef.pendingDialogWork }, 'stopping with SIP transactions still pending');
         await admin?.close();
         await stackRef.stop();
+        admission.stop();
         await mediaRef.close();
         registry.close();
         await apps.close();

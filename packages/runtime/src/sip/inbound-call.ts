@@ -91,11 +91,11 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     this.state = 'answered';
   }
 
-  reject(code: number, reason?: string): void {
+  reject(code: number, reason?: string, headers?: string[]): void {
     if (this.#ignoredAfterEnd('reject')) return;
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('reject', this.state);
     if (code < 300 || code > 699) throw sipErrors.invalidState(`reject(${code})`, this.state);
-    this.#uas.reject({ statusCode: code, ...(reason ? { reasonPhrase: reason } : {}) });
+    this.#uas.reject({ statusCode: code, ...(reason ? { reasonPhrase: reason } : {}), ...(headers?.length ? { extraHeaders: headers } : {}) });
     this.end('local');
   }
 

@@ -164,8 +164,11 @@ export interface InboundCall extends SipHeaderAccess, InDialogRequests {
    * in the ACK (`acked(sdp)`).
    */
   answer(sdp: string): void;
-  /** Final non-2xx answer, e.g. reject(404). Allowed before answer. */
-  reject(code: number, reason?: string): void;
+  /**
+   * Final non-2xx answer, e.g. reject(404). Allowed before answer. `headers`: extra header lines, e.g.
+   * `['Retry-After: 2']` on a 503.
+   */
+  reject(code: number, reason?: string, headers?: string[]): void;
   /**
    * End the call however its state requires: before answer → reject(code ?? 480);
    * answered/confirmed → BYE. No-op once ended.

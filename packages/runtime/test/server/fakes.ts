@@ -16,6 +16,7 @@ import type {
   SipStats,
 } from '../../src/sip/sip-types.js';
 import { dtmfEventsOf } from '../../src/media/dtmf-keys.js';
+import type { MediaLoad } from '../../src/media/media-types.js';
 import type {
   DtmfKey,
   DtmfSendOptions,
@@ -81,7 +82,10 @@ export class FakeInboundCall extends FakeDialog<InboundCallEvents> implements In
     this.actions.push(`200${sdp ? '+sdp' : ''}`);
     this.state = 'answered';
   }
-  reject(code: number): void {
+  /** Extra header lines of the last reject (e.g. Retry-After). */
+  rejectHeaders: string[] | undefined;
+  reject(code: number, _reason?: string, headers?: string[]): void {
+    this.rejectHeaders = headers;
     this.#need(['incoming', 'early'], 'reject');
     this.actions.push(`reject ${code}`);
     this.#end('local');
@@ -274,6 +278,8 @@ export class FakeMedia implements MediaEngineApi {
   readonly host = '127.0.0.1';
   readonly streams: FakeStream[] = [];
   overloaded = false;
+  /** One clock's last-second load; a test raises it to make admission refuse. */
+  loads: MediaLoad[] = [{ busyShare: 0, latenessP90Ms: 0 }];
   noPorts = false;
   readonly clockStats: MediaClockStats = { ticks: 0, latenessP50: 0, latenessP99: 0, latenessMax: 0, ticksMissed: 0 };
   #open = new Set<FakeStream>();

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { AppManager } from '../../src/server/app-manager.js';
 import { CallRegistry } from '../../src/server/call-registry.js';
 import { FlowRuntime } from '../../src/server/flow-runtime.js';
+import { AdmissionControl } from '../../src/server/admission.js';
 import { FakeMedia, FakeSipStack, flushAsync, type FakeInboundCall, type FakeStream } from './fakes.js';
 
 const appsDir = fileURLToPath(new URL('./fixtures/apps', import.meta.url));
@@ -19,6 +20,7 @@ let media: FakeMedia;
 let registry: CallRegistry;
 let apps: AppManager;
 let runtime: FlowRuntime;
+let admission: AdmissionControl;
 
 async function setUp(maxCalls?: number): Promise<void> {
   stack = new FakeSipStack();
@@ -26,7 +28,8 @@ async function setUp(maxCalls?: number): Promise<void> {
   registry = new CallRegistry({ logger });
   apps = new AppManager({ appsDir, logger });
   await apps.loadAll(['rt-test']);
-  runtime = new FlowRuntime({ stack, media, registry, apps, logger, ...(maxCalls ? { maxCalls } : {}) });
+  admission = new AdmissionControl(() => media.loads, { windowMs: 1000, sampleMs: 250 });
+  runtime = new FlowRuntime({ stack, media, registry, apps, logger, admission, ...(maxCalls ? { maxCalls } : {}) });
 }
 
 beforeEach(() => setUp());
@@ -128,7 +131,7 @@ test('routing: no app for the user → 404; bad SDP → 488; no ports → 503', 
   assertIdle();
 });
 
-test('limits: beyond maxCalls and while the media engine is overloaded, new INVITEs get 503', async () => {
+test('limits: beyond maxCalls and while media lacks headroom over a whole window, new INVITEs get 503 with Retry-After', async () => {
   await apps.close();
   await setUp(1);
   const { call } = await waiting();
@@ -138,10 +141,31 @@ test('limits: beyond maxCalls and while the media engine is overloaded, new INVI
   call.cancel();
   await flushAsync();
   assertIdle();
-  media.overloaded = true;
+  // One busy sample (a burst) refuses nothing; a whole window of them does; a whole window of headroom ends it.
+  media.loads = [{ busyShare: 0.95, latenessP90Ms: 2 }];
+  admission.sample(0.1);
+  const burst = stack.invite('rt1');
+  await flushAsync();
+  assert.notDeepEqual(burst.actions, ['reject 503']);
+  burst.cancel();
+  await flushAsync();
+  for (let i = 0; i < 3; i++) admission.sample(0.1);
+  assert.equal(admission.snapshot.reason, 'media');
   const third = stack.invite('rt3');
   await flushAsync();
   assert.deepEqual(third.actions, ['reject 503']);
+  assert.deepEqual(third.rejectHeaders, ['Retry-After: 2']);
+  media.loads = [{ busyShare: 0.2, latenessP90Ms: 1 }];
+  admission.sample(0.1);
+  assert.equal(admission.snapshot.refusing, true, 'one good sample does not end it');
+  for (let i = 0; i < 3; i++) admission.sample(0.1);
+  assert.equal(admission.snapshot.refusing, false);
+  // The signalling thread saturated for a whole window refuses too.
+  for (let i = 0; i < 4; i++) admission.sample(0.97);
+  assert.equal(admission.snapshot.reason, 'signalling');
+  const fourth = stack.invite('rt1');
+  await flushAsync();
+  assert.deepEqual(fourth.actions, ['reject 503']);
 });
 
 test('CANCEL before answer: the flow sees sip.hangup cancel, the record says cancelled', async () => {

@@ -1,0 +1,168 @@
+/**
+ * One media worker as the main thread sees it: the thread, its batched command queue (one postMessage per
+ * microtask turn), the streams it runs, the prompts it holds, its last stats report, and its death. A slot keeps
+ * its index and port share across restarts; each start is a new generation.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { mediaErrors, type MediaError } from '../errors.js';
+import type { RemoteMediaStream } from './remote-media-stream.js';
+import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit, type WorkerStatsReport } from './protocol.js';
+
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+function spawn(init: MediaWorkerInit): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./media-worker.js', here), { workerData: init });
+  // Running from TypeScript sources (tsx): worker threads do not inherit tsx's loader, so register it first.
+  const workerUrl = new URL('./media-worker.ts', here).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+export interface SlotHooks {
+  /** The worker thread ended while it should have been running (crash, kill): the engine ends its streams. */
+  died(slot: MediaWorkerSlot, error: MediaError): void;
+}
+
+export class MediaWorkerSlot {
+  readonly index: number;
+  readonly generation: number;
+  readonly streams = new Map<string, RemoteMediaStream>();
+  /** Prompt ids this worker has been given. */
+  readonly prompts = new Set<number>();
+  stats: WorkerStatsReport | undefined;
+  readonly #worker: Worker;
+  readonly #log: Logger;
+  readonly #hooks: SlotHooks;
+  readonly #requests = new Map<number, { resolve: (e: MediaEvent) => void; reject: (err: Error) => void }>();
+  #outbox: MediaCommand[] = [];
+  #flushQueued = false;
+  #stopping = false;
+  #dead = false;
+  readonly ready: Promise<void>;
+
+  constructor(init: MediaWorkerInit, log: Logger, hooks: SlotHooks) {
+    this.index = init.index;
+    this.generation = init.generation;
+    this.#log = log;
+    this.#hooks = hooks;
+    this.#worker = spawn(init);
+    let resolveReady!: () => void;
+    let rejectReady!: (err: Error) => void;
+    this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));
+    this.ready.catch(() => undefined);
+    this.#worker.on('message', (batch: MediaEvent[]) => {
+      for (const e of batch) {
+        if (e.ev === 'ready') resolveReady();
+        else this.#onEvent(e);
+      }
+    });
+    this.#worker.on('error', (err) => {
+      this.#log.error({ err, worker: this.index }, 'media worker crashed');
+      rejectReady(err);
+    });
+    this.#worker.on('exit', (code) => {
+      rejectReady(new Error(`media worker exited (${code}) before it was ready`));
+      if (this.#stopping || this.#dead) return;
+      this.#dead = true;
+      const error = mediaErrors.workerFailed(this.index, `exit code ${code}`);
+      for (const r of this.#requests.values()) r.reject(error);
+      this.#requests.clear();
+      this.#hooks.died(this, error);
+    });
+  }
+
+  get alive(): boolean {
+    return !this.#dead && !this.#stopping;
+  }
+
+  /** The worker thread's id (for tests and diagnostics). */
+  get threadId(): number {
+    return this.#worker.threadId;
+  }
+
+  send(cmd: MediaCommand): void {
+    if (!this.alive) return;
+    this.#outbox.push(cmd);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Send a command that is answered (by `created`/`createFailed` with the same `req`). */
+  request(cmd: MediaCommand & { req: number }): Promise<MediaEvent> {
+    if (!this.alive) return Promise.reject(mediaErrors.workerFailed(this.index, 'not running'));
+    return new Promise((resolve, reject) => {
+      this.#requests.set(cmd.req, { resolve, reject });
+      this.send(cmd);
+    });
+  }
+
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    if (this.#outbox.length === 0 || !this.alive) return;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    this.#worker.postMessage(batch);
+  };
+
+  #onEvent(e: MediaEvent): void {
+    switch (e.ev) {
+      case 'created':
+      case 'createFailed': {
+        const r = this.#requests.get(e.req);
+        this.#requests.delete(e.req);
+        r?.resolve(e);
+        return;
+      }
+      case 'log': {
+        let o: Record<string, unknown>;
+        try {
+          o = JSON.parse(e.line) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        const { level, msg, time: _t, pid: _p, hostname: _h, ...rest } = o;
+        const fn = LEVELS[Number(level)] ?? 'info';
+        this.#log[fn](rest, typeof msg === 'string' ? msg : '');
+        return;
+      }
+      case 'stats': {
+        this.stats = e;
+        const c = e.counters;
+        for (let i = 0; i < e.ids.length; i++) {
+          const s = this.streams.get(e.ids[i]!);
+          if (!s) continue;
+          const base = i * STREAM_STAT_FIELDS;
+          const st = s.stats;
+          for (let k = 0; k < STREAM_STAT_FIELDS; k++) st[STREAM_STAT_KEYS[k]!] = c[base + k]!;
+        }
+        return;
+      }
+      case 'ready':
+        return;
+      default:
+        this.streams.get(e.id)?.deliver(e);
+    }
+  }
+
+  /** For tests and the crash drill: kill the thread as a crash would. */
+  kill(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#worker.terminate();
+  }
+}

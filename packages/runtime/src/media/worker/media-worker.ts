@@ -1,0 +1,182 @@
+/**
+ * A media worker thread: its own MediaEngine (RTP/RTCP sockets on its share of the port range, its own deadline
+ * clock, DTMF detectors, rooms), driven by the main thread's commands (protocol.ts). Nothing here blocks on
+ * signalling: the main thread may be parsing a burst of INVITEs, this thread's clock still ticks on time.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { MediaEngine } from '../media-engine.js';
+import type { MediaStream } from '../media-stream.js';
+import { isMediaError } from '../errors.js';
+import { promptFromShared, type Prompt } from '../prompt-cache.js';
+import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit } from './protocol.js';
+
+const init = workerData as MediaWorkerInit;
+const port = parentPort!;
+
+let outbox: MediaEvent[] = [];
+let flushScheduled = false;
+function post(event: MediaEvent): void {
+  outbox.push(event);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+function flush(): void {
+  flushScheduled = false;
+  if (outbox.length === 0) return;
+  const batch = outbox;
+  outbox = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const e of batch) if (e.ev === 'stats') transfer.push(e.counters.buffer as ArrayBuffer);
+  port.postMessage(batch, transfer);
+}
+
+// Log lines go to the main thread, which writes them with its own logger (one destination, one format).
+const logger = pino({ level: init.logLevel, base: { worker: init.index } }, { write: (line: string) => post({ ev: 'log', line }) });
+
+const engine = await MediaEngine.create({
+  logger,
+  host: init.host,
+  portRange: init.portRange,
+  tickMs: init.tickMs,
+  rtcpIntervalMs: init.rtcpIntervalMs,
+  relay: init.relay,
+  idPrefix: `w${init.index}g${init.generation}`,
+  ...(init.overloadLatenessMs !== undefined ? { overloadLatenessMs: init.overloadLatenessMs } : {}),
+  ...(init.overloadBusyShare !== undefined ? { overloadBusyShare: init.overloadBusyShare } : {}),
+});
+const streams = new Map<string, MediaStream>();
+/** Last play/flush sequence number applied per stream (tags playlistEnded). */
+const playSeq = new Map<string, number>();
+const prompts = new Map<number, Prompt>();
+
+async function create(req: number, options: MediaCommand & { op: 'create' }): Promise<void> {
+  try {
+    const s = await engine.createStream(options.options);
+    const id = s.id;
+    streams.set(id, s);
+    s.on('dtmf', (e) => post({ ev: 'dtmf', id, key: e.key, source: e.source, durationMs: e.durationMs }));
+    s.on('playlistEnded', () => post({ ev: 'playlistEnded', id, seq: playSeq.get(id) ?? 0 }));
+    s.on('rtpTimeout', () => post({ ev: 'rtpTimeout', id }));
+    s.on('latched', (address, p) => post({ ev: 'latched', id, address, port: p }));
+    s.on('dtmfSent', () => post({ ev: 'dtmfSent', id }));
+    post({ ev: 'created', req, id, port: s.localPort });
+  } catch (err) {
+    const code = isMediaError(err) ? err.code : 'BAD_OPTIONS';
+    post({ ev: 'createFailed', req, code, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+function handle(cmd: MediaCommand): void {
+  if (cmd.op === 'create') return void create(cmd.req, cmd);
+  if (cmd.op === 'prompt') return void prompts.set(cmd.promptId, promptFromShared(cmd.prompt));
+  if (cmd.op === 'forgetPrompt') return void prompts.delete(cmd.promptId);
+  if (cmd.op === 'resetStats') return engine.resetClockStats();
+  const s = streams.get(cmd.id);
+  if (!s || s.closed) return; // closed meanwhile: nothing to do
+  switch (cmd.op) {
+    case 'media':
+      s.applyNegotiated(cmd.media);
+      return;
+    case 'play': {
+      playSeq.set(cmd.id, cmd.seq);
+      const prompt = prompts.get(cmd.promptId);
+      if (prompt) s.playLoaded(prompt, { front: cmd.front, loop: cmd.loop });
+      else logger.error({ promptId: cmd.promptId }, 'play of a prompt this worker was never given');
+      return;
+    }
+    case 'flush':
+      playSeq.set(cmd.id, cmd.seq);
+      s.flush();
+      return;
+    case 'inject':
+      s.injectDtmf(cmd.key, cmd.source, cmd.durationMs);
+      return;
+    case 'sendDtmf': {
+      const { id, req } = cmd;
+      let sent: Promise<void>;
+      try {
+        sent = s.sendDtmf(cmd.keys, cmd.options);
+      } catch (err) {
+        sent = Promise.reject(err);
+      }
+      sent.then(
+        () => post({ ev: 'dtmfDone', id, req, error: undefined }),
+        (err: unknown) =>
+          post({ ev: 'dtmfDone', id, req, error: { code: isMediaError(err) ? err.code : 'BAD_OPTIONS', message: String((err as Error)?.message ?? err) } }),
+      );
+      return;
+    }
+    case 'join':
+      s.join(cmd.room);
+      return;
+    case 'leave':
+      s.leave();
+      return;
+    case 'inband':
+      s.inbandDtmf = cmd.on;
+      return;
+    case 'activate':
+      s.activate();
+      return;
+    case 'close':
+      s.close();
+      streams.delete(cmd.id);
+      playSeq.delete(cmd.id);
+      return;
+  }
+}
+
+port.on('message', (batch: MediaCommand[]) => {
+  for (const cmd of batch) {
+    try {
+      handle(cmd);
+    } catch (err) {
+      logger.error({ err, op: cmd.op }, 'media command failed');
+    }
+  }
+});
+
+/** CPU time of this thread (utime, stime in clock ticks of 10 ms), read from /proc/thread-self. */
+function threadCpuMs(): { user: number; system: number } {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
+const statsTimer = setInterval(() => {
+  const ids: string[] = [];
+  const counters = new Float64Array(streams.size * STREAM_STAT_FIELDS);
+  let i = 0;
+  for (const [id, s] of streams) {
+    ids.push(id);
+    for (const key of STREAM_STAT_KEYS) counters[i++] = s.stats[key];
+  }
+  const cpu = threadCpuMs();
+  const load = engine.load;
+  post({
+    ev: 'stats',
+    clock: engine.clockStats,
+    busyShare: load.busyShare,
+    latenessP90Ms: load.latenessP90Ms,
+    streams: engine.streamCount,
+    rooms: engine.rooms.length,
+    rtpPacketsIn: engine.rtpPacketsIn,
+    rtpPacketsOut: engine.rtpPacketsOut,
+    cpuUserMs: cpu.user,
+    cpuSystemMs: cpu.system,
+    ids,
+    counters,
+    relayingRooms: engine.rooms.filter((r) => engine.roomRelaying(r)),
+  });
+}, init.statsIntervalMs);
+statsTimer.unref();
+
+post({ ev: 'ready' });

@@ -1,0 +1,94 @@
+/**
+ * The one protocol between the main thread and a media worker. Both sides batch: every message is an array of
+ * commands (main → worker, flushed once per microtask turn) or of events (worker → main, flushed once per event
+ * loop turn, i.e. about once per tick). Per-packet work never crosses it: only what a flow does (a prompt, a room,
+ * a key to send) and what it must hear (a key pressed, a prompt ended), plus a stats report every 100 ms whose
+ * per-stream counters travel as a transferred Float64Array.
+ *
+ * Streams are named by the worker-assigned id; requests that expect an answer carry `req`.
+ */
+import type { NegotiatedMedia } from '../sdp-negotiator.js';
+import type { DtmfKey, DtmfSendOptions, DtmfSource, MediaClockStats, MediaStreamOptions } from '../media-types.js';
+import type { MediaErrorCode } from '../errors.js';
+import type { SharedPromptData } from '../prompt-cache.js';
+
+/** workerData of a media worker. */
+export interface MediaWorkerInit {
+  /** Slot of the worker (0..N-1) and how many times that slot was (re)started: stream ids are `w<index>g<gen>-n`. */
+  index: number;
+  generation: number;
+  host: string;
+  /** This worker's share of the RTP port range. */
+  portRange: [number, number];
+  tickMs: number;
+  rtcpIntervalMs: number;
+  relay: boolean;
+  logLevel: string;
+  statsIntervalMs: number;
+  overloadLatenessMs?: number;
+  overloadBusyShare?: number;
+}
+
+export type MediaCommand =
+  | { op: 'create'; req: number; options: MediaStreamOptions }
+  | { op: 'media'; id: string; media: NegotiatedMedia }
+  | { op: 'prompt'; promptId: number; prompt: SharedPromptData }
+  | { op: 'forgetPrompt'; promptId: number }
+  /** `seq` counts play/flush commands of the stream: a playlistEnded older than the newest one is stale. */
+  | { op: 'play'; id: string; promptId: number; front: boolean; loop: boolean; seq: number }
+  | { op: 'flush'; id: string; seq: number }
+  | { op: 'inject'; id: string; key: DtmfKey; source: DtmfSource; durationMs: number | undefined }
+  | { op: 'sendDtmf'; id: string; req: number; keys: string; options: DtmfSendOptions }
+  | { op: 'join'; id: string; room: string }
+  | { op: 'leave'; id: string }
+  | { op: 'inband'; id: string; on: boolean }
+  | { op: 'activate'; id: string }
+  | { op: 'close'; id: string }
+  | { op: 'resetStats' };
+
+/** Per-stream counters in a stats report, in this order (STREAM_STAT_FIELDS numbers per stream). */
+export const STREAM_STAT_KEYS = [
+  'packetsIn',
+  'packetsOut',
+  'bytesIn',
+  'bytesOut',
+  'packetsDropped',
+  'rtcpIn',
+  'rtcpOut',
+  'overruns',
+  'framesRelayed',
+] as const;
+export const STREAM_STAT_FIELDS = STREAM_STAT_KEYS.length;
+
+export interface WorkerStatsReport {
+  ev: 'stats';
+  clock: MediaClockStats & { busyMeanMs: number; framesCaughtUp: number; framesDropped: number };
+  /** Last-second load of the worker's clock. */
+  busyShare: number;
+  latenessP90Ms: number;
+  streams: number;
+  rooms: number;
+  rtpPacketsIn: number;
+  rtpPacketsOut: number;
+  /** CPU time of the worker thread itself (from /proc/thread-self), ms. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** Stream ids, and their counters (STREAM_STAT_FIELDS each), transferred. */
+  ids: string[];
+  counters: Float64Array;
+  /** Rooms relaying now. */
+  relayingRooms: string[];
+}
+
+export type MediaEvent =
+  | { ev: 'ready' }
+  | { ev: 'created'; req: number; id: string; port: number }
+  | { ev: 'createFailed'; req: number; code: MediaErrorCode; message: string }
+  | { ev: 'dtmf'; id: string; key: DtmfKey; source: DtmfSource; durationMs: number | undefined }
+  | { ev: 'playlistEnded'; id: string; seq: number }
+  | { ev: 'rtpTimeout'; id: string }
+  | { ev: 'latched'; id: string; address: string; port: number }
+  | { ev: 'dtmfSent'; id: string }
+  | { ev: 'dtmfDone'; id: string; req: number; error: { code: MediaErrorCode; message: string } | undefined }
+  | { ev: 'log'; line: string }
+  | WorkerStatsReport;
