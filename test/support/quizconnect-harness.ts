@@ -36,6 +36,8 @@ export interface QuizHarnessOptions {
   dbUrl?: string;
   /** More app config (ring_timeout, prompt_path, outbound_auth_*). */
   config?: Record<string, unknown>;
+  /** Media worker threads (0 = in-thread). Default: the server's (SIPFLOW_MEDIA_WORKERS, else cores − 1). */
+  mediaWorkers?: number;
 }
 
 export interface CalleesOptions {
@@ -119,6 +121,7 @@ export class QuizHarness {
       sip: { host: '127.0.0.1', port: await freePort() },
       admin: null,
       logger,
+      ...(options.mediaWorkers !== undefined ? { mediaWorkers: options.mediaWorkers } : {}),
       config: { file: { quizconnect: { db_url: dbUrl, outbound_domain: `127.0.0.1:${calleePort}`, ...options.config } } },
     });
     const peers = {
