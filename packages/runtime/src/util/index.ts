@@ -1,1 +1,2 @@
 export { TypedEmitter } from './typed-emitter.js';
+export { threadCpuMs } from './thread-cpu.js';

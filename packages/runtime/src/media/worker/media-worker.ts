@@ -4,9 +4,9 @@
  * signalling: the main thread may be parsing a burst of INVITEs, this thread's clock still ticks on time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { MediaEngine } from '../media-engine.js';
+import { threadCpuMs } from '../../util/thread-cpu.js';
 import type { MediaStream } from '../media-stream.js';
 import { isMediaError } from '../errors.js';
 import { promptFromShared, type Prompt } from '../prompt-cache.js';
@@ -139,17 +139,6 @@ port.on('message', (batch: MediaCommand[]) => {
     }
   }
 });
-
-/** CPU time of this thread (utime, stime in clock ticks of 10 ms), read from /proc/thread-self. */
-function threadCpuMs(): { user: number; system: number } {
-  try {
-    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
-  } catch {
-    return { user: 0, system: 0 };
-  }
-}
 
 const statsTimer = setInterval(() => {
   const ids: string[] = [];

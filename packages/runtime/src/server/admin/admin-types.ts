@@ -38,8 +38,21 @@ export interface MediaMetrics {
   /** RTP packets received / sent since start (all streams, closed ones included). */
   rtpPacketsIn: number;
   rtpPacketsOut: number;
-  /** True while new INVITEs are refused because the clock is behind. */
+  /** True while every media clock is behind its budget. */
   overloaded: boolean;
+  /** Media worker threads (absent when media runs on the main thread). */
+  workers?: Array<{ index: number; streams: number; busyShare: number; latenessP90Ms: number; cpuUserMs: number; cpuSystemMs: number }>;
+  workerRestarts?: number;
+}
+
+/** The admission rule's state (server/admission.ts). */
+export interface AdmissionMetrics {
+  refusing: boolean;
+  reason: 'media' | 'signalling' | undefined;
+  mediaBusyShare: number;
+  mediaLatenessP90Ms: number;
+  signallingElu: number;
+  refused: number;
 }
 
 /**
@@ -49,6 +62,7 @@ export interface MediaMetrics {
 export interface MetricsSnapshot {
   sip?: SipStats;
   media?: MediaMetrics;
+  admission?: AdmissionMetrics;
 }
 
 export interface AdminDeps {

@@ -2,6 +2,7 @@
  * /metrics in the Prometheus text exposition format (version 0.0.4).
  */
 import type { CallRecord } from '../registry-types.js';
+import { threadCpuMs } from '../../util/thread-cpu.js';
 import type { MetricsSnapshot } from './admin-types.js';
 import type { CallTotals } from './call-counters.js';
 import type { EventLoopLag } from './event-loop-lag.js';
@@ -79,10 +80,36 @@ export function renderMetrics(input: MetricsInput): string {
     out.metric('sipflow_media_ticks_missed_total', 'counter', 'Media clock ticks skipped because the clock fell behind.', [
       [{}, media.clock.ticksMissed],
     ]);
-    out.metric('sipflow_media_overloaded', 'gauge', '1 while new INVITEs are refused because the media clock is behind.', [
+    out.metric('sipflow_media_overloaded', 'gauge', '1 while every media clock is behind its budget (last second).', [
       [{}, media.overloaded ? 1 : 0],
     ]);
+    if (media.workers) {
+      const w = media.workers;
+      out.metric('sipflow_media_workers', 'gauge', 'Media worker threads.', [[{}, w.length]]);
+      out.metric('sipflow_media_worker_restarts_total', 'counter', 'Media workers started again after one died.', [[{}, media.workerRestarts ?? 0]]);
+      out.metric('sipflow_media_worker_streams', 'gauge', 'RTP streams per media worker.', w.map((x) => [{ worker: String(x.index) }, x.streams]));
+      out.metric('sipflow_media_worker_busy_share', 'gauge', 'Tick work as a share of the tick, last second, per media worker.', w.map((x) => [{ worker: String(x.index) }, x.busyShare]));
+      out.metric('sipflow_media_worker_cpu_seconds_total', 'counter', 'CPU time of each media worker thread.', w.flatMap((x) => [
+        [{ worker: String(x.index), mode: 'user' }, x.cpuUserMs / 1000] as [Labels, number],
+        [{ worker: String(x.index), mode: 'system' }, x.cpuSystemMs / 1000] as [Labels, number],
+      ]));
+    }
   }
+  const { admission } = input.snapshot;
+  if (admission) {
+    out.metric('sipflow_admission_refusing', 'gauge', '1 while new INVITEs get 503 for lack of headroom, by reason.', [
+      [{ reason: 'media' }, admission.refusing && admission.reason === 'media' ? 1 : 0],
+      [{ reason: 'signalling' }, admission.refusing && admission.reason === 'signalling' ? 1 : 0],
+    ]);
+    out.metric('sipflow_admission_refused_total', 'counter', 'INVITEs refused with 503 for lack of headroom.', [[{}, admission.refused]]);
+    out.metric('sipflow_admission_media_busy_share', 'gauge', 'Tick work share of the least loaded media clock, last second.', [[{}, admission.mediaBusyShare]]);
+    out.metric('sipflow_admission_signalling_utilisation', 'gauge', 'Main-thread event-loop utilisation, last sample.', [[{}, admission.signallingElu]]);
+  }
+  const mainCpu = threadCpuMs();
+  out.metric('sipflow_main_thread_cpu_seconds_total', 'counter', 'CPU time of the main thread (SIP, flows, lookup, admin).', [
+    [{ mode: 'user' }, mainCpu.user / 1000],
+    [{ mode: 'system' }, mainCpu.system / 1000],
+  ]);
   out.metric('sipflow_event_loop_lag_ms', 'gauge', 'Event-loop lag over the last minute, ms.', [
     [{ quantile: '0.5' }, input.eventLoopLag.p50],
     [{ quantile: '0.99' }, input.eventLoopLag.p99],
