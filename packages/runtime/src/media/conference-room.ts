@@ -26,6 +26,8 @@ export interface RoomMember {
   pullRelayFrame(dst: Uint8Array, offset: number): boolean;
   /** The room relays between this member and `peer`, or mixes again (`undefined`). */
   setRelayPeer(peer: RoomMember | undefined): void;
+  /** After the mix: hand `roomOut` on (a member on another worker, see room-link.ts). */
+  pushRoomAudio?(): void;
 }
 
 /**
@@ -125,5 +127,6 @@ export class ConferenceRoom {
     if (relay) return;
     for (let m = 0; m < count; m++) this.#members[m]!.pullRoomAudio();
     mixNMinusOne(this.#inputs, this.#outputs, count, this.#total);
+    for (let m = 0; m < count; m++) this.#members[m]!.pushRoomAudio?.();
   }
 }

@@ -15,7 +15,8 @@ import { mediaErrors } from './errors.js';
 import { MediaClock } from './media-clock.js';
 import { PortPool } from './port-pool.js';
 import { PromptCache, type Prompt } from './prompt-cache.js';
-import { ConferenceRoom } from './conference-room.js';
+import { ConferenceRoom, type RoomMember } from './conference-room.js';
+import { LinkedRoom } from './room-link.js';
 import { MediaStream } from './media-stream.js';
 
 /** Missed ticks made up for with extra frames in one tick (100 ms); a longer stall drops frames. */
@@ -40,7 +41,7 @@ export class MediaEngine implements MediaEngineApi {
   readonly #clock: MediaClock;
   readonly #pool: PortPool;
   readonly #prompts = new PromptCache();
-  readonly #rooms = new Map<string, ConferenceRoom>();
+  readonly #rooms = new Map<string, ConferenceRoom | LinkedRoom>();
   readonly #streams: MediaStream[] = [];
   #ticking = false;
   #needsCompact = false;
@@ -182,21 +183,43 @@ export class MediaEngine implements MediaEngineApi {
   }
 
   #join(stream: MediaStream, name: string): void {
+    this.#roomFor(name).add(stream);
+  }
+
+  #roomFor(name: string): ConferenceRoom | LinkedRoom {
     let room = this.#rooms.get(name);
     if (!room) {
       room = new ConferenceRoom(name, { relay: this.#relay });
       this.#rooms.set(name, room);
     }
-    room.add(stream);
+    return room;
   }
 
   #leave(stream: MediaStream): void {
     const name = stream.room;
     if (name === undefined) return;
+    this.removeRoomMember(name, stream);
+  }
+
+  /** A member that is not one of this engine's streams (a stream on another worker, see room-link.ts) joins a room. */
+  addRoomMember(name: string, member: RoomMember): void {
+    this.#roomFor(name).add(member);
+  }
+
+  removeRoomMember(name: string, member: RoomMember): void {
     const room = this.#rooms.get(name);
     if (!room) return;
-    room.remove(stream);
+    room.remove(member);
     if (room.size === 0) this.#rooms.delete(name);
+  }
+
+  /**
+   * Make `name` a room whose audio is mixed on another worker (a stream of ours then joins it by that name): see
+   * room-link.ts. The rings are the two directions, to the room's home worker and back.
+   */
+  linkRoom(name: string, toHome: SharedArrayBuffer, fromHome: SharedArrayBuffer): void {
+    if (this.#rooms.has(name)) throw mediaErrors.badOptions(`room ${name} exists already`);
+    this.#rooms.set(name, new LinkedRoom(name, toHome, fromHome));
   }
 
   #released(stream: MediaStream, port: number): void {

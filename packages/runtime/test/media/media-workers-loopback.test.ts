@@ -137,15 +137,41 @@ test('a two-party room on one worker relays G.711 bytes both ways (no mix); a th
   }
 });
 
-test('a stream on another worker cannot silently join a room: a clear error names both workers', async () => {
+test('a room across two workers: frames cross in shared memory, each side hears the other (mixed), leaving unlinks', async () => {
   const engine = await workerEngine(2);
+  const peers = await Promise.all([RtpPeer.open(), RtpPeer.open()]);
   try {
     const a = await engine.createStream();
     const b = await engine.createStream();
-    assert.notEqual(a.workerIndex, b.workerIndex);
+    assert.notEqual(a.workerIndex, b.workerIndex, 'placed on different workers');
+    a.answer(peers[0]!.offer({ payloads: '0' }));
+    b.answer(peers[1]!.offer({ payloads: '0' }));
     a.join('x');
-    assert.throws(() => b.join('x'), (e: unknown) => isMediaError(e, 'BAD_OPTIONS') && /worker/.test(e.message));
+    b.join('x');
+    assert.deepEqual(engine.roomMembers('x').sort(), [a.id, b.id].sort());
+    const toneA = encode('PCMU', sine(440, 20, 8000));
+    const toneB = encode('PCMU', sine(700, 20, 8000));
+    let seq = 1;
+    const talk = setInterval(() => {
+      seq++;
+      void peers[0]!.send(buildRtp({ pt: 0, seq, timestamp: seq * 160, ssrc: 7, payload: toneA }), a.localPort);
+      void peers[1]!.send(buildRtp({ pt: 0, seq, timestamp: seq * 160, ssrc: 8, payload: toneB }), b.localPort);
+    }, 20);
+    const loud = (p: { payload: Buffer }) => p.payload.some((x) => x !== 0xff && x !== 0x7f);
+    try {
+      await peers[1]!.waitFor(() => peers[1]!.packets.filter(loud).length >= 20, 5000, 'a heard at b (across workers)');
+      await peers[0]!.waitFor(() => peers[0]!.packets.filter(loud).length >= 20, 5000, 'b heard at a (across workers)');
+      assert.equal(engine.roomRelaying('x'), false, 'a linked room mixes');
+      b.leave();
+      assert.deepEqual(engine.roomMembers('x'), [a.id]);
+      const mark = peers[1]!.packets.length;
+      await peers[1]!.waitFor(() => peers[1]!.packets.length >= mark + 20, 5000, 'b goes on sending');
+      assert.ok(peers[1]!.packets.slice(mark + 5).every((p) => !loud(p)), 'out of the room, b sends silence');
+    } finally {
+      clearInterval(talk);
+    }
   } finally {
+    for (const p of peers) p.close();
     await engine.close();
   }
 });

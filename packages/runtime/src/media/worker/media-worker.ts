@@ -10,6 +10,7 @@ import { threadCpuMs } from '../../util/thread-cpu.js';
 import type { MediaStream } from '../media-stream.js';
 import { isMediaError } from '../errors.js';
 import { promptFromShared, type Prompt } from '../prompt-cache.js';
+import { LinkedMember } from '../room-link.js';
 import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit } from './protocol.js';
 
 const init = workerData as MediaWorkerInit;
@@ -52,6 +53,8 @@ const streams = new Map<string, MediaStream>();
 /** Last play/flush sequence number applied per stream (tags playlistEnded). */
 const playSeq = new Map<string, number>();
 const prompts = new Map<number, Prompt>();
+/** Members of our rooms that live on other workers, by link id. */
+const linkedMembers = new Map<number, { room: string; member: LinkedMember }>();
 
 async function create(req: number, options: MediaCommand & { op: 'create' }): Promise<void> {
   try {
@@ -75,6 +78,17 @@ function handle(cmd: MediaCommand): void {
   if (cmd.op === 'prompt') return void prompts.set(cmd.promptId, promptFromShared(cmd.prompt));
   if (cmd.op === 'forgetPrompt') return void prompts.delete(cmd.promptId);
   if (cmd.op === 'resetStats') return engine.resetClockStats();
+  if (cmd.op === 'linkAdd') {
+    const member = new LinkedMember(`${cmd.memberId}@link`, cmd.toHome, cmd.fromHome);
+    linkedMembers.set(cmd.linkId, { room: cmd.room, member });
+    return engine.addRoomMember(cmd.room, member);
+  }
+  if (cmd.op === 'linkRemove') {
+    const l = linkedMembers.get(cmd.linkId);
+    linkedMembers.delete(cmd.linkId);
+    if (l) engine.removeRoomMember(l.room, l.member);
+    return;
+  }
   const s = streams.get(cmd.id);
   if (!s || s.closed) return; // closed meanwhile: nothing to do
   switch (cmd.op) {
@@ -113,6 +127,14 @@ function handle(cmd: MediaCommand): void {
     case 'join':
       s.join(cmd.room);
       return;
+    case 'joinLinked': {
+      // A local name of its own: the room's real name belongs to its home worker.
+      const local = `${cmd.room}#link${cmd.linkId}`;
+      s.leave();
+      engine.linkRoom(local, cmd.toHome, cmd.fromHome);
+      s.join(local);
+      return;
+    }
     case 'leave':
       s.leave();
       return;

@@ -44,7 +44,12 @@ export type MediaCommand =
   | { op: 'inband'; id: string; on: boolean }
   | { op: 'activate'; id: string }
   | { op: 'close'; id: string }
-  | { op: 'resetStats' };
+  | { op: 'resetStats' }
+  /** Home worker of a room: a stream of another worker joins it through two frame rings (room-link.ts). */
+  | { op: 'linkAdd'; room: string; linkId: number; memberId: string; toHome: SharedArrayBuffer; fromHome: SharedArrayBuffer }
+  | { op: 'linkRemove'; room: string; linkId: number }
+  /** The stream's worker: join the room whose home is another worker, through the same two rings. */
+  | { op: 'joinLinked'; id: string; room: string; linkId: number; toHome: SharedArrayBuffer; fromHome: SharedArrayBuffer };
 
 /** Per-stream counters in a stats report, in this order (STREAM_STAT_FIELDS numbers per stream). */
 export const STREAM_STAT_KEYS = [

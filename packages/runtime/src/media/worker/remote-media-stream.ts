@@ -187,6 +187,13 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
     this.#host.released(this);
   }
 
+  /** The room's home worker died: the room is gone; the stream (on another worker) leaves it and goes on. */
+  roomLost(): void {
+    if (this.#closed || this.#room === undefined) return;
+    this.#room = undefined;
+    this.#host.send({ op: 'leave', id: this.id });
+  }
+
   /** The worker died: the stream is gone. Closed here, then `failed` tells whoever runs the call. */
   fail(error: MediaError): void {
     if (this.#closed) return;

@@ -20,6 +20,7 @@ import { PromptCache, sharedPromptData, type Prompt } from '../prompt-cache.js';
 import { RemoteMediaStream, type RemoteStreamHost } from './remote-media-stream.js';
 import { MediaWorkerSlot } from './media-worker-slot.js';
 import type { MediaWorkerInit } from './protocol.js';
+import { FrameRing } from '../frame-ring.js';
 
 export interface WorkerMediaEngineOptions extends MediaEngineOptionsExt {
   /** Number of media worker threads. Default: cores − 1, at least 1. */
@@ -47,8 +48,11 @@ export interface MediaWorkerInfo {
 }
 
 interface Room {
+  /** The home worker: it mixes the room. */
   slot: MediaWorkerSlot;
   members: Set<RemoteMediaStream>;
+  /** Members on other workers, linked to the home by frame rings (room-link.ts): stream id → link. */
+  links: Map<string, { linkId: number; slot: MediaWorkerSlot }>;
 }
 
 /** Split [lo, hi] into `n` contiguous shares of whole even/odd pairs. */
@@ -77,6 +81,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
   #nextPromptId = 1;
   readonly #rooms = new Map<string, Room>();
   #nextReq = 1;
+  #nextLink = 1;
   #closed = false;
   #restarts = 0;
   /** Packet totals of workers that died. */
@@ -222,19 +227,27 @@ export class WorkerMediaEngine implements MediaEngineApi {
     return this.#prompts.load(path);
   }
 
+  /**
+   * Join on the room's home worker; a stream of another worker is linked to the home instead (its frames cross
+   * in shared memory, see room-link.ts) — so any legs may meet, placed near each other or not.
+   */
   #join(slot: MediaWorkerSlot, stream: RemoteMediaStream, name: string): void {
     let room = this.#rooms.get(name);
     if (!room) {
-      room = { slot, members: new Set() };
+      room = { slot, members: new Set(), links: new Map() };
       this.#rooms.set(name, room);
     }
-    if (room.slot !== slot) {
-      throw mediaErrors.badOptions(
-        `room ${name} runs on media worker ${room.slot.index}, stream ${stream.id} on worker ${slot.index}: place the legs of one room near each other (createStream near)`,
-      );
-    }
     room.members.add(stream);
-    slot.send({ op: 'join', id: stream.id, room: name });
+    if (room.slot === slot) {
+      slot.send({ op: 'join', id: stream.id, room: name });
+      return;
+    }
+    const linkId = this.#nextLink++;
+    const toHome = new FrameRing().shared;
+    const fromHome = new FrameRing().shared;
+    room.links.set(stream.id, { linkId, slot });
+    room.slot.send({ op: 'linkAdd', room: name, linkId, memberId: stream.id, toHome, fromHome });
+    slot.send({ op: 'joinLinked', id: stream.id, room: name, linkId, toHome, fromHome });
   }
 
   #leave(stream: RemoteMediaStream): void {
@@ -242,14 +255,33 @@ export class WorkerMediaEngine implements MediaEngineApi {
     if (name === undefined) return;
     const room = this.#rooms.get(name);
     if (!room || !room.members.delete(stream)) return;
-    if (!stream.closed) room.slot.send({ op: 'leave', id: stream.id });
+    const link = room.links.get(stream.id);
+    if (link) {
+      room.links.delete(stream.id);
+      room.slot.send({ op: 'linkRemove', room: name, linkId: link.linkId });
+    }
+    if (!stream.closed) (link?.slot ?? room.slot).send({ op: 'leave', id: stream.id });
     if (room.members.size === 0) this.#rooms.delete(name);
   }
 
   #died(slot: MediaWorkerSlot, error: MediaError): void {
     this.#retiredIn += slot.stats?.rtpPacketsIn ?? 0;
     this.#retiredOut += slot.stats?.rtpPacketsOut ?? 0;
-    for (const [name, room] of this.#rooms) if (room.slot === slot) this.#rooms.delete(name);
+    for (const [name, room] of this.#rooms) {
+      if (room.slot === slot) {
+        // The room's mix is gone: members linked from other workers leave it (they hear silence no more, but
+        // their own audio and calls go on).
+        for (const s of room.members) if (room.links.has(s.id)) s.roomLost();
+        this.#rooms.delete(name);
+        continue;
+      }
+      for (const [id, link] of room.links) {
+        if (link.slot !== slot) continue;
+        room.links.delete(id);
+        room.slot.send({ op: 'linkRemove', room: name, linkId: link.linkId });
+        for (const s of room.members) if (s.id === id) room.members.delete(s);
+      }
+    }
     const lost = [...slot.streams.values()];
     slot.streams.clear();
     this.#log.error({ worker: slot.index, streams: lost.length, err: error.message }, 'media worker died: ending its calls, starting a new one');
