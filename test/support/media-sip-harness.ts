@@ -6,17 +6,23 @@
 import pino from 'pino';
 import { SipStack, type CallEndReason, type InboundCall } from '../../packages/runtime/src/sip/index.js';
 import {
-  MediaEngine,
+  createMediaEngine,
   MediaError,
   parseDtmfInfo,
   type DtmfEvent,
-  type MediaStream,
+  type MediaEngine,
+  type WorkerMediaEngine,
+  type MediaStreamApi,
+  type MediaStreamStatsExt,
 } from '../../packages/runtime/src/media/index.js';
+
+/** A stream of either engine (in-thread, or a media worker's proxy): both report these counters. */
+type HarnessStream = MediaStreamApi & { readonly stats: MediaStreamStatsExt; readonly playing: boolean };
 import { freeMediaPorts } from './ports.js';
 
 export interface HarnessCall {
   call: InboundCall;
-  stream: MediaStream;
+  stream: HarnessStream;
   dtmf: DtmfEvent[];
   ended: Promise<CallEndReason>;
 }
@@ -29,7 +35,7 @@ export class MediaSipHarness {
 
   private constructor(
     readonly stack: SipStack,
-    readonly engine: MediaEngine,
+    readonly engine: MediaEngine | WorkerMediaEngine,
     /** The engine's RTP port range (for capture filters). */
     readonly portRange: [number, number],
   ) {
@@ -40,7 +46,9 @@ export class MediaSipHarness {
     const logger = pino({ level: process.env.SIPFLOW_LOG ?? 'silent' });
     const base = await freeMediaPorts(200);
     const portRange: [number, number] = [base, base + 199];
-    const engine = await MediaEngine.create({ logger, portRange });
+    // Media workers unless SIPFLOW_MEDIA_WORKERS says otherwise (the suite runs in both modes).
+    const env = process.env.SIPFLOW_MEDIA_WORKERS;
+    const engine = await createMediaEngine({ logger, portRange, ...(env ? { workers: Number(env) } : {}) });
     const stack = await SipStack.start({ port: 0, logger });
     return new MediaSipHarness(stack, engine, portRange);
   }
@@ -50,9 +58,9 @@ export class MediaSipHarness {
   }
 
   async #onInvite(call: InboundCall): Promise<void> {
-    let stream: MediaStream;
+    let stream: HarnessStream;
     try {
-      stream = await this.engine.createStream();
+      stream = (await this.engine.createStream()) as HarnessStream;
     } catch (err) {
       call.reject(err instanceof MediaError ? err.sipStatus : 500);
       return;

@@ -3,7 +3,6 @@
  * least 1), or, with `workers: 0`, in the calling thread (the engine before media workers, kept to compare the two
  * and for tests that want either).
  */
-import type { MediaEngineApi } from './media-types.js';
 import { MediaEngine, type MediaEngineOptionsExt } from './media-engine.js';
 import { WorkerMediaEngine, defaultMediaWorkers } from './worker/worker-media-engine.js';
 
@@ -12,7 +11,7 @@ export interface CreateMediaEngineOptions extends MediaEngineOptionsExt {
   workers?: number;
 }
 
-export async function createMediaEngine(options: CreateMediaEngineOptions): Promise<MediaEngineApi & { resetClockStats(): void }> {
+export async function createMediaEngine(options: CreateMediaEngineOptions): Promise<MediaEngine | WorkerMediaEngine> {
   const { workers = defaultMediaWorkers(), ...rest } = options;
   if (workers === 0) return MediaEngine.create(rest);
   return WorkerMediaEngine.create({ ...rest, workers });
