@@ -34,6 +34,12 @@ test('defaults and option forms', () => {
   assert.equal(o.maxCalls, 7);
 });
 
+test('--media-workers: a count, 0 for media on the main thread; unset leaves the default (cores - 1)', () => {
+  assert.equal(parseAppArgs(['x']).options.mediaWorkers, undefined);
+  assert.equal(parseAppArgs(['x', '--media-workers', '0']).options.mediaWorkers, 0);
+  assert.equal(parseAppArgs(['x', '--media-workers', '3']).options.mediaWorkers, 3);
+});
+
 test('malformed options are refused with the option named', () => {
   for (const [args, pattern] of [
     [['x', '--sip', '127.0.0.1'], /--sip: expected HOST:PORT/],
@@ -41,6 +47,8 @@ test('malformed options are refused with the option named', () => {
     [['x', '--set', 'novalue'], /--set: expected key=value/],
     [['x', '--max-calls', '-1'], /--max-calls/],
     [['x', '--config', '/nonexistent.json'], /--config/],
+    [['x', '--media-workers', 'two'], /--media-workers: two \(a whole number 0-64/],
+    [['x', '--media-workers', '-1'], /--media-workers/],
   ] as const) {
     assert.throws(() => parseAppArgs([...args]), (err: unknown) => err instanceof ServerError && err.code === 'BAD_OPTION' && pattern.test(err.message));
   }
