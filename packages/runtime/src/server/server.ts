@@ -185,6 +185,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return stopping;
     },
   };
-  logger.info({ sip: stack.address, admin: admin?.address, apps: apps.names() }, 'sipflow serving');
+  const mediaThreads = media instanceof WorkerMediaEngine ? `${media.workerCount} media worker thread(s)` : 'media on the main thread';
+  logger.info({ sip: stack.address, admin: admin?.address, apps: apps.names(), media: mediaThreads }, 'sipflow serving');
   return server;
 }
