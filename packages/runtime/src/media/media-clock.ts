@@ -66,6 +66,9 @@ export class MediaClock {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    // The recent window describes this run only (a clock stopped while loaded must not look loaded on restart).
+    this.#recentCount = 0;
+    this.#recentPos = 0;
     this.#base = performance.now();
     this.#n = 1;
     this.#arm();

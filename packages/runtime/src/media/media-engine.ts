@@ -162,6 +162,8 @@ export class MediaEngine implements MediaEngineApi {
 
   /** Headroom of the media clock over the last second: tick work as a share of the tick, and p90 lateness (ms). */
   get load(): MediaLoad {
+    // A stopped clock (no streams) has all its headroom; its last second is history.
+    if (!this.#clock.running) return { busyShare: 0, latenessP90Ms: 0 };
     return { busyShare: this.#clock.recentBusyShare(), latenessP90Ms: this.#clock.recentLateness(0.9) };
   }
 

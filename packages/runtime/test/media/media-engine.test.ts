@@ -83,6 +83,34 @@ test('the clock is deadline-driven: ticks + skipped ticks follow wall time; a th
   assert.equal(clock.overloaded, false); // stopped
 });
 
+test('a clock stopped while busy does not stay busy: the engine reports full headroom without streams, a restart starts a fresh window', async () => {
+  let busy = true;
+  const clock = new MediaClock(
+    () => {
+      const end = performance.now() + (busy ? 18 : 0);
+      while (performance.now() < end);
+    },
+    { tickMs: 20 },
+  );
+  clock.start();
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    const deadline = Date.now() + 10_000;
+    while (clock.recentBusyShare() < 0.8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(clock.recentBusyShare() >= 0.8);
+    clock.stop();
+    busy = false;
+    clock.start();
+    assert.equal(clock.recentBusyShare(), 0, 'the old run is not in the new window');
+  } finally {
+    clock.stop();
+    clearInterval(keepAlive);
+  }
+  const engine = await MediaEngine.create({ logger });
+  assert.deepEqual(engine.load, { busyShare: 0, latenessP90Ms: 0 }, 'no streams, no clock: all headroom');
+  await engine.close();
+});
+
 test('overloaded when the tick work eats the tick', async () => {
   let ticks = 0;
   const clock = new MediaClock(
