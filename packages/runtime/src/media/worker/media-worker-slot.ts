@@ -18,16 +18,6 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fa
   60: 'fatal',
 };
 
-function spawn(init: MediaWorkerInit): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./media-worker.js', here), { workerData: init });
-  // Running from TypeScript sources (tsx): worker threads do not inherit tsx's loader, so register it first.
-  const workerUrl = new URL('./media-worker.ts', here).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
-
 export interface SlotHooks {
   /** The worker thread ended while it should have been running (crash, kill): the engine ends its streams. */
   died(slot: MediaWorkerSlot, error: MediaError): void;
@@ -50,12 +40,13 @@ export class MediaWorkerSlot {
   #dead = false;
   readonly ready: Promise<void>;
 
-  constructor(init: MediaWorkerInit, log: Logger, hooks: SlotHooks) {
+  /** `entry`: the worker's script (worker-entry.ts: compiled JavaScript, or a bundle of the TypeScript sources). */
+  constructor(entry: URL, init: MediaWorkerInit, log: Logger, hooks: SlotHooks) {
     this.index = init.index;
     this.generation = init.generation;
     this.#log = log;
     this.#hooks = hooks;
-    this.#worker = spawn(init);
+    this.#worker = new Worker(entry, { workerData: init });
     let resolveReady!: () => void;
     let rejectReady!: (err: Error) => void;
     this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));

@@ -19,6 +19,7 @@ import { PortPool } from '../port-pool.js';
 import { PromptCache, sharedPromptData, type Prompt } from '../prompt-cache.js';
 import { RemoteMediaStream, type RemoteStreamHost } from './remote-media-stream.js';
 import { MediaWorkerSlot } from './media-worker-slot.js';
+import { mediaWorkerEntry } from './worker-entry.js';
 import type { MediaWorkerInit } from './protocol.js';
 import { FrameRing } from '../frame-ring.js';
 
@@ -88,7 +89,10 @@ export class WorkerMediaEngine implements MediaEngineApi {
   #retiredIn = 0;
   #retiredOut = 0;
 
-  private constructor(options: WorkerMediaEngineOptions, n: number) {
+  readonly #entry: URL;
+
+  private constructor(options: WorkerMediaEngineOptions, n: number, entry: URL) {
+    this.#entry = entry;
     this.host = options.host ?? '127.0.0.1';
     this.#log = options.logger;
     this.#options = options;
@@ -102,7 +106,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
     if (!options || typeof options !== 'object' || !options.logger) throw mediaErrors.badOptions('logger is required');
     const n = options.workers ?? defaultMediaWorkers();
     if (!Number.isInteger(n) || n < 1 || n > 64) throw mediaErrors.badOptions(`workers ${String(n)} (1–64)`);
-    const engine = new WorkerMediaEngine(options, n);
+    const engine = new WorkerMediaEngine(options, n, await mediaWorkerEntry());
     for (let i = 0; i < n; i++) engine.#slots.push(engine.#spawn(i, 1));
     try {
       await Promise.all(engine.#slots.map((s) => s.ready));
@@ -128,7 +132,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       ...(o.overloadLatenessMs !== undefined ? { overloadLatenessMs: o.overloadLatenessMs } : {}),
       ...(o.overloadBusyShare !== undefined ? { overloadBusyShare: o.overloadBusyShare } : {}),
     };
-    return new MediaWorkerSlot(init, this.#log, { died: (slot, error) => this.#died(slot, error) });
+    return new MediaWorkerSlot(this.#entry, init, this.#log, { died: (slot, error) => this.#died(slot, error) });
   }
 
   get workerCount(): number {
