@@ -4,6 +4,8 @@
  * signalling: the main thread may be parsing a burst of INVITEs, this thread's clock still ticks on time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import pino from 'pino';
 import { MediaEngine } from '../media-engine.js';
 import { threadCpuMs } from '../../util/thread-cpu.js';
@@ -37,6 +39,18 @@ function flush(): void {
 
 // Log lines go to the main thread, which writes them with its own logger (one destination, one format).
 const logger = pino({ level: init.logLevel, base: { worker: init.index } }, { write: (line: string) => post({ ev: 'log', line }) });
+
+// Media before signalling: a media thread that waits behind the main thread (or anything else on the box) misses
+// ticks. Like the media threads of FreeSWITCH and rtpengine, run it at a higher priority when allowed.
+if (init.niceness !== undefined) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, init.niceness);
+    logger.debug({ tid, niceness: init.niceness }, 'media worker priority set');
+  } catch (err) {
+    logger.info({ niceness: init.niceness, err: (err as Error).message }, 'media worker priority unchanged (needs CAP_SYS_NICE)');
+  }
+}
 
 const engine = await MediaEngine.create({
   logger,

@@ -27,6 +27,8 @@ export interface MediaWorkerInit {
   statsIntervalMs: number;
   overloadLatenessMs?: number;
   overloadBusyShare?: number;
+  /** Nice value for the worker thread (lower runs first); needs CAP_SYS_NICE below 0. Undefined: leave it. */
+  niceness?: number;
 }
 
 export type MediaCommand =

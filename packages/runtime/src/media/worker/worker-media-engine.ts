@@ -28,6 +28,12 @@ export interface WorkerMediaEngineOptions extends MediaEngineOptionsExt {
   workers?: number;
   /** How often each worker reports its counters and load, ms. Default 100. */
   statsIntervalMs?: number;
+  /**
+   * Nice value of the media worker threads, so media runs before signalling and other processes when the cores
+   * are busy. Lowering it needs CAP_SYS_NICE (root, or the systemd unit's AmbientCapabilities); without it the
+   * workers keep the default and say so in the log. Default -10; null leaves the threads alone.
+   */
+  niceness?: number | null;
 }
 
 /** Default number of media workers: one core stays with signalling. */
@@ -129,6 +135,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       relay: o.relay ?? true,
       logLevel: this.#log.level,
       statsIntervalMs: o.statsIntervalMs ?? 100,
+      ...(o.niceness !== null ? { niceness: o.niceness ?? -10 } : {}),
       ...(o.overloadLatenessMs !== undefined ? { overloadLatenessMs: o.overloadLatenessMs } : {}),
       ...(o.overloadBusyShare !== undefined ? { overloadBusyShare: o.overloadBusyShare } : {}),
     };
