@@ -24,6 +24,33 @@ function capturing(): { logger: pino.Logger; messages: string[] } {
 }
 
 describe('limits and shutdown against sipp', () => {
+  it('without headroom over a whole window, a new INVITE gets 503 with Retry-After (checked on the wire); no call is made', async () => {
+    const { logger: log, messages } = capturing();
+    // Limits no load can meet: media lacks headroom from the first full window on.
+    const server = await startServer({
+      apps: ['example-ivr'],
+      sip: { host: '127.0.0.1', port: await freePort() },
+      admin: null,
+      logger: log,
+      admission: { busyShareMax: -1, latenessP90MaxMs: -1, windowMs: 200, sampleMs: 50, retryAfterS: 7 },
+    });
+    try {
+      const deadline = Date.now() + 5000;
+      while (!server.admission.snapshot.refusing) {
+        if (Date.now() > deadline) throw new Error('admission never started refusing');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const sipp = await startSipp({ scenario: scenario('flow-503-retry-after-uac.xml'), remote: `127.0.0.1:${server.sip.port}`, service: '35', timeoutSec: 30 });
+      const res = await sipp.done;
+      assert.equal(res.code, 0, `expected 503 with Retry-After: ${res.errors.slice(0, 1500)}`);
+      assert.equal(server.registry.list({ ended: true }).length, 0, 'the refused INVITE never became a call');
+      assert.equal(server.admission.snapshot.refused, 1);
+      assert.ok(messages.includes('media has no headroom: 503'), messages.join(' | '));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('beyond max-calls a new INVITE gets 503; stopping the server BYEs the call in progress', async () => {
     const server = await startServer({
       apps: ['example-ivr'],
