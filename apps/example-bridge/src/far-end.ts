@@ -1,6 +1,5 @@
 /** The far-end leg: waits to be told which room to join. */
-import { setup } from 'xstate';
-import { flowConfig, join, type FlowInput } from '@sipflow/runtime/flow';
+import { setup, join, type FlowInput } from '@sipflow/runtime/flow';
 import type { BridgeConfig } from './config.js';
 import type { FarEndEvents } from './messages.js';
 
@@ -9,24 +8,22 @@ export const farEnd = setup({
     input: {} as FlowInput<BridgeConfig, FarEndEvents>,
     events: {} as FarEndEvents,
   },
-}).createMachine(
-  flowConfig({
-    id: 'farEnd',
-    initial: 'CALLING',
-    on: {
-      'sip.hangup': [
-        // The bridge (the flow that dialled this leg) ended it: the caller left or gave up.
-        { guard: ({ event }) => event.reason === 'owner', target: '.END', description: 'bridge ended' },
-        { target: '.END', description: 'far end hung up' },
-      ],
-      'call.failed': { target: '.END', description: 'far end did not answer' },
+}).createMachine({
+  id: 'farEnd',
+  initial: 'CALLING',
+  on: {
+    'sip.hangup': [
+      // The bridge (the flow that dialled this leg) ended it: the caller left or gave up.
+      { guard: ({ event }) => event.reason === 'owner', target: '.END', description: 'bridge ended' },
+      { target: '.END', description: 'far end hung up' },
+    ],
+    'call.failed': { target: '.END', description: 'far end did not answer' },
+  },
+  states: {
+    CALLING: {
+      on: { 'bridge.join': { target: 'BRIDGED', actions: join(({ event }) => event.room), description: 'joined the room' } },
     },
-    states: {
-      CALLING: {
-        on: { 'bridge.join': { target: 'BRIDGED', actions: join(({ event }) => event.room), description: 'joined the room' } },
-      },
-      BRIDGED: {},
-      END: { type: 'final' },
-    },
-  }),
-);
+    BRIDGED: {},
+    END: { type: 'final' },
+  },
+});

@@ -7,8 +7,8 @@
  *                          ▲   └─pressed hash or star─▶ TEST_PIN_FINAL ─pin doesn't match (sorry prompt)─┘
  * Any state ─BYE received / callee did not answer─▶ END (reaching END hangs the leg up; the caller leg sees leg.ended).
  */
-import { assign, setup } from 'xstate';
-import { flowConfig, flush, hangup, join, play, sendToLeg, type FlowInput, type LegRef } from '@sipflow/runtime/flow';
+import { assign } from 'xstate';
+import { setup, flush, hangup, join, play, sendToLeg, type FlowInput, type LegRef } from '@sipflow/runtime/flow';
 import type { QuizConfig } from './config.js';
 import { logEvent } from './log-action.js';
 import type { CalleeEvents, CallerEvents } from './messages.js';
@@ -45,82 +45,80 @@ export const calleeFlow = setup({
   delays: {
     confirmTimeout: MATCH_CONFIRM_TIMEOUT_S * 1000,
   },
-}).createMachine(
-  flowConfig({
-    id: 'quizconnect_callee',
-    initial: 'START',
-    context: ({ input }) => ({ pin: input.pin, entered: '', caller: input.caller, self: input.self }),
-    // In every state: the callee's phone hung up (B3: mid-PIN; C8: after connect), the caller's flow hung this leg
-    // up (C5/C6: another callee won, the caller left), or the phone never answered (E5, B2).
-    on: {
-      'sip.hangup': [
-        { guard: 'endedByCallerLeg', target: '.END', description: 'hung up by caller leg' },
-        { target: '.END', description: 'BYE received' },
+}).createMachine({
+  id: 'quizconnect_callee',
+  initial: 'START',
+  context: ({ input }) => ({ pin: input.pin, entered: '', caller: input.caller, self: input.self }),
+  // In every state: the callee's phone hung up (B3: mid-PIN; C8: after connect), the caller's flow hung this leg
+  // up (C5/C6: another callee won, the caller left), or the phone never answered (E5, B2).
+  on: {
+    'sip.hangup': [
+      { guard: 'endedByCallerLeg', target: '.END', description: 'hung up by caller leg' },
+      { target: '.END', description: 'BYE received' },
+    ],
+    'call.failed': {
+      target: '.END',
+      description: 'callee did not answer',
+      actions: logEvent('info', ({ event }) => ({ msg: 'callee leg failed', code: event.code, reason: event.reason })),
+    },
+    // B6: an effect failed (prompt unreadable, media gone): end this leg cleanly, the others go on.
+    error: {
+      target: '.END',
+      description: 'unexpected failure',
+      actions: [
+        logEvent('error', ({ event }) => ({ msg: 'callee leg failed unexpectedly', code: event.code, error: event.message })),
+        hangup(500),
       ],
-      'call.failed': {
-        target: '.END',
-        description: 'callee did not answer',
-        actions: logEvent('info', ({ event }) => ({ msg: 'callee leg failed', code: event.code, reason: event.reason })),
-      },
-      // B6: an effect failed (prompt unreadable, media gone): end this leg cleanly, the others go on.
-      error: {
-        target: '.END',
-        description: 'unexpected failure',
-        actions: [
-          logEvent('error', ({ event }) => ({ msg: 'callee leg failed unexpectedly', code: event.code, error: event.message })),
-          hangup(500),
-        ],
+    },
+  },
+  states: {
+    START: {
+      on: {
+        'call.started': { target: 'ENTER_PIN', actions: play('welcome_callee.wav'), description: 'session starts in callee leg' },
       },
     },
-    states: {
-      START: {
-        on: {
-          'call.started': { target: 'ENTER_PIN', actions: play('welcome_callee.wav'), description: 'session starts in callee leg' },
-        },
-      },
-      ENTER_PIN: {
-        on: {
-          dtmf: [
-            {
-              guard: 'isDigit',
-              target: 'TEST_PIN',
-              // Barge-in: the prompt stops at once (DSM closePlaylist(false)), then the digit is appended.
-              actions: [flush(), assign({ entered: ({ context, event }) => (context.entered + event.key).slice(-MAX_ENTERED) })],
-              description: 'pressed a number',
-            },
-            // A-D (not on a phone keypad) match neither and are dropped.
-            { guard: 'isHashOrStar', target: 'TEST_PIN_FINAL', actions: flush(), description: 'pressed hash or star' },
-          ],
-        },
-      },
-      TEST_PIN: {
-        always: [
-          { guard: 'pinMatches', target: 'MATCHING_PIN', description: 'pin matches' },
-          { target: 'ENTER_PIN', description: "pin doesn't match" },
-        ],
-      },
-      TEST_PIN_FINAL: {
-        always: [
-          { guard: 'pinMatches', target: 'MATCHING_PIN', description: 'pin matches' },
+    ENTER_PIN: {
+      on: {
+        dtmf: [
           {
-            target: 'ENTER_PIN',
-            actions: [assign({ entered: '' }), play('sorry_pin_wrong.wav')],
-            description: "pin doesn't match",
+            guard: 'isDigit',
+            target: 'TEST_PIN',
+            // Barge-in: the prompt stops at once (DSM closePlaylist(false)), then the digit is appended.
+            actions: [flush(), assign({ entered: ({ context, event }) => (context.entered + event.key).slice(-MAX_ENTERED) })],
+            description: 'pressed a number',
           },
+          // A-D (not on a phone keypad) match neither and are dropped.
+          { guard: 'isHashOrStar', target: 'TEST_PIN_FINAL', actions: flush(), description: 'pressed hash or star' },
         ],
       },
-      MATCHING_PIN: {
-        // Tell the caller leg (typed message, not a string); it answers with caller.connect — or ends this leg if
-        // another callee won first (B4).
-        entry: sendToLeg(({ context }) => context.caller, ({ context }) => ({ type: 'callee.matched', leg: context.self })),
-        on: {
-          'caller.connect': { target: 'CONNECTED', actions: join(({ event }) => event.room), description: 'ok, connected' },
-        },
-        after: { confirmTimeout: { target: 'END', description: 'caller did not confirm' } },
-      },
-      // Talking to the caller in its room; only a hangup (global) leaves.
-      CONNECTED: {},
-      END: { type: 'final' },
     },
-  }),
-);
+    TEST_PIN: {
+      always: [
+        { guard: 'pinMatches', target: 'MATCHING_PIN', description: 'pin matches' },
+        { target: 'ENTER_PIN', description: "pin doesn't match" },
+      ],
+    },
+    TEST_PIN_FINAL: {
+      always: [
+        { guard: 'pinMatches', target: 'MATCHING_PIN', description: 'pin matches' },
+        {
+          target: 'ENTER_PIN',
+          actions: [assign({ entered: '' }), play('sorry_pin_wrong.wav')],
+          description: "pin doesn't match",
+        },
+      ],
+    },
+    MATCHING_PIN: {
+      // Tell the caller leg (typed message, not a string); it answers with caller.connect — or ends this leg if
+      // another callee won first (B4).
+      entry: sendToLeg(({ context }) => context.caller, ({ context }) => ({ type: 'callee.matched', leg: context.self })),
+      on: {
+        'caller.connect': { target: 'CONNECTED', actions: join(({ event }) => event.room), description: 'ok, connected' },
+      },
+      after: { confirmTimeout: { target: 'END', description: 'caller did not confirm' } },
+    },
+    // Talking to the caller in its room; only a hangup (global) leaves.
+    CONNECTED: {},
+    END: { type: 'final' },
+  },
+});

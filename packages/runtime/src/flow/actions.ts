@@ -9,7 +9,7 @@
 import type { ActionArgs, ActionFunction, EventObject, MachineContext, ParameterizedObject } from 'xstate';
 import type { DtmfSendOptions, PlayOptions } from '../media/media-types.js';
 import type { FlowCommand } from './commands.js';
-import type { DialLeg, LegRef } from './leg-ref.js';
+import type { DialLeg, LegMessageOf, LegRef } from './leg-ref.js';
 import { portOf } from './port-binding.js';
 
 type Params = ParameterizedObject['params'] | undefined;
@@ -182,8 +182,9 @@ export function sendDtmf<TContext extends MachineContext, TExpressionEvent exten
 }
 
 /**
- * Send a message event to one or more legs (DSM `postEvent`). Typed by the RECEIVING flow's events: the leg ref
- * carries them, so a misspelt event type or a wrong payload does not compile. Delivery is asynchronous; a leg that
+ * Send a message event to one or more legs (DSM `postEvent`). Typed by the RECEIVING flow's messages: the leg ref
+ * carries them, so a misspelt event type or a wrong payload does not compile, and a runtime call event
+ * (`sip.hangup`, `leg.ended`...) cannot be sent at all (the runtime refuses one too). Delivery is asynchronous; a leg that
  * has ended drops it.
  *
  * @example
@@ -197,7 +198,7 @@ export function sendToLeg<
   TAccepts extends EventObject,
 >(
   to: Expr<TContext, TExpressionEvent, TEvent, LegRef<TAccepts> | readonly LegRef<TAccepts>[] | undefined>,
-  event: NoInfer<Expr<TContext, TExpressionEvent, TEvent, TAccepts>>,
+  event: NoInfer<Expr<TContext, TExpressionEvent, TEvent, LegMessageOf<TAccepts>>>,
 ): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('send', (args) => {
     const targets = toArray(resolve(to, args));

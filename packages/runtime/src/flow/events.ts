@@ -127,3 +127,32 @@ export type CallEvent =
   | LegEndedEvent;
 
 export type CallEventType = CallEvent['type'];
+
+/** Every runtime call event type, at run time (a leg message with one of these types is refused). */
+export const CALL_EVENT_TYPES = [
+  'sip.invite',
+  'call.started',
+  'call.answered',
+  'call.ringing',
+  'call.failed',
+  'call.held',
+  'call.resumed',
+  'dtmf',
+  'sip.hangup',
+  'playlist.ended',
+  'prompt.queued',
+  'error',
+  'leg.ringing',
+  'leg.answered',
+  'leg.failed',
+  'leg.ended',
+] as const satisfies readonly CallEventType[];
+// Compile-time: the list names every member of CallEvent.
+type MissingFromList = Exclude<CallEventType, (typeof CALL_EVENT_TYPES)[number]>;
+const _everyCallEventListed: [MissingFromList] extends [never] ? true : MissingFromList = true;
+void _everyCallEventListed;
+
+/** Whether an event type is one of the runtime's call events (or XState's own), which no leg may send. */
+export function isRuntimeEventType(type: string): boolean {
+  return (CALL_EVENT_TYPES as readonly string[]).includes(type) || type.startsWith('xstate.');
+}

@@ -5,14 +5,21 @@
  */
 import type { AnyStateMachine, EventObject, InputFrom, EventFromLogic } from 'xstate';
 import type { SipCredentials } from '../sip/sip-types.js';
+import type { CallEventType } from './events.js';
+
+/**
+ * The events of a flow that other legs may send it: its event union without the runtime's call events (a leg
+ * message can never impersonate `sip.hangup`, `dtmf`, `leg.ended`...).
+ */
+export type LegMessageOf<TEvents extends EventObject> = TEvents extends { type: CallEventType } ? never : TEvents;
 
 export interface LegRef<TAccepts extends EventObject = EventObject> {
   /** The leg's call id (same id as in the registry and the logs). */
   readonly id: string;
   /** The flow the leg runs (the machine's id). */
   readonly flow: string;
-  /** Phantom, never set: makes LegRef contravariant in the events it accepts. */
-  readonly __accepts?: (event: TAccepts) => void;
+  /** Phantom, never set: makes LegRef contravariant in the messages it accepts (never the runtime's call events). */
+  readonly __accepts?: (event: LegMessageOf<TAccepts>) => void;
 }
 
 /** What the runtime needs to place an outbound leg. */

@@ -24,22 +24,50 @@ export interface EffectArgs<TInput, TServices extends FlowServices<unknown, unkn
   signal: AbortSignal;
 }
 
+/** The guard argument an `onError` transition gets (XState's error event of the invoked actor). */
+interface ErrorGuardArgs {
+  event: { type: string; error?: unknown };
+}
+
+/** An effect's actor logic, with the error codes it declares and a typed guard over them. */
+export type Effect<TOutput, TInput, TCode extends string = never> = PromiseActorLogic<TOutput, TInput> & {
+  /** The error codes the effect declares (the review injects each one at `onError`). */
+  readonly errors: readonly TCode[];
+  /** Guard for `onError`: the effect failed with `code` (a code the effect does not declare does not compile). */
+  failedWith(code: TCode): (args: ErrorGuardArgs) => boolean;
+  /** The code of the error at `onError`, typed: one of the declared codes, or 'EFFECT_FAILED'. */
+  codeOf(error: unknown): TCode | 'EFFECT_FAILED';
+};
+
 /**
  * An app's own async effect as a typed promise actor, with the runtime's services in scope. Use it in `setup({
  * actors })` and `invoke` it with `onDone` / `onError`. What the effect throws reaches `onError` as `event.error`
- * unchanged: throw coded errors; `errorCode(event.error)` reads the code ('EFFECT_FAILED' when there is none).
+ * unchanged: throw coded errors and declare their codes in `errors`, then guard with `failedWith('CODE')` (typed:
+ * a misspelt code does not compile) and read the code with `codeOf(event.error)`.
  *
  * @example
  * const lookup = effect(async ({ input, services }: EffectArgs<{ user: string }, QcServices>) =>
- *   services.resources.lookup.callees(input.user));
+ *   services.resources.calleesFor(input.user), { errors: ['LOOKUP_CONNECT', 'LOOKUP_QUERY'] });
+ * // onError: [{ guard: lookup.failedWith('LOOKUP_QUERY'), ... }, { ... }]
  */
-export function effect<TOutput, TInput = void, TServices extends FlowServices<unknown, unknown> = FlowServices>(
+export function effect<TOutput, TInput = void, TServices extends FlowServices<unknown, unknown> = FlowServices, const TCode extends string = never>(
   run: (args: EffectArgs<TInput, TServices>) => Promise<TOutput>,
-): PromiseActorLogic<TOutput, TInput> {
-  return fromPromise<TOutput, TInput>(async ({ input, system, signal }) => {
+  options: { errors?: readonly TCode[] } = {},
+): Effect<TOutput, TInput, TCode> {
+  const logic = fromPromise<TOutput, TInput>(async ({ input, system, signal }) => {
     const services = servicesOf(system);
     if (!services) throw new FlowError('NO_PORT', 'effect run outside the runtime and testFlow(): no services bound');
     return run({ input, services: services as TServices, signal });
+  });
+  const errors = options.errors ?? [];
+  const codeOf = (error: unknown): TCode | 'EFFECT_FAILED' => {
+    const code = errorCode(error);
+    return (errors as readonly string[]).includes(code) ? (code as TCode) : 'EFFECT_FAILED';
+  };
+  return Object.assign(logic, {
+    errors,
+    codeOf,
+    failedWith: (code: TCode) => (args: ErrorGuardArgs) => errorCode(args.event.error) === code,
   });
 }
 

@@ -9,6 +9,7 @@ import type { MediaEngineApi } from '../media/media-types.js';
 import type { FlowCommand } from '../flow/commands.js';
 import type { CallInfo, LegRef } from '../flow/leg-ref.js';
 import { toFlowError } from '../flow/errors.js';
+import { isRuntimeEventType } from '../flow/events.js';
 import type { AppManager } from './app-manager.js';
 import type { CallRegistry } from './call-registry.js';
 import { Leg, type LegHost } from './leg.js';
@@ -211,6 +212,11 @@ export class FlowRuntime implements LegHost {
   }
 
   post(to: LegRef<never>, event: EventObject, from: Leg): void {
+    // A leg message may never impersonate the runtime (sendToLeg's types refuse it; an `as` cast does not get through).
+    if (isRuntimeEventType(event.type)) {
+      from.log.error({ to: to.id, event: event.type }, `a leg message may not have the runtime's event type '${event.type}': refused`);
+      return;
+    }
     queueMicrotask(() => {
       const target = this.#legs.get(to.id);
       if (!target) {
