@@ -1,0 +1,126 @@
+/**
+ * Building blocks only imported flows need: DSM variable writes, repost(), throw(), log(), dlg.dialout and
+ * unsupported(). A flow file binds them to its context and events once:
+ *
+ * @example
+ * const { setVars, repost, dsmLog } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+ */
+import { assign, enqueueActions, raise, type ActionArgs, type ActionFunction, type AnyStateMachine, type EventObject } from 'xstate';
+import { dial, leg, servicesOf } from '@sipflow/runtime/flow';
+import type { DsmContext } from './values.js';
+
+/** An action usable in any imported flow's machine config (the helpers are typed by their arguments instead). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an action that fits every machine's action slots
+export type DsmActionFunction = ActionFunction<any, any, any, any, any, any, any, any, any>;
+
+/** The event a DSM throw() raises; only exception transitions take it (as they take `error`). */
+export interface DsmExceptionEvent {
+  type: 'dsm.exception';
+  params: Record<string, string>;
+}
+
+/** A diagram another leg can be dialled into (DSM `b_leg_app`). */
+export type DsmDiagrams = Record<string, () => AnyStateMachine>;
+
+const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any app config
+export function dsmActions<TContext extends DsmContext<any>, TEvent extends EventObject>() {
+  type Args = ActionArgs<TContext, TEvent, TEvent>;
+  type Enqueue = Args & { enqueue: (a: unknown) => void };
+  const as = (a: unknown): DsmActionFunction => a as DsmActionFunction;
+
+  return {
+    /**
+     * Write DSM variables: `fn` returns the variables to set (strings; `undefined` clears one). The variables live in
+     * context, so a later action of the same list sees the value.
+     */
+    setVars: (fn: (args: Args) => Record<string, string | undefined>): DsmActionFunction =>
+      as(
+        assign((args: Args) => {
+          const vars = { ...args.context.vars };
+          for (const [k, val] of Object.entries(fn(args))) {
+            if (val === undefined) delete vars[k];
+            else vars[k] = val;
+          }
+          return { vars } as never;
+        }),
+      ),
+
+    /** clearStruct($x) / clearArray($x): every variable named `x.*` / `x[*`. */
+    clearVars: (prefix: string, kind: 'struct' | 'array'): DsmActionFunction => {
+      const start = kind === 'struct' ? `${prefix}.` : `${prefix}[`;
+      return as(assign((args: Args) => ({ vars: Object.fromEntries(Object.entries(args.context.vars).filter(([k]) => !k.startsWith(start))) }) as never));
+    },
+
+    /** DSM repost(): the event that caused this transition is processed again, in the state reached (internal queue first). */
+    repost: (): DsmActionFunction => as(raise((args: Args) => args.event as never)),
+
+    /** DSM throw(type, a=b;c=d): raises a `dsm.exception` with #type and the parameters. */
+    throwException: (params: (args: Args) => Record<string, string>): DsmActionFunction =>
+      as(raise((args: Args) => ({ type: 'dsm.exception', params: params(args) }) as never)),
+
+    /** DSM throwOnError(): a `dsm.exception` (#type = $errno) when $errno is set. */
+    throwOnError: (): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue) => {
+          const errno = args.context.vars['errno'];
+          if (errno) args.enqueue(raise({ type: 'dsm.exception', params: { type: errno } } as never));
+        }) as never),
+      ),
+
+    /** DSM log(level, text): level 0 error, 1 warn, 2 info, 3+ debug, on the call's logger. */
+    dsmLog: (level: number, message: (args: Args) => string): DsmActionFunction => {
+      const action = (args: Args): void => {
+        const log = servicesOf(args.system)?.log;
+        if (!log) return;
+        log[LEVELS[Math.min(Math.max(level, 0), 3)]!]({ vars: args.context.vars, event: args.event.type }, message(args));
+      };
+      Object.defineProperty(action, 'name', { value: 'dsm.log' });
+      return as(action);
+    },
+
+    /**
+     * DSM dlg.dialout(prefix): a call from `$prefix_caller` to `sip:$prefix_callee@$prefix_domain` running the
+     * diagram `$prefix_app`, with every `$prefix_var.NAME` as the new leg's $NAME; its id lands in `$prefix_ltag`.
+     * An unknown diagram raises a `dsm.exception` of #type 'dialout'.
+     */
+    dialout: (prefix: string, diagrams: DsmDiagrams): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue) => {
+          const vars = args.context.vars;
+          const get = (k: string): string => vars[`${prefix}_${k}`] ?? '';
+          const flow = diagrams[get('app')];
+          if (!flow) {
+            args.enqueue(raise({ type: 'dsm.exception', params: { type: 'dialout', app: get('app') } } as never));
+            return;
+          }
+          const passed: Record<string, string> = {};
+          for (const [k, val] of Object.entries(vars)) if (k.startsWith(`${prefix}_var.`)) passed[k.slice(prefix.length + 5)] = val;
+          const l = leg(flow(), {
+            to: `sip:${get('callee')}@${get('domain')}`,
+            ...(get('caller') ? { from: { user: get('caller') } } : {}),
+            ...(get('auth_user') ? { credentials: { username: get('auth_user'), password: get('auth_pwd') } } : {}),
+            input: { vars: passed } as never,
+          });
+          args.enqueue(assign({ vars: { ...vars, [`${prefix}_ltag`]: l.id } } as never));
+          args.enqueue(dial(l));
+        }) as never),
+      ),
+  };
+}
+
+/**
+ * A DSM action sipflow has no building block for. Run, it only logs a warning; the flow review reports it by name
+ * (rule `unsupported-action`), so nothing is dropped silently.
+ *
+ * @example
+ * unsupported('mod_sys.mkdir', 'ivr.dsm:12')
+ */
+export function unsupported(action: string, where: string): DsmActionFunction {
+  const fn = (args: { system: unknown }): void => {
+    servicesOf(args.system as never)?.log.warn({ action, where }, `DSM action ${action} (${where}) is not supported: it did nothing`);
+  };
+  Object.defineProperty(fn, 'name', { value: `sipflow.unsupported:${action}@${where}` });
+  return fn as DsmActionFunction;
+}

@@ -1,0 +1,133 @@
+/**
+ * DSM values in an imported flow: variables are strings ($var), event parameters (#param) and selects (@select)
+ * are read as strings, and test() compares the DSM way (numbers as numbers when both sides are numbers,
+ * `prefix*` on the right of == / != matches a prefix).
+ */
+import type { CallInfo, LegRef } from '@sipflow/runtime/flow';
+
+/** What every imported flow keeps: the DSM session's variables, and who it is. */
+export interface DsmContext<TConfig> {
+  config: TConfig;
+  call: CallInfo;
+  self: LegRef<never>;
+  /** DSM variables ($name), all strings, as DSM has them ($b_ltags[0], $db.rows: the name is the whole text). */
+  vars: Record<string, string>;
+}
+
+/** An imported flow's input: the runtime's, plus the variables a dialling leg passed (DSM `b_leg_var.*`). */
+export interface DsmInput<TConfig> {
+  call: CallInfo;
+  self: LegRef<never>;
+  config: TConfig;
+  vars?: Record<string, string>;
+}
+
+/** The initial context of an imported flow. */
+export function dsmContext<TConfig>(input: DsmInput<TConfig>): DsmContext<TConfig> {
+  return { config: input.config, call: input.call, self: input.self, vars: { ...(input.vars ?? {}) } };
+}
+
+/** $name: a variable, '' when unset (as in DSM). */
+export function v(context: { vars: Record<string, string> }, name: string): string {
+  return context.vars[name] ?? '';
+}
+
+/** DTMF keys as DSM numbers them (#key): 0-9, * is 10, # is 11, A-D 12-15. */
+const DSM_KEY: Record<string, string> = { '*': '10', '#': '11', A: '12', B: '13', C: '14', D: '15' };
+
+/** DSM exception types (#type) for sipflow error codes. */
+const EXCEPTION_TYPE: Record<string, string> = { PROMPT_UNREADABLE: 'file', DIALOUT_FAILED: 'dialout', LOOKUP_CONNECT: 'connection', LOOKUP_QUERY: 'query' };
+
+/** #name: a parameter of the current event, '' when it has none. */
+export function p(event: { type: string }, name: string): string {
+  const e = event as Record<string, unknown> & { type: string };
+  if (e.type === 'dtmf' && name === 'key') {
+    const key = String(e['key']);
+    return DSM_KEY[key] ?? key;
+  }
+  if (e.type === 'error') {
+    if (name === 'type') return EXCEPTION_TYPE[String(e['code'])] ?? String(e['code']).toLowerCase();
+    if (name === 'text' || name === 'message') return String(e['message'] ?? '');
+  }
+  const params = e['params'];
+  if (params && typeof params === 'object' && name in params) return String((params as Record<string, unknown>)[name] ?? '');
+  const value = e[name];
+  return value === undefined || value === null || typeof value === 'object' ? '' : String(value);
+}
+
+/** @name: a select of the session's dialog. */
+export function sel(context: DsmContext<unknown>, name: string): string {
+  const call = context.call;
+  switch (name) {
+    case 'local_tag':
+      return context.self.id;
+    case 'user':
+      return call.user;
+    case 'callid':
+      return call.id;
+    case 'from':
+      return call.from;
+    case 'to':
+      return call.to;
+    case 'ruri':
+    case 'remote_uri':
+      return call.requestUri;
+    default:
+      return '';
+  }
+}
+
+export type DsmCompare = '==' | '!=' | '<' | '>' | '<=' | '>=';
+
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+/** test(a op b) as DSM evaluates it. */
+export function cmp(a: string, op: DsmCompare, b: string): boolean {
+  if (op === '==' || op === '!=') {
+    const equal = b.endsWith('*') ? a.startsWith(b.slice(0, -1)) : a === b;
+    return op === '==' ? equal : !equal;
+  }
+  const numeric = NUMBER.test(a) && NUMBER.test(b);
+  const x = numeric ? Number(a) : a;
+  const y = numeric ? Number(b) : b;
+  switch (op) {
+    case '<':
+      return x < y;
+    case '>':
+      return x > y;
+    case '<=':
+      return x <= y;
+    default:
+      return x >= y;
+  }
+}
+
+/** eval($x=a+b): DSM's simple integer + and -; anything else stays the text. */
+export function evalSum(text: string): string {
+  const m = /^\s*(-?\d+)\s*([+-])\s*(-?\d+)\s*$/.exec(text);
+  if (!m) return text.trim();
+  const a = Number(m[1]);
+  const b = Number(m[3]);
+  return String(m[2] === '+' ? a + b : a - b);
+}
+
+/** inc($x): +1 on the number, 1 when unset or not a number. */
+export function inc(value: string): string {
+  const n = Number.parseInt(value, 10);
+  return String(Number.isNaN(n) ? 1 : n + 1);
+}
+
+/** A leg addressed by its id (DSM's local tag in a variable), for sendToLeg. */
+export function legById<TAccepts extends { type: string }>(id: string): LegRef<TAccepts> | undefined {
+  return id ? { id, flow: '' } : undefined;
+}
+
+/**
+ * Events DSM has a name for. Transitions whose conditions do not name an event type (test() only, or none) are
+ * taken for these only: sipflow's extra notifications (prompt.queued, call.answered, leg.*) are not DSM events.
+ */
+const DSM_EVENTS = new Set(['sip.invite', 'call.started', 'sip.hangup', 'dtmf', 'playlist.ended', 'call.ringing', 'call.failed']);
+
+export function isDsmEvent(event: { type: string }): boolean {
+  return DSM_EVENTS.has(event.type) || (event.type.startsWith('dsm.') && event.type !== 'dsm.exception');
+}

@@ -1,0 +1,107 @@
+/**
+ * The files around the flows: messages.ts (typed leg messages from postEvent), config.ts (a zod schema of the
+ * $config.* keys read), index.ts (defineApp), package.json and the README of what was translated and what needs a hand.
+ */
+import type { AppFacts } from './context.js';
+import { quoteTs } from './values.js';
+
+export function messagesFile(facts: AppFacts): string {
+  const messages = [...facts.messages.values()];
+  const blocks = messages.map((m) => {
+    const name = `Post_${m.params.join('_') || 'event'}`.replace(/[^A-Za-z0-9_]/g, '_');
+    const params = m.params.map((p) => `${quoteTs(p)}: string`).join('; ');
+    return {
+      name,
+      code: `/** postEvent(leg, ${m.params.join(';')}) — first at ${m.where}. */\nexport interface ${name} {\n  type: ${quoteTs(m.type)};\n  params: { ${params}${params ? ' ' : ''}};\n}`,
+    };
+  });
+  return `/**
+ * Leg messages of this app, inferred from the DSM postEvent() calls: one type per set of variables posted, each
+ * variable a string. sendToLeg() only compiles with one of these.
+ */
+import type { CallEvent } from '@sipflow/runtime/flow';
+import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
+
+${blocks.map((b) => b.code).join('\n\n')}${blocks.length ? '\n\n' : ''}export type AppMessage = ${blocks.map((b) => b.name).join(' | ') || 'never'};
+
+/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
+export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
+`;
+}
+
+export function configFile(facts: AppFacts, app: string): string {
+  const keys = [...facts.configKeys].sort();
+  const fields = keys.map((k) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : quoteTs(k)}: z.string().describe('$config.${k} of the DSM scripts (a value of the SEMS app .conf).'),`);
+  return `/**
+ * ${app}'s configuration: every $config.<key> the DSM scripts read (the SEMS app .conf), as a string, required.
+ * Give values in the server's config file or with \`npm run app ${app} -- --set key=value\`.
+ */
+import { z } from 'zod';
+
+export const configSchema = z.object({
+${fields.join('\n')}
+});
+
+export type AppConfig = z.output<typeof configSchema>;
+`;
+}
+
+export function indexFile(app: string, flows: Array<{ diagram: string; constName: string }>, inbound: string): string {
+  return `/**
+ * ${app}: imported from DSM by \`npm run import-dsm\` (see README.md for what needs a hand).
+ */
+import { defineApp } from '@sipflow/runtime/server';
+import { configSchema } from './config.js';
+${flows.map((f) => `import { ${f.constName} } from './${f.diagram}.js';`).join('\n')}
+
+export { configSchema };
+export type { AppConfig } from './config.js';
+export type { AppEvents, AppMessage } from './messages.js';
+
+export default defineApp({
+  name: ${quoteTs(app)},
+  flows: { ${flows.map((f) => `${f.diagram}: ${f.constName}`).join(', ')} },
+  inbound: ${quoteTs(inbound)},
+  config: configSchema,
+});
+`;
+}
+
+export function packageJson(app: string): string {
+  return `${JSON.stringify(
+    {
+      name: `@sipflow/app-${app}`,
+      version: '0.1.0',
+      private: true,
+      type: 'module',
+      description: `${app}: imported from SEMS DSM scripts`,
+      exports: { '.': './src/index.ts' },
+      dependencies: { '@sipflow/dsm-import': '^0.1.0', '@sipflow/runtime': '^0.1.0', xstate: '^5.33.3', zod: '^4.6.7' },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function readmeFile(app: string, sources: string[], flows: Array<{ diagram: string; file: string }>, facts: AppFacts): string {
+  const translated = [...facts.translated.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const unsupported = facts.unsupported;
+  return `# ${app}
+
+Imported from SEMS DSM by \`npm run import-dsm -- ${sources.join(' ')} --app ${app}\`. Regenerate the same way;
+the flows are ordinary sipflow flows: edit them freely once imported.
+
+| DSM diagram | flow file |
+|---|---|
+${flows.map((f) => `| ${f.diagram} | src/${f.file} |`).join('\n')}
+
+## Translated
+${translated.map(([name, n]) => `- \`${name}\` × ${n}`).join('\n') || '- (no actions)'}
+
+## Needs a hand
+${[...facts.todos.map((t) => `- ${t.where}: ${t.what}`), ...unsupported.map((u) => `- ${u.where}: \`${u.what}\` is not supported: \`unsupported('${u.what}', '${u.where}')\` stands in its place and the flow review reports it`)].join('\n') || '- nothing: `npm run typecheck` and `npm run review -- ' + app + '` pass as generated'}
+
+## Config
+${[...facts.configKeys].sort().map((k) => `- \`${k}\` ($config.${k})`).join('\n') || '- none'}
+`;
+}

@@ -1,0 +1,61 @@
+/**
+ * What translating one app collects while it goes: config keys read, leg messages posted, TODOs and unsupported
+ * actions (for the generated README), and the runtime helpers each flow file imports.
+ */
+import type { SourceAt } from '../ast.js';
+
+export interface Todo {
+  /** 'file:line' of the DSM text. */
+  where: string;
+  what: string;
+}
+
+/** A leg message inferred from postEvent(leg, a;b): its event type and the variables it carries. */
+export interface LegMessage {
+  type: string;
+  params: string[];
+  where: string;
+}
+
+export interface AppFacts {
+  configKeys: Set<string>;
+  messages: Map<string, LegMessage>;
+  /** Diagram name → exported flow constant. */
+  diagrams: Map<string, string>;
+  todos: Todo[];
+  unsupported: Todo[];
+  translated: Map<string, number>;
+}
+
+export function newAppFacts(): AppFacts {
+  return { configKeys: new Set(), messages: new Map(), diagrams: new Map(), todos: [], unsupported: [], translated: new Map() };
+}
+
+/** Per flow file: where we are, and what it imports. */
+export interface FlowScope {
+  facts: AppFacts;
+  file: string;
+  flowImports: Set<string>;
+  dsmImports: Set<string>;
+  xstateImports: Set<string>;
+  /** Diagrams this flow dials into (imported flow files). */
+  dials: Set<string>;
+  /** dlg.dialout prefix → the diagram a constant set(<prefix>_app=…) named. */
+  appTargets: Map<string, string>;
+}
+
+export function whereOf(scope: FlowScope, at: SourceAt): string {
+  return `${scope.file}:${at.line}`;
+}
+
+/** The message type postEvent(…, vars) sends: 'dsm.' + the variable names. */
+export function messageType(params: string[]): string {
+  return params.length === 0 ? 'dsm.event' : `dsm.${params.map((p) => p.replace(/[^A-Za-z0-9_]/g, '_')).join('.')}`;
+}
+
+/** A TS identifier for a diagram's flow constant: quizconnect_callee → quizconnectCalleeFlow. */
+export function flowConstName(diagram: string): string {
+  const camel = diagram.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''));
+  const id = /^[0-9]/.test(camel) ? `d${camel}` : camel;
+  return `${id.charAt(0).toLowerCase()}${id.slice(1)}Flow`;
+}
