@@ -56,6 +56,47 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
     /** DSM repost(): the event that caused this transition is processed again, in the state reached (internal queue first). */
     repost: (): DsmActionFunction => as(raise((args: Args) => args.event as never)),
 
+    /**
+     * repost() after an effect (a mysql.query): the event that started the effect is gone, so a `dsm.continue`
+     * event stands in for it (no parameters); test() transitions take it like any DSM event.
+     */
+    repostAfterEffect: (): DsmActionFunction => as(raise({ type: 'dsm.continue' } as never)),
+
+    /** In an effect's onDone: the query's rows (DSM mysql.query): $db.rows is the count, $db.result[i].column each value; $errno cleared. */
+    storeRows: (): DsmActionFunction =>
+      as(
+        assign((args: Args) => {
+          const vars = Object.fromEntries(Object.entries(args.context.vars).filter(([k]) => !k.startsWith('db.result[')));
+          const output = (args.event as unknown as { output?: unknown }).output;
+          const list = Array.isArray(output) ? (output as Array<Record<string, unknown>>) : [];
+          for (const [i, row] of list.entries()) for (const [col, val] of Object.entries(row)) vars[`db.result[${i}].${col}`] = String(val ?? '');
+          vars['db.rows'] = String(list.length);
+          delete vars['errno'];
+          return { vars } as never;
+        }),
+      ),
+
+    /** In an effect's onError: a failed query: $errno is the error's code (or message), $db.rows '0' (DSM does not throw here). */
+    queryFailed: (): DsmActionFunction =>
+      as(
+        assign((args: Args) => {
+          const err = (args.event as unknown as { error?: { code?: unknown; message?: unknown } }).error;
+          const errno = typeof err?.code === 'string' ? err.code : String(err?.message ?? err ?? 'error');
+          return { vars: { ...args.context.vars, errno, 'db.rows': '0', 'db.error': String(err?.message ?? '') } } as never;
+        }),
+      ),
+
+    /** DSM mysql.getResult(i): row i's columns into $column variables. */
+    getResult: (index: (args: Args) => string): DsmActionFunction =>
+      as(
+        assign((args: Args) => {
+          const prefix = `db.result[${index(args)}].`;
+          const vars = { ...args.context.vars };
+          for (const [k, val] of Object.entries(args.context.vars)) if (k.startsWith(prefix)) vars[k.slice(prefix.length)] = val;
+          return { vars } as never;
+        }),
+      ),
+
     /** DSM throw(type, a=b;c=d): raises a `dsm.exception` with #type and the parameters. */
     throwException: (params: (args: Args) => Record<string, string>): DsmActionFunction =>
       as(raise((args: Args) => ({ type: 'dsm.exception', params: params(args) }) as never)),

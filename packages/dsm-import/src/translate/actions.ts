@@ -6,7 +6,7 @@
  */
 import type { DsmAction, DsmCall, DsmFunction } from '../ast.js';
 import { translateConditions } from './conditions.js';
-import { messageType, whereOf, type FlowScope } from './context.js';
+import { messageType, whereOf, type FlowScope, type QueryFact } from './context.js';
 import { quoteTs, splitArgs, splitAssignment, templateExpr, unquote, valueExpr } from './values.js';
 
 /** Actions that have nothing to do in sipflow (the playlist is always the session's input and output, etc.). */
@@ -33,6 +33,9 @@ function bodyFn(expr: string): string {
 }
 
 export class ActionTranslator {
+  /** Set while translating the actions that follow an effect (they run in its onDone/onError). */
+  afterEffect = false;
+
   constructor(
     private readonly scope: FlowScope,
     private readonly functions: Map<string, DsmFunction>,
@@ -146,7 +149,7 @@ export class ActionTranslator {
       }
       // Flow of control.
       case 'repost':
-        return [`${this.dsm('repost')}()`];
+        return this.afterEffect ? [`${this.dsm('repostAfterEffect')}()`] : [`${this.dsm('repost')}()`];
       case 'stop':
         // stop(true)/stop(): BYE (or the reply/CANCEL the call's state needs). stop(false): the call ends when the
         // flow reaches a final state (the target of this transition, when it has no way out).
@@ -210,6 +213,8 @@ export class ActionTranslator {
       // Events between legs.
       case 'postEvent':
         return [this.postEvent(a)];
+      case 'mysql.getResult':
+        return [`${this.dsm('getResult')}(${bodyFn(valueExpr(arg(0) || '0', this.scope))})`];
       case 'sendDTMF':
       case 'sendDTMFSequence':
         return [`${this.flow('sendDtmf')}(${bodyFn(valueExpr(arg(0), this.scope))})`];
@@ -246,6 +251,20 @@ export class ActionTranslator {
     const body = `({ type: ${quoteTs(type)}, params: { ${params.map((n) => `${quoteTs(n)}: v(c, ${quoteTs(n)})`).join(', ')} } })`;
     return `${this.flow('sendToLeg')}(({ context: c, event: e }) => legById<AppEvents>(${valueExpr(target, this.scope)}), ${bodyFn(body)})`;
   }
+}
+
+/** mysql.query(sql) → the typed lookup it becomes: $vars → ? placeholders, selected columns → the row type. */
+export function queryFact(a: DsmCall, diagram: string, file: string): QueryFact {
+  const sql = unquote(a.args ?? '');
+  const params: string[] = [];
+  const text = sql.replace(/\$\(?([A-Za-z_][A-Za-z0-9_.]*)\)?/g, (_, name: string) => {
+    params.push(name);
+    return '?';
+  });
+  const m = /^\s*select\s+(.*?)\s+from\s/i.exec(text);
+  const cols = m?.[1]?.split(',').map((c) => c.trim().split(/\s+/).pop() ?? '');
+  const columns = cols && cols.every((c) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(c)) ? cols : undefined;
+  return { name: `${diagram}_${a.at.line}`, where: `${file}:${a.at.line}`, sql: text, params, columns };
 }
 
 /** First pass over an app: the messages postEvent sends (needed before any event(…) condition is translated). */

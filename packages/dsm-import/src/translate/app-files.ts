@@ -46,13 +46,13 @@ export type AppConfig = z.output<typeof configSchema>;
 `;
 }
 
-export function indexFile(app: string, flows: Array<{ diagram: string; constName: string }>, inbound: string): string {
+export function indexFile(app: string, flows: Array<{ diagram: string; constName: string }>, inbound: string, lookups: boolean): string {
   return `/**
  * ${app}: imported from DSM by \`npm run import-dsm\` (see README.md for what needs a hand).
  */
 import { defineApp } from '@sipflow/runtime/server';
 import { configSchema } from './config.js';
-${flows.map((f) => `import { ${f.constName} } from './${f.diagram}.js';`).join('\n')}
+${lookups ? "import { openLookups } from './lookups.js';\n" : ''}${flows.map((f) => `import { ${f.constName} } from './${f.diagram}.js';`).join('\n')}
 
 export { configSchema };
 export type { AppConfig } from './config.js';
@@ -62,7 +62,7 @@ export default defineApp({
   name: ${quoteTs(app)},
   flows: { ${flows.map((f) => `${f.diagram}: ${f.constName}`).join(', ')} },
   inbound: ${quoteTs(inbound)},
-  config: configSchema,
+  config: configSchema,${lookups ? '\n  setup: ({ config }) => openLookups(config),' : ''}
 });
 `;
 }
@@ -99,9 +99,45 @@ ${flows.map((f) => `| ${f.diagram} | src/${f.file} |`).join('\n')}
 ${translated.map(([name, n]) => `- \`${name}\` × ${n}`).join('\n') || '- (no actions)'}
 
 ## Needs a hand
-${[...facts.todos.map((t) => `- ${t.where}: ${t.what}`), ...unsupported.map((u) => `- ${u.where}: \`${u.what}\` is not supported: \`unsupported('${u.what}', '${u.where}')\` stands in its place and the flow review reports it`)].join('\n') || '- nothing: `npm run typecheck` and `npm run review -- ' + app + '` pass as generated'}
+${[
+    ...facts.todos.map((t) => `- ${t.where}: ${t.what}`),
+    ...facts.queries.map((q) => `- ${q.where}: mysql.query → \`${q.name}\` in src/lookups.ts: fill it in with the app's database`), ...unsupported.map((u) => `- ${u.where}: \`${u.what}\` is not supported: \`unsupported('${u.what}', '${u.where}')\` stands in its place and the flow review reports it`)].join('\n') || '- nothing: `npm run typecheck` and `npm run review -- ' + app + '` pass as generated'}
 
 ## Config
 ${[...facts.configKeys].sort().map((k) => `- \`${k}\` ($config.${k})`).join('\n') || '- none'}
+`;
+}
+
+/** lookups.ts: one typed lookup per mysql.query, each a TODO the app fills in with its database. */
+export function lookupsFile(facts: AppFacts, app: string): string {
+  const members = facts.queries.map((q) => {
+    const params = q.params.map((p) => `${quoteTs(p)}: string`).join('; ');
+    const row = q.columns ? `{ ${q.columns.map((c) => `${c}: string`).join('; ')} }` : 'Record<string, string>';
+    return `  /** ${q.where}: \`${q.sql.replace(/`/g, "'")}\` (? = ${q.params.map((p) => `$${p}`).join(', ') || 'none'}) */\n  ${q.name}(params: { ${params}${params ? ' ' : ''}}): Promise<Array<${row}>>;`;
+  });
+  const stubs = facts.queries.map(
+    (q) =>
+      `    // TODO(${q.where}): run the query on the app's database and return its rows (a rejection sets $errno).\n    ${q.name}: async () => {\n      throw new Error(${quoteTs(`TODO(${q.where}): mysql.query is not filled in`)});\n    },`,
+  );
+  return `/**
+ * ${app}'s database lookups: one per DSM mysql.query, typed by the variables it reads and the columns it selects.
+ * The flows run them as effects; openLookups() is the app's setup(): fill each in with a pool opened once (never a
+ * connection per call, as mysql.connect() was).
+ */
+import type { FlowServices } from '@sipflow/runtime/flow';
+import type { AppConfig } from './config.js';
+
+export interface AppLookups {
+${members.join('\n')}
+}
+
+export type AppServices = FlowServices<AppConfig, AppLookups>;
+
+export async function openLookups(config: AppConfig): Promise<AppLookups> {
+  void config;
+  return {
+${stubs.join('\n')}
+  };
+}
 `;
 }

@@ -4,7 +4,7 @@
 import type { DsmScript } from '../ast.js';
 import { dsmErrors } from '../errors.js';
 import { collectMessages } from './actions.js';
-import { configFile, indexFile, messagesFile, packageJson, readmeFile } from './app-files.js';
+import { configFile, indexFile, lookupsFile, messagesFile, packageJson, readmeFile } from './app-files.js';
 import { flowConstName, newAppFacts, type AppFacts } from './context.js';
 import { translateFlow } from './flow.js';
 
@@ -52,8 +52,10 @@ export function translateApp(scripts: DsmScript[], options: TranslateOptions): T
       options.app,
       flows.map((f) => ({ diagram: f.script.name, constName: f.out.constName })),
       inbound,
+      facts.queries.length > 0,
     ),
   );
+  if (facts.queries.length) files.set('src/lookups.ts', lookupsFile(facts, options.app));
   files.set('package.json', packageJson(options.app));
   files.set(
     'README.md',

@@ -17,7 +17,20 @@ export interface LegMessage {
   where: string;
 }
 
+/** A mysql.query of a script: a typed lookup the app fills in (lookups.ts), run as an effect. */
+export interface QueryFact {
+  /** Effect and lookup name: <diagram>_<line>. */
+  name: string;
+  where: string;
+  sql: string;
+  /** $variables the SQL reads, in order (they become ? placeholders). */
+  params: string[];
+  /** Selected columns; undefined for `select *` and anything else. */
+  columns: string[] | undefined;
+}
+
 export interface AppFacts {
+  queries: QueryFact[];
   configKeys: Set<string>;
   messages: Map<string, LegMessage>;
   /** Diagram name → exported flow constant. */
@@ -28,7 +41,7 @@ export interface AppFacts {
 }
 
 export function newAppFacts(): AppFacts {
-  return { configKeys: new Set(), messages: new Map(), diagrams: new Map(), todos: [], unsupported: [], translated: new Map() };
+  return { queries: [], configKeys: new Set(), messages: new Map(), diagrams: new Map(), todos: [], unsupported: [], translated: new Map() };
 }
 
 /** Per flow file: where we are, and what it imports. */

@@ -9,11 +9,11 @@
  * - repost() raises the same event again, processed in the state reached;
  * - variables are strings (context.vars).
  */
-import type { DsmFunction, DsmScript, DsmState, DsmTransition } from '../ast.js';
+import type { DsmCall, DsmFunction, DsmScript, DsmState, DsmTransition } from '../ast.js';
 import { dsmErrors } from '../errors.js';
-import { ActionTranslator } from './actions.js';
+import { ActionTranslator, queryFact } from './actions.js';
 import { translateConditions } from './conditions.js';
-import { flowConstName, type AppFacts, type FlowScope } from './context.js';
+import { flowConstName, type AppFacts, type FlowScope, type QueryFact } from './context.js';
 import { quoteTs } from './values.js';
 
 interface TransitionCode {
@@ -25,7 +25,7 @@ interface TransitionCode {
 const EXCEPTION_EVENTS = ['error', 'dsm.exception'];
 
 /** Runtime helpers bound to the flow's context and events (dsmActions()); the others are imported as they are. */
-const BOUND = new Set(['setVars', 'clearVars', 'repost', 'throwException', 'throwOnError', 'dsmLog', 'dialout']);
+const BOUND = new Set(['setVars', 'clearVars', 'repost', 'repostAfterEffect', 'throwException', 'throwOnError', 'dsmLog', 'dialout', 'storeRows', 'queryFailed', 'getResult']);
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
@@ -90,14 +90,43 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
   };
 
   const stateBlocks: string[] = [];
+  const queries: QueryFact[] = [];
   for (const state of states.values()) {
     const outgoing = transitions.filter((t) => t.from.includes(state.name)).map(transitionCode);
     const lines: string[] = [];
     const final = outgoing.length === 0;
     if (final) lines.push("type: 'final'");
-    const entry = actions.list(state.enter);
+    // A mysql.query in the enter actions: the actions before it are the entry, the query is invoked as a typed
+    // effect, and the actions after it run when it is done (or failed: $errno), as DSM ran them after the query.
+    const queryAt = state.enter.findIndex((a) => a.kind === 'call' && a.name === 'mysql.query');
+    const entry = actions.list(queryAt >= 0 ? state.enter.slice(0, queryAt) : state.enter);
     const exit = actions.list(state.exit);
     if (entry.length) lines.push(`entry: [\n${indent(entry.join(',\n'), 2)},\n]`);
+    if (queryAt >= 0) {
+      const q = queryFact(state.enter[queryAt] as DsmCall, script.name, file);
+      facts.queries.push(q);
+      facts.translated.set('mysql.query', (facts.translated.get('mysql.query') ?? 0) + 1);
+      queries.push(q);
+      actions.afterEffect = true;
+      const after = actions.list(state.enter.slice(queryAt + 1));
+      actions.afterEffect = false;
+      scope.dsmImports.add('storeRows');
+      scope.dsmImports.add('queryFailed');
+      if (q.params.length) scope.dsmImports.add('v');
+      const input = `({ context: c }) => ({ ${q.params.map((n) => `${quoteTs(n)}: v(c, ${quoteTs(n)})`).join(', ')} })`;
+      const list = (first: string): string => `[\n${indent([first, ...after].join(',\n'), 2)},\n]`;
+      lines.push(
+        `// ${file}:${state.enter[queryAt]!.at.line}: mysql.query(${q.sql.replace(/\*\//g, '* /')})\ninvoke: {\n${indent(
+          [
+            `src: ${quoteTs(q.name)}`,
+            `input: ${input}`,
+            `onDone: { actions: ${list('storeRows()')} }`,
+            `onError: { actions: ${list('queryFailed()')} }`,
+          ].join(',\n'),
+          2,
+        )},\n}`,
+      );
+    }
     if (exit.length) lines.push(`exit: [\n${indent(exit.join(',\n'), 2)},\n]`);
     if (!final) {
       // Event keys: every event some transition names; '*' when a transition fires on any event.
@@ -124,6 +153,15 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
     stateBlocks.push(`// ${file}:${state.at.line}\n${state.name}: {\n${indent(lines.join(',\n'), 2)},\n}`);
   }
 
+  if (queries.length) {
+    scope.flowImports.add('effect');
+    scope.flowImports.add('type EffectArgs');
+  }
+  const actors = queries.length
+    ? `\n  actors: {\n${queries
+        .map((q) => `    ${quoteTs(q.name)}: effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['${q.name}']>[0], AppServices>) =>\n      services.resources.${q.name}(input),\n    ),`)
+        .join('\n')}\n  },`
+    : '';
   const dialImports = [...scope.dials]
     .filter((d) => d !== script.name)
     .map((d) => `import { ${facts.diagrams.get(d)} } from './${d}.js';`);
@@ -137,7 +175,7 @@ import { ${[...scope.xstateImports].sort().join(', ')} } from 'xstate';
 import { ${[...scope.flowImports].sort().join(', ')} } from '@sipflow/runtime/flow';
 import { ${[...scope.dsmImports].filter((n) => !BOUND.has(n)).concat(['dsmActions']).sort().join(', ')}, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
-import type { AppEvents } from './messages.js';
+${queries.length ? "import type { AppServices } from './lookups.js';\n" : ''}import type { AppEvents } from './messages.js';
 ${dialImports.join('\n')}${dialImports.length ? '\n' : ''}
 const { ${[...scope.dsmImports].filter((n) => BOUND.has(n)).sort().join(', ')} } = dsmActions<DsmContext<AppConfig>, AppEvents>();
 
@@ -146,7 +184,7 @@ export const ${constName} = setup({
     input: {} as DsmInput<AppConfig>,
     context: {} as DsmContext<AppConfig>,
     events: {} as AppEvents,
-  },
+  },${actors}
 }).createMachine(
   flowConfig({
     id: ${quoteTs(script.name)},
