@@ -78,7 +78,7 @@ export class ActionTranslator {
 
   private ifAction(conditions: DsmAction extends never ? never : Parameters<typeof translateConditions>[0], then: DsmAction[], otherwise: DsmAction[]): string {
     const { events, guards } = translateConditions(conditions, this.scope, false);
-    const typeCheck = events ? [`(${events.map((t) => `e.type === ${quoteTs(t)}`).join(' || ') || 'false'})`] : [];
+    const typeCheck = events ? [`(${events.map((t) => `(e.type as string) === ${quoteTs(t)}`).join(' || ') || 'false'})`] : [];
     const cond = [...typeCheck, ...guards].join(' && ') || 'true';
     this.scope.xstateImports.add('enqueueActions');
     const branch = (list: DsmAction[]): string => this.list(list).map((a) => `enqueue(${a});`).join(' ');

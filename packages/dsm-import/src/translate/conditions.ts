@@ -89,7 +89,7 @@ export function translateConditions(conditions: DsmCondition[], scope: FlowScope
     }
     if (c.not) {
       // not <event condition>: any event but those; not test(…): the guard negated.
-      const typeGuard = types ? `!(${types.map((t) => `e.type === ${quoteTs(t)}`).join(' || ') || 'false'}${guard ? ` && ${guard}` : ''})` : `!(${guard})`;
+      const typeGuard = types ? `!(${types.map((t) => `(e.type as string) === ${quoteTs(t)}`).join(' || ') || 'false'}${guard ? ` && ${guard}` : ''})` : `!(${guard})`;
       guards.push(typeGuard);
       continue;
     }

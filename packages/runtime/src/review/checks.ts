@@ -4,7 +4,7 @@
  */
 import type { FlowGraph, FlowState, FlowTransition } from './flow-graph-types.js';
 
-export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message';
+export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message' | 'unsupported-action';
 
 export interface ReviewFinding {
   rule: ReviewRule;
@@ -193,12 +193,28 @@ function sender(m: LegMessage): string {
   return m.from ? `'${m.from}' sends` : 'its event type lets other legs send';
 }
 
+/** Rule 4: no `unsupported(...)` stand-in is left (a DSM action imported without a sipflow counterpart). */
+export function checkUnsupported(flow: string, graph: FlowGraph): ReviewFinding[] {
+  const findings: ReviewFinding[] = [];
+  const seen = new Set<string>();
+  const report = (state: string, action: string): void => {
+    // One DSM transition can sit under several event keys: report each stand-in once per state.
+    if (seen.has(`${state} ${action}`)) return;
+    seen.add(`${state} ${action}`);
+    const [name, where] = action.slice('unsupported:'.length).split('@');
+    findings.push({ rule: 'unsupported-action', flow, state, message: `unsupported action '${name}' (${where}) in state '${state}': it does nothing in sipflow` });
+  };
+  for (const s of graph.states) for (const a of s.unsupported ?? []) report(s.path, a);
+  for (const t of graph.transitions) for (const a of t.actions) if (a.startsWith('unsupported:')) report(t.from, a);
+  return findings;
+}
+
 /** All rules over the flows of one app. */
 export function reviewGraphs(graphs: Record<string, FlowGraph>, options: ReviewOptions = {}): ReviewFinding[] {
   const hangupEvents = options.hangupEvents ?? ['sip.hangup'];
   const findings: ReviewFinding[] = [];
   for (const [flow, graph] of Object.entries(graphs)) {
-    findings.push(...checkUnreachable(flow, graph), ...checkHangupHandled(flow, graph, hangupEvents));
+    findings.push(...checkUnreachable(flow, graph), ...checkHangupHandled(flow, graph, hangupEvents), ...checkUnsupported(flow, graph));
   }
   findings.push(...checkLegMessages(graphs, options.legMessages ?? []));
   return findings;

@@ -17,6 +17,8 @@ export interface FlowState {
   initial?: string;
   description?: string;
   tags: string[];
+  /** `unsupported(...)` stand-ins (DSM import) among the state's entry and exit actions, as 'unsupported:name@where'. */
+  unsupported?: string[];
 }
 
 /** What triggers a transition. */

@@ -43,8 +43,16 @@ function describeState(node: AnyStateNode): FlowState {
     if (target) state.initial = statePath(target);
   }
   if (node.description) state.description = node.description;
+  const unsupported = [...(node.entry as unknown[]), ...(node.exit as unknown[])]
+    .map((a) => nameOf(a))
+    .filter((n) => n.startsWith(UNSUPPORTED))
+    .map((n) => n.slice('sipflow.'.length));
+  if (unsupported.length) state.unsupported = unsupported;
   return state;
 }
+
+/** Name prefix of the `unsupported()` building block (DSM actions with no sipflow counterpart). */
+const UNSUPPORTED = 'sipflow.unsupported:';
 
 function describeTransitions(node: AnyStateNode): FlowTransition[] {
   const out: FlowTransition[] = [];

@@ -6,6 +6,7 @@ export {
   checkUnreachable,
   checkHangupHandled,
   checkLegMessages,
+  checkUnsupported,
   eventMatches,
   type ReviewFinding,
   type ReviewRule,
