@@ -15,6 +15,20 @@ function grammar(): peggy.Parser {
   return parser;
 }
 
+/** peggy's message without the whitespace and comments that could also have come next (always true, never helpful). */
+function describe(e: peggy.parser.SyntaxError): string {
+  const wanted = [
+    ...new Set(
+      (e.expected ?? [])
+        .map((x) => ('description' in x && typeof x.description === 'string' ? x.description : x.type === 'literal' ? JSON.stringify(x.text) : String(x.type)))
+        .filter((d) => d !== 'whitespace' && d !== 'a comment'),
+    ),
+  ].sort();
+  if (!wanted.length) return e.message;
+  const list = wanted.length === 1 ? wanted[0] : `${wanted.slice(0, -1).join(', ')} or ${wanted.at(-1)}`;
+  return `Expected ${list} but ${e.found === null ? 'end of input' : JSON.stringify(e.found)} found.`;
+}
+
 /** Parse one DSM script. `file` is used for messages and for the diagram name (its base name without `.dsm`). */
 export function parseDsm(text: string, file: string): DsmScript {
   try {
@@ -26,7 +40,7 @@ export function parseDsm(text: string, file: string): DsmScript {
       const at = { line: e.location.start.line, column: e.location.start.column };
       const line = text.split('\n')[at.line - 1] ?? '';
       const excerpt = `  ${line}\n  ${' '.repeat(Math.max(0, at.column - 1))}^`;
-      throw dsmErrors.syntax(file, at, e.message, excerpt);
+      throw dsmErrors.syntax(file, at, describe(e), excerpt);
     }
     throw err;
   }

@@ -1,0 +1,251 @@
+/**
+ * constructs: imported from constructs.dsm by `npm run import-dsm`. Each transition names its DSM line; TODOs name
+ * the DSM line that needs a hand. DSM semantics are kept: first matching transition in declaration order, across
+ * event types; a transition with no event condition fires on any DSM event; every transition re-enters its target
+ * (exit, actions, entry); only exception transitions take errors and throw(); repost() processes the event again.
+ */
+import { enqueueActions, setup, type AnyStateMachine } from 'xstate';
+import { answer, flowConfig, flush, hangup, join, leave, play, progress, reply, sendToLeg } from '@sipflow/runtime/flow';
+import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, unsupported, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import type { AppConfig } from './config.js';
+import type { AppEvents } from './messages.js';
+import { constructsBFlow } from './constructs_b.js';
+
+const { clearVars, dialout, dsmLog, setVars } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+export const constructsFlow = setup({
+  types: {
+    input: {} as DsmInput<AppConfig>,
+    context: {} as DsmContext<AppConfig>,
+    events: {} as AppEvents,
+  },
+}).createMachine(
+  flowConfig({
+    id: 'constructs',
+    initial: 'START',
+    context: ({ input }) => dsmContext(input),
+    states: {
+      // constructs.dsm:14
+      START: {
+        on: {
+          'sip.invite': [
+            // constructs.dsm:15
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'invite',
+              actions: [
+                progress(183),
+                setVars(({ context: c, event: e }) => ({ 'prompt': `${c.config.prompt_path}/hello.wav` })),
+                play(({ context: c, event: e }) => v(c, 'prompt')),
+              ],
+            },
+          ],
+          'call.started': [
+            // constructs.dsm:19
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'session',
+            },
+          ],
+        },
+      },
+      // constructs.dsm:21
+      MENU: {
+        entry: [
+          setVars(({ context: c, event: e }) => ({ 'count': '0' })),
+        ],
+        exit: [
+          flush(),
+        ],
+        on: {
+          'call.started': [
+            // constructs.dsm:19
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'session',
+            },
+            // constructs.dsm:58
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'not a hangup',
+              guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
+              actions: [
+                clearVars('x', 'struct'),
+              ],
+            },
+          ],
+          'dtmf': [
+            // constructs.dsm:30
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'again',
+              guard: ({ context: c, event: e }) => p(e, 'key') === '1',
+              actions: [
+                enqueueActions(({ context: c, event: e, enqueue }) => { if (cmp(v(c, 'count'), '<', '3')) { enqueue(setVars(({ context: c, event: e }) => ({ 'count': inc(v(c, 'count')) }))); enqueue(play(({ context: c, event: e }) => '$(config.prompt_path)/again.wav', { loop: true })); } else { enqueue(dsmLog(1, ({ context: c, event: e }) => 'too many')); enqueue(dsmLog(2, ({ context: c, event: e }) => `count ${v(c, 'count')} from ${sel(c, 'user')}`)); } }),
+              ],
+            },
+            // constructs.dsm:39
+            {
+              target: 'ROOM',
+              reenter: true,
+              description: 'conference',
+              guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '2'),
+              actions: [
+                flush(),
+                answer(),
+                join(({ context: c, event: e }) => c.config.room),
+              ],
+            },
+            // constructs.dsm:44
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'dial the operator',
+              guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '3'),
+              actions: [
+                setVars(({ context: c, event: e }) => ({ 'b_caller': 'ivr' })),
+                setVars(({ context: c, event: e }) => ({ 'b_callee': c.config.operator })),
+                setVars(({ context: c, event: e }) => ({ 'b_domain': c.config.domain })),
+                setVars(({ context: c, event: e }) => ({ 'b_app': 'constructs_b' })),
+                setVars(({ context: c, event: e }) => ({ 'b_var.from_ltag': sel(c, 'local_tag') })),
+                dialout('b', { 'constructs_b': (): AnyStateMachine => constructsBFlow }),
+                setVars(({ context: c, event: e }) => ({ 'legs[0]': `${v(c, 'b_ltag')}` })),
+              ],
+            },
+            // constructs.dsm:53
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'modules we do not have',
+              guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '4'),
+              actions: [
+                unsupported('utils.playCountRight', 'constructs.dsm:54'),
+                unsupported('sys.mkdir', 'constructs.dsm:55'),
+                unsupported('jumpFSM', 'constructs.dsm:56'),
+              ],
+            },
+            // constructs.dsm:58
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'not a hangup',
+              guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
+              actions: [
+                clearVars('x', 'struct'),
+              ],
+            },
+          ],
+          'dsm.cmd': [
+            // constructs.dsm:58
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'not a hangup',
+              guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
+              actions: [
+                clearVars('x', 'struct'),
+              ],
+            },
+            // constructs.dsm:59
+            {
+              target: 'END',
+              reenter: true,
+              description: 'a message',
+              guard: ({ context: c, event: e }) => cmp(p(e, 'cmd'), '==', 'stop'),
+              actions: [
+                hangup(),
+              ],
+            },
+          ],
+          'sip.hangup': [
+            // constructs.dsm:58
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'not a hangup',
+              guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
+              actions: [
+                clearVars('x', 'struct'),
+              ],
+            },
+            // constructs.dsm:60
+            {
+              target: 'END',
+              reenter: true,
+              description: 'hangup',
+            },
+          ],
+          'error': [
+            // constructs.dsm:61
+            {
+              target: 'END',
+              reenter: true,
+              description: 'an exception',
+              actions: [
+                reply(500, 'Server Internal Error'),
+              ],
+            },
+          ],
+          'dsm.exception': [
+            // constructs.dsm:61
+            {
+              target: 'END',
+              reenter: true,
+              description: 'an exception',
+              actions: [
+                reply(500, 'Server Internal Error'),
+              ],
+            },
+          ],
+          '*': [
+            // constructs.dsm:58
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'not a hangup',
+              guard: ({ context: c, event: e }) => isDsmEvent(e) && !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
+              actions: [
+                clearVars('x', 'struct'),
+              ],
+            },
+          ],
+        },
+      },
+      // constructs.dsm:64
+      ROOM: {
+        on: {
+          'sip.hangup': [
+            // constructs.dsm:60
+            {
+              target: 'END',
+              reenter: true,
+              description: 'hangup',
+            },
+          ],
+          'dtmf': [
+            // constructs.dsm:65
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'leave',
+              actions: [
+                leave(),
+                setVars(({ context: c, event: e }) => ({ 'cmd': 'stop' })),
+                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'legs[0]')), ({ context: c, event: e }) => ({ type: 'dsm.cmd', params: { 'cmd': v(c, 'cmd') } })),
+              ],
+            },
+          ],
+        },
+      },
+      // constructs.dsm:71
+      END: {
+        type: 'final',
+      },
+    },
+  }),
+);

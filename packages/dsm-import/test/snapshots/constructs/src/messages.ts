@@ -1,0 +1,17 @@
+/**
+ * Leg messages of this app, inferred from the DSM postEvent() calls: one type per set of variables posted, each
+ * variable a string. sendToLeg() only compiles with one of these.
+ */
+import type { CallEvent } from '@sipflow/runtime/flow';
+import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
+
+/** postEvent(leg, cmd) — first at constructs.dsm:68. */
+export interface Post_cmd {
+  type: 'dsm.cmd';
+  params: { 'cmd': string };
+}
+
+export type AppMessage = Post_cmd;
+
+/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
+export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;

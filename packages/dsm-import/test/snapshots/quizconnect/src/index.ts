@@ -1,0 +1,20 @@
+/**
+ * quizconnect: imported from DSM by `npm run import-dsm` (see README.md for what needs a hand).
+ */
+import { defineApp } from '@sipflow/runtime/server';
+import { configSchema } from './config.js';
+import { openLookups } from './lookups.js';
+import { quizconnectCallerFlow } from './quizconnect_caller.js';
+import { quizconnectCalleeFlow } from './quizconnect_callee.js';
+
+export { configSchema };
+export type { AppConfig } from './config.js';
+export type { AppEvents, AppMessage } from './messages.js';
+
+export default defineApp({
+  name: 'quizconnect',
+  flows: { quizconnect_caller: quizconnectCallerFlow, quizconnect_callee: quizconnectCalleeFlow },
+  inbound: 'quizconnect_caller',
+  config: configSchema,
+  setup: ({ config }) => openLookups(config),
+});
