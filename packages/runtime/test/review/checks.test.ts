@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setup } from 'xstate';
 import { describeFlow, reviewGraphs, reachableStates, checkLegMessages } from '../../src/review/index.js';
 import { clean, unreachable, hangupLeak, callee } from './sample-machines.js';
 
@@ -104,4 +105,38 @@ test('rule unhandled-hangup: in a parallel state, another region that always han
   });
   const findings = reviewGraphs({ q: describeFlow(finishing) });
   assert.ok(findings.some((f) => f.state === 'CALL.media.playing'), JSON.stringify(findings));
+});
+
+test('rule unsupported-action: a stand-in for a DSM action (entry, exit or transition) is reported once per state, by name and line', () => {
+  const standIn = (name: string) => {
+    const fn = () => undefined;
+    Object.defineProperty(fn, 'name', { value: `sipflow.unsupported:${name}` });
+    return fn;
+  };
+  const machine = setup({ types: { events: {} as { type: 'sip.invite' } | { type: 'sip.hangup' } | { type: 'x' } } }).createMachine({
+    id: 'imported',
+    initial: 'A',
+    states: {
+      A: {
+        entry: standIn('sys.mkdir@ivr.dsm:3'),
+        on: { 'sip.invite': 'B', 'sip.hangup': 'END' },
+      },
+      B: {
+        exit: standIn('utils.spell@ivr.dsm:9'),
+        on: { x: { target: 'B', actions: standIn('jumpFSM@ivr.dsm:12') }, '*': { target: 'B', actions: standIn('jumpFSM@ivr.dsm:12') }, 'sip.hangup': 'END' },
+      },
+      END: { type: 'final' },
+    },
+  });
+  const graph = describeFlow(machine);
+  assert.deepEqual(graph.states.find((s) => s.path === 'A')?.unsupported, ['unsupported:sys.mkdir@ivr.dsm:3']);
+  assert.equal(graph.states.find((s) => s.path === 'END')?.unsupported, undefined, 'absent when there is none');
+  assert.deepEqual(
+    reviewGraphs({ imported: graph }).map((f) => [f.rule, f.state, f.message]),
+    [
+      ['unsupported-action', 'A', "unsupported action 'sys.mkdir' (ivr.dsm:3) in state 'A': it does nothing in sipflow"],
+      ['unsupported-action', 'B', "unsupported action 'utils.spell' (ivr.dsm:9) in state 'B': it does nothing in sipflow"],
+      ['unsupported-action', 'B', "unsupported action 'jumpFSM' (ivr.dsm:12) in state 'B': it does nothing in sipflow"],
+    ],
+  );
 });
