@@ -18,8 +18,8 @@ before(async () => {
 });
 after(() => apps.cleanup());
 
-function run(user: string, respond?: (c: FlowCommand) => CallEvent | undefined) {
-  return testFlow(flow, { input: {}, config: {}, call: { user }, ...(respond ? { respond } : {}) });
+function run(user: string, respond?: (c: FlowCommand) => CallEvent | undefined, resources?: unknown) {
+  return testFlow(flow, { input: {}, config: {}, call: { user }, ...(respond ? { respond } : {}), ...(resources ? { resources } : {}) });
 }
 const key = (k: string): CallEvent => ({ type: 'dtmf', key: k as never, source: 'rfc4733' });
 const vars = (t: ReturnType<typeof run>): Record<string, string> => (t.snapshot.context as { vars: Record<string, string> }).vars;
@@ -93,5 +93,26 @@ describe('imported DSM semantics', () => {
     assert.equal(v['greeting'], 'hello 8 vars #$', 'sets() with $(var), @(select), ## and $$');
     assert.equal(v['indirect'], '', 'var() of an unset name');
     for (const [name, value] of Object.entries(v)) assert.equal(typeof value, 'string', name);
+  });
+
+  it('a mysql.query runs to its end before the next event: a key typed meanwhile waits, then counts', async () => {
+    let answer: (rows: Array<{ name: string }>) => void = () => undefined;
+    const asked: unknown[] = [];
+    const lookups = {
+      semantics_70: (params: unknown) => {
+        asked.push(params);
+        return new Promise((resolve) => (answer = resolve));
+      },
+    };
+    const t = run('query', undefined, lookups);
+    assert.equal(t.state, 'QUERYING');
+    assert.deepEqual(asked, [{ k: '1' }], 'the query reads $k');
+    t.send(key('5'));
+    assert.equal(t.state, 'QUERYING', 'the key waits for the query (DSM ran it synchronously)');
+    answer([{ name: 'ann' }]);
+    await t.waitForState('KEY_AFTER');
+    assert.deepEqual(t.path.filter((s) => s.startsWith('>')).slice(-2), ['> one row >', '> a key after the query >']);
+    assert.equal(vars(t)['name'], 'ann', 'getResult(0)');
+    assert.equal(vars(t)['late'], '5');
   });
 });

@@ -97,6 +97,23 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
         }),
       ),
 
+    /** An effect starts: DSM events that come until endEffect() wait (see DsmContext.busy). */
+    beginEffect: (): DsmActionFunction => as(assign({ busy: true, deferred: [] } as never)),
+
+    /** While busy: keep the event for after the effect. */
+    defer: (): DsmActionFunction => as(assign((args: Args) => ({ deferred: [...args.context.deferred, args.event] }) as never)),
+
+    /** The effect is over (done, failed, or the state was left): the deferred events are processed, in order. */
+    endEffect: (): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue) => {
+          const waiting = args.context.deferred;
+          if (!args.context.busy && waiting.length === 0) return;
+          args.enqueue(assign({ busy: false, deferred: [] } as never));
+          for (const ev of waiting) args.enqueue(raise(ev as never));
+        }) as never),
+      ),
+
     /** DSM throw(type, a=b;c=d): raises a `dsm.exception` with #type and the parameters. */
     throwException: (params: (args: Args) => Record<string, string>): DsmActionFunction =>
       as(raise((args: Args) => ({ type: 'dsm.exception', params: params(args) }) as never)),

@@ -12,6 +12,12 @@ export interface DsmContext<TConfig> {
   self: LegRef<never>;
   /** DSM variables ($name), all strings, as DSM has them ($b_ltags[0], $db.rows: the name is the whole text). */
   vars: Record<string, string>;
+  /**
+   * An effect (a mysql.query) is running: DSM ran it synchronously, so events that come meanwhile wait in
+   * `deferred` and are processed, in order, once it is done.
+   */
+  busy: boolean;
+  deferred: Array<{ type: string }>;
 }
 
 /** An imported flow's input: the runtime's, plus the variables a dialling leg passed (DSM `b_leg_var.*`). */
@@ -24,7 +30,7 @@ export interface DsmInput<TConfig> {
 
 /** The initial context of an imported flow. */
 export function dsmContext<TConfig>(input: DsmInput<TConfig>): DsmContext<TConfig> {
-  return { config: input.config, call: input.call, self: input.self, vars: { ...(input.vars ?? {}) } };
+  return { config: input.config, call: input.call, self: input.self, vars: { ...(input.vars ?? {}) }, busy: false, deferred: [] };
 }
 
 /** $name: a variable, '' when unset (as in DSM). */

@@ -27,7 +27,7 @@ interface TransitionCode {
 const EXCEPTION_EVENTS = ['error', 'dsm.exception'];
 
 /** Runtime helpers bound to the flow's context and events (dsmActions()); the others are imported as they are. */
-const BOUND = new Set(['setVars', 'clearVars', 'repost', 'repostAfterEffect', 'throwException', 'throwOnError', 'dsmLog', 'dialout', 'storeRows', 'queryFailed', 'getResult']);
+const BOUND = new Set(['setVars', 'clearVars', 'repost', 'repostAfterEffect', 'throwException', 'throwOnError', 'dsmLog', 'dialout', 'storeRows', 'queryFailed', 'getResult', 'beginEffect', 'defer', 'endEffect']);
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
@@ -104,6 +104,11 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
     const queryAt = state.enter.findIndex((a) => a.kind === 'call' && a.name === 'mysql.query');
     const entry = actions.list(queryAt >= 0 ? state.enter.slice(0, queryAt) : state.enter);
     const exit = actions.list(state.exit);
+    if (queryAt >= 0) {
+      entry.push('beginEffect()');
+      exit.push('endEffect()');
+      for (const n of ['beginEffect', 'endEffect', 'defer', 'isDsmEvent']) scope.dsmImports.add(n);
+    }
     if (entry.length) lines.push(`entry: [\n${indent(entry.join(',\n'), 2)},\n]`);
     if (queryAt >= 0) {
       const q = queryFact(state.enter[queryAt] as DsmCall, script.name, file);
@@ -117,14 +122,14 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       scope.dsmImports.add('queryFailed');
       if (q.params.length) scope.dsmImports.add('v');
       const input = `({ context: c }) => ({ ${q.params.map((n) => `${quoteTs(n)}: v(c, ${quoteTs(n)})`).join(', ')} })`;
-      const list = (first: string): string => `[\n${indent([first, ...after].join(',\n'), 2)},\n]`;
+      const list = (first: string, last: string): string => `[\n${indent([first, ...after, last].join(',\n'), 2)},\n]`;
       lines.push(
         `// ${file}:${state.enter[queryAt]!.at.line}: mysql.query(${q.sql.replace(/\*\//g, '* /')})\ninvoke: {\n${indent(
           [
             `src: ${quoteTs(q.name)}`,
             `input: ${input}`,
-            `onDone: { actions: ${list('storeRows()')} }`,
-            `onError: { actions: ${list('queryFailed()')} }`,
+            `onDone: { actions: ${list('storeRows()', 'endEffect()')} }`,
+            `onError: { actions: ${list('queryFailed()', 'endEffect()')} }`,
           ].join(',\n'),
           2,
         )},\n}`,
@@ -140,15 +145,21 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       if (anyEvent && !keys.includes('sip.hangup')) keys.push('sip.hangup');
       const on: string[] = [];
       let hangupHandled = false;
+      // While a query runs, DSM events wait for it (exceptions do not: they interrupt, as in DSM).
+      const deferring = queryAt >= 0;
+      const deferCode = (guard: string): string => `// the query is running: this event waits for it\n{ guard: ({ context: c, event: e }) => ${guard}, actions: defer() }`;
       for (const key of keys) {
         const list = outgoing.filter((t) => (t.events === undefined ? !EXCEPTION_EVENTS.includes(key) : t.events.includes(key)));
         if (key === 'sip.hangup') hangupHandled = list.some((t) => !t.guarded);
-        on.push(`${quoteTs(key)}: [\n${indent(list.map((t) => t.code()).join(',\n'), 2)},\n]`);
+        const codes = list.map((t) => t.code());
+        if (deferring && !EXCEPTION_EVENTS.includes(key)) codes.unshift(deferCode('c.busy'));
+        on.push(`${quoteTs(key)}: [\n${indent(codes.join(',\n'), 2)},\n]`);
       }
-      if (anyEvent) {
+      if (anyEvent || deferring) {
         scope.dsmImports.add('isDsmEvent');
-        const list = outgoing.filter((t) => t.events === undefined);
-        on.push(`'*': [\n${indent(list.map((t) => t.code('isDsmEvent(e)')).join(',\n'), 2)},\n]`);
+        const codes = outgoing.filter((t) => t.events === undefined).map((t) => t.code('isDsmEvent(e)'));
+        if (deferring) codes.unshift(deferCode('c.busy && isDsmEvent(e)'));
+        on.push(`'*': [\n${indent(codes.join(',\n'), 2)},\n]`);
       }
       // The runtime delivers the INVITE first: the initial state waiting for it cannot see a hangup (the review agrees).
       const exempt = state.name === initial && keys.includes('sip.invite');

@@ -11,7 +11,7 @@ import type { AppConfig } from './config.js';
 import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 
-const { getResult, queryFailed, repostAfterEffect, setVars, storeRows } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, endEffect, getResult, queryFailed, repostAfterEffect, setVars, storeRows } = dsmActions<DsmContext<AppConfig>, AppEvents>();
 
 export const constructsBFlow = setup({
   types: {
@@ -53,6 +53,9 @@ export const constructsBFlow = setup({
       },
       // constructs_b.dsm:9
       LOOKUP: {
+        entry: [
+          beginEffect(),
+        ],
         // constructs_b.dsm:10: mysql.query(select name, greeting from operators where ltag=?)
         invoke: {
           src: 'constructs_b_10',
@@ -60,14 +63,21 @@ export const constructsBFlow = setup({
           onDone: { actions: [
             storeRows(),
             repostAfterEffect(),
+            endEffect(),
           ] },
           onError: { actions: [
             queryFailed(),
             repostAfterEffect(),
+            endEffect(),
           ] },
         },
+        exit: [
+          endEffect(),
+        ],
         on: {
           'sip.hangup': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
             // constructs_b.dsm:13
             {
               target: 'END',
@@ -109,6 +119,8 @@ export const constructsBFlow = setup({
             },
           ],
           '*': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e), actions: defer() },
             // constructs_b.dsm:13
             {
               target: 'END',

@@ -12,7 +12,7 @@ import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 import { quizconnectCalleeFlow } from './quizconnect_callee.js';
 
-const { dialout, dsmLog, getResult, queryFailed, repost, repostAfterEffect, setVars, storeRows, throwOnError } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, dialout, dsmLog, endEffect, getResult, queryFailed, repost, repostAfterEffect, setVars, storeRows, throwOnError } = dsmActions<DsmContext<AppConfig>, AppEvents>();
 
 export const quizconnectCallerFlow = setup({
   types: {
@@ -62,6 +62,7 @@ export const quizconnectCallerFlow = setup({
           setVars(({ context: c, event: e }) => ({ 'prompt_name': `${c.config.prompt_path}/welcome_caller.wav` })),
           play(({ context: c, event: e }) => v(c, 'prompt_name')),
           setVars(({ context: c, event: e }) => ({ 'query_key': sel(c, 'user') })),
+          beginEffect(),
         ],
         // quizconnect_caller.dsm:25: mysql.query(select callee, pin from callees where caller=?)
         invoke: {
@@ -70,12 +71,17 @@ export const quizconnectCallerFlow = setup({
           onDone: { actions: [
             storeRows(),
             repostAfterEffect(),
+            endEffect(),
           ] },
           onError: { actions: [
             queryFailed(),
             repostAfterEffect(),
+            endEffect(),
           ] },
         },
+        exit: [
+          endEffect(),
+        ],
         // TODO(quizconnect_caller.dsm:11): DSM state RUN_INVITE takes a hangup only under conditions; the review asks what it does.
         on: {
           'error': [
@@ -129,6 +135,8 @@ export const quizconnectCallerFlow = setup({
             },
           ],
           'sip.hangup': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
             // quizconnect_caller.dsm:42
             {
               target: 'END',
@@ -164,6 +172,8 @@ export const quizconnectCallerFlow = setup({
             },
           ],
           '*': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e), actions: defer() },
             // quizconnect_caller.dsm:42
             {
               target: 'END',

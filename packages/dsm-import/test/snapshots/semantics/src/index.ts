@@ -3,6 +3,7 @@
  */
 import { defineApp } from '@sipflow/runtime/server';
 import { configSchema } from './config.js';
+import { openLookups } from './lookups.js';
 import { semanticsFlow } from './semantics.js';
 
 export { configSchema };
@@ -14,4 +15,5 @@ export default defineApp({
   flows: { semantics: semanticsFlow },
   inbound: 'semantics',
   config: configSchema,
+  setup: ({ config }) => openLookups(config),
 });

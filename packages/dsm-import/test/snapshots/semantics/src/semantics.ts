@@ -5,18 +5,24 @@
  * (exit, actions, entry); only exception transitions take errors and throw(); repost() processes the event again.
  */
 import { setup } from 'xstate';
-import { flowConfig, play } from '@sipflow/runtime/flow';
+import { effect, flowConfig, play, type EffectArgs } from '@sipflow/runtime/flow';
 import { cmp, dsmActions, dsmContext, evalSum, inc, isDsmEvent, p, sel, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
+import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 
-const { repost, setVars, throwException } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, endEffect, getResult, queryFailed, repost, repostAfterEffect, setVars, storeRows, throwException } = dsmActions<DsmContext<AppConfig>, AppEvents>();
 
 export const semanticsFlow = setup({
   types: {
     input: {} as DsmInput<AppConfig>,
     context: {} as DsmContext<AppConfig>,
     events: {} as AppEvents,
+  },
+  actors: {
+    'semantics_70': effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['semantics_70']>[0], AppServices>) =>
+      services.resources.semantics_70(input),
+    ),
   },
 }).createMachine(
   flowConfig({
@@ -70,22 +76,29 @@ export const semanticsFlow = setup({
               description: 'go vars',
               guard: ({ context: c, event: e }) => cmp(sel(c, 'user'), '==', 'vars'),
             },
+            // semantics.dsm:12
+            {
+              target: 'QUERYING',
+              reenter: true,
+              description: 'go query',
+              guard: ({ context: c, event: e }) => cmp(sel(c, 'user'), '==', 'query'),
+            },
           ],
         },
       },
-      // semantics.dsm:15
+      // semantics.dsm:16
       ORDER: {
-        // TODO(semantics.dsm:15): DSM state ORDER takes a hangup only under conditions; the review asks what it does.
+        // TODO(semantics.dsm:16): DSM state ORDER takes a hangup only under conditions; the review asks what it does.
         on: {
           'dtmf': [
-            // semantics.dsm:16
+            // semantics.dsm:17
             {
               target: 'FIVE',
               reenter: true,
               description: 'five by test',
               guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '5'),
             },
-            // semantics.dsm:17
+            // semantics.dsm:18
             {
               target: 'KEYED',
               reenter: true,
@@ -93,7 +106,7 @@ export const semanticsFlow = setup({
             },
           ],
           'sip.hangup': [
-            // semantics.dsm:16
+            // semantics.dsm:17
             {
               target: 'FIVE',
               reenter: true,
@@ -102,7 +115,7 @@ export const semanticsFlow = setup({
             },
           ],
           '*': [
-            // semantics.dsm:16
+            // semantics.dsm:17
             {
               target: 'FIVE',
               reenter: true,
@@ -112,19 +125,19 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:18
+      // semantics.dsm:19
       FIVE: {
         type: 'final',
       },
-      // semantics.dsm:19
+      // semantics.dsm:20
       KEYED: {
         type: 'final',
       },
-      // semantics.dsm:22
+      // semantics.dsm:23
       ANY_WAIT: {
         on: {
           'sip.hangup': [
-            // semantics.dsm:23
+            // semantics.dsm:24
             {
               target: 'ANY_DONE',
               reenter: true,
@@ -132,7 +145,7 @@ export const semanticsFlow = setup({
             },
           ],
           '*': [
-            // semantics.dsm:23
+            // semantics.dsm:24
             {
               target: 'ANY_DONE',
               reenter: true,
@@ -142,11 +155,11 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:24
+      // semantics.dsm:25
       ANY_DONE: {
         type: 'final',
       },
-      // semantics.dsm:27
+      // semantics.dsm:28
       LOOP: {
         entry: [
           setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'enter;' })),
@@ -156,7 +169,7 @@ export const semanticsFlow = setup({
         ],
         on: {
           'dtmf': [
-            // semantics.dsm:30
+            // semantics.dsm:31
             {
               target: 'LOOP',
               reenter: true,
@@ -167,7 +180,7 @@ export const semanticsFlow = setup({
             },
           ],
           'sip.hangup': [
-            // semantics.dsm:31
+            // semantics.dsm:32
             {
               target: 'END',
               reenter: true,
@@ -176,12 +189,12 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:34
+      // semantics.dsm:35
       THROWER: {
-        // TODO(semantics.dsm:34): DSM state THROWER has no transition for a hangup; the review asks what it does.
+        // TODO(semantics.dsm:35): DSM state THROWER has no transition for a hangup; the review asks what it does.
         on: {
           'dtmf': [
-            // semantics.dsm:35
+            // semantics.dsm:36
             {
               target: 'CATCHER',
               reenter: true,
@@ -191,7 +204,7 @@ export const semanticsFlow = setup({
                 throwException(({ context: c, event: e }) => ({ 'type': 'bad_command', 'reason': 'whynot' })),
               ],
             },
-            // semantics.dsm:36
+            // semantics.dsm:37
             {
               target: 'CATCHER',
               reenter: true,
@@ -204,19 +217,19 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:37
+      // semantics.dsm:38
       CATCHER: {
-        // TODO(semantics.dsm:37): DSM state CATCHER takes a hangup only under conditions; the review asks what it does.
+        // TODO(semantics.dsm:38): DSM state CATCHER takes a hangup only under conditions; the review asks what it does.
         on: {
           'error': [
-            // semantics.dsm:39
+            // semantics.dsm:40
             {
               target: 'CAUGHT_FILE',
               reenter: true,
               description: 'caught a file error',
               guard: ({ context: c, event: e }) => cmp(p(e, 'type'), '==', 'file'),
             },
-            // semantics.dsm:40
+            // semantics.dsm:41
             {
               target: 'CAUGHT',
               reenter: true,
@@ -227,14 +240,14 @@ export const semanticsFlow = setup({
             },
           ],
           'dsm.exception': [
-            // semantics.dsm:39
+            // semantics.dsm:40
             {
               target: 'CAUGHT_FILE',
               reenter: true,
               description: 'caught a file error',
               guard: ({ context: c, event: e }) => cmp(p(e, 'type'), '==', 'file'),
             },
-            // semantics.dsm:40
+            // semantics.dsm:41
             {
               target: 'CAUGHT',
               reenter: true,
@@ -245,7 +258,7 @@ export const semanticsFlow = setup({
             },
           ],
           'sip.hangup': [
-            // semantics.dsm:38
+            // semantics.dsm:39
             {
               target: 'WRONG',
               reenter: true,
@@ -254,7 +267,7 @@ export const semanticsFlow = setup({
             },
           ],
           '*': [
-            // semantics.dsm:38
+            // semantics.dsm:39
             {
               target: 'WRONG',
               reenter: true,
@@ -264,24 +277,24 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:41
+      // semantics.dsm:42
       WRONG: {
         type: 'final',
       },
-      // semantics.dsm:42
+      // semantics.dsm:43
       CAUGHT_FILE: {
         type: 'final',
       },
-      // semantics.dsm:43
+      // semantics.dsm:44
       CAUGHT: {
         type: 'final',
       },
-      // semantics.dsm:46
+      // semantics.dsm:47
       REPOST_FROM: {
-        // TODO(semantics.dsm:46): DSM state REPOST_FROM has no transition for a hangup; the review asks what it does.
+        // TODO(semantics.dsm:47): DSM state REPOST_FROM has no transition for a hangup; the review asks what it does.
         on: {
           'dtmf': [
-            // semantics.dsm:47
+            // semantics.dsm:48
             {
               target: 'REPOSTER',
               reenter: true,
@@ -290,22 +303,22 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:48
+      // semantics.dsm:49
       REPOSTER: {
         entry: [
           repost(),
         ],
-        // TODO(semantics.dsm:48): DSM state REPOSTER has no transition for a hangup; the review asks what it does.
+        // TODO(semantics.dsm:49): DSM state REPOSTER has no transition for a hangup; the review asks what it does.
         on: {
           'dtmf': [
-            // semantics.dsm:49
+            // semantics.dsm:50
             {
               target: 'SEVEN',
               reenter: true,
               description: 'seven',
               guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '7'),
             },
-            // semantics.dsm:50
+            // semantics.dsm:51
             {
               target: 'OTHER_KEY',
               reenter: true,
@@ -314,15 +327,15 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:51
+      // semantics.dsm:52
       SEVEN: {
         type: 'final',
       },
-      // semantics.dsm:52
+      // semantics.dsm:53
       OTHER_KEY: {
         type: 'final',
       },
-      // semantics.dsm:55
+      // semantics.dsm:56
       VARS: {
         entry: [
           setVars(({ context: c, event: e }) => ({ 'n': '007' })),
@@ -332,10 +345,10 @@ export const semanticsFlow = setup({
           setVars(({ context: c, event: e }) => ({ 'copy': v(c, 'sum') })),
           setVars(({ context: c, event: e }) => ({ 'indirect': v(c, v(c, 'copy_name')) })),
         ],
-        // TODO(semantics.dsm:55): DSM state VARS takes a hangup only under conditions; the review asks what it does.
+        // TODO(semantics.dsm:56): DSM state VARS takes a hangup only under conditions; the review asks what it does.
         on: {
           'sip.hangup': [
-            // semantics.dsm:63
+            // semantics.dsm:64
             {
               target: 'VARS_OK',
               reenter: true,
@@ -344,7 +357,7 @@ export const semanticsFlow = setup({
             },
           ],
           '*': [
-            // semantics.dsm:63
+            // semantics.dsm:64
             {
               target: 'VARS_OK',
               reenter: true,
@@ -354,11 +367,112 @@ export const semanticsFlow = setup({
           ],
         },
       },
-      // semantics.dsm:64
+      // semantics.dsm:65
       VARS_OK: {
         type: 'final',
       },
-      // semantics.dsm:66
+      // semantics.dsm:68
+      QUERYING: {
+        entry: [
+          setVars(({ context: c, event: e }) => ({ 'k': '1' })),
+          beginEffect(),
+        ],
+        // semantics.dsm:70: mysql.query(select name from t where k=?)
+        invoke: {
+          src: 'semantics_70',
+          input: ({ context: c }) => ({ 'k': v(c, 'k') }),
+          onDone: { actions: [
+            storeRows(),
+            repostAfterEffect(),
+            endEffect(),
+          ] },
+          onError: { actions: [
+            queryFailed(),
+            repostAfterEffect(),
+            endEffect(),
+          ] },
+        },
+        exit: [
+          endEffect(),
+        ],
+        // TODO(semantics.dsm:68): DSM state QUERYING takes a hangup only under conditions; the review asks what it does.
+        on: {
+          'dtmf': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
+            // semantics.dsm:73
+            {
+              target: 'TOO_EARLY',
+              reenter: true,
+              description: 'a key too early',
+            },
+            // semantics.dsm:74
+            {
+              target: 'QUERIED',
+              reenter: true,
+              description: 'one row',
+              guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '==', '1'),
+              actions: [
+                getResult(({ context: c, event: e }) => '0'),
+              ],
+            },
+          ],
+          'sip.hangup': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
+            // semantics.dsm:74
+            {
+              target: 'QUERIED',
+              reenter: true,
+              description: 'one row',
+              guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '==', '1'),
+              actions: [
+                getResult(({ context: c, event: e }) => '0'),
+              ],
+            },
+          ],
+          '*': [
+            // the query is running: this event waits for it
+            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e), actions: defer() },
+            // semantics.dsm:74
+            {
+              target: 'QUERIED',
+              reenter: true,
+              description: 'one row',
+              guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'db.rows'), '==', '1'),
+              actions: [
+                getResult(({ context: c, event: e }) => '0'),
+              ],
+            },
+          ],
+        },
+      },
+      // semantics.dsm:75
+      TOO_EARLY: {
+        type: 'final',
+      },
+      // semantics.dsm:76
+      QUERIED: {
+        // TODO(semantics.dsm:76): DSM state QUERIED has no transition for a hangup; the review asks what it does.
+        on: {
+          'dtmf': [
+            // semantics.dsm:77
+            {
+              target: 'KEY_AFTER',
+              reenter: true,
+              description: 'a key after the query',
+              actions: [
+                setVars(({ context: c, event: e }) => ({ 'late': p(e, 'key') })),
+              ],
+            },
+          ],
+        },
+      },
+      // semantics.dsm:78
+      KEY_AFTER: {
+        type: 'final',
+      },
+      // semantics.dsm:80
       END: {
         type: 'final',
       },
