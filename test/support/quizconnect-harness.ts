@@ -30,6 +30,11 @@ export type CalleeBehaviour = 'answer' | 'info' | 'hangup' | 'ring' | 'busy' | '
 export const scenario = (name: string): string => fileURLToPath(new URL(`../e2e/scenarios/${name}`, import.meta.url));
 
 export interface QuizHarnessOptions {
+  /**
+   * The app under test: its name, and the folder it is in when not apps/ (e.g. quizconnect imported from DSM into a
+   * temporary folder). Its flows must be named quizconnect_caller / quizconnect_callee. Default quizconnect in apps/.
+   */
+  app?: { name: string; appsDir?: string };
   /** Rows of the callee table (a fresh SQLite file). Default: the demo rows (35 → john 12345, anna 54321). */
   rows?: Array<{ caller: string; callee: string; pin: string }>;
   /** Use this db_url instead of a fresh SQLite file (rows are then not written). */
@@ -116,13 +121,15 @@ export class QuizHarness {
         },
       },
     );
+    const app = options.app?.name ?? 'quizconnect';
     const server = await startServer({
-      apps: ['quizconnect'],
+      apps: [app],
+      ...(options.app?.appsDir ? { appsDir: options.app.appsDir } : {}),
       sip: { host: '127.0.0.1', port: await freePort() },
       admin: null,
       logger,
       ...(options.mediaWorkers !== undefined ? { mediaWorkers: options.mediaWorkers } : {}),
-      config: { file: { quizconnect: { db_url: dbUrl, outbound_domain: `127.0.0.1:${calleePort}`, ...options.config } } },
+      config: { file: { [app]: { db_url: dbUrl, outbound_domain: `127.0.0.1:${calleePort}`, ...options.config } } },
     });
     const peers = {
       caller: await RtpPeer.open(),

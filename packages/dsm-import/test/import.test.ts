@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { reviewApp } from '@sipflow/runtime/review';
 import type { ImportResult } from '../src/index.js';
+import { QC_DSM_APP, importQuizconnectDsm } from './quizconnect-app.js';
 import { tempApps, type TempApps } from './support.js';
 
 const SNAPSHOTS = fileURLToPath(new URL('./snapshots/', import.meta.url));
@@ -89,5 +90,20 @@ describe('import-dsm on the fixture scripts', () => {
     const caller = res.files.get('src/quizconnect_caller.ts')!;
     assert.match(caller, /dialout\('b_leg', \{ 'quizconnect_callee': \(\): AnyStateMachine => quizconnectCalleeFlow \}\)/);
     assert.match(caller, /reply\(404, 'Not found'\)/);
+  });
+});
+
+describe('quizconnect imported, with its TODOs filled in by the committed patch', () => {
+  let qc: TempApps;
+  before(() => {
+    qc = importQuizconnectDsm('qc-import');
+  });
+  after(() => qc.cleanup());
+
+  it('the patch applies, and the app compiles and passes the flow review with no finding', async () => {
+    assert.deepEqual(qc.typecheck(), []);
+    const { review, notes } = await reviewApp(QC_DSM_APP, { appsDir: qc.appsDir, outDir: join(qc.root, 'docs'), check: true });
+    assert.deepEqual(notes, []);
+    assert.deepEqual(review.findings, []);
   });
 });
