@@ -7,6 +7,8 @@
 export interface SourceAt {
   line: number;
   column: number;
+  /** The script it comes from, when #include brought it into another one (base name). */
+  file?: string;
 }
 
 export interface DsmImport {

@@ -4,6 +4,7 @@
 export type DsmImportErrorCode =
   | 'DSM_SYNTAX'
   | 'DSM_FILE'
+  | 'DSM_INCLUDE'
   | 'DSM_NO_INITIAL_STATE'
   | 'DSM_UNKNOWN_STATE'
   | 'DSM_DUPLICATE_STATE'
@@ -27,6 +28,8 @@ export const dsmErrors = {
   syntax: (file: string, at: { line: number; column: number }, detail: string, excerpt: string) =>
     new DsmImportError('DSM_SYNTAX', `${where(file, at)}: syntax error: ${detail}\n${excerpt}`),
   file: (file: string, reason: string) => new DsmImportError('DSM_FILE', `${file}: cannot read: ${reason}`),
+  include: (file: string, at: { line: number; column: number }, path: string, reason: string) =>
+    new DsmImportError('DSM_INCLUDE', `${where(file, at)}: #include "${path}": ${reason}`),
   noInitialState: (file: string) => new DsmImportError('DSM_NO_INITIAL_STATE', `${file}: no 'initial state' declared`),
   unknownState: (file: string, at: { line: number; column: number }, state: string, transition: string) =>
     new DsmImportError('DSM_UNKNOWN_STATE', `${where(file, at)}: transition "${transition}" names state ${state}, which is not declared`),

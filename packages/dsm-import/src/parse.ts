@@ -2,8 +2,8 @@
  * DSM text → syntax tree, with peggy (the grammar is dsm.peggy, compiled once per process). A syntax error names
  * the file, line and column, what was expected, and shows the line.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import peggy from 'peggy';
 import type { DsmItem, DsmScript } from './ast.js';
 import { dsmErrors } from './errors.js';
@@ -46,12 +46,51 @@ export function parseDsm(text: string, file: string): DsmScript {
   }
 }
 
-export function parseDsmFile(file: string): DsmScript {
+/** Parse a script file; `#include`d scripts are parsed and put in place of the directive, as SEMS does. */
+export function parseDsmFile(file: string, including: readonly string[] = []): DsmScript {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw dsmErrors.file(file, err instanceof Error ? err.message : String(err));
   }
-  return parseDsm(text, file);
+  const script = parseDsm(text, file);
+  const items: DsmItem[] = [];
+  for (const item of script.items) {
+    if (item.kind !== 'include') {
+      items.push(item);
+      continue;
+    }
+    for (const path of includedFiles(file, item.path, item.at)) {
+      if (including.includes(path) || path === file) throw dsmErrors.include(file, item.at, item.path, 'includes itself');
+      const inner = parseDsmFile(path, [...including, file]);
+      items.push(...inner.items.map((i) => stamp(i, basename(path))));
+    }
+  }
+  return { ...script, items };
+}
+
+/** "x", "x.dsm" or a folder (every .dsm in it, by name), relative to the including script. */
+function includedFiles(from: string, path: string, at: { line: number; column: number }): string[] {
+  const base = isAbsolute(path) ? path : join(dirname(from), path);
+  const candidate = existsSync(base) ? base : existsSync(`${base}.dsm`) ? `${base}.dsm` : undefined;
+  if (!candidate) throw dsmErrors.include(from, at, path, 'no such file (nor with .dsm)');
+  if (statSync(candidate).isDirectory()) {
+    return readdirSync(candidate)
+      .filter((f) => f.endsWith('.dsm'))
+      .sort()
+      .map((f) => join(candidate, f));
+  }
+  return [candidate];
+}
+
+/** Mark every position of an included item with its own file, so TODOs name the right script. */
+function stamp<T>(node: T, file: string): T {
+  if (Array.isArray(node)) return node.map((n) => stamp(n, file)) as T;
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = k === 'at' && v && typeof v === 'object' ? { ...v, file: (v as { file?: string }).file ?? file } : stamp(v, file);
+    return out as T;
+  }
+  return node;
 }

@@ -3,6 +3,9 @@
  * naming its file, line and column, what was expected, and the line with a caret.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DsmImportError, parseDsm, parseDsmFile, type DsmCall, type DsmState, type DsmTransition } from '../src/index.js';
 import { fixture } from './support.js';
@@ -84,6 +87,22 @@ transition "t4" B -/ stop(true) -> A;
     assert.match(syntaxError('initial state A;\nstat B;\n').message, /^bad\.dsm:2:1: syntax error/);
     // The unterminated string: the error points at its opening quote.
     assert.match(syntaxError('initial state A enter { log(1, "x) };\n', 'q.dsm').message, /^q\.dsm:1:32: syntax error: .*"\\"" found/);
+  });
+
+  it('#include puts the included script in place (positions name their own file); a missing one or a loop is DSM_INCLUDE', () => {
+    const s = parseDsmFile(fixture('constructs/constructs.dsm'));
+    const stamp = s.items.find((i) => i.kind === 'function' && i.name === 'stamp');
+    assert.deepEqual(stamp?.at, { line: 2, column: 1, file: 'common.dsm' });
+    const dir = mkdtempSync(join(tmpdir(), 'dsm-include-'));
+    try {
+      writeFileSync(join(dir, 'a.dsm'), 'initial state A;\n#include "nothere"\n');
+      assert.throws(() => parseDsmFile(join(dir, 'a.dsm')), (e: unknown) => e instanceof DsmImportError && e.code === 'DSM_INCLUDE' && /a\.dsm:2:1: #include "nothere": no such file/.test(e.message));
+      writeFileSync(join(dir, 'a.dsm'), '#include "b"\n');
+      writeFileSync(join(dir, 'b.dsm'), '#include "a.dsm"\n');
+      assert.throws(() => parseDsmFile(join(dir, 'a.dsm')), /b\.dsm:1:1: #include "a\.dsm": includes itself/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unreadable file is DSM_FILE naming it', () => {

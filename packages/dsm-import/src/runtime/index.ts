@@ -2,5 +2,5 @@
  * What flows imported from DSM use at run time: DSM values and comparisons, variable writes, repost(), throw(),
  * log(), dialout, unsupported(). Everything else they use is the ordinary flow DSL (@sipflow/runtime/flow).
  */
-export { dsmContext, v, p, sel, cmp, evalSum, inc, legById, isDsmEvent, type DsmContext, type DsmInput, type DsmCompare } from './values.js';
+export { dsmContext, v, p, sel, cmp, evalSum, inc, legById, isDsmEvent, utils, type DsmContext, type DsmInput, type DsmCompare } from './values.js';
 export { dsmActions, unsupported, type DsmActionFunction, type DsmExceptionEvent, type DsmDiagrams } from './actions.js';

@@ -3,6 +3,7 @@
  * are read as strings, and test() compares the DSM way (numbers as numbers when both sides are numbers,
  * `prefix*` on the right of == / != matches a prefix).
  */
+import { createHash, randomUUID } from 'node:crypto';
 import type { CallInfo, LegRef } from '@sipflow/runtime/flow';
 
 /** What every imported flow keeps: the DSM session's variables, and who it is. */
@@ -137,3 +138,35 @@ const DSM_EVENTS = new Set(['sip.invite', 'call.started', 'sip.hangup', 'dtmf', 
 export function isDsmEvent(event: { type: string }): boolean {
   return DSM_EVENTS.has(event.type) || (event.type.startsWith('dsm.') && event.type !== 'dsm.exception');
 }
+
+/** mod_utils / mod_sys values an imported flow computes (utils.getNewId, utils.rand, utils.add …, sys.getTimestamp). */
+export const utils = {
+  newId: (): string => randomUUID(),
+  rand: (modulo: string): string => {
+    const m = Number.parseInt(modulo, 10);
+    const n = Math.floor(Math.random() * 0x7fffffff);
+    return String(m > 0 ? n % m : n);
+  },
+  /** utils.add / sub (floats), mul (integers), int (integer part). */
+  arith: (op: 'add' | 'sub' | 'mul' | 'int', a: string, b: string): string => {
+    const x = Number(a) || 0;
+    const y = Number(b) || 0;
+    if (op === 'add') return String(x + y);
+    if (op === 'sub') return String(x - y);
+    if (op === 'mul') return String(Math.trunc(x) * Math.trunc(y));
+    return String(Math.trunc(y));
+  },
+  md5: (value: string): string => createHash('md5').update(value).digest('hex'),
+  /** utils.replace: every `search` in `subject` replaced. */
+  replace: (subject: string, search: string, replacement: string): string => (search ? subject.split(search).join(replacement) : subject),
+  /** utils.splitString / splitStringCR: $name[0] … $name[n]. */
+  split: (name: string, value: string, delim: string): Record<string, string> => {
+    const parts = delim === '' ? [...value] : value.split(delim);
+    return Object.fromEntries(parts.map((part, i) => [`${name}[${i}]`, part]));
+  },
+  /** sys.getTimestamp: $name.tv_sec and $name.tv_usec. */
+  timestamp: (name: string): Record<string, string> => {
+    const now = Date.now();
+    return { [`${name}.tv_sec`]: String(Math.floor(now / 1000)), [`${name}.tv_usec`]: String((now % 1000) * 1000) };
+  },
+};

@@ -215,6 +215,39 @@ export class ActionTranslator {
         return [this.postEvent(a)];
       case 'mysql.getResult':
         return [`${this.dsm('getResult')}(${bodyFn(valueExpr(arg(0) || '0', this.scope))})`];
+      // mod_utils and mod_sys: the ones that compute a value (the rest touch files or processes: unsupported).
+      case 'utils.getNewId':
+        return [this.set([[arg(0).replace(/^\$/, ''), `${this.dsm('utils')}.newId()`]])];
+      case 'utils.rand':
+        return [this.set([[arg(0).replace(/^\$/, ''), `${this.dsm('utils')}.rand(${valueExpr(arg(1), this.scope)})`]])];
+      case 'utils.srand':
+        return [];
+      case 'utils.add':
+      case 'utils.sub':
+      case 'utils.mul':
+      case 'utils.int': {
+        const target = arg(0).replace(/^\$/, '');
+        const op = name.slice('utils.'.length);
+        return [this.set([[target, `${this.dsm('utils')}.arith('${op}', ${this.dsm('v')}(c, ${quoteTs(target)}), ${valueExpr(arg(1), this.scope)})`]])];
+      }
+      case 'utils.md5':
+        return [this.set([[arg(0).replace(/^\$/, ''), `${this.dsm('utils')}.md5(${valueExpr(arg(1), this.scope)})`]])];
+      case 'utils.replace': {
+        const target = arg(0).replace(/^\$/, '');
+        const [search = '', replacement = ''] = args.slice(1).join(',').split('=>');
+        return [this.set([[target, `${this.dsm('utils')}.replace(${this.dsm('v')}(c, ${quoteTs(target)}), ${valueExpr(search, this.scope)}, ${valueExpr(replacement, this.scope)})`]])];
+      }
+      case 'utils.splitString':
+      case 'utils.splitStringCR': {
+        const source = arg(0);
+        const dst = (name === 'utils.splitStringCR' ? arg(1) || source : source).replace(/^\$/, '');
+        const delim = name === 'utils.splitStringCR' ? "'\\n'" : valueExpr(arg(1), this.scope);
+        this.scope.dsmImports.add('setVars');
+        return [`setVars(({ context: c, event: e }) => ${this.dsm('utils')}.split(${quoteTs(dst)}, ${valueExpr(source, this.scope)}, ${delim}))`];
+      }
+      case 'sys.getTimestamp':
+        this.scope.dsmImports.add('setVars');
+        return [`setVars(() => ${this.dsm('utils')}.timestamp(${quoteTs(unquote(arg(0)).replace(/^\$/, ''))}))`];
       case 'sendDTMF':
       case 'sendDTMFSequence':
         return [`${this.flow('sendDtmf')}(${bodyFn(valueExpr(arg(0), this.scope))})`];
@@ -281,7 +314,7 @@ export function collectMessages(actions: DsmAction[], file: string, out: Map<str
         .map((s) => s.trim().replace(/^\$/, ''))
         .filter(Boolean);
       const type = messageType(params);
-      if (!out.has(type)) out.set(type, { type, params, where: `${file}:${a.at.line}` });
+      if (!out.has(type)) out.set(type, { type, params, where: `${a.at.file ?? file}:${a.at.line}` });
     }
   }
 }

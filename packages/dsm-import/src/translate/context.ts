@@ -58,7 +58,7 @@ export interface FlowScope {
 }
 
 export function whereOf(scope: FlowScope, at: SourceAt): string {
-  return `${scope.file}:${at.line}`;
+  return `${at.file ?? scope.file}:${at.line}`;
 }
 
 /** The message type postEvent(…, vars) sends: 'dsm.' + the variable names. */

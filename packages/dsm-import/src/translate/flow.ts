@@ -26,6 +26,9 @@ interface TransitionCode {
 
 const EXCEPTION_EVENTS = ['error', 'dsm.exception'];
 
+/** mod_mysql actions that run SQL (as a typed lookup effect, see lookups.ts). */
+const QUERIES = new Set(['mysql.query', 'mysql.queryGetResult', 'mysql.execute']);
+
 /** Runtime helpers bound to the flow's context and events (dsmActions()); the others are imported as they are. */
 const BOUND = new Set(['setVars', 'clearVars', 'repost', 'repostAfterEffect', 'throwException', 'throwOnError', 'dsmLog', 'dialout', 'storeRows', 'queryFailed', 'getResult', 'beginEffect', 'defer', 'endEffect']);
 
@@ -76,7 +79,7 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
     const acts = actions.list(t.actions);
     const throwAt = t.actions.findIndex((a) => a.kind === 'call' && a.name === 'throw');
     if (throwAt >= 0 && throwAt < t.actions.length - 1) {
-      facts.todos.push({ where: `${file}:${t.at.line}`, what: `actions after throw() in "${t.name}" still run in sipflow (DSM skips them)` });
+      facts.todos.push({ where: `${t.at.file ?? file}:${t.at.line}`, what: `actions after throw() in "${t.name}" still run in sipflow (DSM skips them)` });
     }
     return {
       events,
@@ -87,7 +90,7 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
         const lines = [`target: ${quoteTs(t.to)}`, 'reenter: true', `description: ${quoteTs(t.name)}`];
         if (all.length) lines.push(`guard: ({ context: c, event: e }) => ${all.join(' && ')}`);
         if (acts.length) lines.push(`actions: [\n${indent(acts.join(',\n'), 2)},\n]`);
-        return `// ${file}:${t.at.line}\n{\n${indent(lines.join(',\n'), 2)},\n}`;
+        return `// ${t.at.file ?? file}:${t.at.line}\n{\n${indent(lines.join(',\n'), 2)},\n}`;
       },
     };
   };
@@ -101,7 +104,7 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
     if (final) lines.push("type: 'final'");
     // A mysql.query in the enter actions: the actions before it are the entry, the query is invoked as a typed
     // effect, and the actions after it run when it is done (or failed: $errno), as DSM ran them after the query.
-    const queryAt = state.enter.findIndex((a) => a.kind === 'call' && a.name === 'mysql.query');
+    const queryAt = state.enter.findIndex((a) => a.kind === 'call' && QUERIES.has(a.name));
     const entry = actions.list(queryAt >= 0 ? state.enter.slice(0, queryAt) : state.enter);
     const exit = actions.list(state.exit);
     if (queryAt >= 0) {
@@ -111,12 +114,18 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
     }
     if (entry.length) lines.push(`entry: [\n${indent(entry.join(',\n'), 2)},\n]`);
     if (queryAt >= 0) {
-      const q = queryFact(state.enter[queryAt] as DsmCall, script.name, file);
+      const q = queryFact(state.enter[queryAt] as DsmCall, script.name, state.enter[queryAt]!.at.file ?? file);
       facts.queries.push(q);
-      facts.translated.set('mysql.query', (facts.translated.get('mysql.query') ?? 0) + 1);
+      const queryName = (state.enter[queryAt] as DsmCall).name;
+      facts.translated.set(queryName, (facts.translated.get(queryName) ?? 0) + 1);
       queries.push(q);
       actions.afterEffect = true;
       const after = actions.list(state.enter.slice(queryAt + 1));
+      // queryGetResult: the first row's columns into variables at once.
+      if (queryName === 'mysql.queryGetResult') {
+        scope.dsmImports.add('getResult');
+        after.unshift("getResult(() => '0')");
+      }
       actions.afterEffect = false;
       scope.dsmImports.add('storeRows');
       scope.dsmImports.add('queryFailed');
@@ -124,7 +133,7 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       const input = `({ context: c }) => ({ ${q.params.map((n) => `${quoteTs(n)}: v(c, ${quoteTs(n)})`).join(', ')} })`;
       const list = (first: string, last: string): string => `[\n${indent([first, ...after, last].join(',\n'), 2)},\n]`;
       lines.push(
-        `// ${file}:${state.enter[queryAt]!.at.line}: mysql.query(${q.sql.replace(/\*\//g, '* /')})\ninvoke: {\n${indent(
+        `// ${state.enter[queryAt]!.at.file ?? file}:${state.enter[queryAt]!.at.line}: mysql.query(${q.sql.replace(/\*\//g, '* /')})\ninvoke: {\n${indent(
           [
             `src: ${quoteTs(q.name)}`,
             `input: ${input}`,
@@ -166,11 +175,11 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       const onCode = `on: {\n${indent(on.join(',\n'), 2)},\n}`;
       if (!hangupHandled && !exempt) {
         const why = keys.includes('sip.hangup') ? 'takes a hangup only under conditions' : 'has no transition for a hangup';
-        facts.todos.push({ where: `${file}:${state.at.line}`, what: `state ${state.name} ${why} (DSM let it through): decide what it does` });
-        lines.push(`// TODO(${file}:${state.at.line}): DSM state ${state.name} ${why}; the review asks what it does.\n${onCode}`);
+        facts.todos.push({ where: `${state.at.file ?? file}:${state.at.line}`, what: `state ${state.name} ${why} (DSM let it through): decide what it does` });
+        lines.push(`// TODO(${state.at.file ?? file}:${state.at.line}): DSM state ${state.name} ${why}; the review asks what it does.\n${onCode}`);
       } else lines.push(onCode);
     }
-    stateBlocks.push(`// ${file}:${state.at.line}\n${state.name}: {\n${indent(lines.join(',\n'), 2)},\n}`);
+    stateBlocks.push(`// ${state.at.file ?? file}:${state.at.line}\n${state.name}: {\n${indent(lines.join(',\n'), 2)},\n}`);
   }
 
   if (queries.length) {

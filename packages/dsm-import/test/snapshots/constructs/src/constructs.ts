@@ -6,7 +6,7 @@
  */
 import { enqueueActions, setup, type AnyStateMachine } from 'xstate';
 import { answer, flowConfig, flush, hangup, join, leave, play, progress, reply, sendToLeg } from '@sipflow/runtime/flow';
-import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, unsupported, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, unsupported, utils, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 import { constructsBFlow } from './constructs_b.js';
@@ -25,11 +25,11 @@ export const constructsFlow = setup({
     initial: 'START',
     context: ({ input }) => dsmContext(input),
     states: {
-      // constructs.dsm:14
+      // constructs.dsm:15
       START: {
         on: {
           'sip.invite': [
-            // constructs.dsm:15
+            // constructs.dsm:16
             {
               target: 'MENU',
               reenter: true,
@@ -38,11 +38,23 @@ export const constructsFlow = setup({
                 progress(183),
                 setVars(({ context: c, event: e }) => ({ 'prompt': `${c.config.prompt_path}/hello.wav` })),
                 play(({ context: c, event: e }) => v(c, 'prompt')),
+                setVars(({ context: c, event: e }) => ({ 'call_id': utils.newId() })),
+                setVars(({ context: c, event: e }) => ({ 'dice': utils.rand('6') })),
+                setVars(({ context: c, event: e }) => ({ 'total': '10' })),
+                setVars(({ context: c, event: e }) => ({ 'total': utils.arith('add', v(c, 'total'), '2.5') })),
+                setVars(({ context: c, event: e }) => ({ 'total': utils.arith('sub', v(c, 'total'), '0.5') })),
+                setVars(({ context: c, event: e }) => ({ 'total': utils.arith('mul', v(c, 'total'), '3') })),
+                setVars(({ context: c, event: e }) => ({ 'whole': utils.arith('int', v(c, 'whole'), '7.9') })),
+                setVars(({ context: c, event: e }) => ({ 'hash': utils.md5('abc') })),
+                setVars(({ context: c, event: e }) => ({ 'csv': 'a;b;c' })),
+                setVars(({ context: c, event: e }) => ({ 'csv': utils.replace(v(c, 'csv'), ';', ',') })),
+                setVars(({ context: c, event: e }) => utils.split('csv', v(c, 'csv'), ',')),
+                setVars(() => utils.timestamp('now')),
               ],
             },
           ],
           'call.started': [
-            // constructs.dsm:19
+            // constructs.dsm:21
             {
               target: 'MENU',
               reenter: true,
@@ -51,7 +63,7 @@ export const constructsFlow = setup({
           ],
         },
       },
-      // constructs.dsm:21
+      // constructs.dsm:23
       MENU: {
         entry: [
           setVars(({ context: c, event: e }) => ({ 'count': '0' })),
@@ -61,13 +73,13 @@ export const constructsFlow = setup({
         ],
         on: {
           'call.started': [
-            // constructs.dsm:19
+            // constructs.dsm:21
             {
               target: 'MENU',
               reenter: true,
               description: 'session',
             },
-            // constructs.dsm:58
+            // constructs.dsm:60
             {
               target: 'MENU',
               reenter: true,
@@ -79,7 +91,7 @@ export const constructsFlow = setup({
             },
           ],
           'dtmf': [
-            // constructs.dsm:30
+            // constructs.dsm:32
             {
               target: 'MENU',
               reenter: true,
@@ -89,7 +101,7 @@ export const constructsFlow = setup({
                 enqueueActions(({ context: c, event: e, enqueue }) => { if (cmp(v(c, 'count'), '<', '3')) { enqueue(setVars(({ context: c, event: e }) => ({ 'count': inc(v(c, 'count')) }))); enqueue(play(({ context: c, event: e }) => '$(config.prompt_path)/again.wav', { loop: true })); } else { enqueue(dsmLog(1, ({ context: c, event: e }) => 'too many')); enqueue(dsmLog(2, ({ context: c, event: e }) => `count ${v(c, 'count')} from ${sel(c, 'user')}`)); } }),
               ],
             },
-            // constructs.dsm:39
+            // constructs.dsm:41
             {
               target: 'ROOM',
               reenter: true,
@@ -101,7 +113,7 @@ export const constructsFlow = setup({
                 join(({ context: c, event: e }) => c.config.room),
               ],
             },
-            // constructs.dsm:44
+            // constructs.dsm:46
             {
               target: 'MENU',
               reenter: true,
@@ -117,19 +129,19 @@ export const constructsFlow = setup({
                 setVars(({ context: c, event: e }) => ({ 'legs[0]': `${v(c, 'b_ltag')}` })),
               ],
             },
-            // constructs.dsm:53
+            // constructs.dsm:55
             {
               target: 'MENU',
               reenter: true,
               description: 'modules we do not have',
               guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '4'),
               actions: [
-                unsupported('utils.playCountRight', 'constructs.dsm:54'),
-                unsupported('sys.mkdir', 'constructs.dsm:55'),
-                unsupported('jumpFSM', 'constructs.dsm:56'),
+                unsupported('utils.playCountRight', 'constructs.dsm:56'),
+                unsupported('sys.mkdir', 'constructs.dsm:57'),
+                unsupported('jumpFSM', 'constructs.dsm:58'),
               ],
             },
-            // constructs.dsm:58
+            // constructs.dsm:60
             {
               target: 'MENU',
               reenter: true,
@@ -141,7 +153,7 @@ export const constructsFlow = setup({
             },
           ],
           'dsm.cmd': [
-            // constructs.dsm:58
+            // constructs.dsm:60
             {
               target: 'MENU',
               reenter: true,
@@ -151,7 +163,7 @@ export const constructsFlow = setup({
                 clearVars('x', 'struct'),
               ],
             },
-            // constructs.dsm:59
+            // constructs.dsm:61
             {
               target: 'END',
               reenter: true,
@@ -163,7 +175,7 @@ export const constructsFlow = setup({
             },
           ],
           'sip.hangup': [
-            // constructs.dsm:58
+            // constructs.dsm:60
             {
               target: 'MENU',
               reenter: true,
@@ -173,7 +185,7 @@ export const constructsFlow = setup({
                 clearVars('x', 'struct'),
               ],
             },
-            // constructs.dsm:60
+            // constructs.dsm:62
             {
               target: 'END',
               reenter: true,
@@ -181,7 +193,7 @@ export const constructsFlow = setup({
             },
           ],
           'error': [
-            // constructs.dsm:61
+            // constructs.dsm:63
             {
               target: 'END',
               reenter: true,
@@ -192,7 +204,7 @@ export const constructsFlow = setup({
             },
           ],
           'dsm.exception': [
-            // constructs.dsm:61
+            // constructs.dsm:63
             {
               target: 'END',
               reenter: true,
@@ -203,7 +215,7 @@ export const constructsFlow = setup({
             },
           ],
           '*': [
-            // constructs.dsm:58
+            // constructs.dsm:60
             {
               target: 'MENU',
               reenter: true,
@@ -216,11 +228,11 @@ export const constructsFlow = setup({
           ],
         },
       },
-      // constructs.dsm:64
+      // constructs.dsm:66
       ROOM: {
         on: {
           'sip.hangup': [
-            // constructs.dsm:60
+            // constructs.dsm:62
             {
               target: 'END',
               reenter: true,
@@ -228,7 +240,7 @@ export const constructsFlow = setup({
             },
           ],
           'dtmf': [
-            // constructs.dsm:65
+            // constructs.dsm:67
             {
               target: 'MENU',
               reenter: true,
@@ -242,7 +254,7 @@ export const constructsFlow = setup({
           ],
         },
       },
-      // constructs.dsm:71
+      // constructs.dsm:73
       END: {
         type: 'final',
       },

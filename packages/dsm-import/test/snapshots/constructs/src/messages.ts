@@ -5,7 +5,7 @@
 import type { CallEvent } from '@sipflow/runtime/flow';
 import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 
-/** postEvent(leg, cmd) — first at constructs.dsm:68. */
+/** postEvent(leg, cmd) — first at constructs.dsm:70. */
 export interface Post_cmd {
   type: 'dsm.cmd';
   params: { 'cmd': string };
