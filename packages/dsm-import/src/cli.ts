@@ -18,7 +18,7 @@ const program = new Command()
     try {
       const res = importDsm({ files, app: opts.app, ...(opts.out ? { out: opts.out } : {}), ...(opts.inbound ? { inbound: opts.inbound } : {}), force: !!opts.force });
       const where = relative(process.cwd(), res.dir) || '.';
-      const todos = res.facts.todos.length + res.facts.unsupported.length;
+      const todos = res.facts.todos.length + res.facts.unsupported.length + res.facts.queries.length;
       console.log(`wrote ${where}: ${[...res.files.keys()].join(', ')}`);
       console.log(todos === 0 ? 'nothing needs a hand' : `${todos} place(s) need a hand: see ${where}/README.md`);
       console.log(`next: npm run typecheck && npm run review -- ${opts.app}`);
