@@ -35,7 +35,8 @@ if (!filters.length) {
     process.exit(1);
   }
 }
-// Flow review of every app (issue: CI fails on an unreachable state, an unhandled hangup, an unhandled leg message,
+// Flow review of every app, path checks included (CI fails on an unreachable state, an unhandled hangup, an unhandled
+// leg message, an undeclared event, a failing path,
 // or a committed docs/flows page that is stale).
 if (!filters.length) {
   for (const app of readdirSync(join(root, 'apps'))) {

@@ -1,11 +1,13 @@
 /**
  * The caller leg of a bridge: dial the same user at `outbound_domain`, ring back while it rings, and when it answers, answer the
- * caller and put both legs in one room. Either side hanging up ends both (the runtime ends owned legs).
+ * caller and put both legs in one room. Either side hanging up ends both (the bridge hangs up the far end itself; the
+ * runtime would end an owned leg anyway, the review wants it said).
  */
 import { assign } from 'xstate';
 import {
   answer,
   dial,
+  hangupLeg,
   setup,
   join,
   leg,
@@ -79,13 +81,13 @@ export const bridge = setup({
         },
         'leg.failed': { guard: 'isFar', target: 'END', actions: reply(({ event }) => (event.code >= 400 && event.code < 700 ? event.code : 480)), description: 'far end refused' },
         'leg.ended': { guard: 'isFar', target: 'END', actions: reply(480), description: 'far end gone' },
-        'sip.hangup': { target: 'END', description: 'caller cancelled' },
+        'sip.hangup': { target: 'END', actions: hangupLeg(({ context }) => context.far), description: 'caller cancelled' },
       },
-      after: { ringTimeout: { target: 'END', actions: reply(480), description: 'no answer' } },
+      after: { ringTimeout: { target: 'END', actions: [hangupLeg(({ context }) => context.far), reply(480)], description: 'no answer' } },
     },
     CONNECTED: {
       on: {
-        'sip.hangup': { target: 'END', description: 'caller hung up' },
+        'sip.hangup': { target: 'END', actions: hangupLeg(({ context }) => context.far), description: 'caller hung up' },
         'leg.ended': { guard: 'isFar', target: 'END', description: 'far end hung up' },
       },
     },

@@ -4,7 +4,7 @@
  */
 import type { FlowGraph, FlowState, FlowTransition } from './flow-graph-types.js';
 
-export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message' | 'unsupported-action';
+export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message' | 'unsupported-action' | 'undeclared-event' | 'failing-path';
 
 export interface ReviewFinding {
   rule: ReviewRule;
@@ -29,6 +29,8 @@ export interface ReviewOptions {
   hangupEvents?: string[];
   /** Leg messages the app sends, checked against the receiving flow. Default none. */
   legMessages?: LegMessage[];
+  /** The event types each flow declares (read from its TypeScript types), by flow name. Flows absent: not checked. */
+  declaredEvents?: Record<string, string[]>;
 }
 
 /** The event an inbound flow receives first. */
@@ -209,12 +211,35 @@ export function checkUnsupported(flow: string, graph: FlowGraph): ReviewFinding[
   return findings;
 }
 
+/**
+ * Rule 5: every transition's event is one the flow declares (its `types.events` union, read with the compiler API).
+ * The compiler refuses such a key already in a config written inline; this catches the rest (a config built by
+ * code, cast, or wrapped). Wildcards are checked by their prefix; XState's own events are not checked.
+ */
+export function checkDeclaredEvents(flow: string, graph: FlowGraph, declared: readonly string[]): ReviewFinding[] {
+  const findings: ReviewFinding[] = [];
+  for (const t of graph.transitions) {
+    if (t.kind !== 'event' || t.event === '*' || t.event.startsWith('xstate.')) continue;
+    const ok = t.event.endsWith('.*') ? declared.some((d) => eventMatches(t.event, d)) : declared.includes(t.event);
+    if (!ok)
+      findings.push({
+        rule: 'undeclared-event',
+        flow,
+        state: t.from || undefined,
+        message: `${t.from ? `state '${t.from}'` : 'the root'} has a transition on '${t.event}', which is not an event the flow declares (${declared.join(', ')})`,
+      });
+  }
+  return findings;
+}
+
 /** All rules over the flows of one app. */
 export function reviewGraphs(graphs: Record<string, FlowGraph>, options: ReviewOptions = {}): ReviewFinding[] {
   const hangupEvents = options.hangupEvents ?? ['sip.hangup'];
   const findings: ReviewFinding[] = [];
   for (const [flow, graph] of Object.entries(graphs)) {
     findings.push(...checkUnreachable(flow, graph), ...checkHangupHandled(flow, graph, hangupEvents), ...checkUnsupported(flow, graph));
+    const declared = options.declaredEvents?.[flow];
+    if (declared) findings.push(...checkDeclaredEvents(flow, graph, declared));
   }
   findings.push(...checkLegMessages(graphs, options.legMessages ?? []));
   return findings;

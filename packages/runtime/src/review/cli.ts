@@ -6,25 +6,33 @@ import { reviewApp } from './review-app.js';
 import { ReviewLoadError } from './load-app.js';
 
 const program = new Command('review')
-  .description('Write docs/flows/<flow>.md (Mermaid diagram + transition table) for every flow of an app, and check it')
+  .description('Write docs/flows/<app>/<flow>.md (Mermaid diagram, transition table, path checks) for every flow of an app, and check it')
   .argument('<app>', 'app name under apps/')
   .option('--out <dir>', 'output directory', 'docs/flows')
   .option('--apps <dir>', 'apps directory', 'apps')
   .option('--check', 'write nothing; fail when a page is missing or differs from what would be generated (CI)')
-  .option('--skip-types', 'do not read leg messages from the TypeScript types (faster; rule 3 is skipped)')
+  .option('--skip-types', 'do not read events from the TypeScript types (faster; the leg message and declared event rules are skipped)')
+  .option('--skip-paths', 'do not play the paths of the flows through testFlow()')
   .exitOverride();
 
 try {
   program.parse(process.argv.slice(2), { from: 'user' });
   const [app] = program.args as [string];
-  const opts = program.opts<{ out: string; apps: string; skipTypes?: boolean; check?: boolean }>();
-  const { review, written, stale, notes } = await reviewApp(app, { outDir: opts.out, appsDir: opts.apps, skipTypes: !!opts.skipTypes, check: !!opts.check });
+  const opts = program.opts<{ out: string; apps: string; skipTypes?: boolean; skipPaths?: boolean; check?: boolean }>();
+  const { review, written, stale, notes } = await reviewApp(app, {
+    outDir: opts.out,
+    appsDir: opts.apps,
+    skipTypes: !!opts.skipTypes,
+    skipPaths: !!opts.skipPaths,
+    check: !!opts.check,
+  });
   for (const path of written) console.log(`wrote ${path}`);
   for (const note of notes) console.log(`note: ${note}`);
   for (const path of stale) console.error(`${path} is missing or out of date: run npm run review -- ${app}`);
   if (stale.length) process.exitCode = 1;
   if (review.ok) {
-    console.log(`review of ${app}: ${Object.keys(review.graphs).length} flows, no findings`);
+    const played = Object.values(review.paths).reduce((n, p) => n + p.paths, 0);
+    console.log(`review of ${app}: ${Object.keys(review.graphs).length} flows, ${played} paths played, no findings`);
   } else {
     for (const f of review.findings) console.error(`${f.flow}: ${f.rule}: ${f.message}`);
     console.error(`review of ${app}: ${review.findings.length} finding${review.findings.length === 1 ? '' : 's'}`);

@@ -7,6 +7,7 @@ export {
   checkHangupHandled,
   checkLegMessages,
   checkUnsupported,
+  checkDeclaredEvents,
   eventMatches,
   type ReviewFinding,
   type ReviewRule,
@@ -15,7 +16,8 @@ export {
 } from './checks.js';
 export { toMermaid, mermaidId, transitionLabel } from './mermaid.js';
 export { renderFlowDoc, type FlowDocInput } from './markdown.js';
-export { reviewFlows, writeFlowDocs, staleFlowDocs, type FlowReview } from './review-flows.js';
+export { reviewFlows, writeFlowDocs, staleFlowDocs, type FlowReview, type FlowReviewOptions } from './review-flows.js';
 export { scanLegMessageTypes, type FlowMessageTypes, type LegMessageScan } from './leg-message-types.js';
 export { loadAppFlows, appEntry, isMachine, ReviewLoadError, type LoadedAppFlows } from './load-app.js';
 export { reviewApp, type ReviewAppOptions, type AppReviewResult } from './review-app.js';
+export { checkFlowPaths, type PathFixture, type PathFixtures, type PathFailure, type PathCheckResult } from './path-check.js';

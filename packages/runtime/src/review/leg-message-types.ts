@@ -19,6 +19,8 @@ export interface FlowMessageTypes {
   file: string;
   /** Event types of its union that are leg messages (not runtime call events). */
   messages: string[];
+  /** Every event type of its union (runtime call events and leg messages). */
+  events: string[];
 }
 
 export interface LegMessageScan {
@@ -119,10 +121,9 @@ export function scanLegMessageTypes(entryFiles: string[], withinDir: string): Le
         const id = machineId(checker, node.arguments[0]);
         const events = machineEvents(checker, checker.getTypeAtLocation(node));
         if (id && events) {
-          const messages = eventTypesOf(checker, events)
-            .filter((e) => !e.fromRuntime && !e.type.startsWith('xstate.'))
-            .map((e) => e.type);
-          flows.push({ machineId: id, file: file.fileName, messages: [...new Set(messages)].sort() });
+          const all = eventTypesOf(checker, events).filter((e) => !e.type.startsWith('xstate.'));
+          const messages = all.filter((e) => !e.fromRuntime).map((e) => e.type);
+          flows.push({ machineId: id, file: file.fileName, messages: [...new Set(messages)].sort(), events: [...new Set(all.map((e) => e.type))].sort() });
         } else if (!id) {
           problems.push(`${file.fileName}: a createMachine() without a literal id is not checked for leg messages`);
         }

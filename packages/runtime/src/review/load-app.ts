@@ -13,6 +13,8 @@ export interface LoadedAppFlows {
   entry: string;
   /** Flow name → machine. */
   flows: Record<string, AnyStateMachine>;
+  /** The app's config schema (`defineApp({ config })`), when it has one. */
+  configSchema?: { parse(value: unknown): unknown };
 }
 
 export class ReviewLoadError extends Error {
@@ -85,5 +87,6 @@ export async function loadAppFlows(name: string, appsDir = 'apps'): Promise<Load
   }
   if (!Object.keys(flows).length) flows = machinesIn(mod);
   if (!Object.keys(flows).length) throw new ReviewLoadError('NO_FLOWS', `app '${name}' (${entry}) exports no flows`);
-  return { name, dir, entry, flows };
+  const schema = ((mod.default ?? mod.app) as { config?: { parse?: unknown } } | undefined)?.config;
+  return { name, dir, entry, flows, ...(typeof schema?.parse === 'function' ? { configSchema: schema as { parse(value: unknown): unknown } } : {}) };
 }

@@ -1,17 +1,22 @@
 /**
  * `npm run review -- <app>`, as a function: load the app, read its leg messages from the types, review, write docs.
  */
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadAppFlows } from './load-app.js';
 import { scanLegMessageTypes } from './leg-message-types.js';
 import { reviewFlows, staleFlowDocs, writeFlowDocs, type FlowReview } from './review-flows.js';
 import type { LegMessage } from './checks.js';
+import type { PathFixtures } from './path-check.js';
 
 export interface ReviewAppOptions {
   /** Where apps live. Default 'apps'. */
   appsDir?: string;
-  /** Where the pages go. Default 'docs/flows'. */
+  /** Where the pages go: `<outDir>/<app>/<flow>.md`. Default 'docs/flows'. */
   outDir?: string;
+  /** Skip the path checks. Default false. */
+  skipPaths?: boolean;
   /** Skip the TypeScript scan of leg messages (rule 3). Default false. */
   skipTypes?: boolean;
   /** Do not write: report the pages that differ from the committed ones in `stale` (for CI). Default false. */
@@ -31,6 +36,7 @@ export async function reviewApp(name: string, options: ReviewAppOptions = {}): P
   const app = await loadAppFlows(name, options.appsDir);
   const notes: string[] = [];
   const legMessages: LegMessage[] = [];
+  const declaredEvents: Record<string, string[]> = {};
   if (!options.skipTypes) {
     const scan = scanLegMessageTypes([app.entry], app.dir);
     notes.push(...scan.problems.map((p) => `type scan: ${p}`));
@@ -41,11 +47,32 @@ export async function reviewApp(name: string, options: ReviewAppOptions = {}): P
         continue;
       }
       for (const event of found.messages) legMessages.push({ to: flow, event });
+      declaredEvents[flow] = found.events;
     }
   }
-  const review = reviewFlows(name, app.flows, { legMessages });
-  const outDir = options.outDir ?? 'docs/flows';
+  const paths = options.skipPaths ? undefined : { fixtures: await loadPathFixtures(app.dir), defaultConfig: defaultConfigOf(app.configSchema, notes) };
+  const review = reviewFlows(name, app.flows, { legMessages, declaredEvents, ...(paths ? { paths } : {}) });
+  const outDir = join(options.outDir ?? 'docs/flows', name);
   const rel = (paths: string[]) => paths.map((p) => relative(process.cwd(), p));
   if (options.check) return { review, written: [], stale: rel(await staleFlowDocs(review, outDir)), notes };
   return { review, written: rel(await writeFlowDocs(review, outDir)), stale: [], notes };
+}
+
+/** The app's path fixtures: `pathFixtures` exported by `src/review-paths.ts`, when the app has that file. */
+async function loadPathFixtures(dir: string): Promise<PathFixtures | undefined> {
+  const file = join(dir, 'src', 'review-paths.ts');
+  if (!existsSync(file)) return undefined;
+  const mod = (await import(pathToFileURL(file).href)) as { pathFixtures?: PathFixtures };
+  return mod.pathFixtures;
+}
+
+/** The config every default of the schema gives (what `npm run app <name>` runs with when nothing is set). */
+function defaultConfigOf(schema: { parse(value: unknown): unknown } | undefined, notes: string[]): unknown {
+  if (!schema) return undefined;
+  try {
+    return schema.parse({});
+  } catch (err) {
+    notes.push(`path checks: the config schema has required keys, paths run with no config (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    return undefined;
+  }
 }

@@ -7,6 +7,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { FlowGraph } from './flow-graph-types.js';
 import { describeFlow } from './flow-graph.js';
 import { reviewGraphs, type ReviewFinding, type ReviewOptions } from './checks.js';
+import { checkFlowPaths, type PathCheckResult, type PathFixtures } from './path-check.js';
 import { renderFlowDoc } from './markdown.js';
 
 export interface FlowReview {
@@ -15,6 +16,8 @@ export interface FlowReview {
   findings: ReviewFinding[];
   /** Markdown page per flow name. */
   docs: Record<string, string>;
+  /** Path checks per flow name (when asked for). */
+  paths: Record<string, PathCheckResult>;
   /** True when there are no findings. */
   ok: boolean;
 }
@@ -24,15 +27,30 @@ export interface FlowReview {
  * const review = reviewFlows('quizconnect', { caller, callee }, { legMessages });
  * if (!review.ok) console.error(review.findings);
  */
-export function reviewFlows(app: string, flows: Record<string, AnyStateMachine>, options: ReviewOptions = {}): FlowReview {
+export interface FlowReviewOptions extends ReviewOptions {
+  /** Play every path of every flow through testFlow() (see path-check.ts). Default: no path checks. */
+  paths?: { fixtures?: PathFixtures; defaultConfig?: unknown };
+}
+
+export function reviewFlows(app: string, flows: Record<string, AnyStateMachine>, options: FlowReviewOptions = {}): FlowReview {
   const graphs: Record<string, FlowGraph> = {};
   for (const [name, machine] of Object.entries(flows)) graphs[name] = describeFlow(machine);
   const findings = reviewGraphs(graphs, options);
+  const paths: Record<string, PathCheckResult> = {};
+  if (options.paths) {
+    for (const [name, machine] of Object.entries(flows)) {
+      const result = checkFlowPaths(name, machine, options.paths.fixtures?.[name], options.paths.defaultConfig);
+      paths[name] = result;
+      for (const f of result.failures) {
+        findings.push({ rule: 'failing-path', flow: name, message: `${f.message}; reproduce with:\n${f.script}` });
+      }
+    }
+  }
   const docs: Record<string, string> = {};
   for (const [flow, graph] of Object.entries(graphs)) {
-    docs[flow] = renderFlowDoc({ app, flow, graph, findings: findings.filter((f) => f.flow === flow) });
+    docs[flow] = renderFlowDoc({ app, flow, graph, findings: findings.filter((f) => f.flow === flow), paths: paths[flow] });
   }
-  return { app, graphs, findings, docs, ok: findings.length === 0 };
+  return { app, graphs, findings, docs, paths, ok: findings.length === 0 };
 }
 
 /** Write `<dir>/<flow>.md` for every flow; returns the paths written. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup } from 'xstate';
-import { describeFlow, reviewGraphs, reachableStates, checkLegMessages } from '../../src/review/index.js';
+import { createMachine, setup } from 'xstate';
+import { describeFlow, reviewGraphs, reachableStates, checkLegMessages, checkDeclaredEvents } from '../../src/review/index.js';
 import { clean, unreachable, hangupLeak, callee } from './sample-machines.js';
 
 test('a clean flow has no findings', () => {
@@ -139,4 +139,24 @@ test('rule unsupported-action: a stand-in for a DSM action (entry, exit or trans
       ['unsupported-action', 'B', "unsupported action 'jumpFSM' (ivr.dsm:12) in state 'B': it does nothing in sipflow"],
     ],
   );
+
+test('rule undeclared-event: a transition on an event the flow does not declare (e.g. a config built by code or cast)', () => {
+  const m = createMachine({
+    id: 'x',
+    initial: 'A',
+    on: { 'sip.*': '.END' },
+    states: { A: { on: { dtmf: 'END', eror: 'END', 'leg.*': 'END', 'xstate.done.actor.q': 'END' } }, END: { type: 'final' } },
+  });
+  const graph = describeFlow(m);
+  const findings = checkDeclaredEvents('x', graph, ['dtmf', 'error', 'sip.hangup', 'sip.invite']);
+  assert.deepEqual(
+    findings.map((f) => [f.rule, f.state, f.message.split(',')[0]]),
+    [
+      ['undeclared-event', 'A', "state 'A' has a transition on 'eror'"],
+      ['undeclared-event', 'A', "state 'A' has a transition on 'leg.*'"],
+    ],
+  );
+  // Through reviewGraphs, only for flows whose events are known.
+  assert.equal(reviewGraphs({ x: graph }, { declaredEvents: { x: ['dtmf', 'error', 'sip.hangup', 'sip.invite', 'leg.ended'] } }).filter((f) => f.rule === 'undeclared-event').length, 1);
+  assert.equal(reviewGraphs({ x: graph }).filter((f) => f.rule === 'undeclared-event').length, 0);
 });
