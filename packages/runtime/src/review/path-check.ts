@@ -280,6 +280,15 @@ export function checkFlowPaths(flowName: string, flow: AnyStateMachine, fixture:
     failures.push({ flow: flowName, message, events, script: scriptOf(flowName, flow, fixture, events, t.dialled) });
   };
 
+  try {
+    play(flow, fixture, config, []).t.stop();
+  } catch (error) {
+    // The flow cannot even start (e.g. its context reads a config the review could not build): one failure, no paths.
+    const message = `the flow threw when it started: ${error instanceof Error ? error.message : String(error)} (give it a config in src/review-paths.ts)`;
+    failures.push({ flow: flowName, message, events: [], script: scriptOf(flowName, flow, fixture, [], []) });
+    return { flow: flowName, paths: 0, injected: [], depth, failures };
+  }
+
   for (let level = 0; level <= depth && queue.length && seen.size < MAX_NODES; level++) {
     const next: EventObject[][] = [];
     for (const events of queue) {

@@ -139,6 +139,7 @@ test('rule unsupported-action: a stand-in for a DSM action (entry, exit or trans
       ['unsupported-action', 'B', "unsupported action 'jumpFSM' (ivr.dsm:12) in state 'B': it does nothing in sipflow"],
     ],
   );
+});
 
 test('rule undeclared-event: a transition on an event the flow does not declare (e.g. a config built by code or cast)', () => {
   const m = createMachine({
