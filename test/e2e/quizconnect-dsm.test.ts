@@ -124,6 +124,15 @@ describe('quizconnect imported from DSM, against sipp', () => {
       await h.assertQuietAfterEnd();
     }));
 
+  it('B2 (filled in by the patch): every callee refuses (busy) → the caller gets 480 instead of waiting forever', () =>
+    withQuiz(dsm(), async (h) => {
+      const pair = await h.startPair({ behaviours: { john: 'busy', anna: 'busy' } }, { scenario: 'qc-caller-480.xml' });
+      await assertPairPassed(pair);
+      await h.idle();
+      assert.deepEqual(transitions(h.records('quizconnect_caller')[0]).slice(-1), ['all callees failed']);
+      await h.assertQuietAfterEnd();
+    }));
+
   it('E5: john wins → bob (answered) gets BYE, anna (ringing) CANCEL', () =>
     withQuiz(dsm({ rows: ROWS_WITH_BOB }), async (h) => {
       const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });

@@ -31,9 +31,11 @@ export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
 
 export function configFile(facts: AppFacts, app: string): string {
   const keys = [...facts.configKeys].sort();
-  const fields = keys.map((k) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : quoteTs(k)}: z.string().describe('$config.${k} of the DSM scripts (a value of the SEMS app .conf).'),`);
+  const fields = keys.map(
+    (k) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : quoteTs(k)}: z.string().default('').describe('$config.${k} of the DSM scripts (the SEMS app .conf). Default: empty, as DSM reads a missing key.'),`,
+  );
   return `/**
- * ${app}'s configuration: every $config.<key> the DSM scripts read (the SEMS app .conf), as a string, required.
+ * ${app}'s configuration: every $config.<key> the DSM scripts read (the SEMS app .conf), as a string ('' when unset).
  * Give values in the server's config file or with \`npm run app ${app} -- --set key=value\`.
  */
 import { z } from 'zod';
@@ -139,5 +141,35 @@ export async function openLookups(config: AppConfig): Promise<AppLookups> {
 ${stubs.join('\n')}
   };
 }
+`;
+}
+
+/**
+ * review-paths.ts: how the flow review's path checks play the imported flows — which ones run on dialled legs, what
+ * the lookups may answer.
+ */
+export function reviewPathsFile(facts: AppFacts, app: string, diagrams: string[], inbound: string): string {
+  const entries = diagrams.map((d) => {
+    const lines: string[] = [];
+    if (d !== inbound) lines.push("call: { direction: 'outbound' }");
+    const queries = facts.queries.filter((q) => q.name.startsWith(`${d}_`));
+    if (queries.length) {
+      const outputs = queries.map((q) => {
+        const row = q.columns ? `{ ${q.columns.map((c) => `${c}: '1'`).join(', ')} }` : '{}';
+        return `${quoteTs(q.name)}: [[], [${row}]]`;
+      });
+      lines.push(`outputs: { ${outputs.join(', ')} }`);
+    }
+    return `  ${quoteTs(d)}: {${lines.length ? ` ${lines.join(', ')} ` : ''}},`;
+  });
+  return `/**
+ * How \`npm run review -- ${app}\` plays the imported flows (path checks): diagrams other than the inbound one run on
+ * dialled legs; lookups answer no row or one. Add \`messages\` to have the review send the postEvent messages too.
+ */
+import type { PathFixtures } from '@sipflow/runtime/review';
+
+export const pathFixtures: PathFixtures = {
+${entries.join('\n')}
+};
 `;
 }

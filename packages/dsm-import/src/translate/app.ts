@@ -4,7 +4,7 @@
 import type { DsmScript } from '../ast.js';
 import { dsmErrors } from '../errors.js';
 import { collectMessages } from './actions.js';
-import { configFile, indexFile, lookupsFile, messagesFile, packageJson, readmeFile } from './app-files.js';
+import { configFile, indexFile, lookupsFile, messagesFile, packageJson, readmeFile, reviewPathsFile } from './app-files.js';
 import { flowConstName, newAppFacts, type AppFacts } from './context.js';
 import { translateFlow } from './flow.js';
 
@@ -56,6 +56,15 @@ export function translateApp(scripts: DsmScript[], options: TranslateOptions): T
     ),
   );
   if (facts.queries.length) files.set('src/lookups.ts', lookupsFile(facts, options.app));
+  files.set(
+    'src/review-paths.ts',
+    reviewPathsFile(
+      facts,
+      options.app,
+      scripts.map((s) => s.name),
+      inbound,
+    ),
+  );
   files.set('package.json', packageJson(options.app));
   files.set(
     'README.md',

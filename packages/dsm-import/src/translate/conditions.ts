@@ -75,6 +75,11 @@ export function translateConditions(conditions: DsmCondition[], scope: FlowScope
       guard = testExpr(c.args ?? '', scope);
     } else if (name === 'event' || name === 'eventTest') {
       types = messageTypesFor(c.args, scope);
+      for (const m of (c.args ?? '').matchAll(/#\(?([A-Za-z_][A-Za-z0-9_]*)\)?\s*==\s*"?([^"\s)]*)"?/g)) {
+        const values = scope.facts.paramValues.get(m[1]!) ?? new Set<string>();
+        values.add(m[2]!);
+        scope.facts.paramValues.set(m[1]!, values);
+      }
       if (c.args?.trim()) guard = testExpr(c.args, scope);
     } else if (name === 'keyPress') {
       types = EVENT_CONDITIONS[name];

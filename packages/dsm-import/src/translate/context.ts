@@ -31,6 +31,8 @@ export interface QueryFact {
 
 export interface AppFacts {
   queries: QueryFact[];
+  /** Values event(#param==value) conditions compare message parameters with (for the review's path fixtures). */
+  paramValues: Map<string, Set<string>>;
   configKeys: Set<string>;
   messages: Map<string, LegMessage>;
   /** Diagram name → exported flow constant. */
@@ -41,7 +43,7 @@ export interface AppFacts {
 }
 
 export function newAppFacts(): AppFacts {
-  return { queries: [], configKeys: new Set(), messages: new Map(), diagrams: new Map(), todos: [], unsupported: [], translated: new Map() };
+  return { queries: [], paramValues: new Map(), configKeys: new Set(), messages: new Map(), diagrams: new Map(), todos: [], unsupported: [], translated: new Map() };
 }
 
 /** Per flow file: where we are, and what it imports. */

@@ -9,7 +9,7 @@
  * - repost() raises the same event again, processed in the state reached;
  * - variables are strings (context.vars).
  */
-import type { DsmCall, DsmFunction, DsmScript, DsmState, DsmTransition } from '../ast.js';
+import type { DsmAction, DsmCall, DsmFunction, DsmScript, DsmState, DsmTransition } from '../ast.js';
 import { dsmErrors } from '../errors.js';
 import { ActionTranslator, queryFact } from './actions.js';
 import { translateConditions } from './conditions.js';
@@ -58,6 +58,24 @@ function statesOf(script: DsmScript): { states: Map<string, DsmState>; transitio
     for (const s of [...t.from, t.to]) if (!states.has(s)) throw dsmErrors.unknownState(script.file, t.at, s, t.name);
   }
   return { states, transitions, functions, initial };
+}
+
+/** Where the first call of `name` is in the script (any action list), if any. */
+function findCall(script: DsmScript, name: string): { line: number; column: number; file?: string } | undefined {
+  const walk = (actions: DsmAction[]): { line: number; column: number; file?: string } | undefined => {
+    for (const a of actions) {
+      if (a.kind === 'call' && a.name === name) return a.at;
+      const inner = a.kind === 'if' ? walk([...a.then, ...a.else]) : a.kind === 'for' ? walk(a.body) : undefined;
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  for (const item of script.items) {
+    const list = item.kind === 'state' ? [...item.enter, ...item.exit] : item.kind === 'transition' ? item.actions : item.kind === 'function' ? item.body : [];
+    const at = walk(list);
+    if (at) return at;
+  }
+  return undefined;
 }
 
 export interface FlowFile {
@@ -154,20 +172,21 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       if (anyEvent && !keys.includes('sip.hangup')) keys.push('sip.hangup');
       const on: string[] = [];
       let hangupHandled = false;
-      // While a query runs, DSM events wait for it (exceptions do not: they interrupt, as in DSM).
+      // While a query runs, DSM events wait for it. Exceptions do not (they interrupt, as in DSM), and neither does a
+      // hangup: the call is over, a query that never answers must not keep the leg.
       const deferring = queryAt >= 0;
       const deferCode = (guard: string): string => `// the query is running: this event waits for it\n{ guard: ({ context: c, event: e }) => ${guard}, actions: defer() }`;
       for (const key of keys) {
         const list = outgoing.filter((t) => (t.events === undefined ? !EXCEPTION_EVENTS.includes(key) : t.events.includes(key)));
         if (key === 'sip.hangup') hangupHandled = list.some((t) => !t.guarded);
         const codes = list.map((t) => t.code());
-        if (deferring && !EXCEPTION_EVENTS.includes(key)) codes.unshift(deferCode('c.busy'));
+        if (deferring && !EXCEPTION_EVENTS.includes(key) && key !== 'sip.hangup') codes.unshift(deferCode('c.busy'));
         on.push(`${quoteTs(key)}: [\n${indent(codes.join(',\n'), 2)},\n]`);
       }
       if (anyEvent || deferring) {
         scope.dsmImports.add('isDsmEvent');
         const codes = outgoing.filter((t) => t.events === undefined).map((t) => t.code('isDsmEvent(e)'));
-        if (deferring) codes.unshift(deferCode('c.busy && isDsmEvent(e)'));
+        if (deferring) codes.unshift(deferCode("c.busy && isDsmEvent(e) && e.type !== 'sip.hangup'"));
         on.push(`'*': [\n${indent(codes.join(',\n'), 2)},\n]`);
       }
       // The runtime delivers the INVITE first: the initial state waiting for it cannot see a hangup (the review agrees).
@@ -191,6 +210,10 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
         .map((q) => `    ${quoteTs(q.name)}: effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['${q.name}']>[0], AppServices>) =>\n      services.resources.${q.name}(input),\n    ),`)
         .join('\n')}\n  },`
     : '';
+  // DSM had no event for a dialled leg that fails or ends: the flow must decide (the review's path checks ask).
+  const dialAt = findCall(script, 'dlg.dialout');
+  const legTodo = dialAt ? `\n    // TODO(${dialAt.file ?? file}:${dialAt.line}): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.` : '';
+  if (dialAt) facts.todos.push({ where: `${dialAt.file ?? file}:${dialAt.line}`, what: 'a dialled leg that fails or ends (leg.failed, leg.ended) is not handled: DSM had no event for it' });
   const dialImports = [...scope.dials]
     .filter((d) => d !== script.name)
     .map((d) => `import { ${facts.diagrams.get(d)} } from './${d}.js';`);
@@ -218,7 +241,7 @@ export const ${constName} = setup({
   flowConfig({
     id: ${quoteTs(script.name)},
     initial: ${quoteTs(initial)},
-    context: ({ input }) => dsmContext(input),
+    context: ({ input }) => dsmContext(input),${legTodo}
     states: {
 ${indent(stateBlocks.join(',\n'), 6)},
     },

@@ -24,6 +24,7 @@ export const constructsFlow = setup({
     id: 'constructs',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
+    // TODO(constructs.dsm:52): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.
     states: {
       // constructs.dsm:15
       START: {

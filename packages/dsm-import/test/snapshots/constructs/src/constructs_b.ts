@@ -76,8 +76,6 @@ export const constructsBFlow = setup({
         ],
         on: {
           'sip.hangup': [
-            // the query is running: this event waits for it
-            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
             // constructs_b.dsm:13
             {
               target: 'END',
@@ -120,7 +118,7 @@ export const constructsBFlow = setup({
           ],
           '*': [
             // the query is running: this event waits for it
-            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e), actions: defer() },
+            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e) && e.type !== 'sip.hangup', actions: defer() },
             // constructs_b.dsm:13
             {
               target: 'END',

@@ -30,6 +30,7 @@ export const quizconnectCallerFlow = setup({
     id: 'quizconnect_caller',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
+    // TODO(quizconnect_caller.dsm:76): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.
     states: {
       // quizconnect_caller.dsm:7
       START: {
@@ -135,8 +136,6 @@ export const quizconnectCallerFlow = setup({
             },
           ],
           'sip.hangup': [
-            // the query is running: this event waits for it
-            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
             // quizconnect_caller.dsm:42
             {
               target: 'END',
@@ -173,7 +172,7 @@ export const quizconnectCallerFlow = setup({
           ],
           '*': [
             // the query is running: this event waits for it
-            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e), actions: defer() },
+            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e) && e.type !== 'sip.hangup', actions: defer() },
             // quizconnect_caller.dsm:42
             {
               target: 'END',

@@ -1,5 +1,5 @@
 /**
- * semantics's configuration: every $config.<key> the DSM scripts read (the SEMS app .conf), as a string, required.
+ * semantics's configuration: every $config.<key> the DSM scripts read (the SEMS app .conf), as a string ('' when unset).
  * Give values in the server's config file or with `npm run app semantics -- --set key=value`.
  */
 import { z } from 'zod';

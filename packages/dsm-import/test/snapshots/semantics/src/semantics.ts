@@ -418,8 +418,6 @@ export const semanticsFlow = setup({
             },
           ],
           'sip.hangup': [
-            // the query is running: this event waits for it
-            { guard: ({ context: c, event: e }) => c.busy, actions: defer() },
             // semantics.dsm:74
             {
               target: 'QUERIED',
@@ -433,7 +431,7 @@ export const semanticsFlow = setup({
           ],
           '*': [
             // the query is running: this event waits for it
-            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e), actions: defer() },
+            { guard: ({ context: c, event: e }) => c.busy && isDsmEvent(e) && e.type !== 'sip.hangup', actions: defer() },
             // semantics.dsm:74
             {
               target: 'QUERIED',
