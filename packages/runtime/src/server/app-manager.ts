@@ -219,10 +219,7 @@ export class AppManager {
     let entry: string;
     try {
       const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: unknown; main?: string };
-      const exp = pkg.exports;
-      const rel =
-        typeof exp === 'string' ? exp : typeof exp === 'object' && exp && typeof (exp as Record<string, unknown>)['.'] === 'string' ? ((exp as Record<string, string>)['.'] as string) : (pkg.main ?? 'src/index.ts');
-      entry = join(dir, rel);
+      entry = join(dir, appEntry(pkg));
     } catch (err) {
       throw serverErrors.appLoadFailed(name, err);
     }
@@ -271,4 +268,20 @@ export class AppManager {
     }
     return raw;
   }
+}
+
+/** Running compiled (npm start: this file is JavaScript): an app's `sipflow-compiled` export (its dist/), else its source. */
+const COMPILED = !import.meta.url.endsWith('.ts');
+
+/** The app's entry file relative to its folder, from package.json `exports` (a string, or conditions) or `main`. */
+function appEntry(pkg: { exports?: unknown; main?: string }): string {
+  const exp = pkg.exports;
+  const dot = typeof exp === 'object' && exp !== null && !Array.isArray(exp) && '.' in exp ? (exp as Record<string, unknown>)['.'] : exp;
+  if (typeof dot === 'string') return dot;
+  if (typeof dot === 'object' && dot !== null) {
+    const conditions = dot as Record<string, unknown>;
+    const pick = (COMPILED ? conditions['sipflow-compiled'] : undefined) ?? conditions['import'] ?? conditions['default'];
+    if (typeof pick === 'string') return pick;
+  }
+  return pkg.main ?? 'src/index.ts';
 }

@@ -10,7 +10,8 @@ let counter = 0;
 /** Import `entry` (absolute path) with a fresh copy of every file under `root` (absolute dir, trailing slash optional). */
 export async function importFresh(entry: string, root: string): Promise<Record<string, unknown>> {
   if (!registered) {
-    register(new URL('./reload-hooks.ts', import.meta.url).href, import.meta.url);
+    // Compiled (npm start) the hooks are reload-hooks.js beside this file; under tsx, the .ts source.
+    register(new URL(`./reload-hooks${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href, import.meta.url);
     registered = true;
   }
   counter += 1;
