@@ -50,6 +50,9 @@ export function appCommand(): Command {
       new Option('--media-workers <n>', 'media worker threads (RTP, clock, rooms); 0 = media on the main thread; default: cores - 1, at least 1'),
     )
     .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
+    .addOption(
+      new Option('--drain-timeout <seconds>', 'on SIGTERM: refuse new calls (503) and wait this long for calls in progress to end, then end the rest').default('30'),
+    )
     .addOption(new Option('--keep-ended <seconds>', 'how long ended calls stay visible in the registry').default('300'))
     .exitOverride();
 }
@@ -65,6 +68,8 @@ export interface ParsedAppArgs {
   logLevel: string;
   /** Undefined: the caller picks (pretty on a terminal). */
   logFormat: 'pretty' | 'json' | undefined;
+  /** SIGTERM: how long calls in progress may take to end before they are ended (ms). */
+  drainTimeoutMs: number;
 }
 
 /** Parse argv (without node and script). Throws ServerError 'BAD_OPTION' or a CommanderError. */
@@ -86,6 +91,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     mediaWorkers?: string;
     rtpTimeout: string;
     keepEnded: string;
+    drainTimeout: string;
   }>();
   const apps = (cmd.args as string[]).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
   if (!apps.length) throw serverErrors.badOption('<apps>', 'name at least one app');
@@ -103,6 +109,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
   return {
     logLevel: o.logLevel,
     logFormat: o.logFormat,
+    drainTimeoutMs: positiveInt('--drain-timeout', o.drainTimeout) * 1000,
     options: {
       apps,
       sip: parseHostPort('--sip', o.sip),

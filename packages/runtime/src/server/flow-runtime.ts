@@ -46,6 +46,8 @@ export class FlowRuntime implements LegHost {
   readonly #admission: AdmissionControl | undefined;
   readonly #legs = new Map<string, Leg>();
   #accepting = true;
+  /** drain() callers waiting for the last leg to end. */
+  #idleWaiters: (() => void)[] = [];
 
   constructor(options: FlowRuntimeOptions) {
     this.#stack = options.stack;
@@ -71,6 +73,32 @@ export class FlowRuntime implements LegHost {
 
   get accepting(): boolean {
     return this.#accepting;
+  }
+
+  /**
+   * Retry-After seconds while a new INVITE would be refused with 503 (draining or stopping, at the call limit, no
+   * headroom), undefined while calls are admitted. Counts nothing: OPTIONS asks it.
+   */
+  get refusingRetryAfterS(): number | undefined {
+    const retry = this.#admission?.retryAfterS ?? 2;
+    if (!this.#accepting || this.#legs.size >= this.#maxCalls) return retry;
+    return this.#admission?.snapshot.refusing ? retry : undefined;
+  }
+
+  /**
+   * Drain: stop taking calls (new INVITEs and OPTIONS get 503 + Retry-After) and let the calls in progress end on
+   * their own. Resolves true when the last leg has ended, false after `deadlineMs` with calls still up (the caller
+   * then ends them with shutdown()).
+   */
+  async drain(deadlineMs: number): Promise<boolean> {
+    this.#accepting = false;
+    if (this.#legs.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+    const done = await Promise.race([idle, late]);
+    clearTimeout(timer);
+    return done;
   }
 
   async #onInvite(call: InboundCall): Promise<void> {
@@ -230,6 +258,9 @@ export class FlowRuntime implements LegHost {
   removed(leg: Leg): void {
     if (this.#legs.get(leg.id) === leg) this.#legs.delete(leg.id);
     this.#apps.release(leg.app);
+    if (this.#legs.size === 0 && this.#idleWaiters.length) {
+      for (const w of this.#idleWaiters.splice(0)) w();
+    }
   }
 
   /**

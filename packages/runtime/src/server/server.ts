@@ -59,6 +59,11 @@ export interface RunningServer {
   readonly logger: Logger;
   /** Stop taking calls, end calls in progress cleanly, close everything. Idempotent. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * Drain, then stop: new INVITEs and OPTIONS get 503 + Retry-After at once, calls in progress may end on their
+   * own for up to `deadlineMs`, those still up then are ended as stop() does. Resolves when stopped.
+   */
+  drain(deadlineMs: number): Promise<void>;
 }
 
 /** SIPFLOW_MEDIA_WORKERS (tests run the whole suite with 0 and with workers), else undefined: the default. */
@@ -108,6 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const stackRef = stack;
+  stack.onOptionsAvailability(() => runtime.refusingRetryAfterS);
   const mediaRef = media;
   if (options.admin !== null) {
     const a = options.admin ?? { host: '127.0.0.1', port: 8090 };
@@ -183,6 +189,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await apps.close();
       })();
       return stopping;
+    },
+    async drain(deadlineMs) {
+      if (!stopping) {
+        logger.info({ active: runtime.activeCount, deadlineMs }, 'draining: new calls and OPTIONS get 503, calls in progress may finish');
+        const drained = await runtime.drain(deadlineMs);
+        if (!drained) logger.warn({ active: runtime.activeCount }, 'drain deadline passed: ending the calls still up');
+        else logger.info('drained: no call left');
+      }
+      await server.stop();
     },
   };
   const mediaThreads = media instanceof WorkerMediaEngine ? `${media.workerCount} media worker thread(s)` : 'media on the main thread';

@@ -75,6 +75,7 @@ export class SipStack implements SipStackApi {
   #core!: UserAgentCore;
   #aorUser = 'sipflow';
   #handler: ((call: InboundCall) => void) | undefined;
+  #optionsUnavailable: () => number | undefined = () => undefined;
   /** Source of the request being dispatched into the core (dispatch is synchronous). */
   #currentRemote: Remote | undefined;
   #currentRuri: string | undefined;
@@ -115,6 +116,15 @@ export class SipStack implements SipStackApi {
 
   onInvite(handler: (call: InboundCall) => void): void {
     this.#handler = handler;
+  }
+
+  /**
+   * While `retryAfterS()` returns seconds, an OPTIONS out of dialog is answered 503 with that Retry-After instead of
+   * 200: a proxy probing with OPTIONS (Kamailio's dispatcher) takes the server out of rotation while it drains or
+   * refuses new calls, and back when it answers 200 again.
+   */
+  onOptionsAvailability(retryAfterS: () => number | undefined): void {
+    this.#optionsUnavailable = retryAfterS;
   }
 
   dial(options: DialOptions): OutboundCall {
@@ -330,7 +340,9 @@ export class SipStack implements SipStackApi {
       return;
     }
     if (method === 'OPTIONS' && !message.toTag) {
-      this.#reply(text, 200, 'OK', [ALLOW_HEADER, 'Accept: application/sdp']);
+      const retryAfter = this.#optionsUnavailable();
+      if (retryAfter !== undefined) this.#reply(text, 503, 'Service Unavailable', [`Retry-After: ${retryAfter}`, ALLOW_HEADER]);
+      else this.#reply(text, 200, 'OK', [ALLOW_HEADER, 'Accept: application/sdp']);
       return;
     }
     // sip.js 404s requests whose R-URI user is not its AOR's: we take any user at our address. Keep the original

@@ -94,6 +94,12 @@ test('npm run app serves, answers the admin API, and exits 0 on SIGTERM', async 
   assert.match(res.out, /example-ivr: call any number, type 1234/, 'the app says how to call it');
 });
 
+test('--drain-timeout: seconds calls in progress get on SIGTERM (default 30), a bad value named', () => {
+  assert.equal(parseAppArgs(['x']).drainTimeoutMs, 30_000);
+  assert.equal(parseAppArgs(['x', '--drain-timeout', '5']).drainTimeoutMs, 5000);
+  assert.throws(() => parseAppArgs(['x', '--drain-timeout', 'soon']), /--drain-timeout/);
+});
+
 test('npm run app exits 0 on SIGINT; a bad config value exits 2 naming the key', async () => {
   const sip = await freePort();
   const res = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--log-level', 'warn', '--set', 'code=12'], (send) => send('SIGINT'));

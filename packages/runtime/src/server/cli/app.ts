@@ -31,9 +31,8 @@ async function main(): Promise<number> {
   let signalled: string | undefined;
   let onSignal: ((signal: string) => void) | undefined;
   const take = (signal: string) => {
-    if (signalled) return;
-    signalled = signal;
-    onSignal?.(signal);
+    signalled ??= signal;
+    onSignal?.(signal); // a second signal while draining stops at once
   };
   process.on('SIGINT', () => take('SIGINT'));
   process.on('SIGTERM', () => take('SIGTERM'));
@@ -52,9 +51,15 @@ async function main(): Promise<number> {
   }
   const running = server;
   const stopped = new Promise<number>((resolve) => {
+    let signals = 0;
     onSignal = (signal) => {
-      logger.info({ signal, active: running.runtime.activeCount }, 'stopping: new calls get 503, calls in progress are ended');
-      running.stop().then(
+      signals += 1;
+      // SIGTERM (systemd, a deploy) drains: calls in progress may end on their own up to --drain-timeout.
+      // SIGINT (Ctrl-C), or a second signal, ends them now.
+      const drain = signal === 'SIGTERM' && signals === 1;
+      if (drain) logger.info({ signal, active: running.runtime.activeCount, drainTimeoutMs: parsed.drainTimeoutMs }, 'stopping (draining): new calls get 503, calls in progress may finish');
+      else logger.info({ signal, active: running.runtime.activeCount }, 'stopping: new calls get 503, calls in progress are ended');
+      (drain ? running.drain(parsed.drainTimeoutMs) : running.stop()).then(
         () => resolve(0),
         (err: unknown) => {
           logger.error({ err }, 'stop failed');
@@ -68,7 +73,7 @@ async function main(): Promise<number> {
   console.error(
     `sipflow: serving ${running.apps.names().join(', ')} on sip:${host}:${port} (UDP+TCP)` +
       (running.admin ? `; admin http://${running.admin.host}:${running.admin.port}/` : '') +
-      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly)`,
+      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly; SIGTERM drains them first)`,
   );
   for (const name of running.apps.names()) {
     const v = running.apps.current(name);
