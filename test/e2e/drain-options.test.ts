@@ -5,49 +5,13 @@
  * progress end on their own, refuses new INVITEs with 503, and ends the calls still up at its deadline.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sipOptions as options } from '../support/sip-options.js';
 import { startSipp } from '../support/sipp.js';
 import { startTestServer, waitForIdle, waitForRecord } from './flow-support.js';
 
 const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url));
-
-/** Send one OPTIONS over UDP to 127.0.0.1:port; the status code and Retry-After of the answer. */
-async function options(port: number): Promise<{ status: number; retryAfter: string | undefined }> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const local = sock.address().port;
-  const branch = `z9hG4bK-${randomBytes(6).toString('hex')}`;
-  const msg = [
-    `OPTIONS sip:127.0.0.1:${port} SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=${branch};rport`,
-    'Max-Forwards: 70',
-    `From: <sip:probe@127.0.0.1:${local}>;tag=${randomBytes(4).toString('hex')}`,
-    `To: <sip:127.0.0.1:${port}>`,
-    `Call-ID: ${randomBytes(8).toString('hex')}@127.0.0.1`,
-    'CSeq: 1 OPTIONS',
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  try {
-    const answer = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer to OPTIONS within 5 s')), 5000);
-      sock.on('message', (m) => {
-        const text = m.toString('utf8');
-        if (!text.startsWith('SIP/2.0 1')) (clearTimeout(timer), resolve(text));
-      });
-      sock.send(msg, port, '127.0.0.1');
-    });
-    const status = Number(/^SIP\/2\.0 (\d{3})/.exec(answer)?.[1]);
-    const retryAfter = /^Retry-After:\s*(.+?)\s*$/im.exec(answer)?.[1];
-    return { status, retryAfter };
-  } finally {
-    sock.close();
-  }
-}
 
 describe('drain and OPTIONS against sipp', () => {
   it('drain: OPTIONS and new INVITEs get 503 + Retry-After, the call in progress ends on its own, then the server stops', async () => {
