@@ -126,7 +126,8 @@ export class MediaClock {
     let seen = 0;
     for (let i = 0; i < HIST_BUCKETS; i++) {
       seen += this.#hist[i]!;
-      if (seen >= target) return Math.round((i + 1) * HIST_BUCKET_MS * 10) / 10;
+      // The bucket's upper edge, never above the largest lateness seen (a p99 above the max was reported).
+      if (seen >= target) return Math.round(Math.min((i + 1) * HIST_BUCKET_MS, this.#latenessMax) * 100) / 100;
     }
     return HIST_BUCKETS * HIST_BUCKET_MS;
   }

@@ -71,10 +71,11 @@ export function renderMetrics(input: MetricsInput): string {
       [{ direction: 'out' }, media.rtpPacketsOut],
     ]);
     out.metric('sipflow_media_streams', 'gauge', 'RTP streams open.', [[{}, media.streams]]);
+    const lateness = monotonicQuantiles([media.clock.latenessP50, media.clock.latenessP99, media.clock.latenessMax]);
     out.metric('sipflow_media_tick_lateness_ms', 'gauge', 'Lateness of media clock ticks vs. their deadlines, ms.', [
-      [{ quantile: '0.5' }, media.clock.latenessP50],
-      [{ quantile: '0.99' }, media.clock.latenessP99],
-      [{ quantile: '1' }, media.clock.latenessMax],
+      [{ quantile: '0.5' }, lateness[0]!],
+      [{ quantile: '0.99' }, lateness[1]!],
+      [{ quantile: '1' }, lateness[2]!],
     ]);
     out.metric('sipflow_media_ticks_total', 'counter', 'Media clock ticks run.', [[{}, media.clock.ticks]]);
     out.metric('sipflow_media_ticks_missed_total', 'counter', 'Media clock ticks skipped because the clock fell behind.', [
@@ -110,10 +111,21 @@ export function renderMetrics(input: MetricsInput): string {
     [{ mode: 'user' }, mainCpu.user / 1000],
     [{ mode: 'system' }, mainCpu.system / 1000],
   ]);
+  const lag = monotonicQuantiles([input.eventLoopLag.p50, input.eventLoopLag.p99, input.eventLoopLag.max]);
   out.metric('sipflow_event_loop_lag_ms', 'gauge', 'Event-loop lag over the last minute, ms.', [
-    [{ quantile: '0.5' }, input.eventLoopLag.p50],
-    [{ quantile: '0.99' }, input.eventLoopLag.p99],
-    [{ quantile: '1' }, input.eventLoopLag.max],
+    [{ quantile: '0.5' }, lag[0]!],
+    [{ quantile: '0.99' }, lag[1]!],
+    [{ quantile: '1' }, lag[2]!],
   ]);
   return out.lines.join('\n') + '\n';
+}
+
+/**
+ * Quantiles in increasing order (p50, p99, max) made consistent: none above the ones after it. Figures merged from
+ * several clocks, or a histogram bucket's upper edge, could put a p99 above the max.
+ */
+export function monotonicQuantiles(values: readonly number[]): number[] {
+  const out = [...values];
+  for (let i = out.length - 2; i >= 0; i--) out[i] = Math.min(out[i]!, out[i + 1]!);
+  return out;
 }
