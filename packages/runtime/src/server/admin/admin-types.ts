@@ -3,6 +3,7 @@
  * (and asks for reloads).
  */
 import type { Logger } from 'pino';
+import type { AdmissionSnapshot } from '../admission.js';
 import type { AnyStateMachine } from 'xstate';
 import type { CallRegistryView } from '../registry-types.js';
 import type { SipStats } from '../../sip/sip-types.js';
@@ -46,14 +47,7 @@ export interface MediaMetrics {
 }
 
 /** The admission rule's state (server/admission.ts). */
-export interface AdmissionMetrics {
-  refusing: boolean;
-  reason: 'media' | 'signalling' | undefined;
-  mediaBusyShare: number;
-  mediaLatenessP90Ms: number;
-  signallingElu: number;
-  refused: number;
-}
+export type AdmissionMetrics = AdmissionSnapshot;
 
 /**
  * Counters the admin server cannot see itself. Call counts and event-loop lag are measured by the admin server
