@@ -44,6 +44,8 @@ export interface SippResult {
 }
 
 export interface SippProcess {
+  /** OS pid of sipp (e.g. to read its CPU from /proc). */
+  pid: number | undefined;
   port: number;
   mediaPort: number;
   /** Resolves when sipp exits. */
@@ -102,7 +104,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
       rmSync(dir, { recursive: true, force: true });
     });
   });
-  return { port, mediaPort, done, kill: () => child.kill('SIGTERM') };
+  return { pid: child.pid, port, mediaPort, done, kill: () => child.kill('SIGTERM') };
 }
 
 function parseStatCsv(csv: string): Record<string, string> {

@@ -21,6 +21,8 @@ export interface QcServerOptions {
   maxCalls: number;
   /** --rtp-ports, kept away from the test port bands (21000–30999, test/support/ports.ts) sipp is given. */
   rtpPorts: string;
+  /** --media-workers: 0 = the media engine on the main thread; undefined = the server's default (cores - 1). */
+  mediaWorkers?: number;
 }
 
 export interface QcServer {
@@ -66,8 +68,12 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
     '5',
     '--log-level',
     'warn',
+    ...(o.mediaWorkers !== undefined ? ['--media-workers', String(o.mediaWorkers)] : []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Without mediaWorkers the server's own default is measured, not whatever SIPFLOW_MEDIA_WORKERS a test run set.
+  const env = { ...process.env };
+  delete env.SIPFLOW_MEDIA_WORKERS;
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const warnings = new Map<string, number>();
   const keep = (line: string) => {

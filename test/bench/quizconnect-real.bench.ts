@@ -1,0 +1,493 @@
+/**
+ * 'quizconnect-real' bench: quizconnect on its real workload, with the media engine on worker threads (the default)
+ * and with `--media-workers 0` (in-thread), in one run, so every figure is also a ratio on one machine.
+ *
+ * The workload: a sipp caller dials a seeded number (MariaDB, through the MySQL path of @sipflow/lookup); the server
+ * rings two callees on one sipp UAS; both answer; both type their PIN as RFC 4733 at the payload type the server
+ * offered (101), the loser ~350 ms after the winner; the winner is connected and talks (looped µ-law RTP), the
+ * loser gets BYE; the caller talks too for the hold time, then BYE.
+ *
+ * Per mode (its own server child process and callee UAS):
+ * - rate steps (QC_REAL_RATES, QC_REAL_STEP_S s each): connected calls/s with 0 failed; stops after the first step
+ *   with a failure. A 503 (admission or call limit) is a failure, counted from sipp (response-time timer 2) and from
+ *   the server's metrics and log.
+ * - a step at 80 % of the capacity found (QC_REAL_STEP80_S s): ticks missed, p99 tick lateness.
+ * - held steps (QC_REAL_HELD): N bridged calls up together for >= QC_REAL_PLATEAU_S s (arriving at
+ *   QC_REAL_HELD_RATE, default half the capacity found), RTP both ways checked on the server's counters during the
+ *   plateau; stops after the first step that fails.
+ * - every step: ticks missed, p99 tick lateness (worst 1-s window), CPU of the main thread and of each worker (from
+ *   /metrics counters), the process and both sipps (from /proc), peak RSS (VmHWM reset per step), load average.
+ * - RSS idle at start, after the warm-up, and QC_REAL_SETTLE_S (60) s after the last load step.
+ * QC_REAL_MODES=workers or in-thread runs one mode only.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSipp, type SippProcess, type SippResult } from '../support/sipp.js';
+import { startMariaDb, type MariaDb } from '../support/mariadb.js';
+import { freePort } from '../support/ports.js';
+import { seedRealWorkload, type QcRealSeed } from './support/qc-real-seed.js';
+import { startQcServer, type QcServer } from './support/qc-server.js';
+import { cpuMeter, cpuTicks, CLK_TCK, machineMeter } from './support/qc-proc.js';
+
+export const name = 'quizconnect-real';
+
+const RATES = envList('QC_REAL_RATES') ?? [10, 20, 30, 40, 50, 60, 80, 100];
+const HELD = envList('QC_REAL_HELD') ?? [100, 200, 300, 400, 600, 800];
+const STEP_S = envNum('QC_REAL_STEP_S', 5);
+const STEP80_S = envNum('QC_REAL_STEP80_S', 10);
+/** Caller talk time after connect in the rate steps (sipp -d). */
+const HOLD_MS = envNum('QC_REAL_HOLD_MS', 2000);
+/** How long all N held calls must be up together. */
+const PLATEAU_S = envNum('QC_REAL_PLATEAU_S', 6);
+/** RSS is read this long after the last load step (the issue: a minute). */
+const SETTLE_S = envNum('QC_REAL_SETTLE_S', 60);
+const HELD_RATE = process.env.QC_REAL_HELD_RATE ? envNum('QC_REAL_HELD_RATE', 20) : undefined;
+const MODES = (process.env.QC_REAL_MODES ?? 'workers,in-thread').split(',').filter((m): m is Mode => m === 'workers' || m === 'in-thread');
+const CALLERS = 1000;
+/** Connect (PIN pcap ~1.2 s + signalling) and its slack under load, for sizing the held calls' hold time. */
+const CONNECT_SLACK_S = 4;
+const RTP_PPS = 50;
+/** The server's warn lines for a 503 refusal (admission: media or signalling; the --max-calls limit). */
+const REFUSAL_MSGS = ['media has no headroom: 503', 'signalling has no headroom: 503', 'call limit reached: 503'];
+
+type Mode = 'workers' | 'in-thread';
+
+function envList(name: string): number[] | undefined {
+  const v = process.env[name];
+  if (!v) return undefined;
+  const list = v.split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  return list.length ? list : undefined;
+}
+
+function envNum(name: string, dflt: number): number {
+  const v = Number(process.env[name] ?? dflt);
+  return Number.isFinite(v) && v >= 0 ? v : dflt;
+}
+
+const scenario = (f: string) => fileURLToPath(new URL(`./scenarios/${f}`, import.meta.url));
+const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Resets VmHWM to the current RSS (clear_refs 5, root or owner), so each step's peak is its own. */
+function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function num(stats: Record<string, string>, key: string): number {
+  return Number(stats[key] ?? 0) || 0;
+}
+
+/** Sum of one response-time timer's buckets = how many times that timer was stopped (timer 1: 200, timer 2: 503). */
+function rtdCount(stats: Record<string, string>, timer: number): number {
+  const prefix = `ResponseTimeRepartition${timer}_`;
+  return Object.keys(stats)
+    .filter((k) => k.startsWith(prefix))
+    .reduce((sum, k) => sum + num(stats, k), 0);
+}
+
+/** sipp writes response times as HH:MM:SS:mmm (or HH:MM:SS.uuuuuu); → ms. */
+function parseRtd(v: string | undefined): number {
+  if (!v) return 0;
+  const m = /^(\d+):(\d+):(\d+)[:.](\d+)$/.exec(v.trim());
+  if (!m) return Number(v) || 0;
+  const frac = m[4]!.length === 6 ? Number(m[4]) / 1000 : Number(m[4]);
+  return (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000 + frac;
+}
+
+function sum(m: Map<string, number> | undefined, prefix: string): number {
+  let total = 0;
+  for (const [k, v] of m ?? []) if (k.startsWith(prefix)) total += v;
+  return total;
+}
+
+function procCpuS(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    return cpuTicks(pid) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+interface Sample {
+  t: number;
+  streams: number;
+  rtpIn: number;
+  rtpOut: number;
+}
+
+export interface RealStep {
+  kind: 'rate' | 'at80pct' | 'held';
+  /** Calls/s offered. */
+  rate: number;
+  /** Held steps: bridged calls to hold together. */
+  held?: number;
+  attempted: number;
+  connected: number;
+  failed: number;
+  /** 503s the caller got (sipp), and the server's own counts: admission refusals and --max-calls refusals (log). */
+  refused503: { sipp: number; admission: number; log: number };
+  /** sipp's failure kinds (non-zero only). */
+  failures: Record<string, number>;
+  connectMsAvg: number;
+  ticksMissed: number | null;
+  /** Worst last-second p99 media tick lateness sampled during the step (every 500 ms). */
+  p99TickLatenessMs: number | null;
+  tickLatenessMaxMs: number | null;
+  /** CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc. */
+  cpuPercent: { mainThread: number | null; workers: number[]; process: number; sippCaller: number; sippCallees: number };
+  /** Whole machine busy during the step (100 = every core). */
+  machineBusyPercent: number;
+  loadAvg: [number, number, number];
+  rssPeakMB: number;
+  rssEndMB: number;
+  /** Held steps: the plateau where all N calls were bridged, and RTP both ways on the server's counters. */
+  plateau?: { seconds: number; streams: number; rtpInPps: number; rtpOutPps: number; expectedPps: number; rtpBothWays: boolean };
+  ok: boolean;
+}
+
+interface Ctx {
+  server: QcServer;
+  seed: QcRealSeed;
+  uas: SippProcess;
+}
+
+async function waitIdle(server: QcServer, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const m = await server.metrics().catch(() => undefined);
+    if (m && (m.get('sipflow_calls_active{app="quizconnect"}') ?? 0) === 0 && (m.get('sipflow_media_streams') ?? 0) === 0) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: number, holdMs: number, held?: number): Promise<RealStep> {
+  const { server, seed, uas } = ctx;
+  const pid = server.pid;
+  const before = await server.metrics();
+  const warn0 = server.warnings();
+  const peakReset = resetPeakRss(pid);
+  let rssMax = rssMB(pid);
+  const cpu = cpuMeter(pid);
+  const machine = machineMeter();
+  const uasCpu0 = procCpuS(uas.pid);
+  const t0 = performance.now();
+  const connectS = calls / rate + CONNECT_SLACK_S;
+  const sipp = await startSipp({
+    scenario: { file: scenario('qc-real-uac.xml') },
+    remote: `127.0.0.1:${server.sipPort}`,
+    calls,
+    rate,
+    limit: held ?? Math.max(100, Math.ceil(rate * ((holdMs + 3000) / 1000) * 2)),
+    timeoutSec: Math.ceil(connectS + holdMs / 1000 + 40),
+    keys: seed.keys,
+    args: ['-inf', seed.csvFile, '-d', String(holdMs)],
+  });
+  let uacCpuS = 0;
+  let p99: number | null = null;
+  let last: Map<string, number> | undefined;
+  const samples: Sample[] = [];
+  let finished = false;
+  const poll = (async () => {
+    while (!finished) {
+      uacCpuS = Math.max(uacCpuS, procCpuS(sipp.pid));
+      const m = await server.metrics().catch(() => undefined);
+      if (m) {
+        last = m;
+        const q = m.get('sipflow_media_tick_lateness_ms{quantile="0.99"}');
+        if (q !== undefined && Number.isFinite(q)) p99 = Math.max(p99 ?? 0, q);
+        samples.push({
+          t: performance.now(),
+          streams: m.get('sipflow_media_streams') ?? 0,
+          rtpIn: m.get('sipflow_rtp_packets_total{direction="in"}') ?? 0,
+          rtpOut: m.get('sipflow_rtp_packets_total{direction="out"}') ?? 0,
+        });
+      }
+      try {
+        rssMax = Math.max(rssMax, rssMB(pid));
+      } catch {
+        // the server died: the step fails on sipp's side
+      }
+      await sleep(500);
+    }
+  })();
+  const res: SippResult = await sipp.done;
+  finished = true;
+  await poll;
+  const wallS = (performance.now() - t0) / 1000;
+  const after = (await server.metrics().catch(() => undefined)) ?? last;
+  const warn1 = server.warnings();
+  const connected = rtdCount(res.stats, 1);
+  const refusedSipp = rtdCount(res.stats, 2);
+  const failures: Record<string, number> = {};
+  for (const [k, v] of Object.entries(res.stats)) {
+    if (k.startsWith('Failed') && k.endsWith('(C)') && k !== 'FailedCall(C)' && Number(v) > 0) failures[k.slice(6, -3)] = Number(v);
+  }
+  const failedSipp = num(res.stats, 'FailedCall(C)');
+  const successful = num(res.stats, 'SuccessfulCall(C)');
+  const failed = Math.max(failedSipp, calls - successful);
+  const delta = (key: string) => {
+    const a = before.get(key);
+    const b = after?.get(key);
+    return a !== undefined && b !== undefined ? b - a : null;
+  };
+  const deltaSum = (prefix: string) => (after ? sum(after, prefix) - sum(before, prefix) : 0);
+  const mainCpuS = after?.has('sipflow_main_thread_cpu_seconds_total{mode="user"}') ? deltaSum('sipflow_main_thread_cpu_seconds_total') : null;
+  const workers: number[] = [];
+  const nWorkers = after?.get('sipflow_media_workers') ?? 0;
+  for (let w = 0; w < nWorkers; w++) workers.push(round((deltaSum(`sipflow_media_worker_cpu_seconds_total{worker="${w}",`) / wallS) * 100, 0));
+  const admission = delta('sipflow_admission_refused_total') ?? 0;
+  const log = REFUSAL_MSGS.reduce((n, msg) => n + (warn1.get(msg) ?? 0) - (warn0.get(msg) ?? 0), 0);
+
+  let plateau: RealStep['plateau'];
+  if (held !== undefined) plateau = plateauOf(samples, held);
+  const la = loadavg().map((v) => round(v, 2)) as [number, number, number];
+  const step: RealStep = {
+    kind,
+    rate,
+    ...(held !== undefined ? { held } : {}),
+    attempted: calls,
+    connected,
+    failed,
+    refused503: { sipp: refusedSipp, admission, log },
+    failures,
+    connectMsAvg: Math.round(parseRtd(res.stats['ResponseTime1(C)'])),
+    ticksMissed: delta('sipflow_media_ticks_missed_total'),
+    p99TickLatenessMs: p99 === null ? null : round(p99, 2),
+    tickLatenessMaxMs: after?.get('sipflow_media_tick_lateness_ms{quantile="1"}') ?? null,
+    cpuPercent: {
+      mainThread: mainCpuS === null ? null : round((mainCpuS / wallS) * 100, 0),
+      workers,
+      process: cpu().percent,
+      sippCaller: round((uacCpuS / wallS) * 100, 0),
+      sippCallees: round(((procCpuS(uas.pid) - uasCpu0) / wallS) * 100, 0),
+    },
+    machineBusyPercent: machine(),
+    loadAvg: la,
+    rssPeakMB: peakReset ? Math.max(rssMax, rssMB(pid, 'VmHWM')) : rssMax,
+    rssEndMB: rssMB(pid),
+    ...(plateau ? { plateau } : {}),
+    ok: res.code === 0 && failed === 0 && connected === calls && refusedSipp === 0 && admission === 0 && (plateau?.rtpBothWays ?? true),
+  };
+  if (!step.ok && res.errors) process.stderr.write(`    first sipp errors: ${res.errors.split('\n').slice(0, 6).join(' | ')}\n`);
+  if (!step.ok && res.code !== 0 && res.code !== 1) process.stderr.write(`    sipp exited ${res.code}: ${res.stderr.slice(-400)}\n`);
+  return step;
+}
+
+/**
+ * The longest run of samples where exactly 2N streams were open (N callers + N winners, every loser gone): the
+ * plateau. RTP rates over it must be ≈ 50 pps × 2 legs × N each way.
+ */
+function plateauOf(samples: Sample[], n: number): NonNullable<RealStep['plateau']> {
+  let best: [number, number] = [0, -1];
+  let start = -1;
+  for (let i = 0; i <= samples.length; i++) {
+    const on = i < samples.length && samples[i]!.streams === 2 * n;
+    if (on && start < 0) start = i;
+    if (!on && start >= 0) {
+      if (i - 1 - start > best[1] - best[0]) best = [start, i - 1];
+      start = -1;
+    }
+  }
+  const expectedPps = RTP_PPS * 2 * n;
+  if (best[1] <= best[0]) return { seconds: 0, streams: 2 * n, rtpInPps: 0, rtpOutPps: 0, expectedPps, rtpBothWays: false };
+  const a = samples[best[0]]!;
+  const b = samples[best[1]]!;
+  const s = (b.t - a.t) / 1000;
+  const rtpInPps = Math.round((b.rtpIn - a.rtpIn) / s);
+  const rtpOutPps = Math.round((b.rtpOut - a.rtpOut) / s);
+  return {
+    seconds: round(s),
+    streams: 2 * n,
+    rtpInPps,
+    rtpOutPps,
+    expectedPps,
+    // Held long enough, and both directions within 10 % of 50 pps per leg (short: a leg lost its audio).
+    rtpBothWays: s >= Math.min(5, PLATEAU_S - 1) && rtpInPps >= expectedPps * 0.9 && rtpOutPps >= expectedPps * 0.9,
+  };
+}
+
+function log(mode: Mode, step: RealStep): void {
+  const what = step.kind === 'held' ? `held ${step.held} @${step.rate} cps` : `${step.kind} ${step.rate} cps`;
+  process.stderr.write(`  quizconnect-real [${mode}] ${what}: ${JSON.stringify(step)}\n`);
+}
+
+interface ModeResult {
+  mediaWorkers: number | 'default';
+  workers: number | null;
+  maxConnectedCallsPerSecond: number;
+  maxBridgedHeld: number;
+  heldArrivalRate: number;
+  at80pct: { rate: number; ticksMissed: number | null; p99TickLatenessMs: number | null; ok: boolean } | null;
+  rssMB: { idleStart: number; afterWarmup: number; peakAt300Held: number | null; peakOverall: number; afterLoad: number | null; settleS: number };
+  rssAfterVsStart: number | null;
+  rssAfterVsWarmup: number | null;
+  limitedBy: { rate: string; held: string };
+  rateSteps: RealStep[];
+  heldSteps: RealStep[];
+  serverWarnings: Record<string, number>;
+}
+
+async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): Promise<ModeResult> {
+  let uas: SippProcess | undefined;
+  let server: QcServer | undefined;
+  try {
+    const uasPort = await freePort();
+    uas = await startSipp({
+      scenario: { file: scenario('qc-real-uas.xml') },
+      port: uasPort,
+      calls: 10_000_000,
+      timeoutSec: 3600,
+      keys: seed.keys,
+    });
+    let uasGone: SippResult | undefined;
+    void uas.done.then((r) => (uasGone = r));
+    server = await startQcServer({
+      dir,
+      dbUrl: db.url,
+      outboundDomain: `127.0.0.1:${uasPort}`,
+      ringTimeoutS: 15,
+      maxCalls: 5000,
+      rtpPorts: '40000-59999',
+      ...(mode === 'in-thread' ? { mediaWorkers: 0 } : {}),
+    });
+    const ctx: Ctx = { server, seed, uas };
+    const idleStart = rssMB(server.pid);
+    const m0 = await server.metrics();
+    const workers = m0.get('sipflow_media_workers') ?? null;
+    process.stderr.write(`  quizconnect-real [${mode}]: serving, ${workers ?? 0} media workers, RSS ${idleStart} MB\n`);
+    // Warm-up (JIT, prompt cache, MariaDB pool), not reported.
+    const warm = await runStep(ctx, 'rate', 10, 20, HOLD_MS);
+    if (warm.connected < 20) process.stderr.write(`  warm-up: only ${warm.connected}/20 connected: ${JSON.stringify(warm.failures)}\n`);
+    await waitIdle(server, 30_000);
+    const gone = uasGone as SippResult | undefined;
+    if (gone) throw new Error(`callee UAS exited (${gone.code}): ${gone.stderr.slice(0, 500)}`);
+    const afterWarmup = rssMB(server.pid);
+
+    const rateSteps: RealStep[] = [];
+    for (const rate of RATES) {
+      const step = await runStep(ctx, 'rate', rate, Math.round(rate * STEP_S), HOLD_MS);
+      rateSteps.push(step);
+      log(mode, step);
+      if (!(await waitIdle(server, 40_000))) process.stderr.write(`  [${mode}] calls still up 40 s after the ${rate} cps step\n`);
+      if (!step.ok) break;
+    }
+    const firstFail = rateSteps.findIndex((s) => !s.ok);
+    const capacity = firstFail === 0 ? 0 : (rateSteps[(firstFail < 0 ? rateSteps.length : firstFail) - 1]?.rate ?? 0);
+
+    let at80: ModeResult['at80pct'] = null;
+    if (capacity > 0) {
+      const rate = Math.max(1, Math.round(capacity * 0.8));
+      const step = await runStep(ctx, 'at80pct', rate, Math.round(rate * STEP80_S), HOLD_MS);
+      rateSteps.push(step);
+      log(mode, step);
+      at80 = { rate, ticksMissed: step.ticksMissed, p99TickLatenessMs: step.p99TickLatenessMs, ok: step.ok };
+      await waitIdle(server, 40_000);
+    }
+
+    const heldRate = HELD_RATE ?? Math.min(40, Math.max(5, Math.round(capacity / 2)));
+    const heldSteps: RealStep[] = [];
+    for (const n of HELD) {
+      const holdMs = Math.round((n / heldRate + CONNECT_SLACK_S + PLATEAU_S) * 1000);
+      const step = await runStep(ctx, 'held', heldRate, n, holdMs, n);
+      heldSteps.push(step);
+      log(mode, step);
+      if (!(await waitIdle(server, 60_000))) process.stderr.write(`  [${mode}] calls still up 60 s after holding ${n}\n`);
+      if (!step.ok) break;
+    }
+    const heldFail = heldSteps.findIndex((s) => !s.ok);
+    const maxHeld = heldFail === 0 ? 0 : (heldSteps[(heldFail < 0 ? heldSteps.length : heldFail) - 1]?.held ?? 0);
+
+    // RSS a minute after the load: what the server gives back once idle (no calls, no streams).
+    let afterLoad: number | null = null;
+    if (SETTLE_S > 0) {
+      await sleep(SETTLE_S * 1000);
+      afterLoad = rssMB(server.pid);
+    }
+    const all = [...rateSteps, ...heldSteps];
+    const limitedBy = (steps: RealStep[], last: string): string => {
+      const f = steps.find((s) => !s.ok);
+      if (!f) return `last step passed (${last})`;
+      if (f.refused503.sipp || f.refused503.admission || f.refused503.log) return `503 refused (sipp ${f.refused503.sipp}, admission ${f.refused503.admission}, log ${f.refused503.log})`;
+      if (f.plateau && !f.plateau.rtpBothWays) return `RTP short on the plateau (${JSON.stringify(f.plateau)})`;
+      return `calls failed: ${JSON.stringify(f.failures)}`;
+    };
+    return {
+      mediaWorkers: mode === 'in-thread' ? 0 : 'default',
+      workers,
+      maxConnectedCallsPerSecond: capacity,
+      maxBridgedHeld: maxHeld,
+      heldArrivalRate: heldRate,
+      at80pct: at80,
+      rssMB: {
+        idleStart,
+        afterWarmup,
+        peakAt300Held: heldSteps.find((s) => s.held === 300)?.rssPeakMB ?? null,
+        peakOverall: Math.max(...all.map((s) => s.rssPeakMB)),
+        afterLoad,
+        settleS: SETTLE_S,
+      },
+      rssAfterVsStart: afterLoad === null ? null : round(afterLoad / idleStart, 2),
+      rssAfterVsWarmup: afterLoad === null ? null : round(afterLoad / afterWarmup, 2),
+      limitedBy: { rate: limitedBy(rateSteps, 'raise QC_REAL_RATES'), held: limitedBy(heldSteps, 'raise QC_REAL_HELD') },
+      rateSteps,
+      heldSteps,
+      serverWarnings: Object.fromEntries(server.warnings()),
+    };
+  } finally {
+    // The server first, while the callee UAS still answers its BYEs (a clean stop is quick).
+    const code = await server?.stop();
+    if (code !== undefined && code !== 0) process.stderr.write(`  quizconnect-real server exited ${code}: ${server?.tail().slice(-3).join(' | ')}\n`);
+    uas?.kill();
+    if (uas) await uas.done;
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  if (spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error) throw new Error('sipp not found: install the Debian package sip-tester');
+  if (process.getuid?.() !== 0) throw new Error('quizconnect-real needs root: sipp play_pcap_audio sends the PIN pcaps over a raw socket');
+  const dir = mkdtempSync(join(tmpdir(), 'qc-real-'));
+  let db: MariaDb | undefined;
+  try {
+    const t0 = Date.now();
+    db = await startMariaDb();
+    const seed = await seedRealWorkload(dir, db.url, CALLERS);
+    process.stderr.write(`  quizconnect-real: MariaDB up and ${seed.rows} rows seeded in ${Date.now() - t0} ms\n`);
+    const modes: Partial<Record<Mode, ModeResult>> = {};
+    for (const mode of MODES) modes[mode] = await runMode(mode, dir, db, seed);
+    const w = modes.workers;
+    const t = modes['in-thread'];
+    const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? round(a / b, 2) : null);
+    return {
+      workload: 'caller → 2 callees answer, RFC 4733 PINs (PT 101), winner talks, caller talks, BYE; MariaDB',
+      holdMs: HOLD_MS,
+      stepSeconds: STEP_S,
+      plateauSeconds: PLATEAU_S,
+      seededCallers: seed.callers,
+      ratios: {
+        connectedCps: ratio(w?.maxConnectedCallsPerSecond, t?.maxConnectedCallsPerSecond),
+        bridgedHeld: ratio(w?.maxBridgedHeld, t?.maxBridgedHeld),
+      },
+      workers: w,
+      inThread: t,
+      totalSeconds: Math.round((Date.now() - t0) / 1000),
+    };
+  } finally {
+    await db?.stop();
+    if (!process.env.QC_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}
