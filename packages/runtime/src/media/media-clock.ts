@@ -12,6 +12,8 @@ export type TickHandler = (now: number, behind: number) => void;
 
 const HIST_BUCKET_MS = 0.1;
 const HIST_BUCKETS = 2000; // 0–200 ms; later goes into the last bucket
+/** Upper bounds (ms) of the exported lateness histogram (plus +Inf); fine around 10 ms, half a tick. */
+export const LATENESS_BUCKETS_MS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 100, 200] as const;
 /** Ticks kept for the "last second" window. */
 const RECENT = 64;
 
@@ -50,6 +52,7 @@ export class MediaClock {
   #recentCount = 0;
   #recentPos = 0;
   #busyTotal = 0;
+  #latenessSum = 0;
 
   constructor(onTick: TickHandler, options: MediaClockOptions = {}) {
     this.tickMs = options.tickMs ?? 20;
@@ -113,6 +116,7 @@ export class MediaClock {
     const b = Math.min(HIST_BUCKETS - 1, Math.floor(lateness / HIST_BUCKET_MS));
     this.#hist[b]!++;
     if (lateness > this.#latenessMax) this.#latenessMax = lateness;
+    this.#latenessSum += lateness;
     this.#recentLateness[this.#recentPos] = lateness;
     this.#recentBusy[this.#recentPos] = busy;
     this.#recentPos = (this.#recentPos + 1) % RECENT;
@@ -130,6 +134,19 @@ export class MediaClock {
       if (seen >= target) return Math.round(Math.min((i + 1) * HIST_BUCKET_MS, this.#latenessMax) * 100) / 100;
     }
     return HIST_BUCKETS * HIST_BUCKET_MS;
+  }
+
+  /** Ticks at most each LATENESS_BUCKETS_MS bound late (bucket i holds [i, i+1) × 0.1 ms), then all of them. */
+  #cumulativeBuckets(): number[] {
+    const out: number[] = [];
+    let seen = 0;
+    let i = 0;
+    for (const bound of LATENESS_BUCKETS_MS) {
+      for (const end = Math.round(bound / HIST_BUCKET_MS); i < end; i++) seen += this.#hist[i]!;
+      out.push(seen);
+    }
+    out.push(this.#ticks);
+    return out;
   }
 
   /** Number of ticks in the recent window (the last second, at most 64 ticks). */
@@ -167,6 +184,8 @@ export class MediaClock {
       latenessP99: this.#percentile(0.99),
       latenessMax: Math.round(this.#latenessMax * 100) / 100,
       ticksMissed: this.#ticksMissed,
+      latenessBuckets: this.#cumulativeBuckets(),
+      latenessSumMs: Math.round(this.#latenessSum * 1000) / 1000,
       busyMeanMs: this.#ticks ? Math.round((this.#busyTotal / this.#ticks) * 1000) / 1000 : 0,
     };
   }
@@ -180,5 +199,6 @@ export class MediaClock {
     this.#recentCount = 0;
     this.#recentPos = 0;
     this.#busyTotal = 0;
+    this.#latenessSum = 0;
   }
 }

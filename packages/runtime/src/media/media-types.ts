@@ -144,6 +144,12 @@ export interface MediaClockStats {
   latenessMax: number;
   /** Ticks skipped because the clock fell more than one tick behind. */
   ticksMissed: number;
+  /**
+   * Cumulative lateness histogram: ticks at most LATENESS_BUCKETS_MS[i] late (the last, +Inf, equals `ticks`), and
+   * the lateness summed (ms). Counters, so a scrape before and after a load gives that load's own quantiles.
+   */
+  latenessBuckets: number[];
+  latenessSumMs: number;
 }
 
 /** How busy a media clock was over the last second. */

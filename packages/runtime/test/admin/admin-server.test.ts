@@ -149,6 +149,13 @@ test('GET /metrics: Prometheus text with calls by app and outcome, rate, SIP, RT
   assert.equal(value('sipflow_sip_retransmissions_total{direction="out"}'), 2);
   assert.equal(value('sipflow_rtp_packets_total{direction="out"}'), 410);
   assert.equal(value('sipflow_media_tick_lateness_ms{quantile="0.99"}'), 1.5);
+  // The lateness histogram: cumulative buckets (for the quantiles of any interval), +Inf and _count = ticks.
+  assert.match(text, /# TYPE sipflow_media_tick_lateness_histogram_ms histogram/);
+  assert.equal(value('sipflow_media_tick_lateness_histogram_ms_bucket{le="0.5"}'), 300);
+  assert.equal(value('sipflow_media_tick_lateness_histogram_ms_bucket{le="10"}'), 498);
+  assert.equal(value('sipflow_media_tick_lateness_histogram_ms_bucket{le="+Inf"}'), 500);
+  assert.equal(value('sipflow_media_tick_lateness_histogram_ms_count'), 500);
+  assert.equal(value('sipflow_media_tick_lateness_histogram_ms_sum'), 150);
   assert.ok(value('sipflow_event_loop_lag_ms{quantile="0.99"}') >= 0);
   assert.match(text, /# TYPE sipflow_calls_total counter/);
 });

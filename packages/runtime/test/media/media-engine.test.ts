@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MediaEngine, MediaClock, MediaError } from '../../src/media/index.js';
+import { LATENESS_BUCKETS_MS, MediaEngine, MediaClock, MediaError } from '../../src/media/index.js';
 import { freeMediaPortPair } from '../../../../test/support/ports.js';
 import { logger, testEngine } from './loopback-helpers.js';
 
@@ -80,6 +80,11 @@ test('the clock is deadline-driven: ticks + skipped ticks follow wall time; a th
   // Not a timing assertion on the machine: a deadline clock counts skipped ticks, so the sum tracks wall time.
   assert.ok(Math.abs(s.ticks + s.ticksMissed - elapsedTicks) <= 3, `${s.ticks}+${s.ticksMissed} vs ${elapsedTicks}`);
   assert.ok(s.latenessP50 <= s.latenessP99 && s.latenessP99 <= Math.max(s.latenessMax, 0.1) + 0.1);
+  // The exported histogram is cumulative over LATENESS_BUCKETS_MS and ends with every tick (+Inf).
+  assert.equal(s.latenessBuckets.length, LATENESS_BUCKETS_MS.length + 1);
+  assert.equal(s.latenessBuckets.at(-1), s.ticks);
+  assert.ok(s.latenessBuckets.every((n, i) => i === 0 || n >= s.latenessBuckets[i - 1]!), String(s.latenessBuckets));
+  assert.ok(s.latenessSumMs >= 0 && s.latenessSumMs <= s.ticks * Math.max(s.latenessMax, 0.1) + 0.1);
   assert.equal(clock.overloaded, false); // stopped
 });
 

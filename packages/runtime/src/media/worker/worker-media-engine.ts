@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { MediaClockStats, MediaEngineApi, MediaLoad, MediaStreamApi, MediaStreamOptions } from '../media-types.js';
 import type { MediaEngineOptionsExt } from '../media-engine.js';
 import { MediaError, mediaErrors } from '../errors.js';
+import { LATENESS_BUCKETS_MS } from '../media-clock.js';
 import { PortPool } from '../port-pool.js';
 import { PromptCache, sharedPromptData, type Prompt } from '../prompt-cache.js';
 import { RemoteMediaStream, type RemoteStreamHost } from './remote-media-stream.js';
@@ -315,11 +316,25 @@ export class WorkerMediaEngine implements MediaEngineApi {
 
   /** The workers' clocks together: tick counts and misses summed, lateness the worst of them. */
   get clockStats(): MediaClockStats & { busyMeanMs: number; framesCaughtUp: number; framesDropped: number } {
-    const out = { ticks: 0, latenessP50: 0, latenessP99: 0, latenessMax: 0, ticksMissed: 0, busyMeanMs: 0, framesCaughtUp: 0, framesDropped: 0 };
+    const out = {
+      ticks: 0,
+      latenessP50: 0,
+      latenessP99: 0,
+      latenessMax: 0,
+      ticksMissed: 0,
+      latenessBuckets: new Array<number>(LATENESS_BUCKETS_MS.length + 1).fill(0),
+      latenessSumMs: 0,
+      busyMeanMs: 0,
+      framesCaughtUp: 0,
+      framesDropped: 0,
+    };
     for (const s of this.#slots) {
       const c = s.stats?.clock;
       if (!c) continue;
       out.ticks += c.ticks;
+      // Histograms of several clocks add up (a restarted worker starts from 0: counters reset, as Prometheus allows).
+      c.latenessBuckets.forEach((n, i) => (out.latenessBuckets[i]! += n));
+      out.latenessSumMs += c.latenessSumMs;
       out.ticksMissed += c.ticksMissed;
       out.framesCaughtUp += c.framesCaughtUp;
       out.framesDropped += c.framesDropped;

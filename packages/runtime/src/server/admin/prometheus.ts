@@ -2,6 +2,7 @@
  * /metrics in the Prometheus text exposition format (version 0.0.4).
  */
 import type { CallRecord } from '../registry-types.js';
+import { LATENESS_BUCKETS_MS } from '../../media/media-clock.js';
 import { threadCpuMs } from '../../util/thread-cpu.js';
 import type { MetricsSnapshot } from './admin-types.js';
 import type { CallTotals } from './call-counters.js';
@@ -24,6 +25,13 @@ class Exposition {
   metric(name: string, type: 'counter' | 'gauge', help: string, samples: Array<[Labels, number]>): void {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) this.lines.push(`${name}${formatLabels(labels)} ${formatValue(value)}`);
+  }
+  /** `cumulative[i]`: observations <= bounds[i]; one more entry for +Inf (the count). */
+  histogram(name: string, help: string, bounds: readonly number[], cumulative: readonly number[], sum: number): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+    bounds.forEach((le, i) => this.lines.push(`${name}_bucket{le="${le}"} ${formatValue(cumulative[i] ?? 0)}`));
+    const count = cumulative[bounds.length] ?? 0;
+    this.lines.push(`${name}_bucket{le="+Inf"} ${formatValue(count)}`, `${name}_sum ${formatValue(sum)}`, `${name}_count ${formatValue(count)}`);
   }
 }
 
@@ -77,6 +85,14 @@ export function renderMetrics(input: MetricsInput): string {
       [{ quantile: '0.99' }, lateness[1]!],
       [{ quantile: '1' }, lateness[2]!],
     ]);
+    // The quantile gauges above are since start; this histogram's counters give the quantiles of any interval.
+    out.histogram(
+      'sipflow_media_tick_lateness_histogram_ms',
+      'Lateness of media clock ticks vs. their deadlines, ms (all clocks).',
+      LATENESS_BUCKETS_MS,
+      media.clock.latenessBuckets,
+      media.clock.latenessSumMs,
+    );
     out.metric('sipflow_media_ticks_total', 'counter', 'Media clock ticks run.', [[{}, media.clock.ticks]]);
     out.metric('sipflow_media_ticks_missed_total', 'counter', 'Media clock ticks skipped because the clock fell behind.', [
       [{}, media.clock.ticksMissed],
