@@ -113,6 +113,35 @@ function sum(m: Map<string, number> | undefined, prefix: string): number {
   return total;
 }
 
+/** The step's own tick-lateness histogram: bucket deltas between two scrapes → { le → ticks at most that late }. */
+function latenessDelta(a: Map<string, number>, b: Map<string, number> | undefined): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [k, v] of b ?? []) {
+    const m = /^sipflow_media_tick_lateness_histogram_ms_bucket\{le="([^"]+)"\}$/.exec(k);
+    if (!m) continue;
+    out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), v - (a.get(k) ?? 0)]);
+  }
+  return out.sort((x, y) => x[0] - y[0]);
+}
+
+/** Quantile q from cumulative buckets, linear within a bucket (as Prometheus' histogram_quantile); null if no ticks. */
+function histQuantile(buckets: Array<[number, number]>, q: number): number | null {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevN = 0;
+  for (const [le, n] of buckets) {
+    if (n >= rank) {
+      if (!Number.isFinite(le)) return prevLe; // beyond the last bound: report the bound (a floor)
+      return round(prevLe + ((le - prevLe) * (rank - prevN)) / Math.max(1, n - prevN), 2);
+    }
+    prevLe = le;
+    prevN = n;
+  }
+  return prevLe;
+}
+
 function procCpuS(pid: number | undefined): number {
   if (!pid) return 0;
   try {
@@ -138,15 +167,17 @@ export interface RealStep {
   attempted: number;
   connected: number;
   failed: number;
-  /** 503s the caller got (sipp), and the server's own counts: admission refusals and --max-calls refusals (log). */
-  refused503: { sipp: number; admission: number; log: number };
+  /** 503s the caller got (sipp), and the server's own counts: admission refusals, and its warn log by reason. */
+  refused503: { sipp: number; admission: number; log: Record<string, number> };
   /** sipp's failure kinds (non-zero only). */
   failures: Record<string, number>;
   connectMsAvg: number;
   ticksMissed: number | null;
-  /** Worst last-second p99 media tick lateness sampled during the step (every 500 ms). */
+  /** Ticks run during the step (all clocks), and the p99 of their lateness, from the /metrics histogram's deltas. */
+  ticks: number | null;
   p99TickLatenessMs: number | null;
-  tickLatenessMaxMs: number | null;
+  /** Share of the step's ticks more than 10 ms (half a tick) late. */
+  ticksOver10msShare: number | null;
   /** CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc. */
   cpuPercent: { mainThread: number | null; workers: number[]; process: number; sippCaller: number; sippCallees: number };
   /** Whole machine busy during the step (100 = every core). */
@@ -198,7 +229,6 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     args: ['-inf', seed.csvFile, '-d', String(holdMs)],
   });
   let uacCpuS = 0;
-  let p99: number | null = null;
   let last: Map<string, number> | undefined;
   const samples: Sample[] = [];
   let finished = false;
@@ -208,8 +238,6 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
       const m = await server.metrics().catch(() => undefined);
       if (m) {
         last = m;
-        const q = m.get('sipflow_media_tick_lateness_ms{quantile="0.99"}');
-        if (q !== undefined && Number.isFinite(q)) p99 = Math.max(p99 ?? 0, q);
         samples.push({
           t: performance.now(),
           streams: m.get('sipflow_media_streams') ?? 0,
@@ -239,7 +267,8 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   }
   const failedSipp = num(res.stats, 'FailedCall(C)');
   const successful = num(res.stats, 'SuccessfulCall(C)');
-  const failed = Math.max(failedSipp, calls - successful);
+  // A 503 ends the call through stop_call, which sipp counts as a success: a call failed unless its 200 came.
+  const failed = Math.max(failedSipp, calls - successful, calls - connected);
   const delta = (key: string) => {
     const a = before.get(key);
     const b = after?.get(key);
@@ -251,7 +280,14 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   const nWorkers = after?.get('sipflow_media_workers') ?? 0;
   for (let w = 0; w < nWorkers; w++) workers.push(round((deltaSum(`sipflow_media_worker_cpu_seconds_total{worker="${w}",`) / wallS) * 100, 0));
   const admission = delta('sipflow_admission_refused_total') ?? 0;
-  const log = REFUSAL_MSGS.reduce((n, msg) => n + (warn1.get(msg) ?? 0) - (warn0.get(msg) ?? 0), 0);
+  const log: Record<string, number> = {};
+  for (const msg of REFUSAL_MSGS) {
+    const n = (warn1.get(msg) ?? 0) - (warn0.get(msg) ?? 0);
+    if (n) log[msg] = n;
+  }
+  const hist = latenessDelta(before, after);
+  const ticks = hist.length ? (hist.at(-1)?.[1] ?? 0) : null;
+  const within10 = hist.find(([le]) => le === 10)?.[1];
 
   let plateau: RealStep['plateau'];
   if (held !== undefined) plateau = plateauOf(samples, held);
@@ -267,8 +303,9 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     failures,
     connectMsAvg: Math.round(parseRtd(res.stats['ResponseTime1(C)'])),
     ticksMissed: delta('sipflow_media_ticks_missed_total'),
-    p99TickLatenessMs: p99 === null ? null : round(p99, 2),
-    tickLatenessMaxMs: after?.get('sipflow_media_tick_lateness_ms{quantile="1"}') ?? null,
+    ticks,
+    p99TickLatenessMs: histQuantile(hist, 0.99),
+    ticksOver10msShare: ticks && within10 !== undefined ? round((ticks - within10) / ticks, 4) : null,
     cpuPercent: {
       mainThread: mainCpuS === null ? null : round((mainCpuS / wallS) * 100, 0),
       workers,
@@ -337,6 +374,8 @@ interface ModeResult {
   rssAfterVsStart: number | null;
   rssAfterVsWarmup: number | null;
   limitedBy: { rate: string; held: string };
+  /** The callee UAS over the whole mode (every call it answered: winners and losers); its failures are listed. */
+  callees: { successful: number; failed: number; failures: Record<string, number> };
   rateSteps: RealStep[];
   heldSteps: RealStep[];
   serverWarnings: Record<string, number>;
@@ -419,10 +458,17 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       afterLoad = rssMB(server.pid);
     }
     const all = [...rateSteps, ...heldSteps];
+    // Every call is over (waitIdle): stop the callee UAS to read its totals.
+    uas.kill();
+    const uasStats = (await uas.done).stats;
+    const calleeFailures: Record<string, number> = {};
+    for (const [k, v] of Object.entries(uasStats)) {
+      if (k.startsWith('Failed') && k.endsWith('(C)') && k !== 'FailedCall(C)' && Number(v) > 0) calleeFailures[k.slice(6, -3)] = Number(v);
+    }
     const limitedBy = (steps: RealStep[], last: string): string => {
       const f = steps.find((s) => !s.ok);
       if (!f) return `last step passed (${last})`;
-      if (f.refused503.sipp || f.refused503.admission || f.refused503.log) return `503 refused (sipp ${f.refused503.sipp}, admission ${f.refused503.admission}, log ${f.refused503.log})`;
+      if (f.refused503.sipp || f.refused503.admission) return `503 refused (sipp ${f.refused503.sipp}, admission ${f.refused503.admission}, log ${JSON.stringify(f.refused503.log)})`;
       if (f.plateau && !f.plateau.rtpBothWays) return `RTP short on the plateau (${JSON.stringify(f.plateau)})`;
       return `calls failed: ${JSON.stringify(f.failures)}`;
     };
@@ -444,6 +490,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       rssAfterVsStart: afterLoad === null ? null : round(afterLoad / idleStart, 2),
       rssAfterVsWarmup: afterLoad === null ? null : round(afterLoad / afterWarmup, 2),
       limitedBy: { rate: limitedBy(rateSteps, 'raise QC_REAL_RATES'), held: limitedBy(heldSteps, 'raise QC_REAL_HELD') },
+      callees: { successful: num(uasStats, 'SuccessfulCall(C)'), failed: num(uasStats, 'FailedCall(C)'), failures: calleeFailures },
       rateSteps,
       heldSteps,
       serverWarnings: Object.fromEntries(server.warnings()),
