@@ -21,7 +21,7 @@
  * QC_REAL_MODES=workers or in-thread runs one mode only.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +142,45 @@ function histQuantile(buckets: Array<[number, number]>, q: number): number | nul
   return prevLe;
 }
 
+/** Per thread of `pid`: [ns on a CPU, ns runnable but waiting for a CPU] (/proc/<pid>/task/<tid>/schedstat). */
+function schedstat(pid: number): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        out.set(Number(tid), [run ?? 0, wait ?? 0]);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return out;
+}
+
+/**
+ * How long the server's threads waited for a CPU while runnable, ms per second of the step: the main thread, the
+ * thread that ran most apart from it (the media worker, with workers on), and the whole process. Other processes
+ * on the machine (tests, sipp) show up here: a media clock cannot tick on time while its thread waits.
+ */
+function runQueueWait(a: Map<number, [number, number]>, b: Map<number, [number, number]>, pid: number, wallS: number) {
+  const d = (tid: number) => {
+    const x = a.get(tid) ?? [0, 0];
+    const y = b.get(tid) ?? x;
+    return [y[0] - x[0], y[1] - x[1]] as const;
+  };
+  let busiest: number | undefined;
+  let total = 0;
+  for (const tid of b.keys()) {
+    total += d(tid)[1];
+    if (tid !== pid && (busiest === undefined || d(tid)[0] > d(busiest)[0])) busiest = tid;
+  }
+  const perS = (ns: number) => round(ns / 1e6 / wallS, 0);
+  return { mainThread: perS(d(pid)[1]), busiestOtherThread: busiest === undefined ? 0 : perS(d(busiest)[1]), process: perS(total) };
+}
+
 function procCpuS(pid: number | undefined): number {
   if (!pid) return 0;
   try {
@@ -180,6 +219,8 @@ export interface RealStep {
   ticksOver10msShare: number | null;
   /** CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc. */
   cpuPercent: { mainThread: number | null; workers: number[]; process: number; sippCaller: number; sippCallees: number };
+  /** Time the server's runnable threads waited for a CPU, ms per s (see runQueueWait). */
+  runQueueWaitMsPerS: { mainThread: number; busiestOtherThread: number; process: number };
   /** Whole machine busy during the step (100 = every core). */
   machineBusyPercent: number;
   loadAvg: [number, number, number];
@@ -216,6 +257,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   const cpu = cpuMeter(pid);
   const machine = machineMeter();
   const uasCpu0 = procCpuS(uas.pid);
+  const sched0 = schedstat(pid);
   const t0 = performance.now();
   const connectS = calls / rate + CONNECT_SLACK_S;
   const sipp = await startSipp({
@@ -257,6 +299,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   finished = true;
   await poll;
   const wallS = (performance.now() - t0) / 1000;
+  const sched1 = schedstat(pid);
   const after = (await server.metrics().catch(() => undefined)) ?? last;
   const warn1 = server.warnings();
   const connected = rtdCount(res.stats, 1);
@@ -313,6 +356,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
       sippCaller: round((uacCpuS / wallS) * 100, 0),
       sippCallees: round(((procCpuS(uas.pid) - uasCpu0) / wallS) * 100, 0),
     },
+    runQueueWaitMsPerS: runQueueWait(sched0, sched1, pid, wallS),
     machineBusyPercent: machine(),
     loadAvg: la,
     rssPeakMB: peakReset ? Math.max(rssMax, rssMB(pid, 'VmHWM')) : rssMax,
