@@ -197,17 +197,26 @@ export class AppManager {
       const keys = def ? configKeys(def.config) : undefined;
       return keys === undefined || keys.includes(key);
     };
+    // The keys each app declares, for the error: a typo is fixed by reading the list.
+    const valid = (apps: string[]): string =>
+      apps
+        .map((a) => {
+          const def = this.#current.get(a)?.definition;
+          return `${a}: ${(def ? configKeys(def.config) : undefined)?.join(', ') || '(none)'}`;
+        })
+        .join('; ');
     for (const s of this.#sources.sets ?? []) {
       const perApp = s.app !== undefined && names.includes(s.app);
       const key = perApp || !s.app ? s.key : `${s.app}.${s.key}`;
       const targets = perApp ? [s.app as string] : names;
       if (!targets.some((a) => declares(a, key))) {
-        throw serverErrors.badOption('--set', `no app (${targets.join(', ')}) has a config key '${key}'`);
+        throw serverErrors.badOption('--set', `no app (${targets.join(', ')}) has a config key '${key}'; valid keys: ${valid(targets)}`);
       }
     }
     for (const [k, v] of Object.entries(this.#sources.file ?? {})) {
       if (names.includes(k) && typeof v === 'object' && v !== null) continue;
-      if (!names.some((a) => declares(a, k))) throw serverErrors.badOption('--config', `no app (${names.join(', ')}) has a config key '${k}'`);
+      if (!names.some((a) => declares(a, k)))
+        throw serverErrors.badOption('--config', `no app (${names.join(', ')}) has a config key '${k}'; valid keys: ${valid(names)}`);
     }
   }
 

@@ -108,6 +108,10 @@ test('npm run app exits 0 on SIGINT; a bad config value exits 2 naming the key',
   const bad = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--set', 'max_tries=many']);
   assert.equal(bad.code, 2, bad.out);
   assert.match(bad.out, /CONFIG_INVALID[\s\S]*'max_tries'/);
+  // A misspelt key: the error lists the keys the app has.
+  const typo = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--set', 'cod=12']);
+  assert.equal(typo.code, 2, typo.out);
+  assert.match(typo.out, /has a config key 'cod'; valid keys: example-ivr: code, max_tries, digit_timeout/);
   const unknown = await runApp(['no-such-app', '--admin', 'off']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.out, /no app 'no-such-app'.*example-ivr/);
