@@ -7,50 +7,15 @@
  * - SIGTERM one instance mid-load: no call is lost, the instance drains, leaves rotation and exits 0.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startKamailio, type Kamailio } from '../support/kamailio.js';
-import { freePort } from '../support/ports.js';
+import { startSipflowProcess, type SipflowProcess as Instance } from '../support/sipflow-process.js';
 import { startSipp } from '../support/sipp.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const scenario = fileURLToPath(new URL('./scenarios/drain-caller-bye-uac.xml', import.meta.url));
 const CALLS = 300;
 const RATE = 20;
-
-interface Instance {
-  sipPort: number;
-  adminPort: number;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  log: () => string;
-}
-
-async function startInstance(index: number): Promise<Instance> {
-  const sipPort = await freePort();
-  const adminPort = await freePort();
-  const rtp = `${12000 + index * 2000}-${12000 + index * 2000 + 1999}`;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'packages/runtime/src/server/cli/app.ts', 'example-ivr', '--sip', `127.0.0.1:${sipPort}`, '--rtp-ports', rtp, '--admin', `127.0.0.1:${adminPort}`, '--media-workers', '1', '--log-level', 'warn', '--log-format', 'json', '--drain-timeout', '20'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
-  );
-  let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  child.stderr!.setEncoding('utf8');
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`instance ${index} did not start within 60 s:\n${err}${log}`)), 60_000);
-    child.stderr!.on('data', (d: string) => {
-      err += d;
-      if (err.includes('sipflow: serving')) (clearTimeout(timer), resolve());
-    });
-    void exited.then(({ code }) => (clearTimeout(timer), reject(new Error(`instance ${index} exited (${code}):\n${err}${log}`))));
-  });
-  return { sipPort, adminPort, child, exited, log: () => log };
-}
 
 async function health(i: Instance): Promise<{ activeCalls: number }> {
   const res = await fetch(`http://127.0.0.1:${i.adminPort}/health`);
@@ -64,7 +29,7 @@ async function endedCalls(i: Instance): Promise<{ outcome: string }[]> {
 }
 
 async function withCluster(run: (instances: Instance[], proxy: Kamailio) => Promise<void>): Promise<void> {
-  const instances = await Promise.all([0, 1, 2].map(startInstance));
+  const instances = await Promise.all([0, 1, 2].map((i) => startSipflowProcess(i)));
   let proxy: Kamailio | undefined;
   try {
     proxy = await startKamailio({ instances: instances.map((i) => i.sipPort), probeIntervalS: 2 });
