@@ -43,6 +43,10 @@ export interface QuizHarnessOptions {
   config?: Record<string, unknown>;
   /** Media worker threads (0 = in-thread). Default: the server's (SIPFLOW_MEDIA_WORKERS, else cores − 1). */
   mediaWorkers?: number;
+  /** The server's RTP port range. Default: the server's default. */
+  rtpPorts?: [number, number];
+  /** The server's --rtp-latch. Default false. */
+  rtpLatch?: boolean;
 }
 
 export interface CalleesOptions {
@@ -129,6 +133,8 @@ export class QuizHarness {
       admin: null,
       logger,
       ...(options.mediaWorkers !== undefined ? { mediaWorkers: options.mediaWorkers } : {}),
+      ...(options.rtpPorts ? { rtpPorts: options.rtpPorts } : {}),
+      ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
       config: { file: { [app]: { db_url: dbUrl, outbound_domain: `127.0.0.1:${calleePort}`, ...options.config } } },
     });
     const peers = {

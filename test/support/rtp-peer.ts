@@ -70,6 +70,8 @@ export class RtpPeer {
     readonly socket: Socket,
     readonly port: number,
     readonly rtcpSocket: Socket | undefined,
+    /** The address the peer is bound to (any 127.x.y.z). */
+    readonly host = '127.0.0.1',
   ) {
     socket.on('message', (msg, rinfo) => {
       const p = parseRtp(msg, { address: rinfo.address, port: rinfo.port });
@@ -81,26 +83,27 @@ export class RtpPeer {
     rtcpSocket?.on('message', (msg) => this.rtcp.push(msg));
   }
 
-  /** Bind on 127.0.0.1: an ephemeral port, or `port` (and port+1 for RTCP when `withRtcp`). */
-  static async open(options: { port?: number; withRtcp?: boolean } = {}): Promise<RtpPeer> {
+  /** Bind on `host` (default 127.0.0.1): an ephemeral port, or `port` (and port+1 for RTCP when `withRtcp`). */
+  static async open(options: { port?: number; withRtcp?: boolean; host?: string } = {}): Promise<RtpPeer> {
+    const host = options.host ?? '127.0.0.1';
     const bind = (port: number) =>
       new Promise<Socket>((resolve, reject) => {
         const s = createSocket('udp4');
         s.once('error', reject);
-        s.bind(port, '127.0.0.1', () => resolve(s));
+        s.bind(port, host, () => resolve(s));
       });
     const sock = await bind(options.port ?? 0);
     const port = sock.address().port;
     const rtcp = options.withRtcp ? await bind(port + 1) : undefined;
-    return new RtpPeer(sock, port, rtcp);
+    return new RtpPeer(sock, port, rtcp, host);
   }
 
   /** A minimal SDP offer pointing at this peer. */
   offer(opts: { payloads?: string; direction?: string; extra?: string[]; address?: string } = {}): string {
-    const address = opts.address ?? '127.0.0.1';
+    const address = opts.address ?? this.host;
     return [
       'v=0',
-      `o=peer 42 1 IN IP4 127.0.0.1`,
+      `o=peer 42 1 IN IP4 ${this.host}`,
       's=peer',
       `c=IN IP4 ${address}`,
       't=0 0',

@@ -51,6 +51,7 @@ export class MediaEngine implements MediaEngineApi {
   /** Packet totals of streams already removed. */
   #closedIn = 0;
   #closedOut = 0;
+  #closedRejected = 0;
   #framesDropped = 0;
   readonly #rtcpIntervalMs: number;
   readonly #relay: boolean;
@@ -151,6 +152,12 @@ export class MediaEngine implements MediaEngineApi {
     return n;
   }
 
+  get rtpPacketsRejected(): number {
+    let n = this.#closedRejected;
+    for (const s of this.#streams) n += s.stats.packetsRejected;
+    return n;
+  }
+
   roomMembers(room: string): string[] {
     return this.#rooms.get(room)?.memberIds ?? [];
   }
@@ -235,6 +242,7 @@ export class MediaEngine implements MediaEngineApi {
     if (i >= 0) {
       this.#closedIn += stream.stats.packetsIn;
       this.#closedOut += stream.stats.packetsOut;
+      this.#closedRejected += stream.stats.packetsRejected;
       this.#streams[i] = this.#streams[this.#streams.length - 1]!;
       this.#streams.pop();
     }

@@ -12,9 +12,10 @@
  * sequence number advances per packet. Marker bit on the first packet and on the first frame of a prompt or
  * room mix after silence or a pause (a talkspurt start).
  *
- * Receiving: symmetric RTP. Until a valid packet (RTP v2, a negotiated payload type) arrives we send to the SDP
- * address; the first valid packet latches the stream to its source: we send there and `connect()` the socket,
- * so the kernel drops datagrams from anyone else (they are not counted). A re-INVITE with a new address unlatches.
+ * Receiving: RTP and RTCP only from the source the SDP names (source-gate.ts); with `rtpLatch`, the stream may
+ * latch once, before it accepted anything, to a source on the signalling peer's IP (NAT). Packets from anyone else
+ * are counted (`packetsRejected`) and dropped, and nothing is ever sent to them. The sockets stay unconnected so
+ * that rejected packets reach us to be counted (a connected send costs about 0.8 µs less: docs/media.md).
  */
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +46,7 @@ import { DtmfSender, DTMF_EVENT, DTMF_OFF, DTMF_TONE } from './dtmf-sender.js';
 import type { RoomMember } from './conference-room.js';
 import { JitterFifo } from './jitter-fifo.js';
 import { SenderReportWriter, isRtcp } from './rtcp.js';
+import { SOURCE_LATCH, SOURCE_REJECT, SourceGate } from './source-gate.js';
 
 /** Inbound slot ring: 32 packets (640 ms at ptime 20); payloads up to 320 bytes (40 ms of G.711; longer is cut). */
 const SLOTS = 32;
@@ -102,6 +104,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     bytesIn: 0,
     bytesOut: 0,
     packetsDropped: 0,
+    packetsRejected: 0,
     rtcpIn: 0,
     rtcpOut: 0,
     overruns: 0,
@@ -142,16 +145,8 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   readonly #teOut: Buffer[] = [];
   #teIdx = 0;
 
-  // --- remote / latching
-  #sendAddress: string | undefined;
-  #sendPort = 0;
-  #rtcpAddress: string | undefined;
-  #rtcpPort = 0;
-  #latched = false;
-  #latchAddress = '';
-  #latchPort = 0;
-  #connected = false;
-  #connectGen = 0;
+  // --- remote: the accepted sources, which are also where we send
+  readonly #gate: SourceGate;
 
   // --- inbound state
   /** Payload type → KIND_*. */
@@ -193,6 +188,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#inbandEnabled = options.inbandDtmf ?? true;
     this.#rtpTimeoutMs = Math.max(0, options.rtpTimeoutMs ?? 0);
     this.#sendingDeferred = options.deferSending ?? false;
+    this.#gate = new SourceGate(options.rtpLatch ?? false, options.signallingAddress);
     this.#sdp = new SdpNegotiator(ctx.host, ctx.port);
     for (let i = 0; i < OUT_BUFFERS; i++) {
       const b = Buffer.alloc(RTP_HEADER + SAMPLES_PER_FRAME);
@@ -230,9 +226,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     return this.#media?.direction;
   }
 
-  /** Where RTP goes now (latched source, else the SDP address). */
+  /** Where RTP goes now and the only source it is accepted from (the SDP address, or the latched source). */
   get remote(): { address: string; port: number } | undefined {
-    return this.#sendAddress ? { address: this.#sendAddress, port: this.#sendPort } : undefined;
+    const g = this.#gate;
+    return g.rtpAddress ? { address: g.rtpAddress, port: g.rtpPort } : undefined;
   }
 
   get ssrc(): number {
@@ -376,63 +373,13 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     if (media.telephoneEventPt !== undefined) this.#ptKind[media.telephoneEventPt] = KIND_TE;
     const remoteChanged =
       !prev || prev.remoteAddress !== media.remoteAddress || prev.remotePort !== media.remotePort;
-    if (remoteChanged) {
-      this.#unlatch();
-      this.#sendAddress = media.remoteAddress;
-      this.#sendPort = media.remotePort;
-      this.#rtcpAddress = media.remoteAddress;
-      this.#rtcpPort = media.remoteRtcpPort;
-    }
+    if (remoteChanged) this.#gate.reset(media.remoteAddress, media.remotePort, media.remoteRtcpPort);
     if (!directionSends(media.direction)) this.#talking = false;
     if (!prev || directionReceives(media.direction) !== directionReceives(prev.direction) || remoteChanged) {
       this.#lastRxAt = performance.now();
       this.#timedOut = false;
     }
     if (this.#nextSrAt === 0) this.#nextSrAt = performance.now() + this.#ctx.rtcpIntervalMs * (0.5 + Math.random());
-  }
-
-  #unlatch(): void {
-    this.#latched = false;
-    this.#connectGen++;
-    if (this.#connected) {
-      this.#connected = false;
-      try {
-        this.#ctx.rtp.disconnect();
-      } catch {
-        /* not connected after all */
-      }
-    }
-  }
-
-  #latch(address: string, port: number): void {
-    this.#latched = true;
-    this.#latchAddress = address;
-    this.#latchPort = port;
-    this.#sendAddress = address;
-    this.#sendPort = port;
-    if (!this.#rtcpAddress || this.#rtcpAddress !== address) {
-      this.#rtcpAddress = address;
-      this.#rtcpPort = port + 1;
-    }
-    // connect(): sends need no per-packet address lookup, and the kernel filters other sources.
-    const gen = ++this.#connectGen;
-    try {
-      this.#ctx.rtp.connect(port, address, () => {
-        if (this.#closed) return;
-        if (gen !== this.#connectGen) {
-          try {
-            this.#ctx.rtp.disconnect();
-          } catch {
-            /* ignore */
-          }
-          return;
-        }
-        this.#connected = true;
-      });
-    } catch (err) {
-      this.#log.debug({ err }, 'rtp connect failed; sending unconnected');
-    }
-    this.emit('latched', address, port);
   }
 
   // ------------------------------------------------------------------ socket handlers (per packet)
@@ -443,6 +390,11 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   };
 
   readonly #onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
+    const verdict = this.#gate.checkRtp(rinfo.address, rinfo.port);
+    if (verdict === SOURCE_REJECT) {
+      this.stats.packetsRejected++;
+      return;
+    }
     const len = msg.length;
     const b0 = msg[0]!;
     if (len < RTP_HEADER || (b0 & 0xc0) !== 0x80) {
@@ -468,10 +420,12 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       this.stats.packetsDropped++;
       return;
     }
-    if (!this.#latched) this.#latch(rinfo.address, rinfo.port);
-    else if (rinfo.port !== this.#latchPort || rinfo.address !== this.#latchAddress) {
-      this.stats.packetsDropped++;
-      return;
+    if (!this.#gate.rtpFixed) {
+      if (verdict === SOURCE_LATCH) {
+        this.#gate.latchRtp(rinfo.address, rinfo.port);
+        this.emit('latched', rinfo.address, rinfo.port);
+        if (this.#closed) return;
+      } else this.#gate.acceptedRtp();
     }
     if (this.#slotCount === SLOTS) {
       // The clock has not drained the ring: drop the oldest.
@@ -494,10 +448,11 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
 
   readonly #onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
     if (!isRtcp(msg)) return;
+    if (!this.#gate.checkRtcp(rinfo.address, rinfo.port)) {
+      this.stats.packetsRejected++;
+      return;
+    }
     this.stats.rtcpIn++;
-    // Symmetric RTCP: answer where RTCP comes from.
-    this.#rtcpAddress = rinfo.address;
-    this.#rtcpPort = rinfo.port;
   };
 
   // ------------------------------------------------------------------ media clock (per tick)
@@ -598,7 +553,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     const ts = this.#ts;
     this.#ts = (ts + SAMPLES_PER_FRAME * (1 + skipped)) >>> 0;
     const media = this.#media;
-    if (this.#sendingDeferred || !media || !media.remoteAddress || !this.#sendAddress || !directionSends(media.direction)) {
+    if (this.#sendingDeferred || !media || !media.remoteAddress || !this.#gate.rtpAddress || !directionSends(media.direction)) {
       this.#talking = false;
       return;
     }
@@ -659,8 +614,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#seq = (this.#seq + 1) & 0xffff;
     try {
       // Whole-buffer sends (no offset/length): dgram would otherwise allocate a slice per packet.
-      if (this.#connected) this.#ctx.rtp.send(buf);
-      else this.#ctx.rtp.send(buf, this.#sendPort, this.#sendAddress);
+      this.#ctx.rtp.send(buf, this.#gate.rtpPort, this.#gate.rtpAddress);
     } catch (err) {
       this.#log.debug({ err }, 'rtp send failed');
       return;
@@ -672,11 +626,12 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   }
 
   #maybeSenderReport(now: number, ts: number): void {
-    if (now >= this.#nextSrAt && this.#rtcpAddress) {
+    const gate = this.#gate;
+    if (now >= this.#nextSrAt && gate.rtcpAddress) {
       this.#nextSrAt = now + this.#ctx.rtcpIntervalMs * (0.75 + Math.random() * 0.5);
       const sr = this.#sr.write(Date.now(), ts, this.stats.packetsOut, this.#octetsOut);
       try {
-        this.#ctx.rtcp.send(sr, 0, sr.length, this.#rtcpPort, this.#rtcpAddress);
+        this.#ctx.rtcp.send(sr, 0, sr.length, gate.rtcpPort, gate.rtcpAddress);
         this.stats.rtcpOut++;
       } catch (err) {
         this.#log.debug({ err }, 'rtcp send failed');

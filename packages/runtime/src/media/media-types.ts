@@ -25,6 +25,13 @@ export interface MediaStreamOptions {
    * and RTP must not reach the caller before that. Default false.
    */
   deferSending?: boolean;
+  /**
+   * NAT: allow the stream to latch once, before it accepted any RTP, to a source on `signallingAddress` (any
+   * port) instead of the address the SDP names. Default false: RTP and RTCP only from the SDP's address and ports.
+   */
+  rtpLatch?: boolean;
+  /** IP address of the signalling peer (where the INVITE came from or went to): the only IP `rtpLatch` latches to. */
+  signallingAddress?: string;
 }
 
 export type DtmfSource = 'rfc4733' | 'info' | 'inband';
@@ -78,8 +85,10 @@ export interface MediaStreamStats {
   packetsOut: number;
   bytesIn: number;
   bytesOut: number;
-  /** Packets ignored: wrong source after latching, malformed, unknown payload type. */
+  /** Packets ignored from the accepted source: malformed, unknown payload type. */
   packetsDropped: number;
+  /** RTP and RTCP packets from a source other than the accepted one (the SDP's, or the latched one): dropped. */
+  packetsRejected: number;
 }
 
 /**
@@ -179,6 +188,8 @@ export interface MediaEngineApi {
   /** RTP packets received / sent by all streams since the engine started (closed streams included). */
   readonly rtpPacketsIn?: number;
   readonly rtpPacketsOut?: number;
+  /** RTP and RTCP packets rejected for their source, all streams since the engine started. */
+  readonly rtpPacketsRejected?: number;
   /** Close every stream and stop the clock. */
   close(): Promise<void>;
 }

@@ -49,6 +49,12 @@ export function appCommand(): Command {
     .addOption(
       new Option('--media-workers <n>', 'media worker threads (RTP, clock, rooms); 0 = media on the main thread; default: cores - 1, at least 1'),
     )
+    .addOption(
+      new Option(
+        '--rtp-latch',
+        'for callers behind NAT: a stream may latch once, before it accepts any RTP, to a source on the signalling peer\'s IP; default: RTP/RTCP only from the SDP address',
+      ),
+    )
     .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
     .addOption(
       new Option('--drain-timeout <seconds>', 'on SIGTERM: refuse new calls (503) and wait this long for calls in progress to end, then end the rest').default('30'),
@@ -90,6 +96,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     maxCalls: string;
     mediaWorkers?: string;
     rtpTimeout: string;
+    rtpLatch?: boolean;
     keepEnded: string;
     drainTimeout: string;
   }>();
@@ -119,6 +126,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
       maxCalls: positiveInt('--max-calls', o.maxCalls),
       ...(o.mediaWorkers !== undefined ? { mediaWorkers: mediaWorkers(o.mediaWorkers) } : {}),
       rtpTimeoutMs: positiveInt('--rtp-timeout', o.rtpTimeout) * 1000,
+      rtpLatch: !!o.rtpLatch,
       retainEndedMs: positiveInt('--keep-ended', o.keepEnded) * 1000,
       watch: !!o.watch,
       logLevel: o.logLevel,

@@ -14,6 +14,7 @@ import type { AppManager } from './app-manager.js';
 import type { CallRegistry } from './call-registry.js';
 import { Leg, type LegHost } from './leg.js';
 import type { AdmissionControl } from './admission.js';
+import { isIP } from 'node:net';
 
 export interface FlowRuntimeOptions {
   stack: SipStackApi;
@@ -25,6 +26,8 @@ export interface FlowRuntimeOptions {
   maxCalls?: number;
   /** End a call when no RTP arrives for this long, ms (0 = never). Default 0. */
   rtpTimeoutMs?: number;
+  /** Streams may latch once to a source on the signalling peer's IP (NAT); else RTP only from the SDP address. Default false. */
+  rtpLatch?: boolean;
   /** Refuses new INVITEs (503 + Retry-After) while media or signalling lack headroom. Default none. */
   admission?: AdmissionControl;
 }
@@ -35,6 +38,12 @@ export function uriUser(uri: string): string {
   return m?.[1] ?? '';
 }
 
+/** The host of a SIP URI when it is an IP literal ('sip:bob@127.0.0.1:5080;transport=tcp' → '127.0.0.1'). */
+export function uriHost(uri: string): string | undefined {
+  const m = /^(?:sips?:)?(?:[^@]*@)?\[?([0-9a-fA-F.:]+?)\]?(?::\d+)?(?:[;?>].*)?$/.exec(uri.replace(/^.*</, '').trim());
+  return m && isIP(m[1]!) ? m[1] : undefined;
+}
+
 export class FlowRuntime implements LegHost {
   readonly registry: CallRegistry;
   readonly #stack: SipStackApi;
@@ -43,6 +52,7 @@ export class FlowRuntime implements LegHost {
   readonly #log: Logger;
   readonly #maxCalls: number;
   readonly #rtpTimeoutMs: number;
+  readonly #rtpLatch: boolean;
   readonly #admission: AdmissionControl | undefined;
   readonly #legs = new Map<string, Leg>();
   #accepting = true;
@@ -57,6 +67,7 @@ export class FlowRuntime implements LegHost {
     this.#log = options.logger;
     this.#maxCalls = options.maxCalls ?? 1000;
     this.#rtpTimeoutMs = options.rtpTimeoutMs ?? 0;
+    this.#rtpLatch = options.rtpLatch ?? false;
     this.#admission = options.admission;
     this.#stack.onInvite((call) => {
       this.#onInvite(call).catch((err: unknown) => {
@@ -123,7 +134,7 @@ export class FlowRuntime implements LegHost {
     let stream;
     try {
       // The answer is computed now (a bad offer gets 488 before any flow runs) but RTP waits until it has gone out.
-      stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs, deferSending: true });
+      stream = await this.#media.createStream({ ...this.#streamOptions(call.remote.address), deferSending: true });
     } catch (err) {
       const e = toFlowError(err);
       log.error({ code: e.code, err: e.message }, 'no media stream: 503');
@@ -154,6 +165,11 @@ export class FlowRuntime implements LegHost {
     const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) });
     leg.attachInbound(call, stream, localSdp);
     leg.start();
+  }
+
+  /** Stream options of a leg whose signalling peer is `peer` (the only IP a stream may latch to). */
+  #streamOptions(peer: string | undefined): { rtpTimeoutMs: number; rtpLatch: boolean; signallingAddress?: string } {
+    return { rtpTimeoutMs: this.#rtpTimeoutMs, rtpLatch: this.#rtpLatch, ...(peer && isIP(peer) ? { signallingAddress: peer } : {}) };
   }
 
   #newLeg(init: Omit<ConstructorParameters<typeof Leg>[0], 'host'>): Leg {
@@ -215,7 +231,7 @@ export class FlowRuntime implements LegHost {
   async #place(leg: Leg, spec: Extract<FlowCommand, { type: 'dial' }>['leg']['dial']): Promise<void> {
     // Near the owner's stream: legs of one call can meet in a room, so they share a media worker.
     const near = leg.owner?.stream;
-    const stream = await this.#media.createStream({ rtpTimeoutMs: this.#rtpTimeoutMs, ...(near ? { near } : {}) });
+    const stream = await this.#media.createStream({ ...this.#streamOptions(uriHost(spec.to)), ...(near ? { near } : {}) });
     if (leg.finished) {
       stream.close();
       return;

@@ -40,6 +40,11 @@ export interface ServerOptions {
   retainEndedMs?: number;
   /** End calls with no RTP for this long, ms (0 = never). Default 0. */
   rtpTimeoutMs?: number;
+  /**
+   * NAT: a stream may latch once, before it accepts any RTP, to a source on the signalling peer's IP. Default false:
+   * RTP and RTCP only from the address the SDP names.
+   */
+  rtpLatch?: boolean;
   /** Reload an app when its files change. Default false. */
   watch?: boolean;
   logger?: Logger;
@@ -110,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
     ...(options.rtpTimeoutMs !== undefined ? { rtpTimeoutMs: options.rtpTimeoutMs } : {}),
+    ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
   });
 
   const stackRef = stack;
@@ -140,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
                 streams: mediaRef.streamCount,
                 rtpPacketsIn: mediaRef.rtpPacketsIn ?? 0,
                 rtpPacketsOut: mediaRef.rtpPacketsOut ?? 0,
+                rtpPacketsRejected: mediaRef.rtpPacketsRejected ?? 0,
                 overloaded: mediaRef.overloaded,
                 ...(mediaRef instanceof WorkerMediaEngine ? { workers: mediaRef.workers, workerRestarts: mediaRef.workerRestarts } : {}),
               },

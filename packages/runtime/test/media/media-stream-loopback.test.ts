@@ -1,5 +1,5 @@
 /**
- * MediaStream over real loopback sockets with a raw dgram peer: prompt delivery, flush, latching, garbage,
+ * MediaStream over real loopback sockets with a raw dgram peer: prompt delivery, flush, source validation and latching, garbage,
  * RTP timeout, hold/resume, RTCP.
  */
 import { test } from 'node:test';
@@ -103,50 +103,127 @@ test('flush stops the prompt within one tick, without playlistEnded', async () =
   }
 });
 
-test('symmetric RTP: latches to the first valid source, ignores others; garbage is counted, never thrown', async () => {
-  const engine = await testEngine();
-  const sdpPeer = await RtpPeer.open();
-  const realPeer = await RtpPeer.open();
-  const stranger = await RtpPeer.open();
+const rtp = (seq: number, pt = 0) => buildRtp({ pt, seq, timestamp: seq * 160, ssrc: 99, payload: Buffer.alloc(160, 0xff) });
+/** An RTCP receiver report (no report blocks). */
+const rr = Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 7]);
+
+test('strict source: a stranger\'s RTP and RTCP before the caller speaks are rejected, counted, never answered', async () => {
+  const engine = await testEngine({ rtcpIntervalMs: 100 });
+  const caller = await RtpPeer.open({ withRtcp: true });
+  const stranger = await RtpPeer.open({ withRtcp: true });
   try {
     const stream = await engine.createStream();
-    stream.answer(sdpPeer.offer({ payloads: '0 101' }));
-    await sdpPeer.waitFor(() => sdpPeer.packets.length >= 3, 10_000, 'packets to the SDP address');
+    let latched = 0;
+    stream.on('latched', () => latched++);
+    stream.answer(caller.offer({ payloads: '0 101' }));
+    await caller.waitFor(() => caller.packets.length >= 3, 10_000, 'packets to the SDP address');
     const dst = stream.localPort;
-    const rtp = (seq: number, pt = 0) => buildRtp({ pt, seq, timestamp: seq * 160, ssrc: 99, payload: Buffer.alloc(160, 0xff) });
-    // Garbage before latching does not latch.
-    await stranger.send(Buffer.from('hello'), dst);
-    await stranger.send(Buffer.from([0x80, 0, 1]), dst);
-    await stranger.send(rtp(1, 50), dst); // unknown payload type
-    await stranger.send(Buffer.from([0x40, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0]), dst); // RTP version 1
-    await until(() => stream.stats.packetsDropped === 4, 'garbage counted');
+    // The stranger speaks first, RTP and RTCP, on our ports: nothing latches, everything is counted as rejected.
+    for (let i = 1; i <= 5; i++) await stranger.send(rtp(i), dst);
+    await new Promise<void>((r) => stranger.rtcpSocket!.send(rr, dst + 1, '127.0.0.1', () => r()));
+    await until(() => stream.stats.packetsRejected === 6, 'stranger packets rejected');
     assert.equal(stream.stats.packetsIn, 0);
+    assert.equal(stream.stats.rtcpIn, 0);
+    // Garbage from the caller's own address is malformed, not rejected.
+    await caller.send(Buffer.from('hello'), dst);
+    await caller.send(rtp(1, 50), dst); // unknown payload type
+    await until(() => stream.stats.packetsDropped === 2, 'garbage counted');
+    // The caller speaks: accepted; RTCP from the caller's RTCP port too.
+    await caller.send(rtp(1), dst);
+    await until(() => stream.stats.packetsIn === 1, 'caller RTP accepted');
+    await new Promise<void>((r) => caller.rtcpSocket!.send(rr, dst + 1, '127.0.0.1', () => r()));
+    await until(() => stream.stats.rtcpIn === 1, 'caller RTCP accepted');
+    await until(() => caller.rtcp.length >= 2, 'sender reports to the caller');
+    const n = caller.packets.length;
+    await caller.waitFor(() => caller.packets.length >= n + 5, 10_000, 'audio keeps going to the caller');
+    assert.deepEqual(stream.remote, { address: '127.0.0.1', port: caller.port });
+    assert.equal(latched, 0);
+    // Not one packet, RTP or RTCP, went to the stranger.
+    assert.equal(stranger.packets.length, 0, 'no RTP reflected to the stranger');
+    assert.equal(stranger.rtcp.length, 0, 'no RTCP reflected to the stranger');
+    assert.equal(engine.rtpPacketsRejected, 6);
+  } finally {
+    caller.close();
+    stranger.close();
+    await engine.close();
+  }
+});
+
+test('rtpLatch: latches once to a source on the signalling IP, never to another IP, never away afterwards', async () => {
+  const engine = await testEngine({ rtcpIntervalMs: 100 });
+  // The SDP names a private address nobody answers on (the caller is behind NAT); signalling came from 127.0.0.3.
+  const natted = await RtpPeer.open({ host: '127.0.0.3', withRtcp: true });
+  const sameIpOtherPort = await RtpPeer.open({ host: '127.0.0.3' });
+  const stranger = await RtpPeer.open({ host: '127.0.0.4', withRtcp: true });
+  try {
+    const stream = await engine.createStream({ rtpLatch: true, signallingAddress: '127.0.0.3' });
+    stream.answer(natted.offer({ payloads: '0 101', address: '127.0.0.2' }));
+    const dst = stream.localPort;
+    // A stranger on another IP cannot latch, RTP or RTCP.
+    for (let i = 1; i <= 3; i++) await stranger.send(rtp(i), dst);
+    await new Promise<void>((r) => stranger.rtcpSocket!.send(rr, dst + 1, '127.0.0.1', () => r()));
+    await until(() => stream.stats.packetsRejected === 4, 'stranger rejected');
+    // Garbage from the signalling IP does not latch either.
+    await natted.send(Buffer.from([0x80, 0, 1]), dst);
+    await until(() => stream.stats.packetsDropped === 1, 'garbage counted');
+    assert.equal(stream.remote?.address, '127.0.0.2');
     const latched = nextEvent(stream, 'latched');
-    await realPeer.send(rtp(1), dst);
-    assert.deepEqual(await latched, ['127.0.0.1', realPeer.port]);
-    await realPeer.waitFor(() => realPeer.packets.length >= 3, 10_000, 'packets to the latched source');
-    assert.deepEqual(stream.remote, { address: '127.0.0.1', port: realPeer.port });
-    // Another source is ignored after latching.
-    await stranger.send(rtp(2), dst);
-    await realPeer.send(rtp(2), dst);
-    await until(() => stream.stats.packetsIn >= 2, 'second packet of the latched source');
-    await realPeer.send(rtp(3), dst);
-    await until(() => stream.stats.packetsIn >= 3, 'third packet');
-    assert.equal(stream.stats.packetsIn, 3, 'the stranger was not counted as input');
-    const n = realPeer.packets.length;
-    await realPeer.waitFor(() => realPeer.packets.length >= n + 3, 10_000, 'still sending to the latched source');
-    // A re-INVITE with a new address unlatches: we send there until a packet comes from somewhere.
+    await natted.send(rtp(1), dst);
+    assert.deepEqual(await latched, ['127.0.0.3', natted.port]);
+    await natted.waitFor(() => natted.packets.length >= 3, 10_000, 'audio to the latched source');
+    // Latched once: another port on the same IP is rejected from now on.
+    await sameIpOtherPort.send(rtp(2), dst);
+    await natted.send(rtp(2), dst);
+    await until(() => stream.stats.packetsIn === 2, 'second packet of the latched source');
+    await until(() => stream.stats.packetsRejected === 5, 'same IP, other port rejected');
+    // RTCP latches to the RTP source's IP; our reports go there and nowhere else.
+    await new Promise<void>((r) => natted.rtcpSocket!.send(rr, dst + 1, '127.0.0.1', () => r()));
+    await until(() => stream.stats.rtcpIn === 1, 'RTCP from the latched IP');
+    await until(() => natted.rtcp.length >= 1, 'sender report to the latched RTCP source');
+    assert.equal(stranger.packets.length + stranger.rtcp.length + sameIpOtherPort.packets.length, 0, 'nothing to strangers');
+    assert.equal(engine.rtpPacketsRejected, 5);
+  } finally {
+    natted.close();
+    sameIpOtherPort.close();
+    stranger.close();
+    await engine.close();
+  }
+});
+
+test('rtpLatch: a stream that hears valid RTP from the SDP address first never latches elsewhere; a re-INVITE re-targets', async () => {
+  const engine = await testEngine();
+  const caller = await RtpPeer.open();
+  const hijacker = await RtpPeer.open();
+  try {
+    const stream = await engine.createStream({ rtpLatch: true, signallingAddress: '127.0.0.1' });
+    let latched = 0;
+    stream.on('latched', () => latched++);
+    stream.answer(caller.offer({ payloads: '0 101' }));
+    const dst = stream.localPort;
+    await caller.send(rtp(1), dst);
+    await until(() => stream.stats.packetsIn === 1, 'caller accepted');
+    // Same IP as signalling, but the stream already has its source.
+    for (let i = 1; i <= 3; i++) await hijacker.send(rtp(i), dst);
+    await until(() => stream.stats.packetsRejected === 3, 'hijacker rejected');
+    const n = caller.packets.length;
+    await caller.waitFor(() => caller.packets.length >= n + 3, 10_000, 'still sending to the caller');
+    assert.equal(hijacker.packets.length, 0);
+    assert.equal(latched, 0);
+    // A re-INVITE naming a new address: we send there, and accept only it.
     const moved = await RtpPeer.open();
     try {
       stream.answer(moved.offer({ payloads: '0 101' }));
       await moved.waitFor(() => moved.packets.length >= 3, 10_000, 'packets to the new address');
+      await moved.send(rtp(2), dst);
+      await until(() => stream.stats.packetsIn === 2, 'the new address accepted');
+      await caller.send(rtp(3), dst);
+      await until(() => stream.stats.packetsRejected === 4, 'the old address rejected now');
     } finally {
       moved.close();
     }
   } finally {
-    sdpPeer.close();
-    realPeer.close();
-    stranger.close();
+    caller.close();
+    hijacker.close();
     await engine.close();
   }
 });

@@ -203,7 +203,7 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
   readonly localAddress = '127.0.0.1';
   readonly localPort = 40000;
   codec: 'PCMU' | 'PCMA' | undefined;
-  readonly stats: MediaStreamStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, packetsDropped: 0 };
+  readonly stats: MediaStreamStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, packetsDropped: 0, packetsRejected: 0 };
   readonly played: string[] = [];
   room: string | undefined;
   closed = false;

@@ -195,6 +195,7 @@ const statsTimer = setInterval(() => {
     rooms: engine.rooms.length,
     rtpPacketsIn: engine.rtpPacketsIn,
     rtpPacketsOut: engine.rtpPacketsOut,
+    rtpPacketsRejected: engine.rtpPacketsRejected,
     cpuUserMs: cpu.user,
     cpuSystemMs: cpu.system,
     ids,

@@ -60,6 +60,7 @@ export const STREAM_STAT_KEYS = [
   'bytesIn',
   'bytesOut',
   'packetsDropped',
+  'packetsRejected',
   'rtcpIn',
   'rtcpOut',
   'overruns',
@@ -77,6 +78,7 @@ export interface WorkerStatsReport {
   rooms: number;
   rtpPacketsIn: number;
   rtpPacketsOut: number;
+  rtpPacketsRejected: number;
   /** CPU time of the worker thread itself (from /proc/thread-self), ms. */
   cpuUserMs: number;
   cpuSystemMs: number;

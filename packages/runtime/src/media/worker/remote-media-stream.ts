@@ -54,6 +54,7 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
     bytesIn: 0,
     bytesOut: 0,
     packetsDropped: 0,
+    packetsRejected: 0,
     rtcpIn: 0,
     rtcpOut: 0,
     overruns: 0,

@@ -95,6 +95,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
   /** Packet totals of workers that died. */
   #retiredIn = 0;
   #retiredOut = 0;
+  #retiredRejected = 0;
 
   readonly #entry: URL;
 
@@ -279,6 +280,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
   #died(slot: MediaWorkerSlot, error: MediaError): void {
     this.#retiredIn += slot.stats?.rtpPacketsIn ?? 0;
     this.#retiredOut += slot.stats?.rtpPacketsOut ?? 0;
+    this.#retiredRejected += slot.stats?.rtpPacketsRejected ?? 0;
     for (const [name, room] of this.#rooms) {
       if (room.slot === slot) {
         // The room's mix is gone: members linked from other workers leave it (they hear silence no more, but
@@ -386,6 +388,12 @@ export class WorkerMediaEngine implements MediaEngineApi {
   get rtpPacketsOut(): number {
     let n = this.#retiredOut;
     for (const s of this.#slots) n += s.stats?.rtpPacketsOut ?? 0;
+    return n;
+  }
+
+  get rtpPacketsRejected(): number {
+    let n = this.#retiredRejected;
+    for (const s of this.#slots) n += s.stats?.rtpPacketsRejected ?? 0;
     return n;
   }
 

@@ -39,6 +39,8 @@ export interface MediaMetrics {
   /** RTP packets received / sent since start (all streams, closed ones included). */
   rtpPacketsIn: number;
   rtpPacketsOut: number;
+  /** RTP and RTCP packets dropped because they came from a source the SDP did not name (nor a latch allowed). */
+  rtpPacketsRejected: number;
   /** True while every media clock is behind its budget. */
   overloaded: boolean;
   /** Media worker threads (absent when media runs on the main thread). */

@@ -78,6 +78,12 @@ export function renderMetrics(input: MetricsInput): string {
       [{ direction: 'in' }, media.rtpPacketsIn],
       [{ direction: 'out' }, media.rtpPacketsOut],
     ]);
+    out.metric(
+      'sipflow_rtp_rejected_source_total',
+      'counter',
+      'RTP and RTCP packets dropped because their source was not the one the SDP names (or the latched one).',
+      [[{}, media.rtpPacketsRejected]],
+    );
     out.metric('sipflow_media_streams', 'gauge', 'RTP streams open.', [[{}, media.streams]]);
     const lateness = monotonicQuantiles([media.clock.latenessP50, media.clock.latenessP99, media.clock.latenessMax]);
     out.metric('sipflow_media_tick_lateness_ms', 'gauge', 'Lateness of media clock ticks vs. their deadlines, ms.', [
