@@ -15,6 +15,7 @@ import {
 import { CallSet } from './call-set.js';
 import { installGrammarFastPath } from './grammar-fast-path.js';
 import { SipInboundCall } from './inbound-call.js';
+import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
@@ -313,6 +314,12 @@ export class SipStack implements SipStackApi {
       if (method !== 'ACK' && message.via) this.#reply(text, 400, bad);
       return;
     }
+    const refused = headerRefusal(text);
+    if (refused) {
+      this.#malformed(remote, refused.reason);
+      if (method !== 'ACK') this.#reply(text, refused.code, refused.reason, refused.headers);
+      return;
+    }
     if (!KNOWN_METHODS.has(method)) {
       if (method !== 'ACK') this.#reply(text, 501, 'Not Implemented', [ALLOW_HEADER]);
       return;
@@ -334,6 +341,12 @@ export class SipStack implements SipStackApi {
         this.#reply(text, 420, 'Bad Extension', [`Unsupported: ${unsupported.join(', ')}`]);
         return;
       }
+    }
+    const body = method === 'INVITE' ? inviteBodyRefusal(message) : undefined;
+    if (body) {
+      this.#log.info({ from: `${remote.address}:${remote.port}`, code: body.code }, `sip: INVITE refused: ${body.reason}`);
+      this.#reply(text, body.code, body.reason, body.headers);
+      return;
     }
     if (method === 'CANCEL') {
       this.#onCancel(message, text);
