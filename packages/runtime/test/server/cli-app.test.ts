@@ -40,6 +40,11 @@ test('--media-workers: a count, 0 for media on the main thread; unset leaves the
   assert.equal(parseAppArgs(['x', '--media-workers', '3']).options.mediaWorkers, 3);
 });
 
+test('--rtp-latch: off by default (RTP only from the SDP address), on when given', () => {
+  assert.equal(parseAppArgs(['x']).options.rtpLatch, false);
+  assert.equal(parseAppArgs(['x', '--rtp-latch']).options.rtpLatch, true);
+});
+
 test('malformed options are refused with the option named', () => {
   for (const [args, pattern] of [
     [['x', '--sip', '127.0.0.1'], /--sip: expected HOST:PORT/],

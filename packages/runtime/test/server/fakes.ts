@@ -16,7 +16,7 @@ import type {
   SipStats,
 } from '../../src/sip/sip-types.js';
 import { dtmfEventsOf } from '../../src/media/dtmf-keys.js';
-import type { MediaLoad } from '../../src/media/media-types.js';
+import type { MediaLoad, MediaStreamOptions } from '../../src/media/media-types.js';
 import type {
   DtmfKey,
   DtmfSendOptions,
@@ -284,7 +284,11 @@ export class FakeMedia implements MediaEngineApi {
   readonly clockStats: MediaClockStats = { ticks: 0, latenessP50: 0, latenessP99: 0, latenessMax: 0, ticksMissed: 0, latenessBuckets: [], latenessSumMs: 0 };
   #open = new Set<FakeStream>();
 
-  async createStream(): Promise<MediaStreamApi> {
+  /** The options of every createStream call, in order. */
+  readonly streamOptions: MediaStreamOptions[] = [];
+  async createStream(options: MediaStreamOptions = {}): Promise<MediaStreamApi> {
+    const { near: _near, ...plain } = options as MediaStreamOptions & { near?: unknown };
+    this.streamOptions.push(plain);
     if (this.noPorts) throw Object.assign(new Error('no RTP ports left'), { code: 'NO_PORTS' });
     const s = new FakeStream(this);
     this.streams.push(s);

@@ -74,6 +74,16 @@ test('inbound: 183 with SDP, prompt from the app prompt dir, then answer; BYE en
   );
 });
 
+test('media source: the stream is told the signalling peer\'s IP; latching only with rtpLatch', async () => {
+  await waiting();
+  assert.deepEqual(media.streamOptions.at(-1), { rtpTimeoutMs: 0, rtpLatch: false, signallingAddress: '127.0.0.1', deferSending: true });
+  runtime = new FlowRuntime({ stack: (stack = new FakeSipStack()), media, registry, apps, logger, rtpLatch: true });
+  stack.invite('rt1');
+  await flushAsync();
+  assert.equal(media.streamOptions.at(-1)?.rtpLatch, true);
+  assert.equal(media.streamOptions.at(-1)?.signallingAddress, '127.0.0.1');
+});
+
 test('DTMF by SIP INFO goes through the stream (deduplication) and reaches the flow', async () => {
   const { call } = await waiting();
   call.info('Signal=2\r\nDuration=160\r\n');
