@@ -1,5 +1,5 @@
 /**
- * quizconnect end to end, what the tutorial's scripts left broken (QUIZCONNECT.md B1–B6): ring timeout, every
+ * quizconnect end to end, what the tutorial's scripts left broken (docs/quizconnect.md B1–B6): ring timeout, every
  * callee failing, a callee hanging up mid-PIN, two callees matching at once, digest challenges on callee legs,
  * and an unexpected failure inside a flow. sipp plays the caller and every callee; the test owns the RTP sockets.
  */

@@ -1,5 +1,5 @@
 /**
- * quizconnect end to end, the callee legs (QUIZCONNECT.md E1–E5): sipp plays every callee on the outbound domain
+ * quizconnect end to end, the callee legs (docs/quizconnect.md E1–E5): sipp plays every callee on the outbound domain
  * (by R-URI user); the test owns each callee's RTP socket, so it hears the prompts and types the PIN as RFC 4733
  * events at the telephone-event PT the server offered, or sipp types it by SIP INFO (application/dtmf-relay).
  */

@@ -1,5 +1,5 @@
 /**
- * quizconnect end to end, the caller leg (QUIZCONNECT.md C1–C8): the real server and app on loopback, sipp as the
+ * quizconnect end to end, the caller leg (docs/quizconnect.md C1–C8): the real server and app on loopback, sipp as the
  * caller and as every callee (one UAS on the outbound domain, by R-URI user), RTP seen and sent by sockets the test
  * owns (the SDPs sipp sends name them). Each test asserts the SIP codes (scenario + sipp exit 0), the RTP, the
  * state graphs in the registry, that no RTP flows after the end and that the registry has no active call.

@@ -1,5 +1,5 @@
 /**
- * quizconnect and live reload (QUIZCONNECT.md "Operations"): the app is reloaded while a call waits for a callee;
+ * quizconnect and live reload (docs/quizconnect.md, "Operations"): the app is reloaded while a call waits for a callee;
  * that call (and the callee legs it dials) finishes on the version it started with, new calls get the new one,
  * and the old version's lookup is released when its last call has ended.
  */

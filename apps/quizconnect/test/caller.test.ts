@@ -1,4 +1,4 @@
-/** The caller flow with no network: every caller-side row of QUIZCONNECT.md, commands and state graph. */
+/** The caller flow with no network: every caller-side row of docs/quizconnect.md, commands and state graph. */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';

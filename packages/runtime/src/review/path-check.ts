@@ -17,6 +17,10 @@
  *   message the app sends.
  * The runtime ends owned legs and answers an unanswered INVITE when a flow reaches a final state, so a final state
  * reached without an explicit `hangup()` is not a failure.
+ *
+ * Not built on `xstate/graph`: its traversal calls the machine's pure `transition()`, but which events can come next
+ * depends on the commands the flow issued (dials, plays, answers), which only the runtime's fakes execute; see
+ * docs/operations.md, rule failing-path.
  */
 import { fromPromise, type AnyStateMachine, type EventObject } from 'xstate';
 import { testFlow, type FlowTest } from '../flow/testing.js';
