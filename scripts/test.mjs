@@ -34,6 +34,9 @@ if (!filters.length) {
     console.error('typecheck failed');
     process.exit(1);
   }
+  // The import graph: no import runs up the runtime's layers, none between packages out of order, no cycle.
+  const imports = spawnSync(process.execPath, ['scripts/check-imports.mjs'], { cwd: root, stdio: 'inherit' });
+  if (imports.status !== 0) process.exit(1);
 }
 // Flow review of every app, path checks included (CI fails on an unreachable state, an unhandled hangup, an unhandled
 // leg message, an undeclared event, a failing path,

@@ -4,6 +4,7 @@
  */
 import type { DtmfKey, DtmfSource } from '../media/media-types.js';
 import type { FlowErrorCode } from './errors.js';
+import type { RuntimeCallEventType } from './call-event-types.js';
 import type { CallInfo, LegRef } from './leg-ref.js';
 
 /** Inbound only, first event: the INVITE that created the call (the runtime has sent 100 Trying). */
@@ -128,31 +129,9 @@ export type CallEvent =
 
 export type CallEventType = CallEvent['type'];
 
-/** Every runtime call event type, at run time (a leg message with one of these types is refused). */
-export const CALL_EVENT_TYPES = [
-  'sip.invite',
-  'call.started',
-  'call.answered',
-  'call.ringing',
-  'call.failed',
-  'call.held',
-  'call.resumed',
-  'dtmf',
-  'sip.hangup',
-  'playlist.ended',
-  'prompt.queued',
-  'error',
-  'leg.ringing',
-  'leg.answered',
-  'leg.failed',
-  'leg.ended',
-] as const satisfies readonly CallEventType[];
-// Compile-time: the list names every member of CallEvent.
-type MissingFromList = Exclude<CallEventType, (typeof CALL_EVENT_TYPES)[number]>;
-const _everyCallEventListed: [MissingFromList] extends [never] ? true : MissingFromList = true;
+// Compile-time: call-event-types.ts lists exactly the members of CallEvent (it cannot import this file: leg-ref.ts
+// needs the list and this file needs leg-ref.ts).
+type MissingFromList = Exclude<CallEventType, RuntimeCallEventType>;
+type NotACallEvent = Exclude<RuntimeCallEventType, CallEventType>;
+const _everyCallEventListed: [MissingFromList | NotACallEvent] extends [never] ? true : MissingFromList | NotACallEvent = true;
 void _everyCallEventListed;
-
-/** Whether an event type is one of the runtime's call events (or XState's own), which no leg may send. */
-export function isRuntimeEventType(type: string): boolean {
-  return (CALL_EVENT_TYPES as readonly string[]).includes(type) || type.startsWith('xstate.');
-}

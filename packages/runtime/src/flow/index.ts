@@ -22,17 +22,18 @@ export type {
   LegFailedEvent,
   LegEndedEvent,
 } from './events.js';
-export { CALL_EVENT_TYPES, isRuntimeEventType } from './events.js';
+export { CALL_EVENT_TYPES, isRuntimeEventType, type RuntimeCallEventType } from './call-event-types.js';
 export type { FlowCommand, FlowCommandType, CallPort } from './commands.js';
 export type { LegRef, LegMessageOf, DialLeg, DialTarget, FlowInput, CallInfo, OwnInput } from './leg-ref.js';
 export { leg, sameLeg, newLegId } from './leg-ref.js';
 export type { Expr } from './actions.js';
 export { reply, progress, answer, play, flush, join, leave, hangup, dial, hangupLeg, sendToLeg, hold, resume, sendInfo, sendDtmf } from './actions.js';
-export type { FlowServices, EffectArgs, Effect } from './services.js';
+export type { FlowServices } from './flow-services.js';
+export type { EffectArgs, Effect } from './services.js';
 export { effect, errorCode } from './services.js';
 export { FlowError, flowErrors, flowErrorStatus, toFlowError, type FlowErrorCode } from './errors.js';
 export { bindPort, bindServices, portOf, servicesOf } from './port-binding.js';
-export { StateGraphRecorder, stateToString } from './state-graph.js';
+export { StateGraphRecorder, stateToString, type StateGraphStep } from './state-graph.js';
 export { flowConfig, type InvalidTargets } from './targets.js';
 export { setup, type FlowSetup, type CheckedFlowConfig } from './flow-setup.js';
 export { testFlow, FlowTest, type TestFlowOptions } from './testing.js';

@@ -5,13 +5,13 @@
  */
 import type { AnyStateMachine, EventObject, InputFrom, EventFromLogic } from 'xstate';
 import type { SipCredentials } from '../sip/sip-types.js';
-import type { CallEventType } from './events.js';
+import type { RuntimeCallEventType } from './call-event-types.js';
 
 /**
  * The events of a flow that other legs may send it: its event union without the runtime's call events (a leg
  * message can never impersonate `sip.hangup`, `dtmf`, `leg.ended`...).
  */
-export type LegMessageOf<TEvents extends EventObject> = TEvents extends { type: CallEventType } ? never : TEvents;
+export type LegMessageOf<TEvents extends EventObject> = TEvents extends { type: RuntimeCallEventType } ? never : TEvents;
 
 export interface LegRef<TAccepts extends EventObject = EventObject> {
   /** The leg's call id (same id as in the registry and the logs). */

@@ -8,7 +8,7 @@ import type { AnyActorRef, ActorSystem } from 'xstate';
 type AnyActorSystem = ActorSystem<any>;
 import type { CallPort } from './commands.js';
 import { flowErrors } from './errors.js';
-import type { FlowServices } from './services.js';
+import type { FlowServices } from './flow-services.js';
 
 const ports = new WeakMap<object, CallPort>();
 const services = new WeakMap<object, FlowServices<unknown>>();

@@ -2,20 +2,10 @@
  * The runtime's services handed to app effects (invoked promise actors): logger, config, and what the app's
  * `setup()` hook returned (e.g. a DB pool).
  */
-import type { Logger } from 'pino';
 import { fromPromise, type PromiseActorLogic } from 'xstate';
+import type { FlowServices } from './flow-services.js';
 import { servicesOf } from './port-binding.js';
 import { FlowError } from './errors.js';
-
-export interface FlowServices<TConfig = unknown, TResources = unknown> {
-  /** The app's name. */
-  app: string;
-  /** A child logger of this call. */
-  log: Logger;
-  config: TConfig;
-  /** Whatever the app's `setup(services)` returned. */
-  resources: TResources;
-}
 
 export interface EffectArgs<TInput, TServices extends FlowServices<unknown, unknown>> {
   input: TInput;

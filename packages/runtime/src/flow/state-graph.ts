@@ -4,7 +4,11 @@
  * `testFlow()`, so tests assert the same graph monitoring shows.
  */
 import type { AnyActorRef, InspectionEvent, StateValue } from 'xstate';
-import type { StateGraphStep } from '../server/registry-types.js';
+
+/** One step of a call's state graph, in order. */
+export type StateGraphStep =
+  | { kind: 'state'; at: number; state: string }
+  | { kind: 'transition'; at: number; description: string; event: string };
 
 /** 'WAIT_CALLEE', 'CONNECTED.talking', parallel regions joined with ','. */
 export function stateToString(value: StateValue): string {
@@ -15,11 +19,6 @@ export function stateToString(value: StateValue): string {
     return inner ? `${k}.${inner}` : k;
   });
   return parts.join(',');
-}
-
-export interface StateGraphListener {
-  /** The actor's state changed (or the first state was entered). */
-  state(state: string, graph: readonly StateGraphStep[]): void;
 }
 
 /**

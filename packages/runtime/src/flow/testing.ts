@@ -11,7 +11,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { createActor, waitFor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate';
-import type { StateGraphStep } from '../server/registry-types.js';
+import type { StateGraphStep } from './state-graph.js';
 import type { CallPort, FlowCommand } from './commands.js';
 import type { CallEvent } from './events.js';
 import type { CallInfo, DialLeg, FlowInput, LegRef, OwnInput } from './leg-ref.js';

@@ -3,13 +3,13 @@
 // Exit: 0 no findings; 1 findings (or, with --check, pages out of date); 2 usage or the app cannot be loaded.
 import { Command, CommanderError } from 'commander';
 import { reviewApp } from './review-app.js';
-import { ReviewLoadError } from './load-app.js';
+import { AppLoadError } from '../app/errors.js';
 
 const program = new Command('review')
   .description('Write docs/flows/<app>/<flow>.md (Mermaid diagram, transition table, path checks) for every flow of an app, and check it')
   .argument('<app>', 'app name under apps/')
   .option('--out <dir>', 'output directory', 'docs/flows')
-  .option('--apps <dir>', 'apps directory', 'apps')
+  .option('--apps <dir>', "apps directory (default: the repository's apps/)")
   .option('--check', 'write nothing; fail when a page is missing or differs from what would be generated (CI)')
   .option('--skip-types', 'do not read events from the TypeScript types (faster; the leg message and declared event rules are skipped)')
   .option('--skip-paths', 'do not play the paths of the flows through testFlow()')
@@ -18,7 +18,7 @@ const program = new Command('review')
 try {
   program.parse(process.argv.slice(2), { from: 'user' });
   const [app] = program.args as [string];
-  const opts = program.opts<{ out: string; apps: string; skipTypes?: boolean; skipPaths?: boolean; check?: boolean }>();
+  const opts = program.opts<{ out: string; apps?: string; skipTypes?: boolean; skipPaths?: boolean; check?: boolean }>();
   const { review, written, stale, notes } = await reviewApp(app, {
     outDir: opts.out,
     appsDir: opts.apps,
@@ -40,7 +40,7 @@ try {
   }
 } catch (err) {
   if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
-  else if (err instanceof ReviewLoadError) {
+  else if (err instanceof AppLoadError) {
     console.error(`review: ${err.code}: ${err.message}`);
     process.exitCode = 2;
   } else throw err;

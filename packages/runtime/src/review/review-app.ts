@@ -11,7 +11,7 @@ import type { LegMessage } from './checks.js';
 import type { PathFixtures } from './path-check.js';
 
 export interface ReviewAppOptions {
-  /** Where apps live. Default 'apps'. */
+  /** Where apps live (resolved against the working directory). Default: the repository's apps/. */
   appsDir?: string;
   /** Where the pages go: `<outDir>/<app>/<flow>.md`. Default 'docs/flows'. */
   outDir?: string;

@@ -3,14 +3,15 @@
  * live: a reload imports the app's files afresh for NEW calls; calls in progress keep the version they started
  * on; a version that fails to load, validate or set up is refused and the old one keeps serving.
  */
-import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { watch, type FSWatcher } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AnyStateMachine } from 'xstate';
-import { isAppDefinition, routeInbound, type AppDefinition } from './app-definition.js';
+import { routeInbound, type AppDefinition } from '../app/app-definition.js';
+import { appDefinitionOf, appsDirOf, availableApps, importApp } from '../app/app-loader.js';
+import { AppLoadError } from '../app/errors.js';
 import { coerceSetValue, configKeys, validateConfig, type RawConfig } from './app-config.js';
 import { ServerError, serverErrors } from './errors.js';
-import { importFresh } from './module-loader.js';
 
 /** One loaded version of an app. */
 export interface AppVersion {
@@ -56,7 +57,7 @@ export class AppManager {
   readonly #watchers: FSWatcher[] = [];
 
   constructor(options: AppManagerOptions) {
-    this.appsDir = options.appsDir ?? resolvePath(new URL('../../../../apps', import.meta.url).pathname);
+    this.appsDir = appsDirOf(options.appsDir);
     this.#log = options.logger.child({ component: 'apps' });
     this.#sources = options.config ?? {};
   }
@@ -165,10 +166,7 @@ export class AppManager {
 
   /** Names of the folders under appsDir that are packages. */
   available(): string[] {
-    if (!existsSync(this.appsDir)) return [];
-    return readdirSync(this.appsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(this.appsDir, d.name, 'package.json')))
-      .map((d) => d.name);
+    return availableApps(this.appsDir);
   }
 
   #install(v: AppVersion): void {
@@ -222,25 +220,15 @@ export class AppManager {
 
   /** Import, validate and set up one version. Throws ServerError. */
   async #load(name: string, version: number): Promise<AppVersion> {
-    const dir = join(this.appsDir, name);
-    const pkgPath = join(dir, 'package.json');
-    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name) || !existsSync(pkgPath)) throw serverErrors.appNotFound(name, this.appsDir, this.available());
-    let entry: string;
+    let dir: string;
+    let definition: AppDefinition;
     try {
-      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: unknown; main?: string };
-      entry = join(dir, appEntry(pkg));
+      const imported = await importApp(name, { appsDir: this.appsDir, fresh: true });
+      dir = imported.dir;
+      definition = appDefinitionOf(imported);
     } catch (err) {
-      throw serverErrors.appLoadFailed(name, err);
+      throw err instanceof AppLoadError ? serverErrors.appLoad(err) : serverErrors.appLoadFailed(name, err);
     }
-    let mod: Record<string, unknown>;
-    try {
-      mod = await importFresh(entry, dir);
-    } catch (err) {
-      throw serverErrors.appLoadFailed(name, err);
-    }
-    const definition = mod.default ?? mod.app;
-    if (!isAppDefinition(definition)) throw serverErrors.appInvalid(name, 'its entry must `export default defineApp({...})` (or `export const app = defineApp(...)`)');
-    if (definition.name !== name) throw serverErrors.appInvalid(name, `defineApp({ name: '${definition.name}' }) does not match its folder apps/${name}`);
 
     const config = validateConfig(name, definition.config, this.#rawConfig(name, definition));
     const promptOpt = definition.prompts ?? 'prompts';
@@ -277,20 +265,4 @@ export class AppManager {
     }
     return raw;
   }
-}
-
-/** Running compiled (npm start: this file is JavaScript): an app's `sipflow-compiled` export (its dist/), else its source. */
-const COMPILED = !import.meta.url.endsWith('.ts');
-
-/** The app's entry file relative to its folder, from package.json `exports` (a string, or conditions) or `main`. */
-function appEntry(pkg: { exports?: unknown; main?: string }): string {
-  const exp = pkg.exports;
-  const dot = typeof exp === 'object' && exp !== null && !Array.isArray(exp) && '.' in exp ? (exp as Record<string, unknown>)['.'] : exp;
-  if (typeof dot === 'string') return dot;
-  if (typeof dot === 'object' && dot !== null) {
-    const conditions = dot as Record<string, unknown>;
-    const pick = (COMPILED ? conditions['sipflow-compiled'] : undefined) ?? conditions['import'] ?? conditions['default'];
-    if (typeof pick === 'string') return pick;
-  }
-  return pkg.main ?? 'src/index.ts';
 }

@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { CallFilter, CallOutcome, CallRecord, CallRegistryEvents, CallRegistryView, StateGraphStep } from './registry-types.js';
+import type { StateGraphStep } from '../flow/state-graph.js';
+import type { CallFilter, CallOutcome, CallRecord, CallRegistryEvents, CallRegistryView } from './registry-types.js';
 
 export interface CallRegistryOptions {
   /** How long records of ended calls stay readable, ms. Default 300000 (5 minutes). */

@@ -1,6 +1,7 @@
 /**
  * Coded errors of the server layer (app loading, configuration, options). Callers branch on `err.code`.
  */
+import type { AppLoadError } from '../app/errors.js';
 
 export type ServerErrorCode =
   /** No workspace package under apps/<name>. */
@@ -30,11 +31,10 @@ export class ServerError extends Error {
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export const serverErrors = {
-  appNotFound: (name: string, dir: string, known: string[]) =>
-    new ServerError('APP_NOT_FOUND', `no app '${name}' in ${dir}${known.length ? ` (apps: ${known.join(', ')})` : ''}`),
+  /** The app loader's error (APP_NOT_FOUND, APP_LOAD_FAILED, APP_INVALID), as the server's. */
+  appLoad: (err: AppLoadError) => new ServerError(err.code === 'NO_FLOWS' ? 'APP_INVALID' : err.code, err.message, { cause: err }),
   appLoadFailed: (name: string, cause: unknown) =>
     new ServerError('APP_LOAD_FAILED', `app '${name}' failed to load: ${msg(cause)}`, { cause }),
-  appInvalid: (name: string, why: string) => new ServerError('APP_INVALID', `app '${name}' is not a sipflow app: ${why}`),
   configInvalid: (app: string, problems: string[]) =>
     new ServerError('CONFIG_INVALID', `invalid config for app '${app}':\n  ${problems.join('\n  ')}`),
   badOption: (option: string, why: string) => new ServerError('BAD_OPTION', `${option}: ${why}`),

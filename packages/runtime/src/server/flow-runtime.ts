@@ -9,7 +9,7 @@ import type { MediaEngineApi } from '../media/media-types.js';
 import type { FlowCommand } from '../flow/commands.js';
 import type { CallInfo, LegRef } from '../flow/leg-ref.js';
 import { toFlowError } from '../flow/errors.js';
-import { isRuntimeEventType } from '../flow/events.js';
+import { isRuntimeEventType } from '../flow/call-event-types.js';
 import type { AppManager } from './app-manager.js';
 import type { CallRegistry } from './call-registry.js';
 import { Leg, type LegHost } from './leg.js';

@@ -1,6 +1,6 @@
 export type * from './registry-types.js';
 export { CallRegistry, type CallRegistryOptions, type NewCallRecord } from './call-registry.js';
-export { defineApp, isAppDefinition, routeInbound, type AppDefinition, type AppSetupServices, type InboundRoute } from './app-definition.js';
+export { defineApp, isAppDefinition, routeInbound, type AppDefinition, type AppSetupServices, type InboundRoute } from '../app/app-definition.js';
 export { validateConfig, describeConfig, configKeys, coerceSetValue, parseSet } from './app-config.js';
 export { AppManager, type AppVersion, type AppConfigSources, type AppManagerOptions, type AppReloadResult } from './app-manager.js';
 export { FlowRuntime, uriUser, type FlowRuntimeOptions } from './flow-runtime.js';

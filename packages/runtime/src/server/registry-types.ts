@@ -3,10 +3,10 @@
  * and the read side the admin API, the CLI and the web page use. Filled from XState's inspection stream.
  */
 
-/** One step of a call's state graph, in order. */
-export type StateGraphStep =
-  | { kind: 'state'; at: number; state: string }
-  | { kind: 'transition'; at: number; description: string; event: string };
+import type { StateGraphStep } from '../flow/state-graph.js';
+
+/** Produced by the flow layer (flow/state-graph.ts); re-exported here because every call record carries one. */
+export type { StateGraphStep };
 
 export type CallOutcome = 'active' | 'completed' | 'rejected' | 'cancelled' | 'failed' | 'error';
 

@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { AdminClient } from './admin-client.js';
 import { AdminError } from './errors.js';
 import type { CallSummary } from './api-schemas.js';
-import type { StateGraphStep } from '../registry-types.js';
+import type { StateGraphStep } from '../../flow/state-graph.js';
 
 export interface CliIo {
   out(line: string): void;
