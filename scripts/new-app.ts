@@ -52,11 +52,19 @@ export function appFiles(name: string): Record<string, string | Buffer> {
       null,
       2,
     )}\n`,
+    'src/prompts.ts': `/**
+ * ${name}'s prompts: the files in prompts/. The flow declares them in \`setup({ prompts })\`, so \`play()\` of any
+ * other name does not compile. Add a file to prompts/, then its name here.
+ */
+export const prompts = ['welcome.wav'] as const;
+export type Prompt = (typeof prompts)[number];
+`,
     'src/config.ts': `import { z } from 'zod';
+import { prompts } from './prompts.js';
 
 /** ${name}'s configuration (\`npm run app ${name} -- --set key=value\`). Every key has a default. */
 export const ${camel}Config = z.object({
-  prompt: z.string().default('welcome.wav').describe('The prompt played to every caller (a file in prompts/). Default welcome.wav.'),
+  prompt: z.enum(prompts).default('welcome.wav').describe('The prompt played to every caller (one of src/prompts.ts). Default welcome.wav.'),
   max_call_s: z.number().positive().default(60).describe('Seconds before the call is hung up whatever happens. Default 60.'),
 });
 
@@ -64,15 +72,17 @@ export type ${camel[0]!.toUpperCase() + camel.slice(1)}Config = z.output<typeof 
 `,
     'src/main-flow.ts': `/**
  * ${name}'s inbound flow: answer, play the prompt, hang up when it has been played (or at the first key, or after
- * max_call_s). Every name below is checked by the compiler: a misspelt event, state or delay does not compile.
+ * max_call_s). Every name below is checked by the compiler: a misspelt event, state, delay or prompt does not compile.
  */
 import { setup, answer, flush, hangup, play, type CallEvent, type FlowInput } from '@sipflow/runtime/flow';
 import type { ${camel[0]!.toUpperCase() + camel.slice(1)}Config } from './config.js';
+import { prompts, type Prompt } from './prompts.js';
 
 export const mainFlow = setup({
+  prompts,
   types: {
     input: {} as FlowInput<${camel[0]!.toUpperCase() + camel.slice(1)}Config>,
-    context: {} as { prompt: string; maxCallMs: number },
+    context: {} as { prompt: Prompt; maxCallMs: number },
     events: {} as CallEvent,
   },
   delays: {
@@ -157,7 +167,8 @@ Started with \`npm run new -- ${name}\`. Run it with \`npm run app ${name}\`, th
 | file | what it is |
 |---|---|
 | \`src/main-flow.ts\` | the flow (\`${flowId}\`): answer, play the prompt, hang up |
-| \`src/config.ts\` | the config schema (\`--set prompt=other.wav\`, \`--set max_call_s=30\`) |
+| \`src/config.ts\` | the config schema (\`--set prompt=welcome.wav\`, \`--set max_call_s=30\`) |
+| \`src/prompts.ts\` | the prompt names the flow may play (checked by the compiler) |
 | \`src/index.ts\` | \`defineApp({...})\`: flows, inbound routing, config |
 | \`src/review-paths.ts\` | how the review's path checks play the flow |
 | \`prompts/welcome.wav\` | a placeholder prompt (half a second of 440 Hz): replace it with yours (8 kHz or more, mono) |

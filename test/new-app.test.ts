@@ -23,7 +23,7 @@ test('npm run new -- demo-app: a flow, config, prompt, test, README and review p
   const docs = join(root, 'docs');
   const made = run(['scripts/new-app.ts', 'demo-app', '--apps', apps, '--docs', docs]);
   assert.equal(made.status, 0, made.stderr);
-  for (const f of ['package.json', 'src/index.ts', 'src/config.ts', 'src/main-flow.ts', 'src/review-paths.ts', 'test/main-flow.test.ts', 'prompts/welcome.wav', 'README.md'])
+  for (const f of ['package.json', 'src/index.ts', 'src/config.ts', 'src/prompts.ts', 'src/main-flow.ts', 'src/review-paths.ts', 'test/main-flow.test.ts', 'prompts/welcome.wav', 'README.md'])
     assert.ok(existsSync(join(apps, 'demo-app', f)), f);
   // The flow id is namespaced by the app, and so is its review page.
   assert.match(readFileSync(join(apps, 'demo-app/src/main-flow.ts'), 'utf8'), /id: 'demo_app_main'/);
@@ -36,6 +36,16 @@ test('npm run new -- demo-app: a flow, config, prompt, test, README and review p
   writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: ['apps/*/src/**/*.ts', 'apps/*/test/**/*.ts'] }));
   const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+  // The scaffold's prompts are typed: a prompt the app does not have is a compile error at its line.
+  const flowFile = join(apps, 'demo-app/src/main-flow.ts');
+  const flowText = readFileSync(flowFile, 'utf8');
+  writeFileSync(flowFile, flowText.replace("actions: hangup(), description: 'prompt played'", "actions: [play('welcom.wav'), hangup()], description: 'prompt played'"));
+  const typo = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
+  writeFileSync(flowFile, flowText);
+  assert.notEqual(typo.status, 0, 'a misspelt prompt compiled');
+  const typoLine = flowText.split('\n').findIndex((l) => l.includes("description: 'prompt played'")) + 1;
+  assert.match(typo.stdout, new RegExp(`main-flow\\.ts\\(${typoLine},\\d+\\): error TS2322`));
+  assert.match(typo.stdout, /NoPromptNamed<"welcom\.wav">/);
   const review = run(['packages/runtime/src/review/cli.ts', 'demo-app', '--apps', apps, '--out', docs, '--check']);
   assert.equal(review.status, 0, review.stdout + review.stderr);
   assert.match(review.stdout, /review of demo-app: 1 flows, \d+ paths played, no findings/);

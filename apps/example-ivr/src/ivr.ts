@@ -7,8 +7,10 @@
 import { assign } from 'xstate';
 import { answer, setup, flush, hangup, play, sendDtmf, type CallEvent, type FlowInput } from '@sipflow/runtime/flow';
 import { READ_BACK_KEY, type IvrConfig } from './config.js';
+import { ivrPrompts } from './prompts.js';
 
 export const ivr = setup({
+  prompts: ivrPrompts,
   types: {
     input: {} as FlowInput<IvrConfig>,
     context: {} as { code: string; entered: string; tries: number; maxTries: number; digitTimeoutMs: number },

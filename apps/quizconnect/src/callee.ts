@@ -11,6 +11,7 @@ import { assign } from 'xstate';
 import { setup, flush, hangup, join, play, sendToLeg, type FlowInput, type LegRef } from '@sipflow/runtime/flow';
 import type { QuizConfig } from './config.js';
 import { logEvent } from './log-action.js';
+import { quizPrompts } from './prompts.js';
 import type { CalleeEvents, CallerEvents } from './messages.js';
 
 /** The tutorial's `b_leg_var.pin` and `b_leg_var.a_ltag`, as typed input. */
@@ -30,6 +31,7 @@ export const MATCH_CONFIRM_TIMEOUT_S = 10;
 const MAX_ENTERED = 64;
 
 export const calleeFlow = setup({
+  prompts: quizPrompts,
   types: {
     input: {} as CalleeInput,
     context: {} as CalleeContext,

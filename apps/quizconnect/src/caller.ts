@@ -35,6 +35,7 @@ import type { CalleeRow } from '@sipflow/lookup';
 import { calleeFlow } from './callee.js';
 import type { QuizConfig } from './config.js';
 import { logEvent } from './log-action.js';
+import { quizPrompts } from './prompts.js';
 import type { CalleeEvents, CallerEvents } from './messages.js';
 import type { QuizResources } from './resources.js';
 import { sipUser } from './sip-user.js';
@@ -82,6 +83,7 @@ export const lookup = effect(async ({ input, services }: EffectArgs<{ user: stri
 const isLive = (context: CallerContext, l: LegRef<never>): boolean => context.live.some((x) => sameLeg(x, l));
 
 export const callerFlow = setup({
+  prompts: quizPrompts,
   types: {
     input: {} as CallerInput,
     context: {} as CallerContext,

@@ -69,12 +69,34 @@ export function answer<TContext extends MachineContext, TExpressionEvent extends
   return command('answer', () => ({ type: 'answer' }));
 }
 
-/** Queue a prompt: a file name in the app's prompt dir, or an absolute path. A missing file → `error` PROMPT_UNREADABLE. */
-export function play<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(
-  prompt: Expr<TContext, TExpressionEvent, TEvent, string>,
-  options?: PlayOptions,
-): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
-  return command('play', (args) => ({ type: 'play', prompt: resolve(prompt, args), ...(options ? { options } : {}) }));
+declare const promptBrand: unique symbol;
+/**
+ * Type-only mark on a `play()` action: the prompt name it was written with, so that sipflow's `setup({ prompts })`
+ * checks it against the app's prompts at the line of the `play()` (see flow-setup.ts). Not present at run time.
+ */
+export interface PromptAction<P extends string> {
+  readonly [promptBrand]: P;
+}
+
+/**
+ * Queue a prompt: a file name in the app's prompt dir, or an absolute path. A missing file → `error` PROMPT_UNREADABLE.
+ * In a flow made with `setup({ prompts })`, a literal name must be one of those prompts (a compile error otherwise);
+ * a name computed from the context (`play(({ context }) => ...)`) is not checked.
+ */
+export function play<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+  const P extends string = string,
+>(prompt: Expr<TContext, TExpressionEvent, TEvent, P>, options?: PlayOptions): FlowAction<TContext, TExpressionEvent, TParams, TEvent> & PromptAction<P> {
+  return command('play', (args) => ({ type: 'play', prompt: resolve(prompt, args), ...(options ? { options } : {}) })) as FlowAction<
+    TContext,
+    TExpressionEvent,
+    TParams,
+    TEvent
+  > &
+    PromptAction<P>;
 }
 
 /** Empty the playlist at once (barge-in; DSM `closePlaylist(false)`). */

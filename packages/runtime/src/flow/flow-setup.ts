@@ -12,8 +12,11 @@
  * import { setup } from '@sipflow/runtime/flow';
  * export const ivr = setup({ types: { events: {} as CallEvent } }).createMachine({ id: 'ivr', initial: 'START', states: { ... } });
  */
+import type { PromptAction } from './actions.js';
+import { withPrompts } from './flow-prompts.js';
 import {
   setup as xstateSetup,
+  type AnyStateMachine,
   type ActionFunction,
   type AnyActorRef,
   type AnyEventObject,
@@ -84,6 +87,8 @@ interface Scope {
   targets: string;
   events: string;
   delays: string;
+  /** The app's prompt names (`setup({ prompts })`), `string` when the flow declares none. */
+  prompts: string;
 }
 
 /** An error type that names the bad name (an object, so that intersecting it with the written string is no `never`). */
@@ -91,40 +96,46 @@ type NameError<Message extends string> = { [K in Message]: true };
 type NoStateNamed<T extends string> = NameError<`no state named '${T}'`>;
 type NotAnEventOfThisFlow<K extends string> = NameError<`'${K}' is not an event of this flow`>;
 type NoDelayNamed<K extends string> = NameError<`no delay named '${K}'`>;
+type NoPromptNamed<P extends string> = NameError<`no prompt named '${P}' in setup({ prompts })`>;
+/** A `play('name')` action with its literal name checked against the prompts; any other action as written. */
+type CheckAction<A, TPrompt extends string> = A extends PromptAction<infer P> ? (string extends P ? A : P extends TPrompt ? A : NoPromptNamed<P>) : A;
+type CheckActions<A, TPrompt extends string> = A extends readonly unknown[] ? { [I in keyof A]: CheckAction<A[I], TPrompt> } : CheckAction<A, TPrompt>;
 type CheckTarget<T, Valid extends string> = T extends string ? (T extends Valid ? T : NoStateNamed<T>) : T;
 type CheckTargets<T, Valid extends string> = T extends readonly unknown[] ? { [I in keyof T]: CheckTargets<T[I], Valid> } : CheckTarget<T, Valid>;
-/** One transition (a target string, a transition object or an array of them) with its targets checked. */
-type CheckTransition<T, Valid extends string> = T extends string
-  ? CheckTarget<T, Valid>
+/** One transition (a target string, a transition object or an array of them) with its targets and prompts checked. */
+type CheckTransition<T, Sc extends Scope> = T extends string
+  ? CheckTarget<T, Sc['targets']>
   : T extends readonly unknown[]
-    ? { [I in keyof T]: CheckTransition<T[I], Valid> }
-    : T extends { target: infer X }
-      ? Omit<T, 'target'> & { target: CheckTargets<X, Valid> }
-      : T;
+    ? { [I in keyof T]: CheckTransition<T[I], Sc> }
+    : Omit<T, 'target' | 'actions'> &
+        (T extends { target: infer X } ? { target: CheckTargets<X, Sc['targets']> } : unknown) &
+        (T extends { actions: infer A } ? { actions: CheckActions<A, Sc['prompts']> } : unknown);
 
 type CheckOn<O, Sc extends Scope> = {
-  [K in keyof O]: K extends Sc['events'] ? CheckTransition<O[K], Sc['targets']> : NotAnEventOfThisFlow<K & string>;
+  [K in keyof O]: K extends Sc['events'] ? CheckTransition<O[K], Sc> : NotAnEventOfThisFlow<K & string>;
 };
 type CheckAfter<A, Sc extends Scope> = {
-  [K in keyof A]: K extends number | `${number}` | Sc['delays'] ? CheckTransition<A[K], Sc['targets']> : NoDelayNamed<K & string>;
+  [K in keyof A]: K extends number | `${number}` | Sc['delays'] ? CheckTransition<A[K], Sc> : NoDelayNamed<K & string>;
 };
 type CheckInvoke<I, Sc extends Scope> = I extends readonly unknown[]
   ? { [N in keyof I]: CheckInvoke<I[N], Sc> }
-  : (I extends { onDone: infer D } ? { onDone: CheckTransition<D, Sc['targets']> } : unknown) &
-      (I extends { onError: infer E } ? { onError: CheckTransition<E, Sc['targets']> } : unknown) &
+  : (I extends { onDone: infer D } ? { onDone: CheckTransition<D, Sc> } : unknown) &
+      (I extends { onError: infer E } ? { onError: CheckTransition<E, Sc> } : unknown) &
       Omit<I, 'onDone' | 'onError'>;
 
 type CheckStateWith<S, Sc extends Scope, Ids extends string, TEvent extends EventObject, TDelay extends string, Depth extends unknown[]> = Omit<
   S,
-  'on' | 'after' | 'always' | 'invoke' | 'states'
+  'on' | 'after' | 'always' | 'invoke' | 'states' | 'entry' | 'exit'
 > &
+  (S extends { entry: infer A } ? { entry: CheckActions<A, Sc['prompts']> } : unknown) &
+  (S extends { exit: infer A } ? { exit: CheckActions<A, Sc['prompts']> } : unknown) &
   (S extends { on: infer O } ? { on: CheckOn<O, Sc> } : unknown) &
   (S extends { after: infer A } ? { after: CheckAfter<A, Sc> } : unknown) &
-  (S extends { always: infer A } ? { always: CheckTransition<A, Sc['targets']> } : unknown) &
+  (S extends { always: infer A } ? { always: CheckTransition<A, Sc> } : unknown) &
   (S extends { invoke: infer I } ? { invoke: CheckInvoke<I, Sc> } : unknown) &
-  (S extends { states: infer St } ? { states: CheckStates<St, Ids, TEvent, TDelay, Depth> } : unknown);
+  (S extends { states: infer St } ? { states: CheckStates<St, Ids, TEvent, TDelay, Sc['prompts'], Depth> } : unknown);
 
-type CheckStates<St, Ids extends string, TEvent extends EventObject, TDelay extends string, Depth extends unknown[]> = Depth['length'] extends 8
+type CheckStates<St, Ids extends string, TEvent extends EventObject, TDelay extends string, TPrompt extends string, Depth extends unknown[]> = Depth['length'] extends 8
   ? St
   : {
   [K in keyof St]: CheckStateWith<
@@ -133,6 +144,7 @@ type CheckStates<St, Ids extends string, TEvent extends EventObject, TDelay exte
       targets: Keys<St> | SiblingPaths<St> | `.${PathsBelow<St[K]>}` | Ids;
       events: EventKey<TEvent>;
       delays: TDelay;
+      prompts: TPrompt;
     },
     Ids,
     TEvent,
@@ -143,9 +155,9 @@ type CheckStates<St, Ids extends string, TEvent extends EventObject, TDelay exte
 type SiblingPaths<St> = { [K in Keys<St>]: `${K}.${PathsBelow<St[K]>}` }[Keys<St>];
 
 /** The machine config with every name it uses checked against the flow's events, delays and states. */
-export type CheckedFlowConfig<TConfig, TEvent extends EventObject, TDelay extends string> = CheckStateWith<
+export type CheckedFlowConfig<TConfig, TEvent extends EventObject, TDelay extends string, TPrompt extends string = string> = CheckStateWith<
   TConfig,
-  { targets: `.${PathsBelow<TConfig>}` | IdTargets<TConfig>; events: EventKey<TEvent>; delays: TDelay },
+  { targets: `.${PathsBelow<TConfig>}` | IdTargets<TConfig>; events: EventKey<TEvent>; delays: TDelay; prompts: TPrompt },
   IdTargets<TConfig>,
   TEvent,
   TDelay,
@@ -202,6 +214,7 @@ export type FlowSetup<
   TEmitted extends EventObject,
   TStateMeta extends MetaObject,
   TTransitionMeta extends MetaObject,
+  TPrompt extends string = string,
 > = Omit<
   SetupReturn<TContext, TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta>,
   'createMachine'
@@ -223,7 +236,7 @@ export type FlowSetup<
     >,
     TResolvedChildren extends Record<string, string> = MergeChildrenMap<TChildrenMap, Cast<ExtractConfigChildren<TConfig>, Record<string, string>>>,
   >(
-    config: TConfig & CheckedFlowConfig<TConfig, TEvent, TDelay>,
+    config: TConfig & CheckedFlowConfig<TConfig, TEvent, TDelay, TPrompt>,
   ) => FlowMachine<TContext, TEvent, TActors, TActions, TGuards, TDelay, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta, TConfig, TResolvedChildren>;
 };
 
@@ -241,9 +254,12 @@ export function setup<
   TEmitted extends EventObject = EventObject,
   TStateMeta extends MetaObject = MetaObject,
   TTransitionMeta extends MetaObject = TStateMeta,
+  const TPrompt extends string = string,
 >(
   implementations: {
     schemas?: unknown;
+    /** The app's prompt file names: a literal `play('name')` in the machine must be one of them (checked at its line). */
+    prompts?: readonly TPrompt[];
     types?: SetupTypes<TContext, TEvent, TChildrenMap, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta>;
     actors?: { [K in keyof TActors | Values<TChildrenMap>]: K extends keyof TActors ? TActors[K] : never };
     actions?: {
@@ -262,6 +278,9 @@ export function setup<
     guards?: { [K in keyof TGuards]: GuardPredicate<TContext, TEvent, TGuards[K], ToParameterizedObject<TGuards>> };
     delays?: { [K in TDelay]: DelayConfig<TContext, TEvent, ToParameterizedObject<TActions>['params'], TEvent> };
   } & { [K in IsNever<keyof TChildrenMap> extends true ? never : 'actors']: unknown },
-): FlowSetup<TContext, TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta> {
-  return xstateSetup(implementations as never) as never;
+): FlowSetup<TContext, TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta, TPrompt> {
+  const { prompts, ...forXState } = implementations;
+  const created = xstateSetup(forXState as never) as { createMachine(config: unknown): AnyStateMachine };
+  if (!prompts) return created as never;
+  return { ...created, createMachine: (config: unknown) => withPrompts(created.createMachine(config), prompts) } as never;
 }

@@ -26,7 +26,7 @@ export { CALL_EVENT_TYPES, isRuntimeEventType, type RuntimeCallEventType } from 
 export type { FlowCommand, FlowCommandType, CallPort } from './commands.js';
 export type { LegRef, LegMessageOf, DialLeg, DialTarget, FlowInput, CallInfo, OwnInput } from './leg-ref.js';
 export { leg, sameLeg, newLegId } from './leg-ref.js';
-export type { Expr } from './actions.js';
+export type { Expr, PromptAction } from './actions.js';
 export { reply, progress, answer, play, flush, join, leave, hangup, dial, hangupLeg, sendToLeg, hold, resume, sendInfo, sendDtmf } from './actions.js';
 export type { FlowServices } from './flow-services.js';
 export type { EffectArgs, Effect } from './services.js';
@@ -36,4 +36,5 @@ export { bindPort, bindServices, portOf, servicesOf } from './port-binding.js';
 export { StateGraphRecorder, stateToString, type StateGraphStep } from './state-graph.js';
 export { flowConfig, type InvalidTargets } from './targets.js';
 export { setup, type FlowSetup, type CheckedFlowConfig } from './flow-setup.js';
+export { declaredPrompts } from './flow-prompts.js';
 export { testFlow, FlowTest, type TestFlowOptions } from './testing.js';

@@ -262,3 +262,70 @@ export const code: 'LOOKUP_CONNECT' | 'LOOKUP_QUERY' | 'EFFECT_FAILED' = lookup.
 export const wrongCode: 'LOOKUP_CONNECT' = lookup.codeOf(new Error('x'));
 
 export const prompts = play('welcome.wav');
+
+// Prompt names: a flow made with setup({ prompts }) plays only those (the literal name is checked at its line).
+const appPrompts = ['welcome_caller.wav', 'sorry_pin_wrong.wav'] as const;
+const withPrompts = setup({
+  prompts: appPrompts,
+  types: { context: {} as { name: string }, events: {} as CallerEvents },
+});
+export const promptsSpeltRight = withPrompts.createMachine({
+  initial: 'A',
+  context: { name: 'x.wav' },
+  states: {
+    A: {
+      entry: play('welcome_caller.wav'),
+      exit: [hangup(), play('sorry_pin_wrong.wav')],
+      on: {
+        dtmf: { target: 'B', actions: [play('welcome_caller.wav'), play(({ context }) => context.name)] },
+        'sip.hangup': { target: 'END', actions: play('/abs/path/is/not/checked.wav' as string) },
+      },
+    },
+    B: { after: { 10: { target: 'END', actions: play('sorry_pin_wrong.wav') } } },
+    END: { type: 'final' },
+  },
+});
+export const promptInEntry = withPrompts.createMachine({
+  initial: 'A',
+  context: { name: '' },
+  states: {
+    A: {
+      entry: [
+        hangup(),
+        // @ts-expect-error no prompt named 'welcom_caller.wav' in setup({ prompts })
+        play('welcom_caller.wav'),
+      ],
+    },
+  },
+});
+export const promptInTransition = withPrompts.createMachine({
+  initial: 'A',
+  context: { name: '' },
+  states: {
+    A: {
+      on: {
+        dtmf: {
+          target: 'END',
+          // @ts-expect-error no prompt named 'sorry_pin_wrng.wav'
+          actions: play('sorry_pin_wrng.wav'),
+        },
+      },
+    },
+    END: { type: 'final' },
+  },
+});
+export const promptInExitAndAfter = withPrompts.createMachine({
+  initial: 'A',
+  context: { name: '' },
+  states: {
+    A: {
+      // @ts-expect-error no prompt named 'bye.wav' (exit)
+      exit: play('bye.wav'),
+      after: {
+        // @ts-expect-error no prompt named 'welcome.wav' (after)
+        10: { target: 'END', actions: play('welcome.wav') },
+      },
+    },
+    END: { type: 'final' },
+  },
+});
