@@ -279,3 +279,26 @@ test('browser attacks on a token-less loopback API: foreign Host (DNS rebinding)
   assert.equal(sameOrigin.status, 200);
   assert.deepEqual(deps.reloads, ['demo']);
 });
+
+test('routes answer only what they declare: HEAD and unknown methods are 405 naming the allowed ones; a body over 64 KiB is a 400', async (t) => {
+  const { base } = await start(t);
+  const head = await fetch(`${base}/calls`, { method: 'HEAD' });
+  assert.equal(head.status, 405);
+  const del = await fetch(`${base}/calls/c1`, { method: 'DELETE' });
+  assert.equal(del.status, 405);
+  assert.match((await json(del)).error.message, /DELETE not allowed on \/calls\/c1 \(allowed: GET\)/);
+  const big = await fetch(`${base}/apps/demo/reload`, { method: 'POST', body: `{"x":"${'a'.repeat(70 * 1024)}"}` });
+  assert.equal(big.status, 400);
+  assert.equal((await json(big)).error.code, 'BAD_REQUEST');
+  // A trailing slash is the same route.
+  assert.equal((await fetch(`${base}/calls/`)).status, 200);
+});
+
+test('GET /metrics also carries the process figures (resident memory, heap) from prom-client', async (t) => {
+  const { base } = await start(t);
+  const text = await (await fetch(`${base}/metrics`)).text();
+  assert.match(text, /^# TYPE process_resident_memory_bytes gauge$/m);
+  const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
+  assert.ok(rss > 10_000_000, `resident memory ${rss}`);
+  assert.match(text, /^nodejs_heap_size_used_bytes \d+/m);
+});

@@ -1,25 +1,38 @@
 /**
- * The admin HTTP API and web page (node:http, no framework). Read-mostly: it lists calls from the registry,
- * serves metrics and flow diagrams, streams updates to the web page, and asks the server to reload apps.
+ * The admin HTTP API and web page, on fastify: every route is declared with its method, path and zod schemas
+ * (query, params, body, 200 answer). Read-mostly: it lists calls from the registry, serves metrics and flow
+ * diagrams, streams updates to the web page (SSE), and asks the server to reload apps. Who may call it: auth.ts.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifySchema, type HTTPMethods } from 'fastify';
 import type { AnyStateMachine } from 'xstate';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { CallRecord } from '../registry-types.js';
 import type { AdminDeps, AdminServer, AdminServerOptions, FlowDiagram } from './admin-types.js';
 import { AdminError, adminErrors } from './errors.js';
 import { browserAttackReason, isLoopbackHost, requestToken, tokenMatches, TOKEN_COOKIE } from './auth.js';
-import { callsQuerySchema, flowQuerySchema, reloadBodySchema, zodMessage, type CallSummary } from './api-schemas.js';
+import {
+  appsResponseSchema,
+  callResponseSchema,
+  callsQuerySchema,
+  callsResponseSchema,
+  flowQuerySchema,
+  healthResponseSchema,
+  reloadBodySchema,
+  reloadResponseSchema,
+  zodMessage,
+  type CallSummary,
+} from './api-schemas.js';
 import { CallCounters } from './call-counters.js';
 import { EventLoopLagMonitor } from './event-loop-lag.js';
-import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
+import { ProcessMetrics, renderMetrics, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import { SseHub } from './sse-hub.js';
 import { renderDiagramSvg } from './diagram-svg.js';
 import { describeFlow } from '../../review/flow-graph.js';
 
 const MAX_BODY = 64 * 1024;
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** The web page's files, read once. */
 function loadWebAssets(): Map<string, { type: string; body: string }> {
@@ -48,34 +61,44 @@ export function summarizeCall(record: CallRecord): CallSummary {
   return summary;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw adminErrors.badRequest(`invalid ${what}: ${zodMessage(result.error)}`);
-  return result.data;
+/** The parts of a request a route's schema may describe. */
+interface RouteSchemas {
+  querystring?: z.ZodType;
+  params?: z.ZodType;
+  body?: z.ZodType;
+  /** The 200 answer: what is sent is checked against it (the CLI's client parses answers with the same schema). */
+  response?: z.ZodType;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
+type Parsed<S extends RouteSchemas, K extends keyof RouteSchemas> = S[K] extends z.ZodType ? z.output<S[K]> : unknown;
+
+interface RouteRequest<S extends RouteSchemas> {
+  query: Parsed<S, 'querystring'>;
+  params: Parsed<S, 'params'>;
+  body: Parsed<S, 'body'>;
+  raw: FastifyRequest;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw adminErrors.badRequest(`body larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw adminErrors.badRequest('body is not valid JSON');
-  }
+const schemaPart: Record<string, string> = { querystring: 'query', params: 'path', body: 'body' };
+
+/** fastify compiles each declared schema once: zod parses the request part (its output is what the handler sees). */
+function zodValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
+  const zod = schema as z.ZodType;
+  const what = schemaPart[httpPart ?? ''] ?? httpPart ?? 'request';
+  return (data: unknown) => {
+    const result = zod.safeParse(data);
+    return result.success ? { value: result.data } : { error: adminErrors.badRequest(`invalid ${what}: ${zodMessage(result.error)}`) };
+  };
 }
+
+/** Answers declared with a schema are checked against it, then serialised. */
+function zodSerializer({ schema }: { schema: unknown }) {
+  const zod = schema as z.ZodType;
+  return (data: unknown) => JSON.stringify(zod.parse(data));
+}
+
+/** Path parameters as declared by a route's URL: ':id' and friends, non-empty strings. */
+const param = z.string().min(1);
 
 /**
  * Start the admin server.
@@ -95,6 +118,7 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
   const assets = loadWebAssets();
   const counters = new CallCounters(deps.registry);
   const lag = new EventLoopLagMonitor();
+  const processMetrics = new ProcessMetrics();
   const hub = new SseHub(deps.registry, log);
   const diagrams = new WeakMap<AnyStateMachine, { graph: FlowDiagram; svg: string }>();
   const startedAt = Date.now();
@@ -112,148 +136,177 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
     return entry;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://admin');
-    const method = req.method ?? 'GET';
-    const path = url.pathname;
-    const query = Object.fromEntries(url.searchParams);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY,
+    // Every connection (SSE streams included) is closed by close().
+    forceCloseConnections: true,
+    // A GET route does not answer HEAD: the API answers what it declares, anything else is 405.
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // A path that is not valid percent-encoding ('/calls/%E0%A4%A') is a coded 400 like every other bad request.
+    frameworkErrors: (err, _req, reply) => {
+      const error = adminErrors.badRequest(`malformed URL: ${err.message}`);
+      reply.raw.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      reply.raw.end(JSON.stringify(error.toJSON()));
+    },
+  });
+  app.setValidatorCompiler(zodValidator);
+  app.setSerializerCompiler(zodSerializer);
 
-    const attack = browserAttackReason(req, host);
-    if (attack) throw adminErrors.forbidden(attack);
-
-    if (token) {
-      // The web page is opened once as /?token=…: trade the token for a cookie, so EventSource works too.
-      if (method === 'GET' && path === '/' && url.searchParams.has('token')) {
-        if (!tokenMatches(url.searchParams.get('token') ?? undefined, token)) throw adminErrors.unauthorized();
-        res.writeHead(303, {
-          location: '/',
-          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        });
-        res.end();
-        return;
-      }
-      if (!tokenMatches(requestToken(req), token)) throw adminErrors.unauthorized();
-    }
-
-    let segments: string[];
+  // Bodies: JSON whatever the content type says (curl -d sends form encoding), empty = {}; at most MAX_BODY bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
+    const trimmed = String(text).trim();
+    if (!trimmed) return done(null, {});
     try {
-      segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+      done(null, JSON.parse(trimmed) as unknown);
     } catch {
-      throw adminErrors.badRequest(`malformed URL path '${path}'`);
+      done(adminErrors.badRequest('body is not valid JSON'), undefined);
     }
-    const route = (allowed: string[]) => {
-      if (!allowed.includes(method)) throw adminErrors.methodNotAllowed(method, path, allowed);
-    };
+  });
 
-    const asset = assets.get(path);
-    if (asset) {
-      route(['GET']);
-      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-store' });
-      res.end(asset.body);
-      return;
+  // Who may call: no browser attack (DNS rebinding, CSRF) on a token-less loopback API; with a token, only its holder.
+  app.addHook('onRequest', async (req, reply) => {
+    const attack = browserAttackReason(req.raw, host);
+    if (attack) throw adminErrors.forbidden(attack);
+    if (!token) return;
+    // The web page is opened once as /?token=…: trade the token for a cookie, so EventSource works too.
+    const url = new URL(req.url, 'http://admin');
+    if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) {
+      if (!tokenMatches(url.searchParams.get('token') ?? undefined, token)) throw adminErrors.unauthorized();
+      return reply
+        .code(303)
+        .header('location', '/')
+        .header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
+        .send();
     }
-    const [first, second, third, fourth, fifth] = segments;
-    if (first === 'health' && segments.length === 1) {
-      route(['GET']);
-      sendJson(res, 200, {
-        status: 'ok',
-        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        activeCalls: deps.registry.activeCount,
-        apps: deps.apps.list().length,
-      });
-      return;
-    }
-    if (first === 'calls' && segments.length === 1) {
-      route(['GET']);
-      const q = parse(callsQuerySchema, query, 'query');
-      let calls = deps.registry.list({ ended: q.ended, ...(q.app ? { app: q.app } : {}) });
-      // State filter: the state itself or any state below it ('CONNECTED' matches 'CONNECTED.talking').
-      if (q.state) calls = calls.filter((c) => c.state === q.state || c.state.startsWith(`${q.state}.`));
-      const summaries = calls.map(summarizeCall).sort((a, b) => a.startedAt - b.startedAt);
-      sendJson(res, 200, { count: summaries.length, calls: summaries });
-      return;
-    }
-    if (first === 'calls' && second !== undefined && segments.length === 2) {
-      route(['GET']);
-      const call = deps.registry.get(second);
-      if (!call) throw adminErrors.callNotFound(second);
-      sendJson(res, 200, { call });
-      return;
-    }
-    if (first === 'apps' && segments.length === 1) {
-      route(['GET']);
-      sendJson(res, 200, { apps: deps.apps.list() });
-      return;
-    }
-    if (first === 'apps' && second !== undefined && third === 'reload' && segments.length === 3) {
-      route(['POST']);
-      parse(reloadBodySchema, await readBody(req), 'body');
-      const known = deps.apps.list().map((a) => a.name);
-      if (!known.includes(second)) throw adminErrors.appNotFound(second, known);
-      const result = await deps.apps.reload(second);
-      if (!result.ok) {
-        log.warn({ app: second, code: result.code }, 'reload refused: %s', result.message);
-        throw adminErrors.reloadFailed(second, result.code, result.message);
-      }
-      log.info({ app: second, version: result.version }, 'app reloaded');
-      sendJson(res, 200, { ok: true, app: second, version: result.version });
-      return;
-    }
-    if (first === 'apps' && second !== undefined && third === 'flows' && fourth !== undefined && segments.length <= 5) {
-      route(['GET']);
-      const { version } = parse(flowQuerySchema, query, 'query');
-      if (segments.length === 5) {
-        if (fifth !== 'diagram.svg') throw adminErrors.notFound(method, path);
-        const { svg } = diagramOf(second, fourth, version);
-        res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(svg);
-        return;
-      }
-      sendJson(res, 200, { flow: diagramOf(second, fourth, version).graph });
-      return;
-    }
-    if (first === 'metrics' && segments.length === 1) {
-      route(['GET']);
-      const body = renderMetrics({
-        active: deps.registry.list(),
-        totals: counters.totals(),
-        callsPerSecond: counters.callsPerSecond(),
-        snapshot: deps.metrics(),
-        eventLoopLag: lag.read(),
-      });
-      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
-      res.end(body);
-      return;
-    }
-    if (first === 'events' && segments.length === 1) {
-      route(['GET']);
-      hub.attach(res);
-      return;
-    }
-    throw adminErrors.notFound(method, path);
-  };
+    if (!tokenMatches(requestToken(req.raw), token)) throw adminErrors.unauthorized();
+    return undefined;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const error = err instanceof AdminError ? err : adminErrors.internal('internal error');
-      if (!(err instanceof AdminError)) log.error({ err, url: req.url }, 'admin request failed');
-      try {
-        if (res.headersSent) res.destroy();
-        else sendJson(res, error.status, error.toJSON());
-      } catch (sendErr) {
-        // The client is gone; nothing else to do (and never an unhandled rejection).
-        log.debug({ err: sendErr }, 'could not send the error answer');
-      }
+  app.setErrorHandler((err, req, reply) => {
+    let error: AdminError;
+    if (err instanceof AdminError) error = err;
+    else if (typeof (err as { statusCode?: unknown }).statusCode === 'number' && (err as { statusCode: number }).statusCode < 500) {
+      // fastify's own refusals (body too large, bad content length): a bad request, with fastify's reason.
+      error = adminErrors.badRequest((err as Error).message);
+    } else {
+      log.error({ err, url: req.url }, 'admin request failed');
+      error = adminErrors.internal('internal error');
+    }
+    void reply.code(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toJSON());
+  });
+  app.setNotFoundHandler((req) => {
+    throw adminErrors.notFound(req.method, new URL(req.url, 'http://admin').pathname);
+  });
+
+  /** Declare a route with its schemas; the path answers 405 to every other method. */
+  const allowed = new Map<string, HTTPMethods[]>();
+  function route<S extends RouteSchemas>(
+    method: HTTPMethods,
+    url: string,
+    schemas: S,
+    handler: (req: RouteRequest<S>, reply: FastifyReply) => unknown,
+  ): void {
+    const { response, ...request } = schemas;
+    app.route({
+      method,
+      url,
+      schema: { ...request, ...(response ? { response: { 200: response } } : {}) } as FastifySchema,
+      handler: async (req, reply) =>
+        handler({ query: req.query as never, params: req.params as never, body: req.body as never, raw: req }, reply),
     });
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
+    allowed.set(url, [...(allowed.get(url) ?? []), method]);
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(adminErrors.listenFailed(host, port, err.code ?? err.message)));
-    server.listen(port, host, () => resolve());
+  for (const [path, asset] of assets) {
+    route('GET', path, {}, (_req, reply) => reply.type(asset.type).send(asset.body));
+  }
+  route('GET', '/health', { response: healthResponseSchema }, () => ({
+    status: 'ok' as const,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    activeCalls: deps.registry.activeCount,
+    apps: deps.apps.list().length,
+  }));
+  route('GET', '/calls', { querystring: callsQuerySchema, response: callsResponseSchema }, ({ query: q }) => {
+    let calls = deps.registry.list({ ended: q.ended, ...(q.app ? { app: q.app } : {}) });
+    // State filter: the state itself or any state below it ('CONNECTED' matches 'CONNECTED.talking').
+    if (q.state) calls = calls.filter((c) => c.state === q.state || c.state.startsWith(`${q.state}.`));
+    const summaries = calls.map(summarizeCall).sort((a, b) => a.startedAt - b.startedAt);
+    return { count: summaries.length, calls: summaries };
   });
-  server.on('error', (err) => log.error({ err }, 'admin server error'));
-  const bound = server.address() as AddressInfo;
+  route('GET', '/calls/:id', { params: z.strictObject({ id: param }), response: callResponseSchema }, ({ params }) => {
+    const call = deps.registry.get(params.id);
+    if (!call) throw adminErrors.callNotFound(params.id);
+    return { call };
+  });
+  route('GET', '/apps', { response: appsResponseSchema }, () => ({ apps: deps.apps.list() }));
+  route(
+    'POST',
+    '/apps/:app/reload',
+    { params: z.strictObject({ app: param }), body: z.preprocess((v) => v ?? {}, reloadBodySchema), response: reloadResponseSchema },
+    async ({ params: { app: name } }) => {
+      const known = deps.apps.list().map((a) => a.name);
+      if (!known.includes(name)) throw adminErrors.appNotFound(name, known);
+      const result = await deps.apps.reload(name);
+      if (!result.ok) {
+        log.warn({ app: name, code: result.code }, 'reload refused: %s', result.message);
+        throw adminErrors.reloadFailed(name, result.code, result.message);
+      }
+      log.info({ app: name, version: result.version }, 'app reloaded');
+      return { ok: true as const, app: name, version: result.version };
+    },
+  );
+  const flowParams = z.strictObject({ app: param, flow: param });
+  route('GET', '/apps/:app/flows/:flow', { params: flowParams, querystring: flowQuerySchema }, ({ params, query }) => ({
+    flow: diagramOf(params.app, params.flow, query.version).graph,
+  }));
+  route('GET', '/apps/:app/flows/:flow/diagram.svg', { params: flowParams, querystring: flowQuerySchema }, ({ params, query }, reply) =>
+    reply.type('image/svg+xml; charset=utf-8').send(diagramOf(params.app, params.flow, query.version).svg),
+  );
+  route('GET', '/metrics', {}, async (_req, reply) => {
+    const body = renderMetrics({
+      active: deps.registry.list(),
+      totals: counters.totals(),
+      callsPerSecond: counters.callsPerSecond(),
+      snapshot: deps.metrics(),
+      eventLoopLag: lag.read(),
+    });
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(body + (await processMetrics.render()));
+  });
+  route('GET', '/events', {}, (_req, reply) => {
+    // The stream outlives the handler: fastify lets go of the response and the hub writes to it.
+    reply.hijack();
+    hub.attach(reply.raw);
+  });
+  for (const [url, methods] of allowed) {
+    const others = METHODS.filter((m) => !methods.includes(m));
+    app.route({
+      method: others,
+      url,
+      handler: async (req) => {
+        throw adminErrors.methodNotAllowed(req.method, new URL(req.url, 'http://admin').pathname, methods);
+      },
+    });
+  }
+
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    hub.close();
+    counters.close();
+    lag.close();
+    processMetrics.close();
+    const e = err as NodeJS.ErrnoException;
+    throw adminErrors.listenFailed(host, port, e.code ?? e.message);
+  }
+  app.server.on('clientError', (_err, socket) => socket.destroy());
+  const bound = app.server.address() as AddressInfo;
   const address = { host, port: bound.port };
   log.info({ address: `${host}:${bound.port}`, auth: token ? 'bearer' : 'none' }, 'admin API listening');
 
@@ -265,10 +318,8 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
         hub.close();
         counters.close();
         lag.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        processMetrics.close();
+        await app.close();
       })();
       return closing;
     },

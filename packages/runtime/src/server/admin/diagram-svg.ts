@@ -4,6 +4,11 @@
  * position of their predecessors; arrows between neighbouring layers go straight down, longer and backward ones
  * are routed around the side. Each state is a `<g data-state="PATH">` so the page highlights the current state by
  * its dotted path (the same form as `CallRecord.state`).
+ *
+ * Why not Mermaid, which the review already writes for docs/flows? Mermaid lays a diagram out only in a browser
+ * (it measures text in the DOM), so the page would have to load its multi-megabyte bundle (d3, dagre, DOMPurify)
+ * from the admin server, and its SVG names nodes by its own ids, not by our state paths, which the live highlight
+ * needs. The review's Mermaid text is for Markdown viewers; this is the only renderer of SVG.
  */
 import type { FlowGraph, FlowState } from '../../review/flow-graph-types.js';
 

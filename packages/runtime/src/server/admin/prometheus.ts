@@ -1,6 +1,14 @@
 /**
  * /metrics in the Prometheus text exposition format (version 0.0.4).
+ *
+ * The process and Node.js figures (process_resident_memory_bytes, nodejs_heap_*, GC, handles) come from prom-client's
+ * default collectors. The sipflow_* figures are written here: they are snapshots other parts already keep — totals
+ * from the SIP stack, clock histograms summed over media worker threads, admission state — read once per scrape.
+ * prom-client models a metric as an object the code updates (inc/set/observe) and cannot take a histogram's bucket
+ * counts as given, so feeding it would mean resetting counters and re-observing merged buckets on every scrape;
+ * a 30-line serialiser of the text format is the smaller and more honest piece.
  */
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { CallRecord } from '../registry-types.js';
 import { LATENESS_BUCKETS_MS } from '../../media/media-clock.js';
 import { threadCpuMs } from '../../util/thread-cpu.js';
@@ -17,6 +25,24 @@ export interface MetricsInput {
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** prom-client's process and Node.js metrics, in a registry of their own (never the library's global one). */
+export class ProcessMetrics {
+  readonly #registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.#registry });
+  }
+
+  render(): Promise<string> {
+    return this.#registry.metrics();
+  }
+
+  /** Stop the collectors (the event-loop delay monitor runs until then). */
+  close(): void {
+    this.#registry.clear();
+  }
+}
 
 type Labels = Record<string, string>;
 
