@@ -64,31 +64,40 @@ export class Retransmitter {
    */
   onSent(text: string, key: MessageKey, dest: Destination): boolean {
     if (!key.branch) return false;
+    const tx = transactionOf(key);
     let repeat = false;
     if (!key.isRequest) {
-      const id = `out|${key.branch}|${key.method}|${key.status}`;
+      const id = `out|${tx}|${key.method}|${key.status}`;
       repeat = this.#seen(id);
     }
     if (dest.transport !== 'udp' || this.#stopped) return repeat;
     const { t1 } = this.timers;
     if (key.isRequest && key.method !== 'ACK') {
-      const id = `req|${key.branch}|${key.method}`;
+      const id = `req|${tx}|${key.method}`;
       if (!this.#pending.has(id)) this.#start(id, key.method === 'INVITE' ? 'A' : 'E', text, dest, t1);
     } else if (!key.isRequest && key.method === 'INVITE' && key.status >= 300) {
-      const id = `rsp|${key.branch}`;
+      const id = `rsp|${tx}`;
       if (!this.#pending.has(id) && !repeat) this.#start(id, 'G', text, dest, t1);
     }
     return repeat;
   }
 
-  /** A message received from the network. Returns true when it repeats a request already received. */
-  onReceived(key: MessageKey): boolean {
+  /**
+   * A message received from the network (from `source`, an IP address). Returns true when it repeats a request
+   * already received. An ACK stops Timer G only when it comes from where the response goes: a stranger who copies
+   * the Via cannot silence someone else's final response.
+   */
+  onReceived(key: MessageKey, source?: string): boolean {
     if (!key.branch) return false;
+    const tx = transactionOf(key);
     if (key.isRequest) {
-      if (key.method === 'ACK') this.#cancel(`rsp|${key.branch}`);
-      return this.#seen(`in|${key.branch}|${key.method}`);
+      if (key.method === 'ACK') {
+        const g = this.#pending.get(`rsp|${tx}`);
+        if (g && (source === undefined || g.dest.host === source)) this.#cancel(`rsp|${tx}`);
+      }
+      return this.#seen(`in|${tx}|${key.method}`);
     }
-    const id = `req|${key.branch}|${key.method}`;
+    const id = `req|${tx}|${key.method}`;
     const p = this.#pending.get(id);
     if (!p) return false;
     if (key.status >= 200 || p.kind === 'A') this.#cancel(id);
@@ -150,4 +159,9 @@ export class Retransmitter {
     this.clock.clearTimeout(p.handle);
     this.#pending.delete(id);
   }
+}
+
+/** Branch + sent-by: a branch copied by another client is another transaction (RFC 3261 §17.2.3). */
+function transactionOf(key: MessageKey): string {
+  return `${key.branch}|${key.sentBy}`;
 }

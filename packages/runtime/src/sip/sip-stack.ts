@@ -16,6 +16,7 @@ import { CallSet } from './call-set.js';
 import { installGrammarFastPath } from './grammar-fast-path.js';
 import { SipInboundCall } from './inbound-call.js';
 import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
+import { serverTransactionKey } from './transaction-key.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
@@ -348,8 +349,9 @@ export class SipStack implements SipStackApi {
       this.#reply(text, body.code, body.reason, body.headers);
       return;
     }
+    const requestUri = text.slice(0, text.indexOf('\r\n')).split(' ')[1] ?? message.ruri!.toString();
     if (method === 'CANCEL') {
-      this.#onCancel(message, text);
+      this.#onCancel(message, text, serverTransactionKey(message, remote, requestUri, 'INVITE'));
       return;
     }
     if (method === 'OPTIONS' && !message.toTag) {
@@ -361,22 +363,27 @@ export class SipStack implements SipStackApi {
     // sip.js 404s requests whose R-URI user is not its AOR's: we take any user at our address. Keep the original
     // R-URI for the call object, give the core its AOR user.
     const ruri = message.ruri!;
-    this.#currentRuri = text.slice(0, text.indexOf('\r\n')).split(' ')[1] ?? ruri.toString();
+    this.#currentRuri = requestUri;
     if (ruri.user !== this.#aorUser) {
       const alias = ruri.clone();
       alias.user = this.#aorUser;
       message.ruri = alias;
     }
     this.#currentRemote = remote;
+    let transaction = serverTransactionKey(message, remote, requestUri);
+    // An RFC 2543 ACK for our 2xx has its INVITE's key; it belongs to the dialog (RFC 6026 §7.1), not the transaction.
+    if (method === 'ACK' && this.#core.userAgentServers.get(transaction)?.transaction.state === TransactionState.Accepted) transaction += '|2xx';
+    message.viaBranch = transaction;
     this.#core.receiveIncomingRequestFromTransport(message);
   }
 
   /**
    * CANCEL (RFC 3261 §9.2), as sip.js's core does it but with the To tag of the INVITE's responses in the 200 (sip.js
-   * picks a new tag per reply, so a retransmitted CANCEL would get a different 200).
+   * picks a new tag per reply, so a retransmitted CANCEL would get a different 200), and matched to its INVITE by
+   * branch, sent-by and source (`serverTransactionKey`): a stranger's copy gets 481.
    */
-  #onCancel(message: IncomingRequestMessage, text: string): void {
-    const uas = this.#core.userAgentServers.get(message.viaBranch);
+  #onCancel(message: IncomingRequestMessage, text: string, inviteKey: string): void {
+    const uas = this.#core.userAgentServers.get(inviteKey);
     if (!uas) {
       this.#reply(text, 481, 'Call/Transaction Does Not Exist');
       return;

@@ -277,7 +277,7 @@ export class SipTransport implements CoreTransport {
     if (remote.transport === 'tcp' && key?.isRequest && key.callId) {
       this.#tcpCalls.set(key.callId, `${remote.address}:${remote.port}`);
     }
-    const repeat = key ? this.#retransmitter.onReceived(key) : false;
+    const repeat = key ? this.#retransmitter.onReceived(key, remote.address) : false;
     this.options.onMessage(text, remote, key, repeat);
   }
 

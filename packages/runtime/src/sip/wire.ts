@@ -201,6 +201,8 @@ export interface MessageKey {
   method: string;
   status: number;
   branch: string | undefined;
+  /** The top Via's sent-by (host:port as written): with the branch, what identifies a transaction (RFC 3261 §17.2.3). */
+  sentBy: string;
   cseqMethod: string | undefined;
   callId: string | undefined;
 }
@@ -221,12 +223,14 @@ export function messageKey(text: string): MessageKey | undefined {
     method = start.slice(0, start.indexOf(' '));
   }
   let branch: string | undefined;
+  let sentBy = '';
   let cseqMethod: string | undefined;
   let callId: string | undefined;
   for (const [n, v] of headerLines(text)) {
     if (n === 'via' && branch === undefined) {
       const via = parseVia(v);
       branch = via?.params.get('branch') ?? '';
+      if (via) sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
     } else if (n === 'cseq' && cseqMethod === undefined) {
       cseqMethod = v.split(/\s+/)[1]?.toUpperCase();
     } else if (n === 'call-id' && callId === undefined) {
@@ -235,7 +239,7 @@ export function messageKey(text: string): MessageKey | undefined {
     if (branch !== undefined && cseqMethod !== undefined && callId !== undefined) break;
   }
   if (!isRequest) method = cseqMethod ?? '';
-  return { isRequest, method, status, branch: branch || undefined, cseqMethod, callId };
+  return { isRequest, method, status, branch: branch || undefined, sentBy, cseqMethod, callId };
 }
 
 /**

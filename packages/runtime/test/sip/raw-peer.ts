@@ -17,9 +17,10 @@ export class RawPeer {
     });
   }
 
-  static async open(): Promise<RawPeer> {
+  /** `address`: another loopback address (127.0.0.2, ...) for a peer on "another host". */
+  static async open(address = '127.0.0.1'): Promise<RawPeer> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(0, address, () => resolve()));
     return new RawPeer(socket, socket.address().port);
   }
 
