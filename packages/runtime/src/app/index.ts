@@ -13,4 +13,5 @@ export {
   type ImportAppOptions,
 } from './app-loader.js';
 export { importFresh } from './module-loader.js';
+export { assertFlowIdsUnique, type AppFlowIds } from './flow-ids.js';
 export { AppLoadError, appLoadErrors, type AppLoadErrorCode } from './errors.js';

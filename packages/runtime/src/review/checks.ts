@@ -4,7 +4,7 @@
  */
 import type { FlowGraph, FlowState, FlowTransition } from './flow-graph-types.js';
 
-export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message' | 'unsupported-action' | 'undeclared-event' | 'failing-path';
+export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message' | 'unsupported-action' | 'undeclared-event' | 'failing-path' | 'duplicate-flow-id';
 
 export interface ReviewFinding {
   rule: ReviewRule;

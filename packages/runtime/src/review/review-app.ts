@@ -4,10 +4,13 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadAppFlows } from './load-app.js';
+import { availableApps } from '../app/app-loader.js';
+import { assertFlowIdsUnique, type AppFlowIds } from '../app/flow-ids.js';
+import { loadAppFlows, type LoadedAppFlows } from './load-app.js';
 import { scanLegMessageTypes } from './leg-message-types.js';
 import { reviewFlows, staleFlowDocs, writeFlowDocs, type FlowReview } from './review-flows.js';
-import type { LegMessage } from './checks.js';
+import type { LegMessage, ReviewFinding } from './checks.js';
+import { AppLoadError } from '../app/errors.js';
 import type { PathFixtures } from './path-check.js';
 
 export interface ReviewAppOptions {
@@ -52,10 +55,38 @@ export async function reviewApp(name: string, options: ReviewAppOptions = {}): P
   }
   const paths = options.skipPaths ? undefined : { fixtures: await loadPathFixtures(app.dir), defaultConfig: defaultConfigOf(app.configSchema, notes) };
   const review = reviewFlows(name, app.flows, { legMessages, declaredEvents, ...(paths ? { paths } : {}) });
+  const clashes = await flowIdClashesInFolder(app, options.appsDir, notes);
+  if (clashes.length) {
+    review.findings.push(...clashes);
+    review.ok = false;
+  }
   const outDir = join(options.outDir ?? 'docs/flows', name);
   const rel = (paths: string[]) => paths.map((p) => relative(process.cwd(), p));
   if (options.check) return { review, written: [], stale: rel(await staleFlowDocs(review, outDir)), notes };
   return { review, written: rel(await writeFlowDocs(review, outDir)), stale: [], notes };
+}
+
+/** Rule duplicate-flow-id: a flow of this app has the id of a flow of another app of the folder (FLOW_ID_TAKEN's message). */
+async function flowIdClashesInFolder(app: LoadedAppFlows, appsDir: string | undefined, notes: string[]): Promise<ReviewFinding[]> {
+  const others: AppFlowIds[] = [];
+  for (const other of availableApps(appsDir)) {
+    if (other === app.name) continue;
+    try {
+      others.push({ app: other, flows: (await loadAppFlows(other, appsDir)).flows });
+    } catch (err) {
+      notes.push(`flow ids: app '${other}' could not be loaded to compare flow ids (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    }
+  }
+  const findings: ReviewFinding[] = [];
+  for (const [flow, machine] of Object.entries(app.flows)) {
+    try {
+      assertFlowIdsUnique({ app: app.name, flows: { [flow]: machine } }, others);
+    } catch (err) {
+      if (!(err instanceof AppLoadError)) throw err;
+      findings.push({ rule: 'duplicate-flow-id', flow, message: err.message });
+    }
+  }
+  return findings;
 }
 
 /** The app's path fixtures: `pathFixtures` exported by `src/review-paths.ts`, when the app has that file. */

@@ -10,6 +10,7 @@ import type { AnyStateMachine } from 'xstate';
 import { routeInbound, type AppDefinition } from '../app/app-definition.js';
 import { appDefinitionOf, appsDirOf, availableApps, importApp } from '../app/app-loader.js';
 import { AppLoadError } from '../app/errors.js';
+import { assertFlowIdsUnique } from '../app/flow-ids.js';
 import { coerceSetValue, configKeys, validateConfig, type RawConfig } from './app-config.js';
 import { ServerError, serverErrors } from './errors.js';
 
@@ -226,6 +227,8 @@ export class AppManager {
       const imported = await importApp(name, { appsDir: this.appsDir, fresh: true });
       dir = imported.dir;
       definition = appDefinitionOf(imported);
+      // Before its setup(): a flow id another loaded app uses is refused (reload included).
+      assertFlowIdsUnique({ app: name, flows: definition.flows }, [...this.#current.values()].map((v) => ({ app: v.name, flows: v.definition.flows })));
     } catch (err) {
       throw err instanceof AppLoadError ? serverErrors.appLoad(err) : serverErrors.appLoadFailed(name, err);
     }
