@@ -7,12 +7,15 @@
 //     util  <  sip, media (peers: neither imports the other)  <  flow  <  app  <  review  <  server  <  index.ts
 //   packages: runtime imports no other sipflow package; lookup imports none; dsm-import may import runtime;
 //   apps may import any package, never another app.
+//   dependencies: every third-party package a package's (or app's) src/ imports is in its package.json
+//   `dependencies`, and every one listed there is imported by its src/ (a `@types/x` counts as used with `x`).
 //
 // Type-only imports count: a type that runs up a layer is still an arrow up. Imports are read with the TypeScript
 // parser (import/export declarations, import() calls and import('...') types), so code inside strings — the DSM
 // importer's generated files — is not mistaken for an import.
 // Usage: node scripts/check-imports.mjs   (exit 1 with one line per violation)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
@@ -99,9 +102,44 @@ function violation(from, to) {
   return undefined;
 }
 
+/** 'pino' → 'pino', '@scope/name/sub' → '@scope/name'; undefined for relative, node: and built-in modules. */
+function packageNameOf(spec) {
+  if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) return undefined;
+  return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+}
+
+/** Declared dependencies vs. what src/ imports, per package and app folder. */
+function dependencyProblems(files) {
+  const out = [];
+  const used = new Map();
+  for (const file of files) {
+    const rel = relative(root, file).split('/');
+    const dir = join(root, rel[0], rel[1]);
+    let names = used.get(dir);
+    if (!names) used.set(dir, (names = new Set()));
+    for (const spec of specifiers(file)) {
+      const name = packageNameOf(spec);
+      if (name) names.add(name);
+    }
+  }
+  for (const [dir, names] of used) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const declared = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
+    const where = relative(root, dir);
+    for (const name of names) {
+      if (name !== pkg.name && !declared.includes(name)) out.push(`${where}: src/ imports '${name}', which its package.json does not list in dependencies`);
+    }
+    for (const name of declared) {
+      const typed = name.startsWith('@types/') ? name.slice('@types/'.length).replace(/^(.+)__(.+)$/, '@$1/$2') : undefined;
+      if (!names.has(name) && !(typed && names.has(typed))) out.push(`${where}: package.json lists '${name}' in dependencies, but src/ never imports it`);
+    }
+  }
+  return out;
+}
+
 const files = [...walk(join(root, 'packages')).filter((f) => relative(root, f).split('/')[2] === 'src'), ...walk(join(root, 'apps')).filter((f) => relative(root, f).split('/')[2] === 'src')];
 const graph = new Map();
-const problems = [];
+const problems = dependencyProblems(files);
 for (const file of files) {
   const edges = [];
   for (const spec of specifiers(file)) {
@@ -151,4 +189,4 @@ if (problems.length) {
   console.error(`check-imports: ${problems.length} forbidden import${problems.length === 1 ? '' : 's'} (rules: docs/architecture.md)`);
   process.exit(1);
 }
-console.log(`check-imports: ${files.length} files, no upward import, no cycle`);
+console.log(`check-imports: ${files.length} files, no upward import, no cycle, dependencies as declared`);

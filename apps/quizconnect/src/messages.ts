@@ -13,8 +13,3 @@ export type CalleeMessage = { type: 'caller.connect'; room: string };
 export type CallerEvents = CallEvent | CallerMessage;
 export type CalleeEvents = CallEvent | CalleeMessage;
 
-/** One callee to ring and the PIN it must type (never sent on the wire: it stays in the callee flow's input). */
-export interface CalleeTarget {
-  callee: string;
-  pin: string;
-}

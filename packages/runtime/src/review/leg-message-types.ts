@@ -29,20 +29,26 @@ export interface LegMessageScan {
   problems: string[];
 }
 
-function compilerOptions(): ts.CompilerOptions {
-  return {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    allowImportingTsExtensions: false,
-    resolveJsonModule: true,
-    esModuleInterop: true,
-    types: ['node'],
-  };
+/**
+ * The compiler options the app is checked with: the nearest tsconfig.json at or above `dir` (the repository's for
+ * the apps in it), so the scan sees the code as `npm run typecheck` does. Nothing is emitted.
+ */
+function compilerOptions(dir: string, problems: string[]): ts.CompilerOptions {
+  const configPath = ts.findConfigFile(resolve(dir), (f) => ts.sys.fileExists(f), 'tsconfig.json');
+  if (!configPath) {
+    problems.push(`no tsconfig.json at or above ${dir}: read with TypeScript's defaults for NodeNext modules`);
+    return { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true };
+  }
+  const read = ts.readConfigFile(configPath, (f) => ts.sys.readFile(f));
+  const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, ts.sys, dirname(configPath), undefined, configPath);
+  for (const d of [...(read.error ? [read.error] : []), ...parsed.errors.filter((e) => e.code !== NO_INPUTS)]) {
+    problems.push(`${configPath}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  }
+  return { ...parsed.options, noEmit: true };
 }
+
+/** TS18003 "No inputs were found in config file": the options are still good. */
+const NO_INPUTS = 18003;
 
 /** String literal values of the `type` property of each member of an event union. */
 function eventTypesOf(checker: ts.TypeChecker, events: ts.Type): Array<{ type: string; fromRuntime: boolean }> {
@@ -101,14 +107,17 @@ function machineId(checker: ts.TypeChecker, node: ts.Expression | undefined): st
  * // → { flows: [{ machineId: 'quiz_callee', messages: ['caller.connect'] }, ...] }
  */
 export function scanLegMessageTypes(entryFiles: string[], withinDir: string): LegMessageScan {
-  const program = ts.createProgram(entryFiles.map((f) => resolve(f)), compilerOptions());
+  const configProblems: string[] = [];
+  const program = ts.createProgram(entryFiles.map((f) => resolve(f)), compilerOptions(withinDir, configProblems));
   const checker = program.getTypeChecker();
   const root = resolve(withinDir) + sep;
   // Diagnostics of the app's own files only (checking the whole program would take several times longer).
   const ownFiles = program.getSourceFiles().filter((f) => resolve(f.fileName).startsWith(root) && !f.fileName.includes(`${sep}node_modules${sep}`));
-  const problems = ownFiles
-    .flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)])
-    .map((d) => `${d.file ? `${d.file.fileName}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  const problems = configProblems.concat(
+    ownFiles
+      .flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)])
+      .map((d) => `${d.file ? `${d.file.fileName}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`),
+  );
   const flows: FlowMessageTypes[] = [];
   for (const file of program.getSourceFiles()) {
     if (!resolve(file.fileName).startsWith(root) || file.fileName.includes(`${sep}node_modules${sep}`)) continue;

@@ -15,6 +15,7 @@ import type { CallRegistry } from './call-registry.js';
 import { Leg, type LegHost } from './leg.js';
 import type { AdmissionControl } from './admission.js';
 import { isIP } from 'node:net';
+import { parseSipUri } from '../sip/wire.js';
 
 export interface FlowRuntimeOptions {
   stack: SipStackApi;
@@ -32,16 +33,20 @@ export interface FlowRuntimeOptions {
   admission?: AdmissionControl;
 }
 
+/** A SIP URI parsed by the SIP layer's one parser; the scheme may be left out ('john@h:5080'). */
+function parseUri(uri: string) {
+  return parseSipUri(uri) ?? parseSipUri(`sip:${uri.replace(/^.*</, '').replace(/>.*$/, '')}`);
+}
+
 /** The user part of a SIP URI ('sip:john@h:5080' → 'john'). */
 export function uriUser(uri: string): string {
-  const m = /^(?:sips?:)?([^@;>]*)@/i.exec(uri.replace(/^.*</, ''));
-  return m?.[1] ?? '';
+  return parseUri(uri)?.user ?? '';
 }
 
 /** The host of a SIP URI when it is an IP literal ('sip:bob@127.0.0.1:5080;transport=tcp' → '127.0.0.1'). */
 export function uriHost(uri: string): string | undefined {
-  const m = /^(?:sips?:)?(?:[^@]*@)?\[?([0-9a-fA-F.:]+?)\]?(?::\d+)?(?:[;?>].*)?$/.exec(uri.replace(/^.*</, '').trim());
-  return m && isIP(m[1]!) ? m[1] : undefined;
+  const host = parseUri(uri)?.host;
+  return host !== undefined && isIP(host) ? host : undefined;
 }
 
 export class FlowRuntime implements LegHost {

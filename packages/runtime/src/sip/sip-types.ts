@@ -211,8 +211,6 @@ export interface OutboundCall extends SipHeaderAccess, InDialogRequests {
   off<K extends keyof OutboundCallEvents>(event: K, listener: (...args: OutboundCallEvents[K]) => void): this;
 }
 
-export type SipCall = InboundCall | OutboundCall;
-
 /**
  * Signalling the stack still owes or awaits, i.e. what closing the sockets now would cut short. The absorption
  * windows after a transaction's final response (Timers D, I, J, K, L, M: up to 64*T1) are NOT counted.

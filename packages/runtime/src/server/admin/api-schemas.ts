@@ -14,7 +14,6 @@ export const callsQuerySchema = z.strictObject({
     .transform((v) => v === '1' || v === 'true')
     .describe('Include ended calls still kept. Default false.'),
 });
-export type CallsQuery = z.output<typeof callsQuerySchema>;
 
 /** `GET /apps/:name/flows/:flow` query. */
 export const flowQuerySchema = z.strictObject({
