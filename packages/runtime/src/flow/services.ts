@@ -19,8 +19,15 @@ interface ErrorGuardArgs {
   event: { type: string; error?: unknown };
 }
 
+declare const servicesMark: unique symbol;
+/** Type-only mark of the services an effect reads (so that `testFlow()` types `resources` from the flow's effects). */
+export interface EffectServicesMark<TServices> {
+  readonly [servicesMark]: TServices;
+}
+
 /** An effect's actor logic, with the error codes it declares and a typed guard over them. */
-export type Effect<TOutput, TInput, TCode extends string = never> = PromiseActorLogic<TOutput, TInput> & {
+export type Effect<TOutput, TInput, TCode extends string = never, TServices = FlowServices> = PromiseActorLogic<TOutput, TInput> &
+  EffectServicesMark<TServices> & {
   /** The error codes the effect declares (the review injects each one at `onError`). */
   readonly errors: readonly TCode[];
   /** Guard for `onError`: the effect failed with `code` (a code the effect does not declare does not compile). */
@@ -43,7 +50,7 @@ export type Effect<TOutput, TInput, TCode extends string = never> = PromiseActor
 export function effect<TOutput, TInput = void, TServices extends FlowServices<unknown, unknown> = FlowServices, const TCode extends string = never>(
   run: (args: EffectArgs<TInput, TServices>) => Promise<TOutput>,
   options: { errors?: readonly TCode[] } = {},
-): Effect<TOutput, TInput, TCode> {
+): Effect<TOutput, TInput, TCode, TServices> {
   const logic = fromPromise<TOutput, TInput>(async ({ input, system, signal }) => {
     const services = servicesOf(system);
     if (!services) throw new FlowError('NO_PORT', 'effect run outside the runtime and testFlow(): no services bound');
@@ -54,7 +61,7 @@ export function effect<TOutput, TInput = void, TServices extends FlowServices<un
     const code = errorCode(error);
     return (errors as readonly string[]).includes(code) ? (code as TCode) : 'EFFECT_FAILED';
   };
-  return Object.assign(logic, {
+  return Object.assign(logic as typeof logic & EffectServicesMark<TServices>, {
     errors,
     codeOf,
     failedWith: (code: TCode) => (args: ErrorGuardArgs) => errorCode(args.event.error) === code,

@@ -10,15 +10,47 @@
  * assert.equal(t.state, 'DONE');
  */
 import pino, { type Logger } from 'pino';
-import { createActor, waitFor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate';
+import {
+  createActor,
+  waitFor,
+  type Actor,
+  type AnyActorLogic,
+  type AnyStateMachine,
+  type EventFromLogic,
+  type InputFrom,
+  type PromiseActorLogic,
+  type SnapshotFrom,
+  type StateMachine,
+} from 'xstate';
 import type { StateGraphStep } from './state-graph.js';
 import type { CallPort, FlowCommand } from './commands.js';
 import type { CallEvent } from './events.js';
 import type { CallInfo, DialLeg, FlowInput, LegRef, OwnInput } from './leg-ref.js';
 import { bindPort, bindServices } from './port-binding.js';
+import type { EffectServicesMark } from './services.js';
 import { StateGraphRecorder } from './state-graph.js';
 
 type ConfigOf<TFlow extends AnyStateMachine> = InputFrom<TFlow> extends { config: infer C } ? C : unknown;
+/** The actors a flow provides (`setup({ actors })`): `{ src, logic }` per actor. */
+type ActorsOf<TFlow> =
+  TFlow extends StateMachine<any, any, any, infer TActor, any, any, any, any, any, any, any, any, any, any, any> ? TActor : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type ResourcesOfActors<TActor> = TActor extends { logic: EffectServicesMark<infer S> } ? (S extends { resources: infer R } ? R : never) : never;
+/**
+ * What the flow's effects read as `services.resources` (the intersection over its `effect()`s); `unknown` when no
+ * effect declares any.
+ */
+export type ResourcesOf<TFlow extends AnyStateMachine> = [ResourcesOfActors<ActorsOf<TFlow>>] extends [never]
+  ? unknown
+  : UnionToIntersection<ResourcesOfActors<ActorsOf<TFlow>>>;
+/** Replacement actors by the flow's `src` names; a promise actor must resolve with the same output type. */
+export type TestActors<TFlow extends AnyStateMachine> = [ActorsOf<TFlow>] extends [never]
+  ? Record<string, AnyActorLogic>
+  : {
+      [A in ActorsOf<TFlow> as A extends { src: infer S extends string } ? S : never]?: A extends { logic: PromiseActorLogic<infer O, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+        ? PromiseActorLogic<O, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+        : AnyActorLogic;
+    };
 
 export interface TestFlowOptions<TFlow extends AnyStateMachine> {
   /** The flow's own input (without call/self/config, which the harness adds). */
@@ -26,10 +58,13 @@ export interface TestFlowOptions<TFlow extends AnyStateMachine> {
   config?: ConfigOf<TFlow>;
   /** Overrides of the call identity. Default: inbound from sip:caller@127.0.0.1 to sip:35@127.0.0.1. */
   call?: Partial<CallInfo>;
-  /** What the app's setup() would return (effects see it as services.resources). Default undefined. */
-  resources?: unknown;
-  /** Actors to replace (e.g. a fake lookup effect), as for `machine.provide({ actors })`. Default none. */
-  actors?: Record<string, unknown>;
+  /**
+   * What the app's setup() would return (effects see it as services.resources), typed from the flow's effects
+   * (`EffectArgs<Input, FlowServices<Config, Resources>>`): a wrong shape does not compile. Default undefined.
+   */
+  resources?: ResourcesOf<TFlow>;
+  /** Actors to replace (e.g. a fake lookup effect) by their `src` in the flow, as for `machine.provide({ actors })`. */
+  actors?: TestActors<TFlow>;
   /**
    * React to a command like the runtime would: return the events to feed back (e.g. an `error` for a `play` of a
    * missing prompt, `leg.answered` for a `dial`). Default: nothing comes back.

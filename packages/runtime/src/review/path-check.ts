@@ -22,7 +22,7 @@
  * depends on the commands the flow issued (dials, plays, answers), which only the runtime's fakes execute; see
  * docs/operations.md, rule failing-path.
  */
-import { fromPromise, type AnyStateMachine, type EventObject } from 'xstate';
+import { fromPromise, type AnyActorLogic, type AnyStateMachine, type EventObject } from 'xstate';
 import { testFlow, type FlowTest } from '../flow/testing.js';
 import type { FlowCommand } from '../flow/commands.js';
 import type { FlowErrorCode } from '../flow/errors.js';
@@ -214,7 +214,7 @@ function situationKey(t: FlowTest<AnyStateMachine>, s: Situation): string {
 }
 
 /** Every effect the flow invokes, replaced by one that never settles: the paths resolve or fail it with events. */
-function pendingActors(flow: AnyStateMachine): Record<string, unknown> {
+function pendingActors(flow: AnyStateMachine): Record<string, AnyActorLogic> {
   const actors = (flow.implementations as { actors?: Record<string, unknown> }).actors ?? {};
   return Object.fromEntries(Object.keys(actors).map((src) => [src, fromPromise(() => new Promise<never>(() => {}))]));
 }
