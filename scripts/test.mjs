@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Runs the typecheck, then every *.test.ts with node's test runner (through tsx).
 // `--unit` skips the end-to-end suites (files under test/e2e/ and *.e2e.test.ts).
-// Files run one at a time: e2e suites start real peers (sipp, MariaDB) and measure RTP.
+// Files run one at a time, by choice (--test-concurrency=1): node --test would otherwise run
+// os.availableParallelism() - 1 files at once (1 on a 2-CPU machine, 7 on an 8-CPU one), so the suite would behave
+// differently per machine. The e2e suites start real peers (sipp, baresip, Kamailio, MariaDB), measure RTP timing
+// and media-clock lateness, and some hold a server under load; run side by side they starve each other of CPU and
+// fail on timing, not on a bug. Tests inside a file run in order (node's default).
 // The media engine runs on worker threads by default; after the whole suite, every e2e file that runs the server
 // or the media harness runs again with SIPFLOW_MEDIA_WORKERS=0 (media on the main thread), so both engines pass
 // the same tests. SIPFLOW_MEDIA_WORKERS set by the caller picks one mode for a single pass.
@@ -58,7 +62,7 @@ if (!files.length) {
 function runFiles(list, env) {
   const res = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...list],
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-timeout=180000', ...list],
     { cwd: root, stdio: 'inherit', env: { ...process.env, SIPFLOW_TEST: '1', ...env } },
   );
   return res.status ?? 1;

@@ -1,4 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { withDeadline } from '../../../../test/support/deadline.js';
+
+/** How long `next()` waits by default: longer than any real-timer exchange in these tests (Timer B/F at T1=500 ms is 32 s). */
+const NEXT_TIMEOUT_MS = 40_000;
 
 /** A hand-driven UDP SIP peer for tests: sends exact text, and lets a test await what the stack sends. */
 export class RawPeer {
@@ -34,10 +38,20 @@ export class RawPeer {
    * The next message (after those already consumed by `next`) whose text matches. Messages are consumed in order;
    * non-matching ones in between are skipped.
    */
-  next(pred: (m: string) => boolean | RegExpMatchArray | null = () => true): Promise<string> {
-    return new Promise((resolve) => {
-      this.#waiters.push({ pred: (m) => !!pred(m), resolve, from: this.#cursor });
+  next(pred: (m: string) => boolean | RegExpMatchArray | null = () => true, timeoutMs = NEXT_TIMEOUT_MS): Promise<string> {
+    const from = this.#cursor;
+    let waiter: { pred: (m: string) => boolean; resolve: (m: string) => void; from: number } | undefined;
+    const found = new Promise<string>((resolve) => {
+      waiter = { pred: (m) => !!pred(m), resolve, from };
+      this.#waiters.push(waiter);
       this.#check();
+    });
+    return withDeadline(found, timeoutMs, () => {
+      // Give up the place in the queue, so later next() calls are not stuck behind this one.
+      const i = waiter ? this.#waiters.indexOf(waiter) : -1;
+      if (i >= 0) this.#waiters.splice(i, 1);
+      const seen = this.received.slice(from).map((m) => m.split('\r\n')[0]);
+      return `RawPeer.next(${pred.toString().slice(0, 120)}) on port ${this.port}: no matching message; received since: ${seen.length ? seen.join(' | ') : 'nothing'}`;
     });
   }
 
