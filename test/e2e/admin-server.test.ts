@@ -192,6 +192,9 @@ describe('admin API on a real server with a sipp call', () => {
     assert.ok(value('sipflow_media_ticks_total') > 0, metrics);
     // The IVR played its welcome prompt to sipp.
     assert.ok(value('sipflow_rtp_packets_total{direction="out"}') > 0, metrics);
+    // Each thread's V8 heap: the main thread always, and a media worker's when the media runs on workers.
+    assert.ok(value('sipflow_heap_bytes{thread="main",kind="used"}') > 1e6, metrics);
+    if (process.env.SIPFLOW_MEDIA_WORKERS !== '0') assert.ok(value('sipflow_heap_bytes{thread="media-worker-0",kind="used"}') > 1e5, metrics);
   });
 
   it('reloads the app through the API: new version listed, a bad app name is refused', async () => {

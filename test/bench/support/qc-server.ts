@@ -10,6 +10,7 @@ import { freePort } from '../../support/ports.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const APP_CLI = join(REPO, 'packages/runtime/src/server/cli/app.ts');
+const APP_DIST = join(REPO, 'packages/runtime/dist/server/cli/app.js');
 
 export interface QcServerOptions {
   dir: string;
@@ -48,11 +49,11 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
   );
   // QC_BENCH_NODE_ARGS: extra node flags for the server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/qc-prof' to profile it.
   const nodeArgs = (process.env.QC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // QC_BENCH_COMPILED=1: the compiled server (`npm run build` first), as `npm start` runs it in production.
+  const entry = process.env.QC_BENCH_COMPILED === '1' ? ['--conditions=sipflow-compiled', APP_DIST] : ['--import', 'tsx', APP_CLI];
   const args = [
     ...nodeArgs,
-    '--import',
-    'tsx',
-    APP_CLI,
+    ...entry,
     'quizconnect',
     '--sip',
     `127.0.0.1:${sipPort}`,

@@ -9,6 +9,15 @@ import { mediaErrors, type MediaError } from '../errors.js';
 import type { RemoteMediaStream } from './remote-media-stream.js';
 import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit, type WorkerStatsReport } from './protocol.js';
 
+/**
+ * The worker's V8 young generation, MB. A media worker's live heap is small (streams, rooms, jitter buffers) and
+ * its garbage is per packet (each received datagram is a Buffer), so V8's default young generation (≈ 34 MB once
+ * grown) is resident memory that buys nothing. Measured on quizconnect's real workload at 300 bridged calls
+ * (docs/benchmarks.md): 8 MB keeps scavenges shorter (≈ 1.8 ms mean against ≈ 3.4 ms), costs ≈ 0.2 % of a core
+ * more in total GC time, and takes 9–25 MB off the process RSS.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 8;
+
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',
   20: 'debug',
@@ -46,7 +55,7 @@ export class MediaWorkerSlot {
     this.generation = init.generation;
     this.#log = log;
     this.#hooks = hooks;
-    this.#worker = new Worker(entry, { workerData: init });
+    this.#worker = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     let resolveReady!: () => void;
     let rejectReady!: (err: Error) => void;
     this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));

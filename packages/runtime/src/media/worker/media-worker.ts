@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import pino from 'pino';
 import { MediaEngine } from '../media-engine.js';
 import { threadCpuMs } from '../../util/thread-cpu.js';
@@ -185,6 +186,7 @@ const statsTimer = setInterval(() => {
     for (const key of STREAM_STAT_KEYS) counters[i++] = s.stats[key];
   }
   const cpu = threadCpuMs();
+  const heap = getHeapStatistics();
   const load = engine.load;
   post({
     ev: 'stats',
@@ -198,6 +200,8 @@ const statsTimer = setInterval(() => {
     rtpPacketsRejected: engine.rtpPacketsRejected,
     cpuUserMs: cpu.user,
     cpuSystemMs: cpu.system,
+    heapUsedBytes: heap.used_heap_size,
+    heapTotalBytes: heap.total_heap_size,
     ids,
     counters,
     relayingRooms: engine.rooms.filter((r) => engine.roomRelaying(r)),

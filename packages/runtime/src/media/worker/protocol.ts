@@ -82,6 +82,9 @@ export interface WorkerStatsReport {
   /** CPU time of the worker thread itself (from /proc/thread-self), ms. */
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** The worker's V8 heap (its own isolate), bytes. */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
   /** Stream ids, and their counters (STREAM_STAT_FIELDS each), transferred. */
   ids: string[];
   counters: Float64Array;

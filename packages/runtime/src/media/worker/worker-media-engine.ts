@@ -52,6 +52,8 @@ export interface MediaWorkerInfo {
   latenessP90Ms: number;
   cpuUserMs: number;
   cpuSystemMs: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
   clock: MediaClockStats | undefined;
 }
 
@@ -163,6 +165,8 @@ export class WorkerMediaEngine implements MediaEngineApi {
       latenessP90Ms: s.stats?.latenessP90Ms ?? 0,
       cpuUserMs: s.stats?.cpuUserMs ?? 0,
       cpuSystemMs: s.stats?.cpuSystemMs ?? 0,
+      heapUsedBytes: s.stats?.heapUsedBytes ?? 0,
+      heapTotalBytes: s.stats?.heapTotalBytes ?? 0,
       clock: s.stats?.clock,
     }));
   }

@@ -11,6 +11,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { CallRecord } from '../registry-types.js';
 import { LATENESS_BUCKETS_MS } from '../../media/media-clock.js';
+import { getHeapStatistics } from 'node:v8';
 import { threadCpuMs } from '../../util/thread-cpu.js';
 import type { MetricsSnapshot } from './admin-types.js';
 import type { CallTotals } from './call-counters.js';
@@ -158,6 +159,17 @@ export function renderMetrics(input: MetricsInput): string {
   out.metric('sipflow_main_thread_cpu_seconds_total', 'counter', 'CPU time of the main thread (SIP, flows, lookup, admin).', [
     [{ mode: 'user' }, mainCpu.user / 1000],
     [{ mode: 'system' }, mainCpu.system / 1000],
+  ]);
+  // The V8 heap of each isolate: RSS is their sum plus native memory, and each thread grows its own heap.
+  const mainHeap = getHeapStatistics();
+  const workerHeaps = input.snapshot.media?.workers ?? [];
+  out.metric('sipflow_heap_bytes', 'gauge', 'V8 heap of each thread (main, media workers), bytes: used and total.', [
+    [{ thread: 'main', kind: 'used' }, mainHeap.used_heap_size],
+    [{ thread: 'main', kind: 'total' }, mainHeap.total_heap_size],
+    ...workerHeaps.flatMap((w) => [
+      [{ thread: `media-worker-${w.index}`, kind: 'used' }, w.heapUsedBytes] as [Labels, number],
+      [{ thread: `media-worker-${w.index}`, kind: 'total' }, w.heapTotalBytes] as [Labels, number],
+    ]),
   ]);
   const lag = monotonicQuantiles([input.eventLoopLag.p50, input.eventLoopLag.p99, input.eventLoopLag.max]);
   out.metric('sipflow_event_loop_lag_ms', 'gauge', 'Event-loop lag over the last minute, ms.', [
