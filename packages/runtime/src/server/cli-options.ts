@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { DEFAULT_TCP_LIMITS } from '../sip/tcp-limits.js';
 import { parseSet } from './app-config.js';
 import { serverErrors } from './errors.js';
 import type { ServerOptions } from './server.js';
@@ -26,6 +27,12 @@ export function parsePortRange(option: string, value: string): [number, number] 
 function positiveInt(option: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw serverErrors.badOption(option, `expected a whole number, got '${value}'`);
+  return n;
+}
+
+function atLeastOne(option: string, value: string): number {
+  const n = positiveInt(option, value);
+  if (n < 1) throw serverErrors.badOption(option, `expected at least 1, got '${value}'`);
   return n;
 }
 
@@ -55,6 +62,11 @@ export function appCommand(): Command {
         'for callers behind NAT: a stream may latch once, before it accepts any RTP, to a source on the signalling peer\'s IP; default: RTP/RTCP only from the SDP address',
       ),
     )
+    .addOption(new Option('--tcp-max-connections <n>', 'SIP over TCP: most connections at once (when full, the longest-idle one without a call is closed)').default(String(DEFAULT_TCP_LIMITS.maxConnections)))
+    .addOption(new Option('--tcp-max-per-source <n>', 'SIP over TCP: most connections from one IP address').default(String(DEFAULT_TCP_LIMITS.maxPerSource)))
+    .addOption(new Option('--tcp-idle-timeout <seconds>', 'SIP over TCP: close a connection without a call after this long without traffic').default(String(DEFAULT_TCP_LIMITS.idleTimeoutMs / 1000)))
+    .addOption(new Option('--tcp-read-timeout <seconds>', 'SIP over TCP: close a connection whose message is still incomplete this long after its first byte').default(String(DEFAULT_TCP_LIMITS.readTimeoutMs / 1000)))
+    .addOption(new Option('--sip-max-message <bytes>', 'SIP over TCP: largest message (headers + body); a larger one closes the connection').default(String(DEFAULT_TCP_LIMITS.maxMessageBytes)))
     .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
     .addOption(
       new Option('--drain-timeout <seconds>', 'on SIGTERM: refuse new calls (503) and wait this long for calls in progress to end, then end the rest').default('30'),
@@ -97,6 +109,11 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     mediaWorkers?: string;
     rtpTimeout: string;
     rtpLatch?: boolean;
+    tcpMaxConnections: string;
+    tcpMaxPerSource: string;
+    tcpIdleTimeout: string;
+    tcpReadTimeout: string;
+    sipMaxMessage: string;
     keepEnded: string;
     drainTimeout: string;
   }>();
@@ -127,6 +144,13 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
       ...(o.mediaWorkers !== undefined ? { mediaWorkers: mediaWorkers(o.mediaWorkers) } : {}),
       rtpTimeoutMs: positiveInt('--rtp-timeout', o.rtpTimeout) * 1000,
       rtpLatch: !!o.rtpLatch,
+      sipTcp: {
+        maxConnections: atLeastOne('--tcp-max-connections', o.tcpMaxConnections),
+        maxPerSource: atLeastOne('--tcp-max-per-source', o.tcpMaxPerSource),
+        idleTimeoutMs: atLeastOne('--tcp-idle-timeout', o.tcpIdleTimeout) * 1000,
+        readTimeoutMs: atLeastOne('--tcp-read-timeout', o.tcpReadTimeout) * 1000,
+        maxMessageBytes: atLeastOne('--sip-max-message', o.sipMaxMessage),
+      },
       retainEndedMs: positiveInt('--keep-ended', o.keepEnded) * 1000,
       watch: !!o.watch,
       logLevel: o.logLevel,

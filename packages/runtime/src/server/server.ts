@@ -7,6 +7,7 @@ import { SipStack } from '../sip/sip-stack.js';
 import { createMediaEngine } from '../media/create-media-engine.js';
 import { WorkerMediaEngine } from '../media/worker/worker-media-engine.js';
 import type { SipStackApi } from '../sip/sip-types.js';
+import type { TcpLimits } from '../sip/tcp-limits.js';
 import type { MediaEngineApi } from '../media/media-types.js';
 import { AppManager, type AppConfigSources } from './app-manager.js';
 import { CallRegistry } from './call-registry.js';
@@ -45,6 +46,8 @@ export interface ServerOptions {
    * RTP and RTCP only from the address the SDP names.
    */
   rtpLatch?: boolean;
+  /** SIP over TCP: connection caps, idle/read timeouts, largest message. Default: DEFAULT_TCP_LIMITS (docs/sip.md). */
+  sipTcp?: Partial<TcpLimits>;
   /** Reload an app when its files change. Default false. */
   watch?: boolean;
   logger?: Logger;
@@ -97,7 +100,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       workers: options.mediaWorkers ?? envMediaWorkers(),
       ...(options.rtpPorts ? { portRange: options.rtpPorts } : {}),
     });
-    stack = await SipStack.start({ host: sipAddr.host, port: sipAddr.port, logger: logger.child({ component: 'sip' }) });
+    stack = await SipStack.start({
+      host: sipAddr.host,
+      port: sipAddr.port,
+      logger: logger.child({ component: 'sip' }),
+      ...(options.sipTcp ? { tcp: options.sipTcp } : {}),
+    });
   } catch (err) {
     await media?.close();
     await apps.close();

@@ -104,6 +104,7 @@ export class SipStack implements SipStackApi {
       logger: options.logger,
       stats: stack.stats,
       lossFilter: options.lossFilter,
+      tcpLimits: options.tcp,
       onMessage: (text, remote, key, repeat) => stack.#onMessage(text, remote, key, repeat),
     });
     stack.#core = new UserAgentCore(stack.#configuration(), {
@@ -425,6 +426,7 @@ export class SipStack implements SipStackApi {
       uas.reject({ statusCode: 503 });
       return;
     }
+    if (remote.transport === 'tcp') this.#transport.bindCall(uas.message.callId, remote);
     const requestUser = /^sips?:([^@;>]*)@/i.exec(requestUri)?.[1] ?? '';
     const call = new SipInboundCall(uas, {
       id,

@@ -5,6 +5,7 @@
  * SDP is an opaque string here: offer/answer lives in `src/media/`.
  */
 import type { Logger } from 'pino';
+import type { TcpLimits } from './tcp-limits.js';
 
 /** RFC 3261 timer base values, in milliseconds. */
 export interface SipTimerOptions {
@@ -24,6 +25,8 @@ export interface SipStackOptions {
   /** Transports to listen on. Default ['udp', 'tcp']. */
   transports?: Array<'udp' | 'tcp'>;
   timers?: SipTimerOptions;
+  /** TCP connection caps, idle/read timeouts and the largest message on a stream. Default: DEFAULT_TCP_LIMITS. */
+  tcp?: Partial<TcpLimits>;
   /** Value of User-Agent / Server headers. Default 'sipflow'. */
   userAgent?: string;
   logger: Logger;

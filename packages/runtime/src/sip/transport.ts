@@ -7,6 +7,7 @@ import type { Transport as CoreTransport } from 'sip.js/lib/core/index.js';
 import { sipErrors } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
 import type { SipStats } from './sip-types.js';
+import { TcpConnectionTable, type CloseReason, type TcpLimits } from './tcp-limits.js';
 import type { ResolvedTimers } from './timers.js';
 import {
   StreamFramer,
@@ -33,11 +34,11 @@ export interface TransportOptions {
   logger: Logger;
   stats: SipStats;
   lossFilter: ((direction: 'in' | 'out', message: string) => boolean) | undefined;
+  /** Caps and timeouts of TCP connections (defaults: DEFAULT_TCP_LIMITS). */
+  tcpLimits?: Partial<TcpLimits> | undefined;
   /** A message that passed the loss filter; `repeat` when its transaction key was seen before. */
   onMessage: (text: string, remote: Remote, key: MessageKey | undefined, repeat: boolean) => void;
 }
-
-const MAX_TCP_CONNECTIONS = 4096;
 
 /**
  * UDP and TCP on one address, behind the single `send(message)` sip.js calls with no address: responses are routed
@@ -51,9 +52,15 @@ export class SipTransport implements CoreTransport {
   readonly #connections = new Map<string, TcpSocket>();
   readonly #connecting = new Map<string, Promise<TcpSocket>>();
   readonly #resolved = new Map<string, string>();
-  /** Call-ID → TCP connection its requests came on. */
+  /** Call-ID → TCP connection its requests came on (calls only: a connection with one is never idle-closed). */
   readonly #tcpCalls = new Map<string, string>();
+  /** Call-IDs of live calls that came over TCP (`bindCall` … `forgetCall`): their requests may move connection. */
+  readonly #tcpCallIds = new Set<string>();
   readonly #retransmitter: Retransmitter;
+  readonly #table: TcpConnectionTable;
+  /** TCP connections closed by a limit since the last warn line (one line per 10 s at most under a flood). */
+  #closedByLimit = new Map<CloseReason, number>();
+  #closedLoggedAt = 0;
   readonly #log: Logger;
   #closed = false;
 
@@ -72,7 +79,10 @@ export class SipTransport implements CoreTransport {
     });
     udp?.on('message', (buf, rinfo) => this.#receive(buf.toString('utf8'), { address: rinfo.address, port: rinfo.port, transport: 'udp' }));
     udp?.on('error', (err) => this.#log.warn({ err }, 'sip: UDP socket error'));
-    tcp?.on('connection', (sock) => this.#adopt(sock));
+    this.#table = new TcpConnectionTable(options.tcpLimits, () => new Set(this.#tcpCalls.values()), (_id, source, reason) =>
+      this.#noteClosed(source, reason),
+    );
+    tcp?.on('connection', (sock) => this.#accept(sock));
     tcp?.on('error', (err) => this.#log.warn({ err }, 'sip: TCP server error'));
   }
 
@@ -157,6 +167,7 @@ export class SipTransport implements CoreTransport {
   async close(): Promise<void> {
     this.#closed = true;
     this.#retransmitter.stop();
+    this.#table.stop();
     // Sends already started (an ACK or BYE the core just handed us, maybe still resolving its host) go out first.
     await Promise.allSettled([...this.#inFlight]);
     for (const sock of this.#connections.values()) sock.destroy();
@@ -197,6 +208,7 @@ export class SipTransport implements CoreTransport {
         );
       } else {
         const sock = await this.#tcpTo(host, dest.port);
+        this.#table.touch(`${host}:${dest.port}`);
         await new Promise<void>((resolve, reject) => sock.write(text, (err) => (err ? reject(err) : resolve())));
       }
     } catch (err) {
@@ -238,16 +250,34 @@ export class SipTransport implements CoreTransport {
     return p;
   }
 
-  #adopt(sock: TcpSocket, id = `${sock.remoteAddress}:${sock.remotePort}`): void {
-    if (this.#connections.size >= MAX_TCP_CONNECTIONS) {
+  /** A peer's new connection: kept only within the caps (see TcpConnectionTable). */
+  #accept(sock: TcpSocket): void {
+    const verdict = this.#table.admit(sock.remoteAddress ?? '');
+    if (verdict.ok) this.#adopt(sock);
+    else {
       sock.destroy();
-      return;
+      this.#noteClosed(sock.remoteAddress ?? '', verdict.reason);
     }
+  }
+
+  #noteClosed(source: string, reason: CloseReason): void {
+    this.#log.debug({ source, reason }, 'sip: TCP connection closed by a limit');
+    this.#closedByLimit.set(reason, (this.#closedByLimit.get(reason) ?? 0) + 1);
+    const now = Date.now();
+    if (now - this.#closedLoggedAt < 10_000) return;
+    this.#closedLoggedAt = now;
+    this.#log.warn({ closed: Object.fromEntries(this.#closedByLimit), open: this.#table.size, limits: this.#table.limits }, 'sip: TCP connections closed by limits');
+    this.#closedByLimit = new Map();
+  }
+
+  #adopt(sock: TcpSocket, id = `${sock.remoteAddress}:${sock.remotePort}`): void {
     const remote: Remote = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0, transport: 'tcp' };
     this.#connections.set(id, sock);
-    const framer = new StreamFramer();
+    this.#table.add(id, sock, remote.address);
+    const framer = new StreamFramer(this.#table.limits.maxMessageBytes);
     sock.on('data', (chunk: Buffer) => {
       const { messages, error } = framer.push(chunk);
+      this.#table.touch(id, framer.pending > 2); // a lone CRLF (keep-alive pong) is no message
       for (const m of messages) this.#receive(m, remote);
       if (error) {
         this.options.stats.malformedDropped++;
@@ -257,6 +287,7 @@ export class SipTransport implements CoreTransport {
     });
     sock.on('error', () => sock.destroy());
     sock.on('close', () => {
+      this.#table.remove(id, sock);
       if (this.#connections.get(id) === sock) this.#connections.delete(id);
       for (const [callId, conn] of this.#tcpCalls) if (conn === id) this.#tcpCalls.delete(callId);
     });
@@ -274,15 +305,22 @@ export class SipTransport implements CoreTransport {
     } catch {
       key = undefined;
     }
-    if (remote.transport === 'tcp' && key?.isRequest && key.callId) {
+    if (remote.transport === 'tcp' && key?.isRequest && key.callId && this.#tcpCallIds.has(key.callId)) {
       this.#tcpCalls.set(key.callId, `${remote.address}:${remote.port}`);
     }
     const repeat = key ? this.#retransmitter.onReceived(key, remote.address) : false;
     this.options.onMessage(text, remote, key, repeat);
   }
 
+  /** A call came in over TCP from `remote`: its in-dialog requests go back on that connection, which it keeps open. */
+  bindCall(callId: string, remote: Remote): void {
+    this.#tcpCallIds.add(callId);
+    this.#tcpCalls.set(callId, `${remote.address}:${remote.port}`);
+  }
+
   /** The call is over: its requests no longer need its TCP connection. */
   forgetCall(callId: string): void {
+    this.#tcpCallIds.delete(callId);
     this.#tcpCalls.delete(callId);
   }
 }

@@ -284,6 +284,11 @@ export class StreamFramer {
   #buffer: Buffer = Buffer.alloc(0);
   constructor(private readonly maxMessage = 65535) {}
 
+  /** Bytes of a message not yet complete. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
   push(chunk: Buffer): { messages: string[]; error?: string } {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     const messages: string[] = [];

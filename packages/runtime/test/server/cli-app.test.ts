@@ -45,6 +45,19 @@ test('--rtp-latch: off by default (RTP only from the SDP address), on when given
   assert.equal(parseAppArgs(['x', '--rtp-latch']).options.rtpLatch, true);
 });
 
+test('SIP TCP limits: documented defaults, each settable, 0 refused', () => {
+  assert.deepEqual(parseAppArgs(['x']).options.sipTcp, {
+    maxConnections: 1024,
+    maxPerSource: 64,
+    idleTimeoutMs: 120_000,
+    readTimeoutMs: 10_000,
+    maxMessageBytes: 65_535,
+  });
+  const set = parseAppArgs(['x', '--tcp-max-connections', '10', '--tcp-max-per-source', '2', '--tcp-idle-timeout', '30', '--tcp-read-timeout', '3', '--sip-max-message', '4096']);
+  assert.deepEqual(set.options.sipTcp, { maxConnections: 10, maxPerSource: 2, idleTimeoutMs: 30_000, readTimeoutMs: 3000, maxMessageBytes: 4096 });
+  assert.throws(() => parseAppArgs(['x', '--tcp-read-timeout', '0']), /--tcp-read-timeout: expected at least 1/);
+});
+
 test('malformed options are refused with the option named', () => {
   for (const [args, pattern] of [
     [['x', '--sip', '127.0.0.1'], /--sip: expected HOST:PORT/],
