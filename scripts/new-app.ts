@@ -47,7 +47,7 @@ export function appFiles(name: string): Record<string, string | Buffer> {
         type: 'module',
         description: `${name}: answer, play a prompt, hang up`,
         exports: { '.': './src/index.ts' },
-        dependencies: { '@sipflow/runtime': '^0.1.0', xstate: '^5.33.3', zod: '^4.6.7' },
+        dependencies: { '@sipflow/runtime': '^0.1.0', zod: '^4.6.7' },
       },
       null,
       2,
