@@ -41,6 +41,9 @@ if (!filters.length) {
   // The import graph: no import runs up the runtime's layers, none between packages out of order, no cycle.
   const imports = spawnSync(process.execPath, ['scripts/check-imports.mjs'], { cwd: root, stdio: 'inherit' });
   if (imports.status !== 0) process.exit(1);
+  // Lint: typescript-eslint's recommended rules, and (once the repository is formatted) prettier's formatting.
+  const lint = spawnSync(process.execPath, ['scripts/lint.mjs'], { cwd: root, stdio: 'inherit' });
+  if (lint.status !== 0) process.exit(1);
 }
 // Flow review of every app, path checks included (CI fails on an unreachable state, an unhandled hangup, an unhandled
 // leg message, an undeclared event, a failing path,

@@ -23,7 +23,9 @@ export async function sipOptions(port: number, timeoutMs = 5000): Promise<{ stat
       const timer = setTimeout(() => reject(new Error(`no answer to OPTIONS from 127.0.0.1:${port} within ${timeoutMs} ms`)), timeoutMs);
       sock.on('message', (m) => {
         const text = m.toString('utf8');
-        if (!text.startsWith('SIP/2.0 1')) (clearTimeout(timer), resolve(text));
+        if (text.startsWith('SIP/2.0 1')) return;
+        clearTimeout(timer);
+        resolve(text);
       });
       sock.send(msg, port, '127.0.0.1');
     });

@@ -34,9 +34,14 @@ export async function startSipflowProcess(index: number, app = 'example-ivr'): P
     const timer = setTimeout(() => reject(new Error(`instance ${index} did not start within 60 s:\n${err}${log}`)), 60_000);
     child.stderr!.on('data', (d: string) => {
       err += d;
-      if (err.includes('sipflow: serving')) (clearTimeout(timer), resolve());
+      if (!err.includes('sipflow: serving')) return;
+      clearTimeout(timer);
+      resolve();
     });
-    void exited.then(({ code }) => (clearTimeout(timer), reject(new Error(`instance ${index} exited (${code}):\n${err}${log}`))));
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`instance ${index} exited (${code}):\n${err}${log}`));
+    });
   });
   return { sipPort, adminPort, child, exited, log: () => log };
 }

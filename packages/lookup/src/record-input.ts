@@ -4,6 +4,7 @@ import { LIMITS } from './schema.js';
 
 // Applied by both backends before an insert, so both accept exactly the same rows.
 // Control characters are refused: node-sqlite3-wasm would cut a string at NUL.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const recordSchema = z.object({
   caller: z

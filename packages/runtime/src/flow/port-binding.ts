@@ -5,6 +5,7 @@
  */
 import type { AnyActorRef, ActorSystem } from 'xstate';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any actor system, whatever its actors
 type AnyActorSystem = ActorSystem<any>;
 import type { CallPort } from './commands.js';
 import { flowErrors } from './errors.js';

@@ -154,6 +154,7 @@ export class FlowTest<TFlow extends AnyStateMachine> {
   /** Legs the flow dialled. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests hand these refs back in any leg event
   get dialled(): Array<DialLeg<any>> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
     return this.commands.flatMap((c) => (c.type === 'dial' ? [c.leg as DialLeg<any>] : []));
   }
 

@@ -11,7 +11,7 @@ import { tempDir, writeWav, numberedFrames, sine } from '../../../../test/suppor
 import { rfc4733Packets, sendTimed } from '../../../../test/support/rtp-dtmf.js';
 import { freeMediaPorts } from '../../../../test/support/ports.js';
 import { logger, nextEvent, until } from './loopback-helpers.js';
-import { WorkerMediaEngine, type RemoteMediaStream, isMediaError } from '../../src/media/index.js';
+import { WorkerMediaEngine, isMediaError } from '../../src/media/index.js';
 import { encode } from '../../src/media/g711.js';
 
 const dir = tempDir();

@@ -122,7 +122,10 @@ function render(call) {
 function refreshCounts() {
   let active = 0;
   let ended = 0;
-  for (const c of calls.values()) (c.endedAt === undefined ? active++ : ended++);
+  for (const c of calls.values()) {
+    if (c.endedAt === undefined) active++;
+    else ended++;
+  }
   $('#active-count').textContent = String(active);
   $('#ended-count').textContent = String(ended);
   const hidden = active - $('#active').querySelectorAll('article.call').length;
