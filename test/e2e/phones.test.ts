@@ -34,7 +34,9 @@ async function npmRun(args: string[]): Promise<{ log: () => string }> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm run ${args.join(' ')} did not start within 90 s:\n${log}`)), 90_000);
     child.stderr!.on('data', () => {
-      if (log.includes('sipflow: serving')) (clearTimeout(timer), resolve());
+      if (!log.includes('sipflow: serving')) return;
+      clearTimeout(timer);
+      resolve();
     });
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`npm run ${args.join(' ')} exited (${code}):\n${log}`))));
   });
