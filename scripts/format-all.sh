@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The one formatting commit: prettier over the whole repository (.prettierrc.json, .prettierignore), then the
 # formatting check in `npm test` (scripts/lint.mjs) is turned on. Run ONCE, on main's tip, when nobody else has
-# work to land (it touches most files: every open branch must rebase after it, taking its side of the formatting
-# with `git rebase -X theirs` is wrong — rebase, then run `npx prettier --write` on the files the branch changed).
+# work to land: it touches most files. A branch still open afterwards formats the files it changed with the same
+# config first (npx prettier --write <its changed files>), commits, then rebases.
 #
-#   cd <a clean worktree on main> && bash scripts/format-all.sh
-#   then land it: flock /work/wt/main.lock git -C <main checkout> merge --ff-only <branch>
+#   cd <a clean checkout of main's tip> && bash scripts/format-all.sh    # then fast-forward main to it
 #
 # It changes whitespace, quotes and line breaks only; it checks that: typecheck, lint, the flow review pages (which
 # must not change) and the unit tests run before it commits.
