@@ -6,6 +6,8 @@
  *   sdp01 (Accept excludes SDP) → 406; invut (unknown body type) → 415 with Accept; mcl01 (two Content-Length),
  *   multi01 (two Call-ID/CSeq/To/From/Max-Forwards), scalar02 (overlarge CSeq, Max-Forwards, Expires) → 400;
  *   an SDP body without Content-Type or as text/plain → 415 with Accept: application/sdp. No call is created.
+ * The valid longreq (long values, a top Via without branch) and inv2543 (RFC 2543: no branch, From tag or Contact)
+ * are processed: they reach the flow, which answers by its own rules.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -72,6 +74,38 @@ describe('bodies and headers as the RFCs say (RFC 4475 corpus, real server)', ()
           assert.equal(header(answer, 'Accept'), 'application/sdp');
         }
         assert.equal(h.server.registry.list({ ended: true }).length, 0, 'no call was created');
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('the valid longreq and inv2543 (no branch, no From tag, no Contact: RFC 2543) are processed: the flow answers them', () =>
+    withQuiz({}, async (h) => {
+      const peer = await RawPeer.open();
+      try {
+        for (const [name, user] of [
+          ['longreq', 'user'],
+          ['inv2543', 'UserB'],
+        ] as const) {
+          await peer.send(viaToPeer(corpus(name), peer.port), h.server.sip.port);
+          const callId = (header(corpus(name), 'Call-ID') ?? header(corpus(name), 'i'))!;
+          await peer.next((m) => m.startsWith('SIP/2.0 100 ') && header(m, 'Call-ID') === callId);
+          // quizconnect has no callee rows for these numbers: its own rule (C4) answers 404.
+          const answer = await peer.next(finalTo(callId));
+          assert.match(answer, /^SIP\/2\.0 404 /, `${name}: ${answer.split('\r\n')[0]}`);
+          const record = await h.waitRecord((r) => r.requestUri.startsWith(`sip:${user}@`) && r.endedAt !== undefined, `${name} in the registry`);
+          assert.equal(record.flow, 'quizconnect_caller');
+          // Its ACK, as the client would send it (RFC 2543: matched to the INVITE by the §17.2.3 fallback).
+          const toTag = /;\s*tag=([^;\s>]+)/.exec(header(answer, 'To') ?? '')?.[1] ?? '';
+          const ack = viaToPeer(corpus(name), peer.port)
+            .replace(/^INVITE /, 'ACK ')
+            .replace(/^CSeq: (\d+) INVITE/m, 'CSeq: $1 ACK')
+            .replace(/^(To: [^\r\n]*)/m, `$1;tag=${toTag}`)
+            .replace(/\r\n\r\n[\s\S]*$/, '\r\n\r\n')
+            .replace(/^(Content-Type|l|Content-Length)[ \t]*:[^\r\n]*\r\n/gim, '');
+          await peer.send(ack, h.server.sip.port);
+        }
+        await h.idle();
       } finally {
         await peer.close();
       }

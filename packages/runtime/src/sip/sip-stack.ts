@@ -370,6 +370,8 @@ export class SipStack implements SipStackApi {
       alias.user = this.#aorUser;
       message.ruri = alias;
     }
+    // RFC 2543 clients may omit an INVITE's Contact (requestDefect let it through): their From URI is the target.
+    if (method === 'INVITE' && !message.hasHeader('contact')) message.addHeader('Contact', `<${message.from.uri.toString()}>`);
     this.#currentRemote = remote;
     let transaction = serverTransactionKey(message, remote, requestUri);
     // An RFC 2543 ACK for our 2xx has its INVITE's key; it belongs to the dialog (RFC 6026 §7.1), not the transaction.
@@ -488,13 +490,15 @@ function requestDefect(m: IncomingRequestMessage): string | undefined {
   if (!TOKEN.test(m.method)) return 'Invalid method';
   if (!m.ruri) return 'Invalid Request-URI';
   if (!m.via) return 'Missing or invalid Via';
-  if (!m.viaBranch) return 'Missing Via branch';
+  // No branch, or one without the magic cookie: an RFC 2543 client, matched by the §17.2.3 fallback (transaction-key.ts).
+  const rfc2543 = !m.viaBranch?.startsWith('z9hG4bK');
   if (!m.from) return 'Missing or invalid From';
   if (!m.to) return 'Missing or invalid To';
   if (!m.callId) return 'Missing Call-ID';
   if (!m.cseq || !Number.isFinite(m.cseq)) return 'Missing or invalid CSeq';
   const cseqMethod = m.getHeader('cseq')?.trim().split(/\s+/)[1];
   if (cseqMethod !== m.method) return 'CSeq method does not match';
-  if (m.method === 'INVITE' && !m.hasHeader('contact')) return 'Missing Contact';
+  // RFC 2543 made Contact optional (RFC 4475 §3.4.1 inv2543 has none): in-dialog requests then go to the From URI.
+  if (m.method === 'INVITE' && !m.hasHeader('contact') && !rfc2543) return 'Missing Contact';
   return undefined;
 }
