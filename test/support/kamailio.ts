@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDeadline } from './deadline.js';
 import { freePort } from './ports.js';
 import { sipOptions } from './sip-options.js';
 
@@ -62,7 +63,9 @@ export async function startKamailio(options: { instances: number[]; probeInterva
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    // A kamailio that ignores SIGTERM is killed; the wait for its exit still ends with a message.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await withDeadline(exited, 15_000, `kamailio (pid ${child.pid}) to exit after SIGTERM and SIGKILL`).finally(() => clearTimeout(killer));
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 15_000;
