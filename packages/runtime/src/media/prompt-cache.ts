@@ -92,8 +92,28 @@ export function promptFromPcm(path: string, pcm: Int16Array, mtimeMs = 0): Promp
   return prompt;
 }
 
+export interface PromptCacheOptions {
+  /**
+   * How long a file's mtime check holds, ms (default 1000): a prompt edited while serving is played anew within a
+   * second, and a busy server does not stat the file on every play (one stat per play was ≈ 2 % of the main
+   * thread on quizconnect's real workload).
+   */
+  recheckMs?: number;
+  /** Clock for the recheck window (tests). */
+  now?: () => number;
+}
+
 export class PromptCache {
   readonly #entries = new Map<string, Promise<Prompt>>();
+  /** When each path's mtime was last checked against its cached prompt. */
+  readonly #checkedAt = new Map<string, number>();
+  readonly #recheckMs: number;
+  readonly #now: () => number;
+
+  constructor(options: PromptCacheOptions = {}) {
+    this.#recheckMs = options.recheckMs ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Number of cached prompts. */
   get size(): number {
@@ -106,6 +126,9 @@ export class PromptCache {
    */
   async load(path: string): Promise<Prompt> {
     const abs = resolve(path);
+    const recent = this.#entries.get(abs);
+    const checkedAt = this.#checkedAt.get(abs);
+    if (recent && checkedAt !== undefined && this.#now() - checkedAt < this.#recheckMs) return recent;
     let mtimeMs: number;
     try {
       const st = await stat(abs);
@@ -113,12 +136,16 @@ export class PromptCache {
       mtimeMs = st.mtimeMs;
     } catch (err) {
       this.#entries.delete(abs);
+      this.#checkedAt.delete(abs);
       throw mediaErrors.promptUnreadable(path, err);
     }
     const cached = this.#entries.get(abs);
     if (cached) {
       const p = await cached.catch(() => undefined);
-      if (p && p.mtimeMs === mtimeMs) return p;
+      if (p && p.mtimeMs === mtimeMs) {
+        this.#checkedAt.set(abs, this.#now());
+        return p;
+      }
       if (this.#entries.get(abs) !== cached) return this.load(path); // someone reloaded meanwhile
     }
     const loading = (async () => {
@@ -132,8 +159,11 @@ export class PromptCache {
       }
     })();
     this.#entries.set(abs, loading);
+    this.#checkedAt.set(abs, this.#now());
     loading.catch(() => {
-      if (this.#entries.get(abs) === loading) this.#entries.delete(abs);
+      if (this.#entries.get(abs) !== loading) return;
+      this.#entries.delete(abs);
+      this.#checkedAt.delete(abs);
     });
     return loading;
   }

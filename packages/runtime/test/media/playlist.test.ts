@@ -50,7 +50,8 @@ test('play, play front, loop, flush, ended', () => {
 
 test('prompt cache: any PCM WAV → 8 kHz mono, encoded once per codec, cached by path + mtime', async () => {
   const dir = tempDir();
-  const cache = new PromptCache();
+  let clock = 0;
+  const cache = new PromptCache({ now: () => clock });
   const pcm = numberedFrames(10);
   const p8 = writeWav(join(dir, 'a.wav'), [pcm]);
   const a = await cache.load(p8);
@@ -59,9 +60,12 @@ test('prompt cache: any PCM WAV → 8 kHz mono, encoded once per codec, cached b
   assert.deepEqual(a.encoded.PCMA, encode('PCMA', pcm));
   assert.equal(await cache.load(p8), a, 'cached');
 
-  // Rewritten with a new mtime → reloaded.
+  // Rewritten with a new mtime → still the cached prompt within the recheck window (no stat per play), then reloaded.
   writeWav(p8, [numberedFrames(4)]);
   utimesSync(p8, new Date(), new Date(Date.now() + 5000));
+  clock = 999;
+  assert.equal(await cache.load(p8), a, 'within the recheck window');
+  clock = 1000;
   const b = await cache.load(p8);
   assert.notEqual(b, a);
   assert.equal(b.frames, 4);
