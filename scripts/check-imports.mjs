@@ -13,13 +13,15 @@
 // Type-only imports count: a type that runs up a layer is still an arrow up. Imports are read with the TypeScript
 // parser (import/export declarations, import() calls and import('...') types), so code inside strings — the DSM
 // importer's generated files — is not mistaken for an import.
-// Usage: node scripts/check-imports.mjs   (exit 1 with one line per violation)
+// Usage: node scripts/check-imports.mjs [--root DIR]   (exit 1 with one line per violation)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
+// `--root DIR` checks another tree laid out the same way (the script's own test runs it on fixtures).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg >= 0 && process.argv[rootArg + 1] ? resolve(process.argv[rootArg + 1]) : resolve(new URL('..', import.meta.url).pathname);
 
 /** Runtime layers: folder under packages/runtime/src → rank. Same rank = peers that must not import each other. */
 const RUNTIME_LAYERS = { util: 0, sip: 1, media: 1, flow: 2, app: 3, review: 4, server: 5 };
