@@ -7,6 +7,12 @@ import { serverErrors } from './errors.js';
 
 export type RawConfig = Record<string, unknown>;
 
+/**
+ * Config keys the runtime reads for every app, beside the app's own schema (an app that declares one of them gets the
+ * value too): `outbound_proxy` is the outbound proxy of that app's legs ('sip:HOST:PORT;lr', see --outbound-proxy).
+ */
+export const RUNTIME_APP_KEYS = ['outbound_proxy'] as const;
+
 /** The top-level keys an object schema declares, or undefined when the schema is not a plain object. */
 export function configKeys(schema: z.ZodType): string[] | undefined {
   const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;

@@ -11,7 +11,8 @@ import { routeInbound, type AppDefinition } from '../app/app-definition.js';
 import { appDefinitionOf, appsDirOf, availableApps, importApp } from '../app/app-loader.js';
 import { AppLoadError } from '../app/errors.js';
 import { assertFlowIdsUnique } from '../app/flow-ids.js';
-import { coerceSetValue, configKeys, validateConfig, type RawConfig } from './app-config.js';
+import { parseOutboundProxy } from '../sip/outbound-proxy.js';
+import { coerceSetValue, configKeys, RUNTIME_APP_KEYS, validateConfig, type RawConfig } from './app-config.js';
 import { ServerError, serverErrors } from './errors.js';
 
 /** One loaded version of an app. */
@@ -29,6 +30,8 @@ export interface AppVersion {
   calls: number;
   /** Replaced by a newer version: close it when its last call ends. */
   retired: boolean;
+  /** The app's `outbound_proxy` config value: its legs go through this proxy instead of the server's. */
+  outboundProxy?: string;
 }
 
 export interface AppConfigSources {
@@ -194,7 +197,7 @@ export class AppManager {
     const declares = (app: string, key: string): boolean => {
       const def = this.#current.get(app)?.definition;
       const keys = def ? configKeys(def.config) : undefined;
-      return keys === undefined || keys.includes(key);
+      return keys === undefined || keys.includes(key) || isRuntimeKey(key);
     };
     // The keys each app declares, for the error: a typo is fixed by reading the list.
     const valid = (apps: string[]): string =>
@@ -233,7 +236,9 @@ export class AppManager {
       throw err instanceof AppLoadError ? serverErrors.appLoad(err) : serverErrors.appLoadFailed(name, err);
     }
 
-    const config = validateConfig(name, definition.config, this.#rawConfig(name, definition));
+    const raw = this.#rawConfig(name, definition);
+    const outboundProxy = this.#runtimeKeys(name, definition, raw);
+    const config = validateConfig(name, definition.config, raw);
     const promptOpt = definition.prompts ?? 'prompts';
     const promptRaw = typeof promptOpt === 'function' ? promptOpt(config) : promptOpt;
     const promptDir = isAbsolute(promptRaw) ? promptRaw : join(dir, promptRaw);
@@ -244,7 +249,32 @@ export class AppManager {
     } catch (err) {
       throw serverErrors.setupFailed(name, err);
     }
-    return { name, version, loadedAt: Date.now(), dir, definition, config, resources, promptDir, calls: 0, retired: false };
+    return {
+      name,
+      version,
+      loadedAt: Date.now(),
+      dir,
+      definition,
+      config,
+      resources,
+      promptDir,
+      calls: 0,
+      retired: false,
+      ...(outboundProxy !== undefined ? { outboundProxy } : {}),
+    };
+  }
+
+  /**
+   * Take the runtime's keys (RUNTIME_APP_KEYS) out of an app's raw config, unless the app declares them itself, and
+   * check them; returns the app's outbound proxy.
+   */
+  #runtimeKeys(name: string, def: AppDefinition, raw: RawConfig): string | undefined {
+    const value = raw['outbound_proxy'];
+    if (!configKeys(def.config)?.includes('outbound_proxy')) delete raw['outbound_proxy'];
+    if (value === undefined || value === '') return undefined;
+    const proxy = typeof value === 'string' ? parseOutboundProxy(value) : `expected a string, got ${JSON.stringify(value)}`;
+    if (typeof proxy === 'string') throw serverErrors.configInvalid(name, [`'outbound_proxy': ${proxy}`]);
+    return (value as string).trim();
   }
 
   /** File values (shared keys, then the app's section), then --set values, coerced by the schema. */
@@ -255,7 +285,7 @@ export class AppManager {
     const appNames = new Set([...this.#order, name, ...this.available()]);
     for (const [k, v] of Object.entries(file)) {
       if (appNames.has(k) && typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
-      if (!keys || keys.includes(k)) raw[k] = v;
+      if (!keys || keys.includes(k) || isRuntimeKey(k)) raw[k] = v;
     }
     const section = file[name];
     if (typeof section === 'object' && section !== null && !Array.isArray(section)) Object.assign(raw, section);
@@ -263,9 +293,13 @@ export class AppManager {
       const forThis = s.app === name;
       const key = forThis ? s.key : s.app ? `${s.app}.${s.key}` : s.key;
       if (s.app && !forThis && appNames.has(s.app)) continue;
-      if (!forThis && keys && !keys.includes(key)) continue;
+      if (!forThis && keys && !keys.includes(key) && !isRuntimeKey(key)) continue;
       raw[key] = coerceSetValue(def.config, key, s.value);
     }
     return raw;
   }
+}
+
+function isRuntimeKey(key: string): boolean {
+  return (RUNTIME_APP_KEYS as readonly string[]).includes(key);
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { parseOutboundProxy } from '../sip/outbound-proxy.js';
 import { DEFAULT_TCP_LIMITS } from '../sip/tcp-limits.js';
 import { parseSet } from './app-config.js';
 import { serverErrors } from './errors.js';
@@ -41,6 +42,15 @@ export function appCommand(): Command {
     .description('Serve sipflow apps (folders under apps/). Several apps: `a,b` or `a b`; the first whose inbound routes match takes a call.')
     .argument('<apps...>', 'app names, e.g. quizconnect')
     .addOption(new Option('--sip <host:port>', 'SIP address (UDP and TCP)').default('127.0.0.1:5060'))
+    .addOption(
+      new Option('--advertise <host:port>', 'SIP address peers reach us at (Contact, Via), when not the --sip one: behind NAT or a proxy; default: --sip'),
+    )
+    .addOption(
+      new Option(
+        '--outbound-proxy <uri>',
+        'send the legs we place through this proxy (loose routing), e.g. sip:127.0.0.1:5070;lr; one app: outbound_proxy in its config (--set app.outbound_proxy=...)',
+      ),
+    )
     .addOption(new Option('--rtp-ports <a-b>', 'RTP port range').default('10000-20000'))
     .addOption(new Option('--admin <host:port|off>', 'admin HTTP API and web page; off to disable').default('127.0.0.1:8090'))
     .addOption(new Option('--admin-token <token>', 'bearer token for the admin API (required off loopback)').env('SIPFLOW_ADMIN_TOKEN'))
@@ -75,6 +85,12 @@ export function appCommand(): Command {
     .exitOverride();
 }
 
+function outboundProxy(option: string, value: string): string {
+  const proxy = parseOutboundProxy(value);
+  if (typeof proxy === 'string') throw serverErrors.badOption(option, proxy);
+  return value.trim();
+}
+
 function mediaWorkers(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n > 64) throw serverErrors.badOption('--media-workers', `${value} (a whole number 0-64; 0 = media on the main thread)`);
@@ -97,6 +113,8 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
   cmd.parse(argv, { from: 'user' });
   const o = cmd.opts<{
     sip: string;
+    advertise?: string;
+    outboundProxy?: string;
     rtpPorts: string;
     admin: string;
     adminToken?: string;
@@ -137,6 +155,8 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     options: {
       apps,
       sip: parseHostPort('--sip', o.sip),
+      ...(o.advertise !== undefined ? { advertise: parseHostPort('--advertise', o.advertise) } : {}),
+      ...(o.outboundProxy !== undefined ? { outboundProxy: outboundProxy('--outbound-proxy', o.outboundProxy) } : {}),
       rtpPorts: parsePortRange('--rtp-ports', o.rtpPorts),
       admin,
       config: { ...(file ? { file } : {}), sets: (o.set ?? []).map(parseSet) },

@@ -204,9 +204,9 @@ export class FlowRuntime implements LegHost {
       owner.log.warn({ leg: command.leg.id }, 'leg dialled twice: ignored');
       return;
     }
-    const host = this.#stack.address.host;
+    const { host, port } = this.#stack.advertised;
     const fromUser = spec.from?.user ?? 'sipflow';
-    const from = `${spec.from?.displayName ? `"${spec.from.displayName}" ` : ''}<sip:${fromUser}@${spec.from?.host ?? `${host}:${this.#stack.address.port}`}>`;
+    const from = `${spec.from?.displayName ? `"${spec.from.displayName}" ` : ''}<sip:${fromUser}@${spec.from?.host ?? `${host}:${port}`}>`;
     const info: CallInfo = {
       id: command.leg.id,
       direction: 'outbound',
@@ -254,6 +254,8 @@ export class FlowRuntime implements LegHost {
       sdp: offer,
       ...(spec.headers ? { headers: spec.headers } : {}),
       ...(spec.credentials ? { credentials: spec.credentials } : {}),
+      // The app's outbound_proxy, else the stack's (--outbound-proxy).
+      ...(leg.app.outboundProxy !== undefined ? { outboundProxy: leg.app.outboundProxy } : {}),
     });
     leg.attachOutbound(call, stream);
     const record = this.registry.get(leg.id);

@@ -20,6 +20,13 @@ export interface ServerOptions {
   apps: string[];
   /** SIP bind address. Default { host: '127.0.0.1', port: 5060 }. */
   sip?: { host: string; port: number };
+  /** The SIP address peers reach us at (Contact, Via sent-by), behind NAT or a proxy. Default: `sip`. */
+  advertise?: { host: string; port: number };
+  /**
+   * Outbound proxy for every leg we place, 'sip:HOST:PORT;lr' (an app's `outbound_proxy` config key overrides it for
+   * that app's legs). Default: none.
+   */
+  outboundProxy?: string;
   /** Inclusive RTP port range. Default [10000, 20000]. */
   rtpPorts?: [number, number];
   /** Admin HTTP API address; null = no admin server. Default { host: '127.0.0.1', port: 8090 }. */
@@ -103,6 +110,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stack = await SipStack.start({
       host: sipAddr.host,
       port: sipAddr.port,
+      ...(options.advertise ? { advertise: options.advertise } : {}),
+      ...(options.outboundProxy ? { outboundProxy: options.outboundProxy } : {}),
       logger: logger.child({ component: 'sip' }),
       ...(options.sipTcp ? { tcp: options.sipTcp } : {}),
     });

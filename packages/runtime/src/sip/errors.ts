@@ -25,6 +25,7 @@ export const sipErrors = {
   bindFailed: (host: string, port: number, cause: string) =>
     new SipError('SIP_BIND_FAILED', `cannot bind SIP to ${host}:${port}: ${cause}`),
   badUri: (uri: string) => new SipError('SIP_BAD_URI', `not a usable SIP URI: ${uri}`, 400),
+  badOutboundProxy: (reason: string) => new SipError('SIP_BAD_URI', `outbound proxy: ${reason}`, 400),
   unresolvable: (host: string) => new SipError('SIP_UNRESOLVABLE', `cannot resolve ${host}`, 404),
   transport: (detail: string) => new SipError('SIP_TRANSPORT', `transport failure: ${detail}`, 503),
   invalidState: (what: string, state: string) =>

@@ -15,12 +15,16 @@ import {
 import { DialogCall } from './dialog-call.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
 import type { DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
+import { parseOutboundProxy } from './outbound-proxy.js';
 import { uriDestination, type Destination } from './wire.js';
 
 export interface OutboundCallContext {
   core: UserAgentCore;
   loggerFactory: LoggerFactory;
+  /** The address we advertise (Contact, default From host). */
   local: { host: string; port: number };
+  /** 'sip:HOST:PORT;lr' to send the INVITE through (pre-loaded Route), or undefined: straight to the Request-URI. */
+  outboundProxy?: string | undefined;
   /** Resolves a host name (throws a coded SipError when it cannot). */
   resolve: (host: string) => Promise<string>;
   /** The call has ended (called before its `ended` event). */
@@ -74,12 +78,15 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
     this.#ctx = ctx;
     this.requestUri = options.to;
     const ruri = Grammar.URIParse(options.to);
-    const dest = uriDestination(options.to);
-    if (!ruri || !dest || (ruri.scheme !== 'sip' && ruri.scheme !== 'sips')) {
+    const proxy = ctx.outboundProxy === undefined ? undefined : parseOutboundProxy(ctx.outboundProxy);
+    const dest = proxy === undefined ? uriDestination(options.to) : typeof proxy === 'string' ? undefined : proxy.destination;
+    if (!ruri || !dest || (ruri.scheme !== 'sip' && ruri.scheme !== 'sips') || !uriDestination(options.to)) {
       this.callId = '';
       this.from = '';
       this.to = options.to;
-      queueMicrotask(() => this.#fail(400, 'Invalid Request-URI'));
+      const reason = typeof proxy === 'string' ? 'Invalid outbound proxy' : 'Invalid Request-URI';
+      if (typeof proxy === 'string') log.warn({ outboundProxy: ctx.outboundProxy }, `sip: ${proxy}`);
+      queueMicrotask(() => this.#fail(400, reason));
       return;
     }
     const { local } = ctx;
@@ -95,7 +102,11 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
       ruri,
       fromUri,
       toUri,
-      options.from.displayName ? { fromDisplayName: options.from.displayName } : {},
+      {
+        ...(options.from.displayName ? { fromDisplayName: options.from.displayName } : {}),
+        // RFC 3261 §8.1.2: the proxy as a pre-loaded Route set; the transport sends to the first Route (loose routing).
+        ...(proxy && typeof proxy !== 'string' ? { routeSet: [proxy.route] } : {}),
+      },
       extra,
       sdpBody(options.sdp),
     );

@@ -18,6 +18,8 @@ import { SipInboundCall } from './inbound-call.js';
 import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
 import { serverTransactionKey } from './transaction-key.js';
 import { SipOutboundCall } from './outbound-call.js';
+import { parseOutboundProxy } from './outbound-proxy.js';
+import { sipErrors } from './errors.js';
 import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
 import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
@@ -70,6 +72,8 @@ export class SipStack implements SipStackApi {
   };
   readonly #log: Logger;
   readonly #userAgent: string;
+  readonly #advertise: { host: string; port: number } | undefined;
+  readonly #outboundProxy: string | undefined;
   readonly #loggerFactory: LoggerFactory;
   readonly #parserLogger = silentLoggerFactory().getLogger('sip.parser');
   #transport!: SipTransport;
@@ -87,11 +91,17 @@ export class SipStack implements SipStackApi {
   private constructor(options: SipStackOptions) {
     this.#log = options.logger;
     this.#userAgent = options.userAgent ?? 'sipflow';
+    this.#advertise = options.advertise;
+    this.#outboundProxy = options.outboundProxy;
     this.#loggerFactory = sipJsLoggerFactory(options.logger.child({ layer: 'sip.js' }));
   }
 
   static async start(options: SipStackOptions): Promise<SipStack> {
     installGrammarFastPath();
+    if (options.outboundProxy !== undefined) {
+      const proxy = parseOutboundProxy(options.outboundProxy);
+      if (typeof proxy === 'string') throw sipErrors.badOutboundProxy(proxy);
+    }
     const stack = new SipStack(options);
     const timers = resolveTimers(options.timers);
     stack.#timers = timers;
@@ -117,6 +127,10 @@ export class SipStack implements SipStackApi {
     return this.#transport.address;
   }
 
+  get advertised(): { host: string; port: number } {
+    return this.#advertise ?? this.#transport.address;
+  }
+
   onInvite(handler: (call: InboundCall) => void): void {
     this.#handler = handler;
   }
@@ -135,7 +149,8 @@ export class SipStack implements SipStackApi {
     const call = new SipOutboundCall(id, options, this.#log.child({ call: id }), {
       core: this.#core,
       loggerFactory: this.#loggerFactory,
-      local: this.address,
+      local: this.advertised,
+      outboundProxy: options.outboundProxy === null ? undefined : (options.outboundProxy ?? this.#outboundProxy),
       resolve: (host) => this.#transport.resolve(host),
       onEnded: () => this.#calls.delete(id),
     });
@@ -229,7 +244,7 @@ export class SipStack implements SipStackApi {
   readonly #inviteKeys = new Set<string>();
 
   #configuration(): UserAgentCoreConfiguration & { mergedRequestCheck(message: IncomingRequestMessage): boolean } {
-    const { host, port } = this.address;
+    const { host, port } = this.advertised;
     const hostport = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const aor = new URI('sip', this.#aorUser, host, port);
     const contactUri = new URI('sip', this.#aorUser, host, port);

@@ -29,6 +29,16 @@ export interface SipStackOptions {
   tcp?: Partial<TcpLimits>;
   /** Value of User-Agent / Server headers. Default 'sipflow'. */
   userAgent?: string;
+  /**
+   * The address peers reach us at, when it is not the bound one (behind NAT or a proxy): written in our Contact, the
+   * Via sent-by of our requests and the default From host. Default: the bound address.
+   */
+  advertise?: { host: string; port: number };
+  /**
+   * Outbound proxy for the legs we place (RFC 3261 §8.1.2): 'sip:HOST:PORT;lr', sent as the INVITE's pre-loaded Route.
+   * Loose routing only. A dial's own `outboundProxy` overrides it. Default: none (INVITEs go to the Request-URI).
+   */
+  outboundProxy?: string;
   logger: Logger;
   /**
    * Test hook: called for every datagram/message about to be sent or just received; returning false drops it.
@@ -64,6 +74,12 @@ export interface DialOptions {
   /** Extra headers, added verbatim ("Name: value"). */
   headers?: Record<string, string>;
   credentials?: SipCredentials;
+  /**
+   * Send this INVITE through this outbound proxy ('sip:HOST:PORT;lr'): its Route header, its CANCEL and a non-2xx's
+   * ACK carry it; requests in the dialog follow the Record-Route of the answer. null: straight to the Request-URI even
+   * when the stack has a default. Default: the stack's `outboundProxy`.
+   */
+  outboundProxy?: string | null;
 }
 
 export type CallDirection = 'inbound' | 'outbound';
@@ -237,7 +253,10 @@ export interface PendingDialogWork {
  * const out = stack.dial({ to: 'sip:john@127.0.0.1:5080', from: { user: 'quizconnect' }, sdp });
  */
 export interface SipStackApi {
+  /** The bound address. */
   readonly address: { host: string; port: number };
+  /** The address we advertise (Contact, Via, From): `SipStackOptions.advertise`, else `address`. */
+  readonly advertised: { host: string; port: number };
   readonly stats: SipStats;
   /**
    * The single handler of new INVITEs (dialog-creating). Until one is set, INVITEs get 503.

@@ -45,6 +45,24 @@ test('config: defaults apply; --set values are coerced by the schema; file secti
   await apps.close();
 });
 
+test('config: outbound_proxy is the runtime\'s key for every app (not passed to an app that does not declare it); checked', async () => {
+  const apps = new AppManager({
+    appsDir: fixtures,
+    logger,
+    config: { file: { 'reload-test': { outbound_proxy: 'sip:127.0.0.1:5070;lr' } } },
+  });
+  await apps.loadAll(['reload-test']);
+  assert.equal(apps.current('reload-test')!.outboundProxy, 'sip:127.0.0.1:5070;lr');
+  assert.deepEqual(apps.current('reload-test')!.config, { ring_timeout: 60, label: 'x' });
+  await apps.close();
+  const set = new AppManager({ appsDir: fixtures, logger, config: { sets: [{ app: 'reload-test', key: 'outbound_proxy', value: 'sip:10.0.0.2:5060;lr' }] } });
+  await set.loadAll(['reload-test']);
+  assert.equal(set.current('reload-test')!.outboundProxy, 'sip:10.0.0.2:5060;lr');
+  await set.close();
+  const bad = new AppManager({ appsDir: fixtures, logger, config: { sets: [{ app: 'reload-test', key: 'outbound_proxy', value: 'sip:10.0.0.2' }] } });
+  await rejects(bad.loadAll(['reload-test']), 'CONFIG_INVALID', /'outbound_proxy': .*strict router/);
+});
+
 test('config: a bad value names the key and lists the documented defaults', async () => {
   const apps = new AppManager({ appsDir: fixtures, logger, config: { sets: [{ key: 'ring_timeout', value: 'soon' }] } });
   await rejects(apps.loadAll(['reload-test']), 'CONFIG_INVALID', /'ring_timeout':[\s\S]*ring_timeout: Seconds\. Default 60\./);

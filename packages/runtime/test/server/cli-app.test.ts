@@ -58,6 +58,15 @@ test('SIP TCP limits: documented defaults, each settable, 0 refused', () => {
   assert.throws(() => parseAppArgs(['x', '--tcp-read-timeout', '0']), /--tcp-read-timeout: expected at least 1/);
 });
 
+test('--advertise and --outbound-proxy: absent by default, passed on to the server when given', () => {
+  const plain = parseAppArgs(['x']).options;
+  assert.equal(plain.advertise, undefined);
+  assert.equal(plain.outboundProxy, undefined);
+  const set = parseAppArgs(['x', '--advertise', '192.0.2.1:5080', '--outbound-proxy', 'sip:127.0.0.1:5070;lr']).options;
+  assert.deepEqual(set.advertise, { host: '192.0.2.1', port: 5080 });
+  assert.equal(set.outboundProxy, 'sip:127.0.0.1:5070;lr');
+});
+
 test('malformed options are refused with the option named', () => {
   for (const [args, pattern] of [
     [['x', '--sip', '127.0.0.1'], /--sip: expected HOST:PORT/],
@@ -67,6 +76,9 @@ test('malformed options are refused with the option named', () => {
     [['x', '--config', '/nonexistent.json'], /--config/],
     [['x', '--media-workers', 'two'], /--media-workers: two \(a whole number 0-64/],
     [['x', '--media-workers', '-1'], /--media-workers/],
+    [['x', '--advertise', 'example.com'], /--advertise: expected HOST:PORT/],
+    [['x', '--outbound-proxy', 'sip:127.0.0.1:5070'], /--outbound-proxy: .*strict router.*add ;lr/],
+    [['x', '--outbound-proxy', '127.0.0.1:5070'], /--outbound-proxy: expected sip:HOST:PORT;lr/],
   ] as const) {
     assert.throws(() => parseAppArgs([...args]), (err: unknown) => err instanceof ServerError && err.code === 'BAD_OPTION' && pattern.test(err.message));
   }
