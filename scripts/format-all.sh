@@ -22,6 +22,7 @@ fi
 
 npx prettier --write --log-level warn .
 sed -i 's/^const FORMAT_CHECK = false;/const FORMAT_CHECK = true;/' scripts/lint.mjs
+sed -i "s/eslint (typescript-eslint recommended) and, once enabled, prettier's check/eslint (typescript-eslint recommended) and prettier's check/" README.md
 npx prettier --write --log-level warn scripts/lint.mjs
 
 npx tsc -p tsconfig.json
