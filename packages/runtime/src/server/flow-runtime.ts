@@ -14,6 +14,7 @@ import type { AppManager } from './app-manager.js';
 import type { CallRegistry } from './call-registry.js';
 import { Leg, type LegHost } from './leg.js';
 import type { AdmissionControl } from './admission.js';
+import { LegBudget } from './leg-budget.js';
 import { isIP } from 'node:net';
 import { parseSipUri } from '../sip/wire.js';
 
@@ -31,6 +32,8 @@ export interface FlowRuntimeOptions {
   rtpLatch?: boolean;
   /** Refuses new INVITEs (503 + Retry-After) while media or signalling lack headroom. Default none. */
   admission?: AdmissionControl;
+  /** RTP port pairs of the media engine: an INVITE is admitted only if its call's streams fit. Default: not checked. */
+  rtpPortPairs?: number;
 }
 
 /** A SIP URI parsed by the SIP layer's one parser; the scheme may be left out ('john@h:5080'). */
@@ -60,6 +63,10 @@ export class FlowRuntime implements LegHost {
   readonly #rtpLatch: boolean;
   readonly #admission: AdmissionControl | undefined;
   readonly #legs = new Map<string, Leg>();
+  readonly #rtpPortPairs: number | undefined;
+  /** Legs admitted calls will still dial; INVITEs admitted whose leg is not created yet. */
+  readonly #budget = new LegBudget();
+  #pendingInbound = 0;
   #accepting = true;
   /** drain() callers waiting for the last leg to end. */
   #idleWaiters: (() => void)[] = [];
@@ -74,6 +81,7 @@ export class FlowRuntime implements LegHost {
     this.#rtpTimeoutMs = options.rtpTimeoutMs ?? 0;
     this.#rtpLatch = options.rtpLatch ?? false;
     this.#admission = options.admission;
+    this.#rtpPortPairs = options.rtpPortPairs;
     this.#stack.onInvite((call) => {
       this.#onInvite(call).catch((err: unknown) => {
         this.#log.error({ err, callId: call.callId }, 'inbound call setup failed');
@@ -120,9 +128,10 @@ export class FlowRuntime implements LegHost {
   async #onInvite(call: InboundCall): Promise<void> {
     const log = this.#log.child({ call: call.id });
     if (!this.#accepting) return call.reject(503, 'Shutting Down');
+    const retryAfter = `Retry-After: ${this.#admission?.retryAfterS ?? 2}`;
     if (this.#legs.size >= this.#maxCalls) {
       log.warn({ active: this.#legs.size, max: this.#maxCalls }, 'call limit reached: 503');
-      return call.reject(503, 'Too Many Calls');
+      return call.reject(503, 'Too Many Calls', [retryAfter]);
     }
     const lacking = this.#admission?.refuse();
     if (lacking) {
@@ -136,6 +145,38 @@ export class FlowRuntime implements LegHost {
     }
     const { app, flow: flowName } = route;
     const flow = app.definition.flows[flowName]!;
+    // The whole call must fit: its own leg and those its flow will dial (learned fan-out), within the call limit and
+    // the RTP ports, counting what admitted calls will still dial.
+    const key = `${app.name}/${flowName}`;
+    const need = this.#budget.need(key);
+    const reserved = this.#budget.reserved + this.#pendingInbound;
+    if (this.#legs.size + reserved + need > this.#maxCalls) {
+      log.warn({ active: this.#legs.size, reserved, need, max: this.#maxCalls }, 'call limit: the legs this call needs do not fit: 503');
+      return call.reject(503, 'Too Many Calls', [retryAfter]);
+    }
+    if (this.#rtpPortPairs !== undefined && this.#media.streamCount + reserved + need > this.#rtpPortPairs) {
+      log.warn({ streams: this.#media.streamCount, reserved, need, pairs: this.#rtpPortPairs }, 'RTP ports: the streams this call needs do not fit: 503');
+      return call.reject(503, 'No Media Ports', [retryAfter]);
+    }
+    this.#budget.admitted(call.id, key);
+    this.#pendingInbound++;
+    let started = false;
+    try {
+      started = await this.#setUpInbound(call, log, app, flow, flowName);
+    } finally {
+      this.#pendingInbound--;
+      if (!started) this.#budget.ended(call.id);
+    }
+  }
+
+  /** After admission: the stream and the SDP answer, then the leg and its flow. False when the call did not start. */
+  async #setUpInbound(
+    call: InboundCall,
+    log: Logger,
+    app: NonNullable<ReturnType<AppManager['route']>>['app'],
+    flow: NonNullable<ReturnType<AppManager['route']>>['app']['definition']['flows'][string],
+    flowName: string,
+  ): Promise<boolean> {
     let stream;
     try {
       // The answer is computed now (a bad offer gets 488 before any flow runs) but RTP waits until it has gone out.
@@ -143,11 +184,12 @@ export class FlowRuntime implements LegHost {
     } catch (err) {
       const e = toFlowError(err);
       log.error({ code: e.code, err: e.message }, 'no media stream: 503');
-      return call.reject(e.status >= 500 ? 503 : e.status);
+      call.reject(e.status >= 500 ? 503 : e.status);
+      return false;
     }
     if (call.state === 'ended') {
       stream.close();
-      return;
+      return false;
     }
     // Delayed offer (an INVITE without SDP, RFC 3261 §13.2.1): our 200 carries the offer, the ACK the answer.
     let localSdp: string;
@@ -157,7 +199,8 @@ export class FlowRuntime implements LegHost {
       const e = toFlowError(err);
       log.info({ code: e.code, err: e.message }, 'SDP offer refused');
       stream.close();
-      return call.reject(e.status);
+      call.reject(e.status);
+      return false;
     }
     const info: CallInfo = {
       id: call.id,
@@ -170,6 +213,7 @@ export class FlowRuntime implements LegHost {
     const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) });
     leg.attachInbound(call, stream, localSdp);
     leg.start();
+    return true;
   }
 
   /** Stream options of a leg whose signalling peer is `peer` (the only IP a stream may latch to). */
@@ -225,6 +269,9 @@ export class FlowRuntime implements LegHost {
       log: this.#log.child({ call: info.id, parent: owner.id, app: owner.app.name, flow: spec.logic.id }),
     });
     owner.owned.add(leg);
+    let root = owner;
+    while (root.owner) root = root.owner;
+    this.#budget.dialled(root.id);
     leg.start();
     void this.#place(leg, spec).catch((err: unknown) => {
       const e = toFlowError(err);
@@ -280,6 +327,7 @@ export class FlowRuntime implements LegHost {
 
   removed(leg: Leg): void {
     if (this.#legs.get(leg.id) === leg) this.#legs.delete(leg.id);
+    this.#budget.ended(leg.id);
     this.#apps.release(leg.app);
     if (this.#legs.size === 0 && this.#idleWaiters.length) {
       for (const w of this.#idleWaiters.splice(0)) w();
