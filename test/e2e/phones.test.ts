@@ -24,8 +24,11 @@ after(async () => {
   }
 });
 
-/** Run an npm script as the docs show it (its own process group, so it can be stopped whole); resolves once serving. */
-async function npmRun(args: string[]): Promise<{ log: () => string }> {
+/**
+ * Run an npm script as the docs show it (its own process group, so it can be stopped whole); resolves once its
+ * output matches `ready` (the banner and each app's usage line are separate writes, so wait for the one needed).
+ */
+async function npmRun(args: string[], ready = /sipflow: serving/): Promise<{ log: () => string }> {
   const child = spawn('npm', ['run', '--silent', ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   started.push(child);
   let log = '';
@@ -34,7 +37,7 @@ async function npmRun(args: string[]): Promise<{ log: () => string }> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm run ${args.join(' ')} did not start within 90 s:\n${log}`)), 90_000);
     child.stderr!.on('data', () => {
-      if (!log.includes('sipflow: serving')) return;
+      if (!ready.test(log)) return;
       clearTimeout(timer);
       resolve();
     });
@@ -53,7 +56,7 @@ test('npm run phones + npm run app quizconnect + sipp -sn uac -s 35: john types 
   const phonesPort = await freePort();
   const qcPort = await freePort();
   const adminPort = await freePort();
-  const phones = await npmRun(['phones', '--', '--sip', `127.0.0.1:${phonesPort}`]);
+  const phones = await npmRun(['phones', '--', '--sip', `127.0.0.1:${phonesPort}`], /PINs typed: /);
   assert.match(phones.log(), /PINs typed: john=12345/);
   await npmRun([
     'app',
