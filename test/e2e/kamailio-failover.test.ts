@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { withDeadline } from '../support/deadline.js';
 import { startKamailio, type Kamailio } from '../support/kamailio.js';
 import { startSipflowProcess, type SipflowProcess as Instance } from '../support/sipflow-process.js';
 import { startSipp } from '../support/sipp.js';
@@ -37,7 +38,7 @@ async function withCluster(run: (instances: Instance[], proxy: Kamailio) => Prom
   } finally {
     await proxy?.stop();
     for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
-    await Promise.all(instances.map((i) => i.exited));
+    await withDeadline(Promise.all(instances.map((i) => i.exited)), 15_000, 'the SIGKILLed instances to exit');
   }
 }
 
@@ -85,7 +86,8 @@ describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)',
       await afterCalls(instances, 60);
       const victim = instances[1]!;
       victim.child.kill('SIGTERM');
-      const [res, exit] = await Promise.all([callers.done, victim.exited]);
+      // The drain lasts at most --drain-timeout (30 s): past a minute the instance hangs, and the test says so.
+      const [res, exit] = await Promise.all([callers.done, withDeadline(victim.exited, 60_000, () => `the SIGTERMed instance to drain and exit:\n${victim.log().slice(-2000)}`)]);
       assert.deepEqual(exit, { code: 0, signal: null }, `the drained instance exits 0:\n${victim.log().slice(-2000)}`);
       assert.equal(res.stats['FailedCall(C)'], '0', `no call lost: ${JSON.stringify(res.stats)}\n${res.errors.slice(0, 1500)}`);
       assert.equal(res.stats['SuccessfulCall(C)'], String(CALLS));
