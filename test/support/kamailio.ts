@@ -22,11 +22,12 @@ export interface Kamailio {
   stop(): Promise<void>;
 }
 
-export async function startKamailio(options: { instances: number[]; probeIntervalS?: number; algorithm?: number }): Promise<Kamailio> {
+/** `port`: the SIP port to listen on (when the instances must know it before it starts); default a free one. */
+export async function startKamailio(options: { instances: number[]; probeIntervalS?: number; algorithm?: number; port?: number }): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'sipflow-kamailio-'));
   const list = join(dir, 'dispatcher.list');
   writeFileSync(list, options.instances.map((p) => `1 sip:127.0.0.1:${p} 0 0\n`).join(''));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     'kamailio',
     [

@@ -6,7 +6,7 @@
  * latches onto it), and can check that nothing flows after the end. sipp only does the signalling.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync, watch } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import alawmulaw from 'alawmulaw';
 import { createLookup } from '../../packages/lookup/src/index.js';
 import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
 import type { CallRecord } from '../../packages/runtime/src/server/registry-types.js';
+import { startKamailio, type Kamailio } from './kamailio.js';
 import { freePort } from './ports.js';
 import { RtpPeer, buildRtp, telephoneEventPayload, type RtpPacketInfo } from './rtp-peer.js';
 import { sendTimed, type TimedPacket } from './rtp-dtmf.js';
@@ -47,6 +48,12 @@ export interface QuizHarnessOptions {
   rtpPorts?: [number, number];
   /** The server's --rtp-latch. Default false. */
   rtpLatch?: boolean;
+  /**
+   * Put the real Kamailio (deploy/kamailio/kamailio.cfg) in front: callers send to it (it dispatches to the server
+   * and record-routes), and it is the app's outbound proxy (`outbound_proxy` in its config), so the callee legs and
+   * every request in their dialogs go through it too. Default false: callers and callees talk to the server directly.
+   */
+  throughKamailio?: boolean;
 }
 
 export interface CalleesOptions {
@@ -97,6 +104,8 @@ export class QuizHarness {
     readonly calleePort: number,
     peers: Record<CalleeName | 'caller', RtpPeer>,
     readonly logLines: string[],
+    /** Kamailio in front (`throughKamailio`), else undefined. */
+    readonly proxy?: Kamailio,
   ) {
     this.peers = peers;
     this.dbFile = join(dir, 'callees.sqlite');
@@ -126,6 +135,7 @@ export class QuizHarness {
       },
     );
     const app = options.app?.name ?? 'quizconnect';
+    const proxyPort = options.throughKamailio ? await freePort() : undefined;
     const server = await startServer({
       apps: [app],
       ...(options.app?.appsDir ? { appsDir: options.app.appsDir } : {}),
@@ -135,15 +145,33 @@ export class QuizHarness {
       ...(options.mediaWorkers !== undefined ? { mediaWorkers: options.mediaWorkers } : {}),
       ...(options.rtpPorts ? { rtpPorts: options.rtpPorts } : {}),
       ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
-      config: { file: { [app]: { db_url: dbUrl, outbound_domain: `127.0.0.1:${calleePort}`, ...options.config } } },
+      config: {
+        file: {
+          [app]: {
+            db_url: dbUrl,
+            outbound_domain: `127.0.0.1:${calleePort}`,
+            ...(proxyPort ? { outbound_proxy: `sip:127.0.0.1:${proxyPort};lr` } : {}),
+            ...options.config,
+          },
+        },
+      },
     });
+    let proxy: Kamailio | undefined;
+    if (proxyPort) {
+      try {
+        proxy = await startKamailio({ instances: [server.sip.port], port: proxyPort, probeIntervalS: 5 });
+      } catch (err) {
+        await server.stop();
+        throw err;
+      }
+    }
     const peers = {
       caller: await RtpPeer.open(),
       john: await RtpPeer.open(),
       anna: await RtpPeer.open(),
       bob: await RtpPeer.open(),
     };
-    return new QuizHarness(server, dir, calleePort, peers, logLines);
+    return new QuizHarness(server, dir, calleePort, peers, logLines, proxy);
   }
 
   /** The one sipp UAS on the outbound domain that plays every callee. */
@@ -205,7 +233,7 @@ export class QuizHarness {
     for (const u of CALLEES) delete this.#dtmf[u];
     return startSipp({
       scenario: { file: scenario(options.scenario) },
-      remote: `127.0.0.1:${this.server.sip.port}`,
+      remote: `127.0.0.1:${this.proxy?.port ?? this.server.sip.port}`,
       service: options.user ?? '35',
       calls: 1,
       keys: { rtp_port: String(this.peers.caller.port) },
@@ -379,6 +407,8 @@ export class QuizHarness {
 
   async stop(): Promise<void> {
     this.#callees?.kill();
+    if (process.env.QC_KEEP && this.proxy) writeFileSync(join(this.dir, "kamailio.log"), this.proxy.log());
+    await this.proxy?.stop();
     await this.server.stop();
     for (const p of Object.values(this.peers)) p.close();
     if (!process.env.QC_KEEP) rmSync(this.dir, { recursive: true, force: true });
