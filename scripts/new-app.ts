@@ -4,7 +4,8 @@
 // docs/flows/<name>/. `npm test` passes right after (it typechecks the app, reviews it and runs its test).
 // Exit: 0 created; 2 bad name, or the folder exists.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { reviewApp } from '../packages/runtime/src/review/index.js';
 
@@ -33,8 +34,12 @@ export function placeholderWav(ms = 500): Buffer {
   return Buffer.concat([header, data]);
 }
 
-/** The files of a new app, by path relative to its folder. */
-export function appFiles(name: string): Record<string, string | Buffer> {
+/**
+ * The files of a new app, by path relative to its folder. `buildBase`: the repository's tsconfig.build.base.json as
+ * seen from the app's folder (`npm run build` compiles every app that has a tsconfig.build.json; `npm start` loads
+ * its `sipflow-compiled` export).
+ */
+export function appFiles(name: string, buildBase = '../../tsconfig.build.base.json'): Record<string, string | Buffer> {
   // Flow ids are namespaced by app (the registry, leg refs and review pages use them): <app>_<flow>.
   const flowId = `${name.replace(/-/g, '_')}_main`;
   const camel = name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -46,12 +51,13 @@ export function appFiles(name: string): Record<string, string | Buffer> {
         private: true,
         type: 'module',
         description: `${name}: answer, play a prompt, hang up`,
-        exports: { '.': './src/index.ts' },
+        exports: { '.': { 'sipflow-compiled': './dist/index.js', default: './src/index.ts' } },
         dependencies: { '@sipflow/runtime': '^0.1.0', zod: '^4.6.7' },
       },
       null,
       2,
     )}\n`,
+    'tsconfig.build.json': `${JSON.stringify({ extends: buildBase }, null, 2)}\n`,
     'src/prompts.ts': `/**
  * ${name}'s prompts: the files in prompts/. The flow declares them in \`setup({ prompts })\`, so \`play()\` of any
  * other name does not compile. Add a file to prompts/, then its name here.
@@ -187,7 +193,8 @@ export async function createApp(name: string, options: { appsDir?: string; docsD
   const dir = join(appsDir, name);
   if (existsSync(dir)) throw new NewAppError(`${relative(process.cwd(), dir) || dir} exists already`);
   const written: string[] = [];
-  for (const [file, content] of Object.entries(appFiles(name))) {
+  const buildBase = relative(dir, fileURLToPath(new URL('../tsconfig.build.base.json', import.meta.url))).split(sep).join('/');
+  for (const [file, content] of Object.entries(appFiles(name, buildBase))) {
     const path = join(dir, file);
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, content);

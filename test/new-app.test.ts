@@ -23,7 +23,7 @@ test('npm run new -- demo-app: a flow, config, prompt, test, README and review p
   const docs = join(root, 'docs');
   const made = run(['scripts/new-app.ts', 'demo-app', '--apps', apps, '--docs', docs]);
   assert.equal(made.status, 0, made.stderr);
-  for (const f of ['package.json', 'src/index.ts', 'src/config.ts', 'src/prompts.ts', 'src/main-flow.ts', 'src/review-paths.ts', 'test/main-flow.test.ts', 'prompts/welcome.wav', 'README.md'])
+  for (const f of ['package.json', 'tsconfig.build.json', 'src/index.ts', 'src/config.ts', 'src/prompts.ts', 'src/main-flow.ts', 'src/review-paths.ts', 'test/main-flow.test.ts', 'prompts/welcome.wav', 'README.md'])
     assert.ok(existsSync(join(apps, 'demo-app', f)), f);
   // The flow id is namespaced by the app, and so is its review page.
   assert.match(readFileSync(join(apps, 'demo-app/src/main-flow.ts'), 'utf8'), /id: 'demo_app_main'/);

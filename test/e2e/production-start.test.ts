@@ -2,11 +2,14 @@
  * Production start: `npm run build` compiles every package and app, `npm start` (its command) serves an app from its compiled
  * output with plain node (Node 20 cannot load a .ts file without tsx, so a server that answers a call here runs
  * compiled JavaScript, media worker included). A sipp caller completes the example IVR; a change to the app's
- * compiled output is picked up live (--watch) and the next call runs on the new version; SIGTERM exits 0.
+ * compiled output is picked up live (--watch) and the next call runs on the new version; SIGTERM exits 0. An app made
+ * by `npm run new` just before the build is compiled and served beside it (its build config and compiled export).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
@@ -15,6 +18,8 @@ import { startSipp } from '../support/sipp.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scenario = fileURLToPath(new URL('./scenarios/flow-ivr-uac.xml', import.meta.url));
 const compiledEntry = `${root}apps/example-ivr/dist/index.js`;
+/** An app `npm run new` writes into apps/ for this test (removed after it). */
+const newApp = `built-new-${process.pid}`;
 
 /** Lines of a child's output as they come, with a way to wait for one that matches. */
 class Lines {
@@ -56,9 +61,15 @@ describe('compiled server: npm run build, npm start', () => {
   let original: string | undefined;
 
   before(() => {
+    const { NODE_TEST_CONTEXT: _ctx, ...env } = process.env;
+    const docs = mkdtempSync(join(tmpdir(), 'sipflow-new-docs-'));
+    const made = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/new-app.ts', newApp, '--docs', docs], { cwd: root, encoding: 'utf8', env });
+    rmSync(docs, { recursive: true, force: true });
+    assert.equal(made.status, 0, `npm run new failed:\n${made.stdout}\n${made.stderr}`);
     const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
     assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
     original = readFileSync(compiledEntry, 'utf8');
+    assert.ok(existsSync(join(root, 'apps', newApp, 'dist', 'index.js')), 'npm run build compiled the app npm run new made');
   });
   after(async () => {
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -66,6 +77,7 @@ describe('compiled server: npm run build, npm start', () => {
       await exited(child);
     }
     if (original !== undefined) writeFileSync(compiledEntry, original);
+    rmSync(join(root, 'apps', newApp), { recursive: true, force: true });
   });
 
   it('serves a call with plain node, reloads the compiled app live, exits 0 on SIGTERM', async () => {
@@ -74,14 +86,15 @@ describe('compiled server: npm run build, npm start', () => {
     // `npm start` runs this command; it is spawned directly (as a systemd unit would) so that SIGTERM reaches the server.
     const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
     assert.equal(start[0], 'node');
-    child = spawn(process.execPath, [...start.slice(1), 'example-ivr', '--sip', `127.0.0.1:${sipPort}`, '--admin', 'off', '--watch', '--log-format', 'json', '--media-workers', '1'], {
+    child = spawn(process.execPath, [...start.slice(1), `example-ivr,${newApp}`, '--sip', `127.0.0.1:${sipPort}`, '--admin', 'off', '--watch', '--log-format', 'json', '--media-workers', '1'], {
       cwd: root,
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     out = new Lines(child.stdout!);
     err = new Lines(child.stderr!);
-    await err.waitFor(/^sipflow: serving example-ivr on sip:127\.0\.0\.1:\d+/, 60_000);
+    // Both apps loaded from their compiled output (plain node cannot import the new app's src/index.ts).
+    await err.waitFor(new RegExp(`^sipflow: serving example-ivr, ${newApp} on sip:127\\.0\\.0\\.1:\\d+`), 60_000);
     const serving = JSON.parse(await out.waitFor(/"msg":"sipflow serving"/, 10_000)) as { media: string };
     assert.match(serving.media, /1 media worker thread/, 'media runs on a worker thread, started from compiled JavaScript');
 

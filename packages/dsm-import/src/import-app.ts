@@ -3,9 +3,11 @@
  * (files go to a temporary folder beside the target, renamed into place at the end).
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dsmErrors } from './errors.js';
 import { parseDsmFile } from './parse.js';
+import { buildConfig } from './translate/app-files.js';
 import { translateApp, type TranslatedApp } from './translate/app.js';
 
 export interface ImportOptions {
@@ -39,6 +41,9 @@ export function importDsm(options: ImportOptions): ImportResult {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.import-${process.pid}-${Date.now()}`;
   try {
+    // The build config names the repository's base from where the app really is (apps/<name>, or --out elsewhere).
+    const buildBase = relative(dir, fileURLToPath(new URL('../../../tsconfig.build.base.json', import.meta.url))).split(sep).join('/');
+    translated.files.set('tsconfig.build.json', buildConfig(buildBase));
     for (const [rel, content] of translated.files) {
       mkdirSync(dirname(join(tmp, rel)), { recursive: true });
       writeFileSync(join(tmp, rel), content);

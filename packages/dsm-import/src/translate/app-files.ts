@@ -77,12 +77,18 @@ export function packageJson(app: string): string {
       private: true,
       type: 'module',
       description: `${app}: imported from SEMS DSM scripts`,
-      exports: { '.': './src/index.ts' },
+      // npm start loads the compiled output (npm run build), tsx the source.
+      exports: { '.': { 'sipflow-compiled': './dist/index.js', default: './src/index.ts' } },
       dependencies: { '@sipflow/dsm-import': '^0.1.0', '@sipflow/runtime': '^0.1.0', xstate: '^5.33.3', zod: '^4.6.7' },
     },
     null,
     2,
   )}\n`;
+}
+
+/** What `npm run build` compiles the app with; `base`: the repository's tsconfig.build.base.json from the app folder. */
+export function buildConfig(base = '../../tsconfig.build.base.json'): string {
+  return `${JSON.stringify({ extends: base }, null, 2)}\n`;
 }
 
 export function readmeFile(app: string, sources: string[], flows: Array<{ diagram: string; file: string }>, facts: AppFacts): string {

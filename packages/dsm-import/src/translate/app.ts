@@ -4,7 +4,7 @@
 import type { DsmScript } from '../ast.js';
 import { dsmErrors } from '../errors.js';
 import { collectMessages } from './actions.js';
-import { configFile, indexFile, lookupsFile, messagesFile, packageJson, readmeFile, reviewPathsFile } from './app-files.js';
+import { buildConfig, configFile, indexFile, lookupsFile, messagesFile, packageJson, readmeFile, reviewPathsFile } from './app-files.js';
 import { flowConstName, newAppFacts, type AppFacts } from './context.js';
 import { translateFlow } from './flow.js';
 
@@ -66,6 +66,7 @@ export function translateApp(scripts: DsmScript[], options: TranslateOptions): T
     ),
   );
   files.set('package.json', packageJson(options.app));
+  files.set('tsconfig.build.json', buildConfig());
   files.set(
     'README.md',
     readmeFile(
