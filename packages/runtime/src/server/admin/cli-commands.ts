@@ -121,16 +121,49 @@ export function callsCommand(argv: string[], io: CliIo): Promise<number> {
       .option('--state <state>', 'only calls in this state (or below it)')
       .option('--ended', 'include ended calls still kept')
       .action(async (opts: CommonOptions & { app?: string; state?: string; ended?: boolean }) => {
-        const res = await clientOf(opts).calls({
+        const query = {
           ...(opts.app ? { app: opts.app } : {}),
           ...(opts.state ? { state: opts.state } : {}),
           ...(opts.ended ? { ended: true } : {}),
-        });
+        };
+        const addresses = opts.admin.split(',').map((a) => a.trim()).filter(Boolean);
+        if (addresses.length > 1) return combinedCalls(io, opts, addresses, query);
+        const res = await clientOf(opts).calls(query);
         if (opts.json) return io.out(JSON.stringify(res, null, 2));
         for (const line of callsTable(res.calls, (io.now ?? Date.now)())) io.out(line);
         if (res.count) io.out(`${res.count} call${res.count === 1 ? '' : 's'}`);
       }),
   );
+}
+
+/**
+ * Several instances (`--admin A,B,...`, e.g. those `npm run cluster` starts): their calls in one table with an INSTANCE
+ * column, oldest first. An instance that does not answer is named on stderr and the others are still listed; the exit
+ * code is then that instance's error.
+ */
+async function combinedCalls(io: CliIo, opts: CommonOptions, addresses: string[], query: Parameters<AdminClient['calls']>[0]): Promise<void> {
+  const answers = await Promise.allSettled(addresses.map((address) => new AdminClient({ address, ...(opts.token ? { token: opts.token } : {}) }).calls(query)));
+  const calls: Array<CallSummary & { instance: string }> = [];
+  let failure: unknown;
+  answers.forEach((a, i) => {
+    const instance = addresses[i]!;
+    if (a.status === 'fulfilled') for (const c of a.value.calls) calls.push({ ...c, instance });
+    else {
+      failure ??= a.reason;
+      io.err(`${instance}: ${a.reason instanceof Error ? a.reason.message : String(a.reason)}`);
+    }
+  });
+  calls.sort((a, b) => a.startedAt - b.startedAt);
+  if (opts.json) io.out(JSON.stringify({ count: calls.length, calls }, null, 2));
+  else {
+    // callsTable's first line is its header ('no calls' when empty); each call's line follows in order.
+    const table = callsTable(calls, (io.now ?? Date.now)());
+    const width = Math.max('INSTANCE'.length, ...addresses.map((a) => a.length));
+    const lines = calls.length ? table.map((line, i) => `${(i === 0 ? 'INSTANCE' : calls[i - 1]!.instance).padEnd(width)}  ${line}`) : table;
+    for (const line of lines) io.out(line);
+    if (calls.length) io.out(`${calls.length} call${calls.length === 1 ? '' : 's'} on ${addresses.length} instances`);
+  }
+  if (failure !== undefined) throw failure;
 }
 
 /** `npm run call -- <id>` */
