@@ -232,7 +232,7 @@ export class QuizHarness {
     for (const p of Object.values(this.peers)) p.packets.splice(0);
     for (const u of CALLEES) delete this.#dtmf[u];
     return startSipp({
-      scenario: { file: scenario(options.scenario) },
+      scenario: { file: this.proxy ? this.#routed(options.scenario) : scenario(options.scenario) },
       remote: `127.0.0.1:${this.proxy?.port ?? this.server.sip.port}`,
       service: options.user ?? '35',
       calls: 1,
@@ -240,6 +240,18 @@ export class QuizHarness {
       timeoutSec: options.timeoutSec ?? 60,
       args: ['-d', String(options.pauseMs ?? 1000), '-trace_msg', '-message_file', this.callerMessagesFile],
     });
+  }
+
+  /**
+   * A caller scenario for calls through Kamailio: a copy whose ACK and BYE carry [routes] (the 200's Record-Route).
+   * Not in the scenario files themselves: sipp 3.6 writes an empty [routes] (no Record-Route, a call straight to the
+   * server) as an empty line, which ends the headers.
+   */
+  #routed(name: string): string {
+    const text = readFileSync(scenario(name), 'utf8').replace(/^(\s*)(ACK|BYE) \[next_url\] SIP\/2\.0$/gm, '$1$2 [next_url] SIP/2.0\n$1[routes]');
+    const file = join(this.dir, `routed-${name}`);
+    writeFileSync(file, text);
+    return file;
   }
 
   /** The telephone-event PT the server offered to `callee` (the UAS answered at it and wrote it down). */
