@@ -30,6 +30,12 @@ function viaProxy(h: QuizHarness, file: string, startLine: RegExp): void {
 
 const callerOf = (h: QuizHarness) => h.records('quizconnect_caller')[0];
 
+/** The caller's ACK reached sipflow through the proxy: its 200 came once (a lost ACK would have it retransmitted). */
+function ackedOnce(h: QuizHarness): void {
+  const oks = messages(h.callerMessagesFile, /^SIP\/2\.0 200 /).filter((m) => /^CSeq:\s*1 INVITE/im.test(m));
+  assert.equal(oks.length, 1, `the caller's 200 came ${oks.length} times (its ACK did not reach sipflow)`);
+}
+
 describe('quizconnect through Kamailio (dispatcher, record-route, outbound proxy) on MariaDB', () => {
   let db: MariaDb;
   let dbUrl: string;
@@ -80,6 +86,7 @@ describe('quizconnect through Kamailio (dispatcher, record-route, outbound proxy
       assert.equal(h.calleeRecord('john')?.outcome, 'completed');
       assert.equal(h.calleeRecord('anna')?.endReason, 'hung up by owner');
       viaProxy(h, h.calleeMessagesFile, /^ACK sip:(john|anna)@/);
+      ackedOnce(h);
       viaProxy(h, h.calleeMessagesFile, /^BYE sip:(john|anna)@/);
       await h.assertQuietAfterEnd();
     }));
@@ -95,6 +102,7 @@ describe('quizconnect through Kamailio (dispatcher, record-route, outbound proxy
       assert.deepEqual(transitions(callerOf(h)).slice(-1), ['BYE in other leg']);
       assert.deepEqual(transitions(h.calleeRecord('john')).slice(-1), ['BYE received']);
       viaProxy(h, h.callerMessagesFile, /^BYE sip:caller@/);
+      ackedOnce(h);
       viaProxy(h, h.calleeMessagesFile, /^CANCEL sip:anna@/);
       await h.assertQuietAfterEnd();
     }));

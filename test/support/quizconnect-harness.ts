@@ -248,7 +248,7 @@ export class QuizHarness {
    * server) as an empty line, which ends the headers.
    */
   #routed(name: string): string {
-    const text = readFileSync(scenario(name), 'utf8').replace(/^(\s*)(ACK|BYE) \[next_url\] SIP\/2\.0$/gm, '$1$2 [next_url] SIP/2.0\n$1[routes]');
+    const text = readFileSync(scenario(name), 'utf8').replace(/^([ \t]*)(ACK|BYE) \[next_url\] SIP\/2\.0$/gm, '$1$2 [next_url] SIP/2.0\n$1[routes]');
     const file = join(this.dir, `routed-${name}`);
     writeFileSync(file, text);
     return file;
