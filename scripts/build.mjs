@@ -24,4 +24,6 @@ for (const dir of order) {
   }
   cpSync(join(root, dir, 'src'), dist, { recursive: true, filter: (src) => statSync(src).isDirectory() || !src.endsWith('.ts') });
 }
-console.error(`build: ${order.length} packages compiled to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s — run: npm start -- <apps> [options]`);
+console.error(
+  `build: ${order.length} packages compiled to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s — run: npm start -- <apps> [options]`,
+);

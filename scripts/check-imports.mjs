@@ -47,7 +47,12 @@ function specifiers(file) {
   const visit = (node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push(node.arguments[0].text);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push(node.argument.literal.text);
@@ -129,17 +134,22 @@ function dependencyProblems(files) {
     const declared = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
     const where = relative(root, dir);
     for (const name of names) {
-      if (name !== pkg.name && !declared.includes(name)) out.push(`${where}: src/ imports '${name}', which its package.json does not list in dependencies`);
+      if (name !== pkg.name && !declared.includes(name))
+        out.push(`${where}: src/ imports '${name}', which its package.json does not list in dependencies`);
     }
     for (const name of declared) {
       const typed = name.startsWith('@types/') ? name.slice('@types/'.length).replace(/^(.+)__(.+)$/, '@$1/$2') : undefined;
-      if (!names.has(name) && !(typed && names.has(typed))) out.push(`${where}: package.json lists '${name}' in dependencies, but src/ never imports it`);
+      if (!names.has(name) && !(typed && names.has(typed)))
+        out.push(`${where}: package.json lists '${name}' in dependencies, but src/ never imports it`);
     }
   }
   return out;
 }
 
-const files = [...walk(join(root, 'packages')).filter((f) => relative(root, f).split('/')[2] === 'src'), ...walk(join(root, 'apps')).filter((f) => relative(root, f).split('/')[2] === 'src')];
+const files = [
+  ...walk(join(root, 'packages')).filter((f) => relative(root, f).split('/')[2] === 'src'),
+  ...walk(join(root, 'apps')).filter((f) => relative(root, f).split('/')[2] === 'src'),
+];
 const graph = new Map();
 const problems = dependencyProblems(files);
 for (const file of files) {
@@ -180,7 +190,12 @@ function strongConnect(v) {
       component.push(w);
     } while (w !== v);
     if (component.length > 1 || (graph.get(v) ?? []).includes(v)) {
-      problems.push(`import cycle: ${component.map((f) => relative(root, f)).sort().join(' <-> ')}`);
+      problems.push(
+        `import cycle: ${component
+          .map((f) => relative(root, f))
+          .sort()
+          .join(' <-> ')}`,
+      );
     }
   }
 }

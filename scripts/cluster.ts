@@ -32,7 +32,9 @@ const program = new Command('cluster')
   .addOption(new Option('--sip <host:port>', "Kamailio's SIP address: where callers send").default('127.0.0.1:5060'))
   .addOption(new Option('--rtp-base <port>', 'first RTP port; instance i gets 2000 ports from base + 2000 * i').default('20000'))
   .addOption(new Option('--db-url <url>', 'a MariaDB/MySQL to share (default: a private MariaDB, seeded with the demo rows, deleted at the end)'))
-  .addOption(new Option('--set <key=value>', 'app config value for every instance (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
+  .addOption(
+    new Option('--set <key=value>', 'app config value for every instance (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]),
+  )
   .addOption(new Option('--media-workers <n>', 'media worker threads per instance').default('1'))
   .exitOverride();
 
@@ -46,7 +48,8 @@ const o = program.opts<{ instances: string; sip: string; rtpBase: string; dbUrl?
 const count = Number(o.instances);
 const rtpBase = Number(o.rtpBase);
 if (!Number.isInteger(count) || count < 1 || count > 16) usage(`--instances: expected 1-16, got '${o.instances}'`);
-if (!Number.isInteger(rtpBase) || rtpBase < 1024 || rtpBase + 2000 * count > 65535) usage(`--rtp-base: ${o.rtpBase} leaves no room for ${count} ranges of 2000 ports`);
+if (!Number.isInteger(rtpBase) || rtpBase < 1024 || rtpBase + 2000 * count > 65535)
+  usage(`--rtp-base: ${o.rtpBase} leaves no room for ${count} ranges of 2000 ports`);
 let proxyAddress: { host: string; port: number };
 try {
   proxyAddress = parseHostPort('--sip', o.sip);
@@ -86,7 +89,8 @@ try {
   proxy = await startKamailio({ instances: instances.map((i) => i.sip), port: proxyAddress!.port, probeIntervalS: 2 });
   for (const i of instances) {
     void i.exited.then((code) => {
-      if (!stopping) console.error(`cluster: instance ${i.index} (sip 127.0.0.1:${i.sip}) exited (${code}); the proxy's probe takes it out of rotation`);
+      if (!stopping)
+        console.error(`cluster: instance ${i.index} (sip 127.0.0.1:${i.sip}) exited (${code}); the proxy's probe takes it out of rotation`);
     });
   }
   const admins = instances.map((i) => `127.0.0.1:${i.admin}`).join(',');
@@ -105,10 +109,27 @@ async function startInstance(index: number, dbUrl: string, proxyUri: string): Pr
   const admin = await freePort();
   const rtp = `${rtpBase + 2000 * index}-${rtpBase + 2000 * index + 1999}`;
   const args = [
-    '--import', 'tsx', 'packages/runtime/src/server/cli/app.ts', app,
-    '--sip', `127.0.0.1:${sip}`, '--rtp-ports', rtp, '--admin', `127.0.0.1:${admin}`,
-    '--outbound-proxy', proxyUri, '--media-workers', o.mediaWorkers, '--log-format', 'json', '--log-level', 'warn',
-    '--set', `db_url=${dbUrl}`, ...(o.set ?? []).flatMap((s) => ['--set', s]),
+    '--import',
+    'tsx',
+    'packages/runtime/src/server/cli/app.ts',
+    app,
+    '--sip',
+    `127.0.0.1:${sip}`,
+    '--rtp-ports',
+    rtp,
+    '--admin',
+    `127.0.0.1:${admin}`,
+    '--outbound-proxy',
+    proxyUri,
+    '--media-workers',
+    o.mediaWorkers,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
+    '--set',
+    `db_url=${dbUrl}`,
+    ...(o.set ?? []).flatMap((s) => ['--set', s]),
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -73,7 +73,9 @@ async function main(): Promise<number> {
     await Promise.all([h.talk('caller', 1), h.talk('john', 2)]);
     await h.peers.john.waitFor(() => h.heard('john', 1, j0).length >= 40, 15_000, 'john hears the caller');
     await h.peers.caller.waitFor(() => h.heard('caller', 2, c0).length >= 40, 15_000, 'the caller hears john');
-    say(`caller and john talk in one room: john heard ${h.heard('john', 1, j0).length}/50 of the caller's frames, the caller ${h.heard('caller', 2, c0).length}/50 of john's`);
+    say(
+      `caller and john talk in one room: john heard ${h.heard('john', 1, j0).length}/50 of the caller's frames, the caller ${h.heard('caller', 2, c0).length}/50 of john's`,
+    );
 
     const [rc, re] = await Promise.all([caller.done, callees.done]);
     await h.idle();

@@ -5,10 +5,11 @@
 // turns it on); until then, only eslint runs.
 import { spawnSync } from 'node:child_process';
 
-const FORMAT_CHECK = false;
+const FORMAT_CHECK = true;
 
 const root = new URL('..', import.meta.url).pathname;
-const run = (bin, args) => spawnSync(process.execPath, [new URL(`../node_modules/${bin}`, import.meta.url).pathname, ...args], { cwd: root, stdio: 'inherit' });
+const run = (bin, args) =>
+  spawnSync(process.execPath, [new URL(`../node_modules/${bin}`, import.meta.url).pathname, ...args], { cwd: root, stdio: 'inherit' });
 
 const eslint = run('eslint/bin/eslint.js', ['--max-warnings', '0', '.']);
 if (eslint.status !== 0) {

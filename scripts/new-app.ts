@@ -188,12 +188,15 @@ See docs/writing-flows.md for the building blocks.
 
 /** Create apps/<name>/ and its review pages; returns the paths written (relative to the working directory). */
 export async function createApp(name: string, options: { appsDir?: string; docsDir?: string } = {}): Promise<string[]> {
-  if (!NAME.test(name)) throw new NewAppError(`'${name}' is not a valid app name: lower-case letters, digits and single hyphens, starting with a letter (e.g. demo-app)`);
+  if (!NAME.test(name))
+    throw new NewAppError(`'${name}' is not a valid app name: lower-case letters, digits and single hyphens, starting with a letter (e.g. demo-app)`);
   const appsDir = resolve(options.appsDir ?? 'apps');
   const dir = join(appsDir, name);
   if (existsSync(dir)) throw new NewAppError(`${relative(process.cwd(), dir) || dir} exists already`);
   const written: string[] = [];
-  const buildBase = relative(dir, fileURLToPath(new URL('../tsconfig.build.base.json', import.meta.url))).split(sep).join('/');
+  const buildBase = relative(dir, fileURLToPath(new URL('../tsconfig.build.base.json', import.meta.url)))
+    .split(sep)
+    .join('/');
   for (const [file, content] of Object.entries(appFiles(name, buildBase))) {
     const path = join(dir, file);
     mkdirSync(join(path, '..'), { recursive: true });

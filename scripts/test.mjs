@@ -76,7 +76,10 @@ if (first !== 0 || process.env.SIPFLOW_MEDIA_WORKERS !== undefined) process.exit
 // workers and pins them itself).
 const dependsOnEngine = /startServer|startTestServer|withQuiz|MediaSipHarness/;
 const again = files.filter(
-  (f) => (f.startsWith('test/e2e/') || f.endsWith('.e2e.test.ts')) && !f.includes('media-worker-crash') && dependsOnEngine.test(readFileSync(join(root, f), 'utf8')),
+  (f) =>
+    (f.startsWith('test/e2e/') || f.endsWith('.e2e.test.ts')) &&
+    !f.includes('media-worker-crash') &&
+    dependsOnEngine.test(readFileSync(join(root, f), 'utf8')),
 );
 if (!again.length) process.exit(0);
 console.log(`\n# again with media on the main thread (SIPFLOW_MEDIA_WORKERS=0): ${again.length} files`);

@@ -22,7 +22,8 @@ test("every prompt a flow declares is a file in its app's prompts/ folder", asyn
     for (const [flow, machine] of Object.entries(mod.default?.flows ?? {})) {
       for (const prompt of declaredPrompts(machine) ?? []) {
         declared.push(`${app}/${flow}/${prompt}`);
-        if (!existsSync(join(appsDir, app, 'prompts', prompt))) missing.push(`${app}: flow ${flow} declares '${prompt}', not in apps/${app}/prompts/`);
+        if (!existsSync(join(appsDir, app, 'prompts', prompt)))
+          missing.push(`${app}: flow ${flow} declares '${prompt}', not in apps/${app}/prompts/`);
       }
     }
   }

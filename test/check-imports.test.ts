@@ -22,14 +22,21 @@ function tree(files: Record<string, string> = {}, runtimeDeps: Record<string, st
   const root = mkdtempSync(join(tmpRoot, 'imports-'));
   made.push(root);
   const all: Record<string, string> = {
-    'packages/runtime/package.json': JSON.stringify({ name: '@sipflow/runtime', exports: { './flow': { default: './src/flow/index.ts' } }, dependencies: runtimeDeps }),
+    'packages/runtime/package.json': JSON.stringify({
+      name: '@sipflow/runtime',
+      exports: { './flow': { default: './src/flow/index.ts' } },
+      dependencies: runtimeDeps,
+    }),
     'packages/runtime/src/util/emitter.ts': 'export const x = 1;\n',
-    'packages/runtime/src/sip/stack.ts': "import { x } from '../util/emitter.js';\nimport type { Logger } from 'pino';\nexport const y: number = x;\nexport type L = Logger;\n",
+    'packages/runtime/src/sip/stack.ts':
+      "import { x } from '../util/emitter.js';\nimport type { Logger } from 'pino';\nexport const y: number = x;\nexport type L = Logger;\n",
     'packages/runtime/src/media/engine.ts': "import { x } from '../util/emitter.js';\nexport const m = x;\n",
     'packages/runtime/src/flow/index.ts': "import { y } from '../sip/stack.js';\nexport const f = y;\n",
-    'packages/runtime/src/server/server.ts': "import { f } from '../flow/index.js';\nimport { m } from '../media/engine.js';\nexport const s = f + m;\n",
+    'packages/runtime/src/server/server.ts':
+      "import { f } from '../flow/index.js';\nimport { m } from '../media/engine.js';\nexport const s = f + m;\n",
     'packages/lookup/package.json': JSON.stringify({ name: '@sipflow/lookup', dependencies: {} }),
-    'packages/lookup/src/index.ts': "// a string is not an import: `import { f } from '@sipflow/runtime/flow'`\nexport const code = \"import { s } from '@sipflow/runtime/flow';\";\n",
+    'packages/lookup/src/index.ts':
+      "// a string is not an import: `import { f } from '@sipflow/runtime/flow'`\nexport const code = \"import { s } from '@sipflow/runtime/flow';\";\n",
     'apps/demo/package.json': JSON.stringify({ name: 'demo', dependencies: { '@sipflow/runtime': '^0.1.0' } }),
     'apps/demo/src/index.ts': "import { f } from '@sipflow/runtime/flow';\nexport default f;\n",
     ...files,
@@ -70,7 +77,9 @@ test('an upward import, a peer import, a cycle and a package out of order each f
 });
 
 test('dependencies: an import not in package.json and a listed package never imported both fail', () => {
-  const { status, out } = check(tree({ 'packages/runtime/src/media/engine.ts': "import { z } from 'zod';\nexport const m = z;\n" }, { pino: '^10', alawmulaw: '^6' }));
+  const { status, out } = check(
+    tree({ 'packages/runtime/src/media/engine.ts': "import { z } from 'zod';\nexport const m = z;\n" }, { pino: '^10', alawmulaw: '^6' }),
+  );
   assert.equal(status, 1);
   assert.match(out, /packages\/runtime: src\/ imports 'zod', which its package.json does not list/);
   assert.match(out, /packages\/runtime: package\.json lists 'alawmulaw' in dependencies, but src\/ never imports it/);

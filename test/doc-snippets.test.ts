@@ -86,7 +86,10 @@ function check(snippets: Snippet[], dir: string): string[] {
     const sf = program.getSourceFile(file)!;
     for (const d of ts.getPreEmitDiagnostics(program, sf)) {
       const { line } = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start) : { line: 0 };
-      const where = line < preludeLines ? `${snippet.doc}:${snippet.line - 1} (the compiled-with comment)` : `${snippet.doc}:${snippet.line + line - preludeLines}`;
+      const where =
+        line < preludeLines
+          ? `${snippet.doc}:${snippet.line - 1} (the compiled-with comment)`
+          : `${snippet.doc}:${snippet.line + line - preludeLines}`;
       errors.push(`${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n').split('\n')[0]}`);
     }
   }
@@ -106,7 +109,10 @@ test('every ```ts block of docs/writing-flows.md and docs/lookup.md compiles', (
     assert.notEqual(wrong.code, broken.code, 'the testFlow snippet changed: update this test');
     const errors = check([wrong], join(dir, 'broken'));
     assert.equal(errors.length, 1, errors.join('\n'));
-    assert.match(errors[0]!, new RegExp(`^docs/writing-flows\\.md:${broken.line + wrong.code.split('\n').findIndex((l) => l.includes('lookup: async'))}: `));
+    assert.match(
+      errors[0]!,
+      new RegExp(`^docs/writing-flows\\.md:${broken.line + wrong.code.split('\n').findIndex((l) => l.includes('lookup: async'))}: `),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

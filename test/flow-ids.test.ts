@@ -90,7 +90,10 @@ test('the review reports an app whose flow id another app of the folder uses (ru
     review.findings.map((f) => [f.rule, f.flow]),
     [['duplicate-flow-id', 'one_main']],
   );
-  assert.match(review.findings[0]!.message, /app 'two': flow 'one_main' has the id 'one_main', which app 'one' already uses; flow ids are unique across apps/);
+  assert.match(
+    review.findings[0]!.message,
+    /app 'two': flow 'one_main' has the id 'one_main', which app 'one' already uses; flow ids are unique across apps/,
+  );
   const cli = cliReview('one');
   assert.equal(cli.status, 1, cli.stdout + cli.stderr);
   assert.match(cli.stderr, /one_main: duplicate-flow-id: app 'one': flow 'one_main' has the id 'one_main', which app 'two' already uses/);

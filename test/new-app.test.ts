@@ -23,7 +23,18 @@ test('npm run new -- demo-app: a flow, config, prompt, test, README and review p
   const docs = join(root, 'docs');
   const made = run(['scripts/new-app.ts', 'demo-app', '--apps', apps, '--docs', docs]);
   assert.equal(made.status, 0, made.stderr);
-  for (const f of ['package.json', 'tsconfig.build.json', 'src/index.ts', 'src/config.ts', 'src/prompts.ts', 'src/main-flow.ts', 'src/review-paths.ts', 'test/main-flow.test.ts', 'prompts/welcome.wav', 'README.md'])
+  for (const f of [
+    'package.json',
+    'tsconfig.build.json',
+    'src/index.ts',
+    'src/config.ts',
+    'src/prompts.ts',
+    'src/main-flow.ts',
+    'src/review-paths.ts',
+    'test/main-flow.test.ts',
+    'prompts/welcome.wav',
+    'README.md',
+  ])
     assert.ok(existsSync(join(apps, 'demo-app', f)), f);
   // The flow id is namespaced by the app, and so is its review page.
   assert.match(readFileSync(join(apps, 'demo-app/src/main-flow.ts'), 'utf8'), /id: 'demo_app_main'/);
@@ -33,13 +44,19 @@ test('npm run new -- demo-app: a flow, config, prompt, test, README and review p
   assert.equal(readFileSync(join(apps, 'demo-app/prompts/welcome.wav')).subarray(8, 12).toString(), 'WAVE');
 
   // What npm test does with it: typecheck, review --check, its tests.
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: ['apps/*/src/**/*.ts', 'apps/*/test/**/*.ts'] }));
+  writeFileSync(
+    join(root, 'tsconfig.json'),
+    JSON.stringify({ extends: '../../tsconfig.base.json', include: ['apps/*/src/**/*.ts', 'apps/*/test/**/*.ts'] }),
+  );
   const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
   // The scaffold's prompts are typed: a prompt the app does not have is a compile error at its line.
   const flowFile = join(apps, 'demo-app/src/main-flow.ts');
   const flowText = readFileSync(flowFile, 'utf8');
-  writeFileSync(flowFile, flowText.replace("actions: hangup(), description: 'prompt played'", "actions: [play('welcom.wav'), hangup()], description: 'prompt played'"));
+  writeFileSync(
+    flowFile,
+    flowText.replace("actions: hangup(), description: 'prompt played'", "actions: [play('welcom.wav'), hangup()], description: 'prompt played'"),
+  );
   const typo = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
   writeFileSync(flowFile, flowText);
   assert.notEqual(typo.status, 0, 'a misspelt prompt compiled');

@@ -24,10 +24,28 @@ async function maxRate(instances: number): Promise<Record<string, unknown>> {
     const proxy = await startKamailio({ instances: procs.map((p) => p.sipPort), probeIntervalS: 2 });
     try {
       // Warm-up (not counted): the instances' first calls compile their code paths and load the prompts.
-      await (await startSipp({ scenario: { file: scenario }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: 30 * instances, rate: 10, limit: 60, timeoutSec: 30 })).done;
+      await (
+        await startSipp({
+          scenario: { file: scenario },
+          remote: `127.0.0.1:${proxy.port}`,
+          service: '35',
+          calls: 30 * instances,
+          rate: 10,
+          limit: 60,
+          timeoutSec: 30,
+        })
+      ).done;
       let best: Record<string, unknown> | undefined;
       for (const rate of RATES) {
-        const sipp = await startSipp({ scenario: { file: scenario }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: rate * STEP_SECONDS, rate, limit: rate * 3, timeoutSec: STEP_SECONDS * 6 });
+        const sipp = await startSipp({
+          scenario: { file: scenario },
+          remote: `127.0.0.1:${proxy.port}`,
+          service: '35',
+          calls: rate * STEP_SECONDS,
+          rate,
+          limit: rate * 3,
+          timeoutSec: STEP_SECONDS * 6,
+        });
         const res = await sipp.done;
         const step = {
           rate,

@@ -63,7 +63,10 @@ type Mode = 'workers' | 'in-thread';
 function envList(name: string): number[] | undefined {
   const v = process.env[name];
   if (!v) return undefined;
-  const list = v.split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const list = v
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isFinite(n) && n > 0);
   return list.length ? list : undefined;
 }
 
@@ -298,7 +301,8 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
         // The V8 heaps at the step's largest RSS: what of the RSS is each thread's JavaScript heap.
         const heapNow = [...m].filter(([k]) => k.startsWith('sipflow_heap_bytes{') && k.includes('kind="total"'));
         const heapSum = heapNow.reduce((a, [, v]) => a + v, 0);
-        if (heapSum > heapAtMax.sum) heapAtMax = { sum: heapSum, byThread: Object.fromEntries(heapNow.map(([k, v]) => [/thread="([^"]+)"/.exec(k)![1]!, round(v / 1e6, 1)])) };
+        if (heapSum > heapAtMax.sum)
+          heapAtMax = { sum: heapSum, byThread: Object.fromEntries(heapNow.map(([k, v]) => [/thread="([^"]+)"/.exec(k)![1]!, round(v / 1e6, 1)])) };
         samples.push({
           t: performance.now(),
           streams: m.get('sipflow_media_streams') ?? 0,
@@ -534,7 +538,8 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
     const limitedBy = (steps: RealStep[], last: string): string => {
       const f = steps.find((s) => !s.ok);
       if (!f) return `last step passed (${last})`;
-      if (f.refused503.sipp || f.refused503.admission) return `503 refused (sipp ${f.refused503.sipp}, admission ${f.refused503.admission}, log ${JSON.stringify(f.refused503.log)})`;
+      if (f.refused503.sipp || f.refused503.admission)
+        return `503 refused (sipp ${f.refused503.sipp}, admission ${f.refused503.admission}, log ${JSON.stringify(f.refused503.log)})`;
       if (f.plateau && !f.plateau.rtpBothWays) return `RTP short on the plateau (${JSON.stringify(f.plateau)})`;
       return `calls failed: ${JSON.stringify(f.failures)}`;
     };

@@ -35,7 +35,10 @@ const OVERLOAD_MSG = 'media engine overloaded: 503';
 function envList(name: string): number[] | undefined {
   const v = process.env[name];
   if (!v) return undefined;
-  const list = v.split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const list = v
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isFinite(n) && n > 0);
   return list.length ? list : undefined;
 }
 
@@ -111,7 +114,21 @@ async function waitIdle(server: QcServer, timeoutMs: number): Promise<void> {
   }
 }
 
-async function runStep(server: QcServer, csvFile: string, rate: number, calls: number): Promise<{ res: SippResult; p99: number | null; ticksMissed: number | null; peakActive: number | null; overloaded: boolean; tickMax: number | null; lagMax: number | null; cpuSteady: number | null }> {
+async function runStep(
+  server: QcServer,
+  csvFile: string,
+  rate: number,
+  calls: number,
+): Promise<{
+  res: SippResult;
+  p99: number | null;
+  ticksMissed: number | null;
+  peakActive: number | null;
+  overloaded: boolean;
+  tickMax: number | null;
+  lagMax: number | null;
+  cpuSteady: number | null;
+}> {
   const before = await server.metrics().catch(() => undefined);
   const sipp = await startSipp({
     scenario: { file: scenario('qc-load-uac.xml') },

@@ -64,7 +64,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const pid = child.pid!;
     const steps: Step[] = [];
     // Warm-up (JIT), not reported.
-    await (await startSipp({ scenario: { builtin: 'uac' }, remote: `127.0.0.1:${port}`, calls: 200, rate: 100, timeoutSec: 20 })).done;
+    await (
+      await startSipp({ scenario: { builtin: 'uac' }, remote: `127.0.0.1:${port}`, calls: 200, rate: 100, timeoutSec: 20 })
+    ).done;
     for (const rate of RATES) {
       const calls = rate * STEP_SECONDS;
       const before = await request<{ stats: { retransmissionsOut: number } }>(child, 'stats', 'stats');

@@ -30,7 +30,20 @@ async function once(command: string[]): Promise<{ startMs: number; rssMiB: numbe
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [...command, 'quizconnect', '--sip', `127.0.0.1:${sip}`, '--admin', `127.0.0.1:${admin}`, '--media-workers', '1', '--log-format', 'json', '--set', `db_url=sqlite:${join(dataDir, 'qc.sqlite')}`],
+    [
+      ...command,
+      'quizconnect',
+      '--sip',
+      `127.0.0.1:${sip}`,
+      '--admin',
+      `127.0.0.1:${admin}`,
+      '--media-workers',
+      '1',
+      '--log-format',
+      'json',
+      '--set',
+      `db_url=sqlite:${join(dataDir, 'qc.sqlite')}`,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   try {

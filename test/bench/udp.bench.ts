@@ -28,7 +28,19 @@ interface ProbeResult {
 function probe(args: string[], strace?: string): { done: Promise<ProbeResult>; ready: Promise<void> } {
   const cmd = strace ? 'strace' : process.execPath;
   const argv = strace
-    ? ['-f', '-c', '-o', strace, '-e', 'trace=sendmsg,sendto,sendmmsg,recvmsg,recvfrom,recvmmsg,epoll_wait,epoll_pwait', process.execPath, '--import', 'tsx', PROBE, ...args]
+    ? [
+        '-f',
+        '-c',
+        '-o',
+        strace,
+        '-e',
+        'trace=sendmsg,sendto,sendmmsg,recvmsg,recvfrom,recvmmsg,epoll_wait,epoll_pwait',
+        process.execPath,
+        '--import',
+        'tsx',
+        PROBE,
+        ...args,
+      ]
     : ['--import', 'tsx', PROBE, ...args];
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

@@ -121,7 +121,16 @@ describe('admin API on a real server with a sipp call', () => {
     if (existsSync(CHROMIUM)) {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
         timeout: 60_000,
       });
       page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -139,7 +148,13 @@ describe('admin API on a real server with a sipp call', () => {
     const ended = nextUpdate(server, (r) => r.endedAt !== undefined, 'a call ended');
     const dir = mkdtempSync(join(tmpdir(), 'sipflow-admin-e2e-'));
     writeFileSync(join(dir, 'uac.xml'), UAC_WAIT_FOR_BYE);
-    const sipp = await startSipp({ scenario: { file: join(dir, 'uac.xml') }, remote: `127.0.0.1:${server.sip.port}`, service: '35', calls: 1, timeoutSec: 60 });
+    const sipp = await startSipp({
+      scenario: { file: join(dir, 'uac.xml') },
+      remote: `127.0.0.1:${server.sip.port}`,
+      service: '35',
+      calls: 1,
+      timeoutSec: 60,
+    });
 
     // In progress: GET /calls, the CLI table, the web page.
     const live = await greeting;
@@ -175,7 +190,7 @@ describe('admin API on a real server with a sipp call', () => {
     assert.deepEqual(transitions, ['got INVITE', 'no key pressed']);
     const detail = capture();
     assert.equal(await callCommand([live.id, '--admin', adminAddr], detail), 0);
-    assert.match(detail.lines.join("\n"), /-> no key pressed on after digitTimeout$/m);
+    assert.match(detail.lines.join('\n'), /-> no key pressed on after digitTimeout$/m);
     if (page) {
       const card = page.locator(`#ended article.call[data-call-id="${live.id}"]`);
       await card.locator('g.state.current[data-state="END"]').waitFor({ timeout: TIMEOUT });
@@ -183,7 +198,13 @@ describe('admin API on a real server with a sipp call', () => {
     }
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1));
+    const value = (name: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.slice(name.length + 1),
+      );
     assert.equal(value('sipflow_calls_started_total{app="example-ivr"}'), 1, metrics);
     assert.equal(value(`sipflow_calls_total{app="example-ivr",outcome="${call.outcome}"}`), 1, metrics);
     assert.equal(value('sipflow_calls_active{app="example-ivr"}'), 0);
@@ -202,7 +223,10 @@ describe('admin API on a real server with a sipp call', () => {
     assert.equal(reload.status, 200);
     assert.deepEqual(await reload.json(), { ok: true, app: 'example-ivr', version: 2 });
     const apps = (await (await fetch(`${base}/apps`)).json()) as { apps: Array<{ name: string; version: number; flows: string[] }> };
-    assert.deepEqual(apps.apps.map((a) => [a.name, a.version, a.flows]), [['example-ivr', 2, ['ivr']]]);
+    assert.deepEqual(
+      apps.apps.map((a) => [a.name, a.version, a.flows]),
+      [['example-ivr', 2, ['ivr']]],
+    );
     const unknown = await fetch(`${base}/apps/nope/reload`, { method: 'POST' });
     assert.equal(unknown.status, 404);
     const svg = await (await fetch(`${base}/apps/example-ivr/flows/ivr/diagram.svg?version=2`)).text();

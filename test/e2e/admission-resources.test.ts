@@ -56,13 +56,20 @@ describe('admission counts the RTP ports of the legs a call will need (real serv
         await first.next(answer(183, 'INVITE', 'adm-1'));
         await h.waitRecord((r) => r.flow === 'quizconnect_callee' && r.requestUri.startsWith('sip:anna@'), 'the first call dialled both callees');
         // The callee legs' streams are created as their INVITEs go out (no event for it: the count is polled).
-        assert.ok(await until(() => h.server.media.streamCount === 3, 10_000), `the caller and two callees hold 3 of the 4 port pairs (${h.server.media.streamCount})`);
+        assert.ok(
+          await until(() => h.server.media.streamCount === 3, 10_000),
+          `the caller and two callees hold 3 of the 4 port pairs (${h.server.media.streamCount})`,
+        );
 
         await second.send(request('INVITE', second, target, 'adm-2'), port);
         const refused = await second.next((m) => /^SIP\/2\.0 [2-6]\d\d /.test(m) && header(m, 'Call-ID') === 'adm-2@127.0.0.1');
         assert.match(refused, /^SIP\/2\.0 503 /, refused.split('\r\n')[0]);
         assert.match(header(refused, 'Retry-After') ?? '', /^\d+$/, 'with Retry-After');
-        assert.equal(second.count((m) => m.startsWith('SIP/2.0 183 ')), 0, 'refused at once, before any early media');
+        assert.equal(
+          second.count((m) => m.startsWith('SIP/2.0 183 ')),
+          0,
+          'refused at once, before any early media',
+        );
         await second.send(request('ACK', second, target, 'adm-2', toTagOf(refused)), port);
         assert.equal(h.records('quizconnect_caller').filter((r) => r.requestUri.startsWith('sip:35@')).length, 1, 'no leg for the refused call');
 

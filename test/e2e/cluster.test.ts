@@ -24,11 +24,15 @@ describe('npm run cluster', () => {
   it('two instances behind Kamailio on one MariaDB: calls spread over both, seen in the combined calls view; SIGTERM exits 0', async () => {
     const proxyPort = await freePort();
     // The command `npm run cluster` runs (package.json), spawned directly so that SIGTERM reaches it.
-    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'quizconnect', '--instances', '2', '--sip', `127.0.0.1:${proxyPort}`, '--rtp-base', '34000'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/cluster.ts', 'quizconnect', '--instances', '2', '--sip', `127.0.0.1:${proxyPort}`, '--rtp-base', '34000'],
+      {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -53,7 +57,16 @@ describe('npm run cluster', () => {
 
     // Four calls at the proxy to a user without rows: each is taken by an instance (round robin), looked up in the
     // shared MariaDB and answered 404 (the scenario fails on anything else).
-    const callers = await startSipp({ scenario: { file: scenario }, remote: `127.0.0.1:${proxyPort}`, service: '36', calls: 4, rate: 10, limit: 1, keys: { rtp_port: '9' }, timeoutSec: 60 });
+    const callers = await startSipp({
+      scenario: { file: scenario },
+      remote: `127.0.0.1:${proxyPort}`,
+      service: '36',
+      calls: 4,
+      rate: 10,
+      limit: 1,
+      keys: { rtp_port: '9' },
+      timeoutSec: 60,
+    });
     const res = await callers.done;
     assert.equal(res.code, 0, `calls through the cluster: ${res.errors.slice(0, 2000)}`);
 

@@ -18,13 +18,23 @@ describe('drain and OPTIONS against sipp', () => {
     const server = await startTestServer({ apps: ['example-ivr'], admission: { retryAfterS: 5 } });
     try {
       assert.deepEqual(await options(server.sip.port), { status: 200, retryAfter: undefined });
-      const caller = await startSipp({ scenario: { file: scenario('drain-caller-bye-uac.xml') }, remote: `127.0.0.1:${server.sip.port}`, service: '35', timeoutSec: 30 });
+      const caller = await startSipp({
+        scenario: { file: scenario('drain-caller-bye-uac.xml') },
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: '35',
+        timeoutSec: 30,
+      });
       const record = await waitForRecord(server, (r) => r.requestUri.startsWith('sip:35@') && r.stateGraph.length > 1);
       const started = Date.now();
       const drained = server.drain(20_000);
 
       assert.deepEqual(await options(server.sip.port), { status: 503, retryAfter: '5' });
-      const refused = await startSipp({ scenario: { file: scenario('flow-503-uac.xml') }, remote: `127.0.0.1:${server.sip.port}`, service: '35', timeoutSec: 20 });
+      const refused = await startSipp({
+        scenario: { file: scenario('flow-503-uac.xml') },
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: '35',
+        timeoutSec: 20,
+      });
       const r2 = await refused.done;
       assert.equal(r2.code, 0, `a new INVITE while draining is answered 503: ${r2.errors.slice(0, 1500)}`);
 
@@ -44,7 +54,12 @@ describe('drain and OPTIONS against sipp', () => {
   it('drain deadline: a call still up when it passes is ended with BYE', async () => {
     const server = await startTestServer({ apps: ['example-ivr'] });
     try {
-      const caller = await startSipp({ scenario: { file: scenario('flow-wait-bye-uac.xml') }, remote: `127.0.0.1:${server.sip.port}`, service: '35', timeoutSec: 30 });
+      const caller = await startSipp({
+        scenario: { file: scenario('flow-wait-bye-uac.xml') },
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: '35',
+        timeoutSec: 30,
+      });
       await waitForRecord(server, (r) => r.requestUri.startsWith('sip:35@') && r.stateGraph.length > 1);
       const started = Date.now();
       await server.drain(1000);
@@ -60,7 +75,12 @@ describe('drain and OPTIONS against sipp', () => {
     const server = await startTestServer({ apps: ['example-ivr'], maxCalls: 1, admission: { retryAfterS: 3 } });
     try {
       assert.equal((await options(server.sip.port)).status, 200);
-      const caller = await startSipp({ scenario: { file: scenario('drain-caller-bye-uac.xml') }, remote: `127.0.0.1:${server.sip.port}`, service: '35', timeoutSec: 30 });
+      const caller = await startSipp({
+        scenario: { file: scenario('drain-caller-bye-uac.xml') },
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: '35',
+        timeoutSec: 30,
+      });
       await waitForRecord(server, (r) => r.requestUri.startsWith('sip:35@') && r.stateGraph.length > 1);
       assert.deepEqual(await options(server.sip.port), { status: 503, retryAfter: '3' }, 'at the call limit');
       assert.equal((await caller.done).code, 0);

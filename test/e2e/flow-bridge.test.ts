@@ -131,7 +131,10 @@ describe('example-bridge against sipp', () => {
     });
     const [ru] = await bothPassed(uac, far);
     assert.equal(ru.stats['SuccessfulCall(C)'], '10');
-    const bridges = server.registry.list({ ended: true }).filter((r) => r.flow === 'bridge').slice(-10);
+    const bridges = server.registry
+      .list({ ended: true })
+      .filter((r) => r.flow === 'bridge')
+      .slice(-10);
     assert.equal(bridges.length, 10);
     for (const b of bridges) assert.deepEqual(transitionsOf(b).slice(-2), ['far end answered', 'caller hung up']);
   });

@@ -84,7 +84,13 @@ describe('delayed offer (INVITE without SDP) against sipp', () => {
 
     // The admin /metrics counts the call's RTP both ways (the engine's counters, read without a cast).
     const metrics = await (await fetch(`http://127.0.0.1:${server.admin!.port}/metrics`)).text();
-    const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1));
+    const value = (name: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.slice(name.length + 1),
+      );
     assert.ok(value('sipflow_rtp_packets_total{direction="out"}') > 10, metrics);
     assert.ok(value('sipflow_rtp_packets_total{direction="in"}') >= 1, metrics);
   });

@@ -36,7 +36,12 @@ describe('early media (183 with SDP from the callee) against sipp', () => {
         keys: { rtphost: '127.0.0.1', rtpport: String(rtp.address().port) },
         timeoutSec: 30,
       });
-      const caller = await startSipp({ scenario: scenario('flow-503-uac.xml'), remote: `127.0.0.1:${server.sip.port}`, service: 'bob', timeoutSec: 30 });
+      const caller = await startSipp({
+        scenario: scenario('flow-503-uac.xml'),
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: 'bob',
+        timeoutSec: 30,
+      });
       const first = await firstPacket;
       assert.equal(first[0]! >> 6, 2, 'RTP version 2');
       assert.equal(first[1]! & 0x7f, 8, 'PCMA: the codec of the 183 answer');

@@ -67,8 +67,20 @@ describe('example-ivr against sipp', () => {
       const res = await sipp.done;
       assert.equal(res.code, 0, `sipp failed: ${res.errors.slice(0, 2000)}`);
       await waitForIdle(server);
-      const record = server.registry.list({ ended: true }).filter((r) => r.requestUri.startsWith('sip:36@')).at(-1)!;
-      assert.deepEqual(transitionsOf(record), ['got INVITE', 'first key', 'one more key', 'one more key', 'one more key', 'code complete', 'code right', 'said goodbye']);
+      const record = server.registry
+        .list({ ended: true })
+        .filter((r) => r.requestUri.startsWith('sip:36@'))
+        .at(-1)!;
+      assert.deepEqual(transitionsOf(record), [
+        'got INVITE',
+        'first key',
+        'one more key',
+        'one more key',
+        'one more key',
+        'code complete',
+        'code right',
+        'said goodbye',
+      ]);
       assert.equal(server.media.streamCount, 0, 'media stream closed');
     });
   }

@@ -40,7 +40,12 @@ describe('limits and shutdown against sipp', () => {
         if (Date.now() > deadline) throw new Error('admission never started refusing');
         await new Promise((r) => setTimeout(r, 20));
       }
-      const sipp = await startSipp({ scenario: scenario('flow-503-retry-after-uac.xml'), remote: `127.0.0.1:${server.sip.port}`, service: '35', timeoutSec: 30 });
+      const sipp = await startSipp({
+        scenario: scenario('flow-503-retry-after-uac.xml'),
+        remote: `127.0.0.1:${server.sip.port}`,
+        service: '35',
+        timeoutSec: 30,
+      });
       const res = await sipp.done;
       assert.equal(res.code, 0, `expected 503 with Retry-After: ${res.errors.slice(0, 1500)}`);
       assert.equal(server.registry.list({ ended: true }).length, 0, 'the refused INVITE never became a call');

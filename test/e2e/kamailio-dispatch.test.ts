@@ -32,7 +32,15 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
     const b = await startTestServer({ apps: ['example-ivr'] });
     const proxy = await startKamailio({ instances: [a.sip.port, b.sip.port], probeIntervalS: 30 });
     try {
-      const callers = await startSipp({ scenario: { file: scenario('drain-caller-bye-uac.xml') }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: 4, rate: 10, limit: 4, timeoutSec: 40 });
+      const callers = await startSipp({
+        scenario: { file: scenario('drain-caller-bye-uac.xml') },
+        remote: `127.0.0.1:${proxy.port}`,
+        service: '35',
+        calls: 4,
+        rate: 10,
+        limit: 4,
+        timeoutSec: 40,
+      });
       const res = await callers.done;
       assert.equal(res.code, 0, `calls through the proxy: ${res.errors.slice(0, 2000)}\n${proxy.log().slice(-1500)}`);
       await Promise.all([waitForIdle(a), waitForIdle(b)]);
@@ -41,7 +49,12 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
       for (const r of [...inbound(a), ...inbound(b)]) assert.equal(r.outcome, 'completed');
 
       // The server's BYE: a call up on one instance, which drains with a short deadline and ends it.
-      const waiting = await startSipp({ scenario: { file: scenario('flow-wait-bye-uac.xml') }, remote: `127.0.0.1:${proxy.port}`, service: '35', timeoutSec: 30 });
+      const waiting = await startSipp({
+        scenario: { file: scenario('flow-wait-bye-uac.xml') },
+        remote: `127.0.0.1:${proxy.port}`,
+        service: '35',
+        timeoutSec: 30,
+      });
       const record = await Promise.race([
         waitForRecord(a, (r) => r.direction === 'inbound' && !r.endedAt).then(() => a),
         waitForRecord(b, (r) => r.direction === 'inbound' && !r.endedAt).then(() => b),
@@ -63,7 +76,15 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
     // A long probe interval: the dispatcher still sends INVITEs to the refusing instance, and must fail over.
     const proxy = await startKamailio({ instances: [refusing.sip.port, ok.sip.port], probeIntervalS: 60 });
     try {
-      const callers = await startSipp({ scenario: { file: scenario('drain-caller-bye-uac.xml') }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: 4, rate: 10, limit: 4, timeoutSec: 40 });
+      const callers = await startSipp({
+        scenario: { file: scenario('drain-caller-bye-uac.xml') },
+        remote: `127.0.0.1:${proxy.port}`,
+        service: '35',
+        calls: 4,
+        rate: 10,
+        limit: 4,
+        timeoutSec: 40,
+      });
       const res = await callers.done;
       assert.equal(res.code, 0, `every caller connected: ${res.errors.slice(0, 2000)}\n${proxy.log().slice(-1500)}`);
       assert.ok(refusing.admission.snapshot.refused >= 1, 'the refusing instance was tried and answered 503');
@@ -84,7 +105,15 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
     try {
       // The dispatcher probes every second and logs the instance down (event_route[dispatcher:dst-down]).
       await proxy.waitForLog(new RegExp(`dispatcher: sip:127\\.0\\.0\\.1:${refusing.sip.port} is down`), 10_000);
-      const callers = await startSipp({ scenario: { file: scenario('drain-caller-bye-uac.xml') }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: 4, rate: 10, limit: 4, timeoutSec: 40 });
+      const callers = await startSipp({
+        scenario: { file: scenario('drain-caller-bye-uac.xml') },
+        remote: `127.0.0.1:${proxy.port}`,
+        service: '35',
+        calls: 4,
+        rate: 10,
+        limit: 4,
+        timeoutSec: 40,
+      });
       const res = await callers.done;
       assert.equal(res.code, 0, `every caller connected: ${res.errors.slice(0, 2000)}`);
       assert.equal(refusing.admission.snapshot.refused, 0, 'no INVITE reached the instance out of rotation');

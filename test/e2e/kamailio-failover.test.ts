@@ -56,7 +56,15 @@ async function afterCalls(instances: Instance[], n: number): Promise<void> {
 describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)', () => {
   it('SIGKILL one instance mid-load: only its calls are lost, new calls fail over', async () => {
     await withCluster(async (instances, proxy) => {
-      const callers = await startSipp({ scenario: { file: scenario }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: CALLS, rate: RATE, limit: 200, timeoutSec: 120 });
+      const callers = await startSipp({
+        scenario: { file: scenario },
+        remote: `127.0.0.1:${proxy.port}`,
+        service: '35',
+        calls: CALLS,
+        rate: RATE,
+        limit: 200,
+        timeoutSec: 120,
+      });
       await afterCalls(instances, 60);
       const victim = instances[1]!;
       const upOnVictim = (await health(victim)).activeCalls;
@@ -64,30 +72,49 @@ describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)',
       victim.child.kill('SIGKILL');
       // Failover: the first INVITE sent to the dead instance times out (FR_TIMER), it is marked inactive, the call
       // goes to the next instance.
-      const failoverMs = proxy.waitForLog(/did not answer, marked inactive/, 60_000).then(() => Date.now() - killedAt, () => NaN);
+      const failoverMs = proxy.waitForLog(/did not answer, marked inactive/, 60_000).then(
+        () => Date.now() - killedAt,
+        () => NaN,
+      );
       const res = await callers.done;
       const failed = Number(res.stats['FailedCall(C)'] ?? NaN);
       const ok = Number(res.stats['SuccessfulCall(C)'] ?? NaN);
-      console.log(`# SIGKILL: ${ok} calls completed, ${failed} failed; ${upOnVictim} calls were up on the killed instance; marked inactive ${await failoverMs} ms after the kill`);
+      console.log(
+        `# SIGKILL: ${ok} calls completed, ${failed} failed; ${upOnVictim} calls were up on the killed instance; marked inactive ${await failoverMs} ms after the kill`,
+      );
       assert.equal(ok + failed, CALLS, `every call accounted for: ${JSON.stringify(res.stats)}`);
       assert.ok(Number.isFinite(await failoverMs), 'the dead instance was marked inactive and its INVITE failed over');
       assert.ok(failed <= upOnVictim + 1, `lost ${failed} calls, ${upOnVictim} were on the killed instance:\n${res.errors.slice(0, 1500)}`);
       for (const i of [instances[0]!, instances[2]!]) {
         const calls = await endedCalls(i);
         assert.ok(calls.length > 0, 'the surviving instances took calls');
-        assert.ok(calls.every((c) => c.outcome === 'completed'), `every call on a surviving instance completed: ${JSON.stringify(calls.filter((c) => c.outcome !== 'completed').slice(0, 3))}`);
+        assert.ok(
+          calls.every((c) => c.outcome === 'completed'),
+          `every call on a surviving instance completed: ${JSON.stringify(calls.filter((c) => c.outcome !== 'completed').slice(0, 3))}`,
+        );
       }
     });
   });
 
   it('SIGTERM one instance mid-load: no call lost, it drains, leaves rotation and exits 0', async () => {
     await withCluster(async (instances, proxy) => {
-      const callers = await startSipp({ scenario: { file: scenario }, remote: `127.0.0.1:${proxy.port}`, service: '35', calls: CALLS, rate: RATE, limit: 200, timeoutSec: 120 });
+      const callers = await startSipp({
+        scenario: { file: scenario },
+        remote: `127.0.0.1:${proxy.port}`,
+        service: '35',
+        calls: CALLS,
+        rate: RATE,
+        limit: 200,
+        timeoutSec: 120,
+      });
       await afterCalls(instances, 60);
       const victim = instances[1]!;
       victim.child.kill('SIGTERM');
       // The drain lasts at most --drain-timeout (30 s): past a minute the instance hangs, and the test says so.
-      const [res, exit] = await Promise.all([callers.done, withDeadline(victim.exited, 60_000, () => `the SIGTERMed instance to drain and exit:\n${victim.log().slice(-2000)}`)]);
+      const [res, exit] = await Promise.all([
+        callers.done,
+        withDeadline(victim.exited, 60_000, () => `the SIGTERMed instance to drain and exit:\n${victim.log().slice(-2000)}`),
+      ]);
       assert.deepEqual(exit, { code: 0, signal: null }, `the drained instance exits 0:\n${victim.log().slice(-2000)}`);
       assert.equal(res.stats['FailedCall(C)'], '0', `no call lost: ${JSON.stringify(res.stats)}\n${res.errors.slice(0, 1500)}`);
       assert.equal(res.stats['SuccessfulCall(C)'], String(CALLS));

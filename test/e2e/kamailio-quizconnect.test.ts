@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLookup } from '../../packages/lookup/src/index.js';
 import { startMariaDb, type MariaDb } from '../support/mariadb.js';
-import { PROMPTS_DIR, assertPairPassed, audible, promptFramesMatched, transitions, withQuiz, type QuizHarness } from '../support/quizconnect-harness.js';
+import {
+  PROMPTS_DIR,
+  assertPairPassed,
+  audible,
+  promptFramesMatched,
+  transitions,
+  withQuiz,
+  type QuizHarness,
+} from '../support/quizconnect-harness.js';
 
 /** The messages of a sipp -trace_msg file whose start line matches, each as its header text. */
 function messages(file: string, startLine: RegExp): string[] {
@@ -25,7 +33,8 @@ function messages(file: string, startLine: RegExp): string[] {
 function viaProxy(h: QuizHarness, file: string, startLine: RegExp): void {
   const found = messages(file, startLine);
   assert.ok(found.length > 0, `no ${startLine} in ${file}`);
-  for (const m of found) assert.match(m, new RegExp(`^Via: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${h.proxy!.port};`, 'mi'), `${startLine} not through the proxy:\n${m}`);
+  for (const m of found)
+    assert.match(m, new RegExp(`^Via: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${h.proxy!.port};`, 'mi'), `${startLine} not through the proxy:\n${m}`);
 }
 
 const callerOf = (h: QuizHarness) => h.records('quizconnect_caller')[0];
@@ -59,20 +68,24 @@ describe('quizconnect through Kamailio (dispatcher, record-route, outbound proxy
       const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
       await h.peers.caller.waitFor(() => audible(h.peers.caller.packets).length >= 25, 20_000, 'prompt RTP at the caller');
       await assertPairPassed(pair);
-      assert.ok(promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 25, 'C1: the welcome_caller prompt as early media');
+      assert.ok(
+        promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 25,
+        'C1: the welcome_caller prompt as early media',
+      );
       await h.idle();
       assert.equal(callerOf(h)?.outcome, 'cancelled');
       assert.deepEqual(transitions(callerOf(h)).slice(-2), ['CANCEL received', 'canceled all']);
       assert.equal(h.calleeRecord('anna')?.outcome, 'cancelled');
       // The callee legs went to the proxy (outbound proxy), which record-routed them.
       viaProxy(h, h.calleeMessagesFile, /^INVITE sip:(john|anna)@/);
-      for (const invite of messages(h.calleeMessagesFile, /^INVITE sip:/)) assert.match(invite, new RegExp(`^Record-Route: <sip:127\\.0\\.0\\.1:${h.proxy!.port};lr`, 'mi'));
+      for (const invite of messages(h.calleeMessagesFile, /^INVITE sip:/))
+        assert.match(invite, new RegExp(`^Record-Route: <sip:127\\.0\\.0\\.1:${h.proxy!.port};lr`, 'mi'));
       viaProxy(h, h.calleeMessagesFile, /^BYE sip:john@/);
       viaProxy(h, h.calleeMessagesFile, /^CANCEL sip:anna@/);
       await h.assertQuietAfterEnd();
     }));
 
-  it('C7 + C8 (caller hangs up): john types his PIN → 200 through the proxy, audio both ways, the caller\'s BYE reaches john via the proxy', () =>
+  it("C7 + C8 (caller hangs up): john types his PIN → 200 through the proxy, audio both ways, the caller's BYE reaches john via the proxy", () =>
     withQuiz({ dbUrl, throughKamailio: true }, async (h) => {
       const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 4000 });
       await h.firstRtp('john', 5);
@@ -91,7 +104,7 @@ describe('quizconnect through Kamailio (dispatcher, record-route, outbound proxy
       await h.assertQuietAfterEnd();
     }));
 
-  it('C8 (callee hangs up): john\'s BYE reaches sipflow via the proxy, and sipflow\'s BYE reaches the caller via the proxy', () =>
+  it("C8 (callee hangs up): john's BYE reaches sipflow via the proxy, and sipflow's BYE reaches the caller via the proxy", () =>
     withQuiz({ dbUrl, throughKamailio: true }, async (h) => {
       const pair = await h.startPair({ behaviours: { john: 'hangup', anna: 'ring' }, hangupAfterMs: 5000 }, { scenario: 'qc-caller-wait-bye.xml' });
       await h.firstRtp('john', 5);

@@ -77,13 +77,7 @@ function describeCli(name: string, makeUrl: () => Promise<string>): void {
     test('bad input exits 1 with a coded message and changes nothing', async () => {
       const url = await makeUrl();
       await ok(url, 'seed');
-      for (const args of [
-        ['add', '35', 'x', 'abc'],
-        ['add', '', 'x', '1'],
-        ['remove', 'not-an-id'],
-        ['add', '35'],
-        ['frobnicate'],
-      ]) {
+      for (const args of [['add', '35', 'x', 'abc'], ['add', '', 'x', '1'], ['remove', 'not-an-id'], ['add', '35'], ['frobnicate']]) {
         const r = await db(url, ...args);
         assert.equal(r.code, 1, args.join(' '));
         assert.match(r.stderr, /error/i);

@@ -37,11 +37,7 @@ describe('media engine against sipp', () => {
   });
 
   /** One sipp UAC call with the media scenario; the harness hangs up when `done(call)` holds. */
-  async function sippCall(
-    keys: Record<string, string>,
-    done: (c: HarnessCall) => boolean,
-    scenario = 'uac-media.xml',
-  ): Promise<HarnessCall> {
+  async function sippCall(keys: Record<string, string>, done: (c: HarnessCall) => boolean, scenario = 'uac-media.xml'): Promise<HarnessCall> {
     const before = h.calls.length;
     h.onCall = (c) => {
       void until(() => done(c), 'the call to have what the test needs').then(
@@ -63,7 +59,10 @@ describe('media engine against sipp', () => {
       const pcap = writeRfc4733Pcap(dir, PIN, pt);
       const c = await sippCall({ codecs: `0 ${pt}`, tept: String(pt), pcap }, (c) => c.dtmf.length >= PIN.length);
       assert.equal(c.dtmf.map((d) => d.key).join(''), PIN);
-      assert.ok(c.dtmf.every((d) => d.source === 'rfc4733'), JSON.stringify(c.dtmf));
+      assert.ok(
+        c.dtmf.every((d) => d.source === 'rfc4733'),
+        JSON.stringify(c.dtmf),
+      );
     });
   }
 
@@ -158,7 +157,10 @@ describe('media engine against sipp', () => {
     assertContinuous(pk);
     assert.ok(talk[0]!.marker, 'marker at the talkspurt start');
     assert.deepEqual(Buffer.concat(talk.map((p) => p.payload)), encoded, 'payload equals the encoded prompt');
-    assert.ok(pk.slice(start + frames).every((p) => p.payload.every((b) => b === 0xff)), 'silence afterwards');
+    assert.ok(
+      pk.slice(start + frames).every((p) => p.payload.every((b) => b === 0xff)),
+      'silence afterwards',
+    );
   });
 
   it('flush stops the prompt within one tick (checked on the wire)', async () => {
@@ -178,7 +180,7 @@ describe('media engine against sipp', () => {
     sentAtFlush = c.stream.stats.packetsOut;
     await until(() => c.stream.stats.packetsOut >= sentAtFlush + 10, 'packets after flush');
     const pk = await hangupAndCapture(c, sipp, cap);
-    assert.ok(pk.length >= sentAtFlush + 10, `captured ${pk.length} of ${c.stream.stats.packetsOut}: ${pk.map((p) => p.seq).join(",")}`);
+    assert.ok(pk.length >= sentAtFlush + 10, `captured ${pk.length} of ${c.stream.stats.packetsOut}: ${pk.map((p) => p.seq).join(',')}`);
     assertContinuous(pk);
     const isSilence = (p: CapturedRtp) => p.payload.every((b) => b === 0xd5);
     assert.ok(!isSilence(pk[sentAtFlush - 1]!), 'the prompt was playing up to the flush');
@@ -201,10 +203,7 @@ describe('media engine against sipp', () => {
     for (const l of legs) l.call.hangup();
     const results = await Promise.all(sipps.map((s) => s.done));
     await until(() => legs.every((l) => l.stream.closed), 'streams closed');
-    await cap.waitFor(
-      (all) => legs.every((l) => sentTo(all, l).length >= l.stream.stats.packetsOut),
-      'all our packets captured',
-    );
+    await cap.waitFor((all) => legs.every((l) => sentTo(all, l).length >= l.stream.stats.packetsOut), 'all our packets captured');
     const all = await cap.stop();
     for (const r of results) assert.equal(r.code, 0, r.errors.slice(0, 1000));
     // Which talker each leg was: its first inbound packet's SSRC is not visible here; use the pcap order instead:

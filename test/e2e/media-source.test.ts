@@ -57,7 +57,10 @@ describe('media source validation against sipp (no RTP bleed, no reflection)', (
         await sendRtcp(stranger, to.port + 1, to.address);
         const n = h.peers.caller.packets.length;
         await h.peers.caller.waitFor(() => h.peers.caller.packets.length >= n + 50, 20_000, 'a second more of audio at the caller');
-        assert.ok(h.peers.caller.packets.slice(n).every((p) => p.from.port === to.port), 'from the same server port');
+        assert.ok(
+          h.peers.caller.packets.slice(n).every((p) => p.from.port === to.port),
+          'from the same server port',
+        );
         await until(() => rejected(h) >= 2, 'the RTP and the RTCP packet counted as rejected');
         await assertPairPassed(pair);
         assert.equal(stranger.packets.length, 0, 'no RTP to the stranger');

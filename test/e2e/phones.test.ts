@@ -29,7 +29,12 @@ after(async () => {
  * output matches `ready` (the banner and each app's usage line are separate writes, so wait for the one needed).
  */
 async function npmRun(args: string[], ready = /sipflow: serving/): Promise<{ log: () => string }> {
-  const child = spawn('npm', ['run', '--silent', ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn('npm', ['run', '--silent', ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   started.push(child);
   let log = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
@@ -85,6 +90,9 @@ test('npm run phones + npm run app quizconnect + sipp -sn uac -s 35: john types 
   const leg = (name: string) => calls.find((c) => c.flow === 'quizconnect_callee' && c.to.includes(`sip:${name}@`));
   const john = await graphOf(leg('john')!.id);
   const anna = await graphOf(leg('anna')!.id);
-  assert.ok(john.some((s) => s.state === 'CONNECTED'), JSON.stringify(john));
+  assert.ok(
+    john.some((s) => s.state === 'CONNECTED'),
+    JSON.stringify(john),
+  );
   assert.ok(!anna.some((s) => s.state === 'CONNECTED'), JSON.stringify(anna));
 });

@@ -42,7 +42,10 @@ class Lines {
     const seen = this.all.slice(from).find((l) => re.test(l));
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms:\n${this.all.slice(-30).join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no line matching ${re} within ${timeoutMs} ms:\n${this.all.slice(-30).join('\n')}`)),
+        timeoutMs,
+      );
       this.#waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
     });
   }
@@ -86,11 +89,27 @@ describe('compiled server: npm run build, npm start', () => {
     // `npm start` runs this command; it is spawned directly (as a systemd unit would) so that SIGTERM reaches the server.
     const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
     assert.equal(start[0], 'node');
-    child = spawn(process.execPath, [...start.slice(1), `example-ivr,${newApp}`, '--sip', `127.0.0.1:${sipPort}`, '--admin', 'off', '--watch', '--log-format', 'json', '--media-workers', '1'], {
-      cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        ...start.slice(1),
+        `example-ivr,${newApp}`,
+        '--sip',
+        `127.0.0.1:${sipPort}`,
+        '--admin',
+        'off',
+        '--watch',
+        '--log-format',
+        'json',
+        '--media-workers',
+        '1',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     out = new Lines(child.stdout!);
     err = new Lines(child.stderr!);
     // Both apps loaded from their compiled output (plain node cannot import the new app's src/index.ts).

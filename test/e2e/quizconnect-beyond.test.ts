@@ -33,7 +33,10 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
 
   it('B2: every callee leg fails (busy, 404, hangs up) → 480 at once, without waiting for ring_timeout', () =>
     withQuiz({ rows: ROWS_WITH_BOB, config: { ring_timeout: 60 } }, async (h) => {
-      const pair = await h.startPair({ behaviours: { john: 'busy', anna: 'notfound', bob: 'hangup' }, hangupAfterMs: 1000 }, { scenario: 'qc-caller-480.xml', timeoutSec: 45 });
+      const pair = await h.startPair(
+        { behaviours: { john: 'busy', anna: 'notfound', bob: 'hangup' }, hangupAfterMs: 1000 },
+        { scenario: 'qc-caller-480.xml', timeoutSec: 45 },
+      );
       await assertPairPassed(pair, { caller: 'caller (480)' });
       await h.idle();
       const t = transitions(callerOf(h));
@@ -44,7 +47,10 @@ describe('quizconnect beyond the tutorial (B1–B6) against sipp', () => {
 
   it('B3: a callee hangs up while typing its PIN → that leg ends cleanly, the other goes on and wins', () =>
     withQuiz({}, async (h) => {
-      const pair = await h.startPair({ behaviours: { john: 'hangup', anna: 'answer' }, hangupAfterMs: 2500 }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair(
+        { behaviours: { john: 'hangup', anna: 'answer' }, hangupAfterMs: 2500 },
+        { scenario: 'qc-caller-connect.xml', pauseMs: 1500 },
+      );
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12', await h.offeredTelephoneEventPt('john'));
       await h.calleeIn('john', 'END');

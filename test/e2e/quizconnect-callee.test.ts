@@ -34,7 +34,10 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
     withQuiz({}, async (h) => {
       const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
       await h.peers.john.waitFor(() => audible(h.peers.john.packets).length >= 50, 20_000, 'prompt RTP at john');
-      assert.ok(promptFramesMatched(h.peers.john.packets, join(PROMPTS_DIR, 'welcome_callee.wav')) >= 50, 'john hears welcome_callee, frame for frame');
+      assert.ok(
+        promptFramesMatched(h.peers.john.packets, join(PROMPTS_DIR, 'welcome_callee.wav')) >= 50,
+        'john hears welcome_callee, frame for frame',
+      );
       assert.equal(h.peers.anna.packets.length, 0, 'anna never answered: no RTP to her');
       await assertPairPassed(pair);
       assert.deepEqual(transitions(h.calleeRecord('john')).slice(0, 1), ['session starts in callee leg']);
@@ -118,7 +121,10 @@ describe('quizconnect callee legs (E1–E5) against sipp', () => {
 
   it('E5: another callee won → BYE to the answered ones, CANCEL to the one still ringing', () =>
     withQuiz({ rows: ROWS_WITH_BOB }, async (h) => {
-      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair(
+        { behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } },
+        { scenario: 'qc-caller-connect.xml', pauseMs: 1500 },
+      );
       await h.firstRtp('bob', 5);
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));

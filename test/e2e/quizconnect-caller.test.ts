@@ -10,15 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sqlite from 'node-sqlite3-wasm';
-import {
-  PROMPTS_DIR,
-  assertPairPassed,
-  audible,
-  promptFramesMatched,
-  states,
-  transitions,
-  withQuiz,
-} from '../support/quizconnect-harness.js';
+import { PROMPTS_DIR, assertPairPassed, audible, promptFramesMatched, states, transitions, withQuiz } from '../support/quizconnect-harness.js';
 import { freePort } from '../support/ports.js';
 
 /** A prompt folder with the app's prompts, minus or plus some. */
@@ -68,7 +60,10 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
           assert.deepEqual(h.records('quizconnect_callee'), [], `no callee leg (${what})`);
           assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('error opening file'));
           const logged = h.logs('error opening file');
-          assert.ok(logged.some((l) => String(l['error']).includes('welcome_caller.wav')), `the log names the file (${what}): ${JSON.stringify(logged)}`);
+          assert.ok(
+            logged.some((l) => String(l['error']).includes('welcome_caller.wav')),
+            `the log names the file (${what}): ${JSON.stringify(logged)}`,
+          );
           await h.assertQuietAfterEnd();
         });
       } finally {
@@ -129,7 +124,10 @@ describe('quizconnect caller leg (C1–C8) against sipp', () => {
         ],
       },
       async (h) => {
-        const pair = await h.startPair({ behaviours: { john: 'ring', anna: 'ring', bob: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 2000 });
+        const pair = await h.startPair(
+          { behaviours: { john: 'ring', anna: 'ring', bob: 'ring' } },
+          { scenario: 'qc-caller-cancel.xml', pauseMs: 2000 },
+        );
         await assertPairPassed(pair);
         const wire = readFileSync(h.calleeMessagesFile, 'utf8');
         // One INVITE transaction per row; a retransmission (Timer A, when sipp answers late on a busy machine) is the

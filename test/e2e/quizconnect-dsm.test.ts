@@ -41,16 +41,23 @@ describe('quizconnect imported from DSM, against sipp', () => {
     withQuiz(dsm(), async (h) => {
       const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 3000 });
       await assertPairPassed(pair);
-      assert.ok(promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 50, 'the caller heard welcome_caller as early media');
+      assert.ok(
+        promptFramesMatched(h.peers.caller.packets, join(PROMPTS_DIR, 'welcome_caller.wav')) >= 50,
+        'the caller heard welcome_caller as early media',
+      );
       const caller = readFileSync(h.callerMessagesFile, 'utf8');
       assert.match(caller, /SIP\/2\.0 183 Session Progress[\s\S]*m=audio \d+ RTP\/AVP 0/);
       assert.match(caller, /SIP\/2\.0 487/);
       const wire = readFileSync(h.calleeMessagesFile, 'utf8');
       const invites = [...wire.matchAll(/^INVITE (sip:\S+) SIP\/2\.0$/gm)].map((m) => m[1]);
-      assert.deepEqual(invites.sort(), ['anna', 'john'].map((u) => `sip:${u}@127.0.0.1:${h.calleePort}`));
+      assert.deepEqual(
+        invites.sort(),
+        ['anna', 'john'].map((u) => `sip:${u}@127.0.0.1:${h.calleePort}`),
+      );
       const froms = [...wire.matchAll(/^From: (.*)$/gm)].map((m) => m[1]!).filter((f) => !/SIPpTag/.test(f));
       assert.ok(froms.length >= 2 && froms.every((f) => /<sip:quizconnect@/.test(f)), froms.join('\n'));
-      for (const pin of ['12345', '54321']) assert.ok(!wire.includes(`${pin}\r\n`) && !new RegExp(`[^0-9]${pin}[^0-9]`).test(wire), `PIN ${pin} on the wire`);
+      for (const pin of ['12345', '54321'])
+        assert.ok(!wire.includes(`${pin}\r\n`) && !new RegExp(`[^0-9]${pin}[^0-9]`).test(wire), `PIN ${pin} on the wire`);
       assert.match(wire, /^BYE sip:john@/m);
       assert.match(wire, /^CANCEL sip:anna@/m);
       await h.idle();
@@ -135,7 +142,10 @@ describe('quizconnect imported from DSM, against sipp', () => {
 
   it('E5: john wins → bob (answered) gets BYE, anna (ringing) CANCEL', () =>
     withQuiz(dsm({ rows: ROWS_WITH_BOB }), async (h) => {
-      const pair = await h.startPair({ behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } }, { scenario: 'qc-caller-connect.xml', pauseMs: 1500 });
+      const pair = await h.startPair(
+        { behaviours: { john: 'answer', anna: 'ring', bob: 'answer' } },
+        { scenario: 'qc-caller-connect.xml', pauseMs: 1500 },
+      );
       await h.firstRtp('bob', 5);
       await h.firstRtp('john', 5);
       await h.typeRfc4733('john', '12345', await h.offeredTelephoneEventPt('john'));

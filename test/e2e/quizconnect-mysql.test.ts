@@ -8,14 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLookup } from '../../packages/lookup/src/index.js';
 import { startMariaDb, type MariaDb } from '../support/mariadb.js';
-import {
-  PROMPTS_DIR,
-  QuizHarness,
-  assertPairPassed,
-  audible,
-  promptFramesMatched,
-  transitions,
-} from '../support/quizconnect-harness.js';
+import { PROMPTS_DIR, QuizHarness, assertPairPassed, audible, promptFramesMatched, transitions } from '../support/quizconnect-harness.js';
 
 describe('quizconnect on MySQL (MariaDB)', () => {
   let db: MariaDb;

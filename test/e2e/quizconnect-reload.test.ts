@@ -30,7 +30,10 @@ describe('quizconnect live reload', () => {
       const next = await (await h.call({ scenario: 'qc-caller-404.xml', user: '36' })).done;
       assert.equal(next.code, 0, sippReport('next caller', next));
       await h.idle();
-      const versions = h.records('quizconnect_caller').map((r) => r.appVersion).sort();
+      const versions = h
+        .records('quizconnect_caller')
+        .map((r) => r.appVersion)
+        .sort();
       assert.deepEqual(versions, [1, 2]);
       await h.assertQuietAfterEnd();
     } finally {

@@ -72,22 +72,39 @@ describe('sendDtmf end to end: example-ivr reads back the typed digits', () => {
   for (const pt of [101, 96]) {
     it(`sipp caller (INFO keys 1 2 * 3 * 4): RFC 4733 read-backs "12" then "123" at the offered PT ${pt}`, async () => {
       const fromServer = await readBackCall(`4${pt}`, `0 ${pt}`, pt);
-      assert.deepEqual([...new Set(fromServer.map((p) => p.pt))].sort((a, b) => a - b), [0, pt], 'only PCMU and telephone-events at the offered PT');
+      assert.deepEqual(
+        [...new Set(fromServer.map((p) => p.pt))].sort((a, b) => a - b),
+        [0, pt],
+        'only PCMU and telephone-events at the offered PT',
+      );
       const events = rfc4733Events(fromServer, pt);
       assert.equal(events.map((e) => e.key).join(''), '12123', 'the read-backs, in order');
       const audioSsrc = fromServer.find((p) => p.pt === 0)!.ssrc;
       for (const [i, e] of events.entries()) {
         const what = `event ${i} (${e.key})`;
-        assert.deepEqual(e.packets.map((p) => p.marker), e.packets.map((_, k) => k === 0), `${what}: marker on its first packet only`);
-        assert.ok(e.packets.every((p) => p.ssrc === audioSsrc), `${what}: the audio's SSRC`);
-        assert.ok(e.packets.every((p, k) => k === 0 || p.seq === ((e.packets[k - 1]!.seq + 1) & 0xffff)), `${what}: consecutive sequence numbers`);
+        assert.deepEqual(
+          e.packets.map((p) => p.marker),
+          e.packets.map((_, k) => k === 0),
+          `${what}: marker on its first packet only`,
+        );
+        assert.ok(
+          e.packets.every((p) => p.ssrc === audioSsrc),
+          `${what}: the audio's SSRC`,
+        );
+        assert.ok(
+          e.packets.every((p, k) => k === 0 || p.seq === ((e.packets[k - 1]!.seq + 1) & 0xffff)),
+          `${what}: consecutive sequence numbers`,
+        );
         // Updates with a growing duration, then the end packet (E bit) 3 times with the final duration.
         const firstEnd = e.ends.indexOf(true);
         assert.ok(firstEnd > 0, `${what}: updates before the end: ${JSON.stringify(e.ends)}`);
         assert.deepEqual(e.ends.slice(firstEnd), [true, true, true], `${what}: 3 end packets, last`);
         assert.deepEqual(e.durations.slice(firstEnd), [READ_BACK_TICKS, READ_BACK_TICKS, READ_BACK_TICKS], `${what}: final duration 120 ms`);
         const updates = e.durations.slice(0, firstEnd);
-        assert.ok(updates.every((d, k) => k === 0 || d > updates[k - 1]!) && updates.at(-1)! < READ_BACK_TICKS, `${what}: growing durations ${updates.join(',')}`);
+        assert.ok(
+          updates.every((d, k) => k === 0 || d > updates[k - 1]!) && updates.at(-1)! < READ_BACK_TICKS,
+          `${what}: growing durations ${updates.join(',')}`,
+        );
         if (i > 0) {
           const prev = events[i - 1]!;
           const gapTicks = (e.timestamp - prev.timestamp - READ_BACK_TICKS) >>> 0;
@@ -97,13 +114,20 @@ describe('sendDtmf end to end: example-ivr reads back the typed digits', () => {
     });
   }
 
-  for (const [codec, pt] of [['PCMU', 0], ['PCMA', 8]] as const) {
+  for (const [codec, pt] of [
+    ['PCMU', 0],
+    ['PCMA', 8],
+  ] as const) {
     it(`sipp caller offering ${codec} without telephone-event: the read-backs are in-band tones, 120 ms each`, async () => {
       const fromServer = await readBackCall(`48${pt}`, String(pt));
       assert.deepEqual([...new Set(fromServer.map((p) => p.pt))], [pt], `only ${codec}, no telephone-event`);
       const presses = inbandDtmfPresses(inbandDtmfFrames(fromServer, pt, codec));
       assert.equal(presses.map((p) => p.key).join(''), '12123', JSON.stringify(presses));
-      assert.deepEqual(presses.map((p) => p.frames), [6, 6, 6, 6, 6], 'each tone lasts 6 frames of 20 ms');
+      assert.deepEqual(
+        presses.map((p) => p.frames),
+        [6, 6, 6, 6, 6],
+        'each tone lasts 6 frames of 20 ms',
+      );
     });
   }
 

@@ -83,9 +83,7 @@ describe('garbage datagrams and streams', () => {
     const in0 = stack.stats.messagesIn;
     for (let i = 0; i < datagrams.length; i += 100) {
       await Promise.all(
-        datagrams.slice(i, i + 100).map(
-          (d) => new Promise<void>((resolve) => peer.socket.send(d, stack.address.port, '127.0.0.1', () => resolve())),
-        ),
+        datagrams.slice(i, i + 100).map((d) => new Promise<void>((resolve) => peer.socket.send(d, stack.address.port, '127.0.0.1', () => resolve()))),
       );
       // Let the stack drain its socket before the next batch (loopback UDP drops what overflows the buffer).
       await until(() => stack.stats.messagesIn - in0 >= Math.min(i + 100, datagrams.length) * 0.98, 10000);

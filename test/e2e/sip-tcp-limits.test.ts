@@ -57,7 +57,10 @@ async function ask(client: Client, serverPort: number): Promise<string> {
   const mark = client.text().length;
   client.sock.write(options(client, serverPort));
   while (!/SIP\/2\.0 \d{3} [^\r\n]*\r\n/.test(client.text().slice(mark))) {
-    await Promise.race([new Promise((resolve) => client.sock.once('data', resolve)), client.closed.then(() => assert.fail('closed before answering'))]);
+    await Promise.race([
+      new Promise((resolve) => client.sock.once('data', resolve)),
+      client.closed.then(() => assert.fail('closed before answering')),
+    ]);
   }
   return /SIP\/2\.0 \d{3} [^\r\n]*/.exec(client.text().slice(mark))![0];
 }

@@ -81,7 +81,11 @@ describe('transaction matching by branch + sent-by + method (real server)', () =
         const notFound = await stranger.next(answer(404, 'INVITE', other.callId));
         await stranger.send(request({ method: 'ACK', via: strangerVia, ...other, toTag: toTagOf(notFound) }), port);
 
-        assert.equal(caller.count((m) => /^SIP\/2\.0 (487|[45]\d\d) /.test(m)), 0, 'no final answer to the caller yet');
+        assert.equal(
+          caller.count((m) => /^SIP\/2\.0 (487|[45]\d\d) /.test(m)),
+          0,
+          'no final answer to the caller yet',
+        );
         assert.equal(elsewhere.count((m) => m.startsWith('SIP/2.0 200 ')) + stranger.count((m) => /^SIP\/2\.0 200 /.test(m)), 0);
         const record = h.records('quizconnect_caller').find((r) => r.requestUri.startsWith('sip:35@'));
         assert.ok(record, 'the caller leg exists');

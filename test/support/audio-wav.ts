@@ -9,12 +9,7 @@ export function tempDir(prefix = 'sipflow-media-'): string {
 }
 
 /** Write a WAV. `samples` are per channel (interleaving is done here). bitDepth as wavefile codes: '8','16','24','32','32f'. */
-export function writeWav(
-  path: string,
-  channels: Array<ArrayLike<number>>,
-  sampleRate = 8000,
-  bitDepth = '16',
-): string {
+export function writeWav(path: string, channels: Array<ArrayLike<number>>, sampleRate = 8000, bitDepth = '16'): string {
   const wav = new wavefile.WaveFile();
   wav.fromScratch(channels.length, sampleRate, bitDepth, channels.length === 1 ? channels[0]! : channels);
   writeFileSync(path, wav.toBuffer());

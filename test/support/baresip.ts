@@ -22,7 +22,10 @@ export interface BaresipOptions {
   sourceSeconds?: number;
 }
 
-export type BaresipEvent = { event?: boolean; type?: string; response?: boolean; ok?: boolean; data?: string; token?: string } & Record<string, unknown>;
+export type BaresipEvent = { event?: boolean; type?: string; response?: boolean; ok?: boolean; data?: string; token?: string } & Record<
+  string,
+  unknown
+>;
 
 export class Baresip {
   readonly events: BaresipEvent[] = [];

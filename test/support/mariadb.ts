@@ -67,13 +67,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
 
   await execFileP(
     'mariadb-install-db',
-    [
-      '--no-defaults',
-      `--datadir=${datadir}`,
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-      ...(asRoot ? ['--user=root'] : []),
-    ],
+    ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...(asRoot ? ['--user=root'] : [])],
     { timeout: 60_000 },
   ).catch((err: unknown) => {
     rmSync(dir, { recursive: true, force: true });
@@ -115,7 +109,13 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     // never runs; a detached shell kills mariadbd and removes the folder within a second.
     const dog = spawn(
       'sh',
-      ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null; kill -0 "$0" 2>/dev/null || rm -rf "$2"', String(process.pid), String(c.pid), dir],
+      [
+        '-c',
+        'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null; kill -0 "$0" 2>/dev/null || rm -rf "$2"',
+        String(process.pid),
+        String(c.pid),
+        dir,
+      ],
       { stdio: 'ignore', detached: true },
     );
     dog.unref();

@@ -301,11 +301,24 @@ export class QuizHarness {
       const event = '0123456789*#ABCD'.indexOf(key.toUpperCase());
       if (event < 0) throw new Error(`not a DTMF key: ${key}`);
       for (let i = 1; i <= 5; i++) {
-        packets.push({ atMs, data: buildRtp({ pt, seq: st.seq++, timestamp: st.ts, ssrc: st.ssrc, marker: i === 1, payload: telephoneEventPayload(event, false, i * 160) }) });
+        packets.push({
+          atMs,
+          data: buildRtp({
+            pt,
+            seq: st.seq++,
+            timestamp: st.ts,
+            ssrc: st.ssrc,
+            marker: i === 1,
+            payload: telephoneEventPayload(event, false, i * 160),
+          }),
+        });
         atMs += 20;
       }
       for (let r = 0; r < 3; r++) {
-        packets.push({ atMs: atMs + r * 5, data: buildRtp({ pt, seq: st.seq++, timestamp: st.ts, ssrc: st.ssrc, payload: telephoneEventPayload(event, true, 800) }) });
+        packets.push({
+          atMs: atMs + r * 5,
+          data: buildRtp({ pt, seq: st.seq++, timestamp: st.ts, ssrc: st.ssrc, payload: telephoneEventPayload(event, true, 800) }),
+        });
       }
       atMs += 100;
       st.ts += 8 * 200;
@@ -322,7 +335,10 @@ export class QuizHarness {
 
   /** Payloads `who` received from index `from` on that are frames of `talker` (bit-exact), in order. */
   heard(who: CalleeName | 'caller', talker: number, from = 0, frames = 50): number[] {
-    const payloads = this.peers[who].packets.slice(from).filter((p) => p.pt === 0).map((p) => p.payload);
+    const payloads = this.peers[who].packets
+      .slice(from)
+      .filter((p) => p.pt === 0)
+      .map((p) => p.payload);
     return matchTalkerFrames(payloads, talker, frames).filter((i) => i >= 0);
   }
 
@@ -377,7 +393,14 @@ export class QuizHarness {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reg.off('update', onUpdate);
-        reject(new Error(`calls still active: ${reg.list().map((r) => `${r.flow} ${r.state}`).join(', ')}`));
+        reject(
+          new Error(
+            `calls still active: ${reg
+              .list()
+              .map((r) => `${r.flow} ${r.state}`)
+              .join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       const onUpdate = () => {
         if (reg.activeCount > 0) return;
@@ -419,7 +442,7 @@ export class QuizHarness {
 
   async stop(): Promise<void> {
     this.#callees?.kill();
-    if (process.env.QC_KEEP && this.proxy) writeFileSync(join(this.dir, "kamailio.log"), this.proxy.log());
+    if (process.env.QC_KEEP && this.proxy) writeFileSync(join(this.dir, 'kamailio.log'), this.proxy.log());
     await this.proxy?.stop();
     await this.server.stop();
     for (const p of Object.values(this.peers)) p.close();

@@ -34,14 +34,7 @@ export function parseRtp(msg: Buffer, from: { address: string; port: number }): 
   };
 }
 
-export function buildRtp(opts: {
-  pt: number;
-  seq: number;
-  timestamp: number;
-  ssrc: number;
-  marker?: boolean;
-  payload: Uint8Array;
-}): Buffer {
+export function buildRtp(opts: { pt: number; seq: number; timestamp: number; ssrc: number; marker?: boolean; payload: Uint8Array }): Buffer {
   const b = Buffer.alloc(12 + opts.payload.length);
   b[0] = 0x80;
   b[1] = (opts.marker ? 0x80 : 0) | (opts.pt & 0x7f);

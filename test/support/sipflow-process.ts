@@ -22,13 +22,34 @@ export async function startSipflowProcess(index: number, app = 'example-ivr'): P
   const rtp = `${12000 + index * 2000}-${12000 + index * 2000 + 1999}`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'packages/runtime/src/server/cli/app.ts', app, '--sip', `127.0.0.1:${sipPort}`, '--rtp-ports', rtp, '--admin', `127.0.0.1:${adminPort}`, '--media-workers', '1', '--log-level', 'warn', '--log-format', 'json', '--drain-timeout', '20'],
+    [
+      '--import',
+      'tsx',
+      'packages/runtime/src/server/cli/app.ts',
+      app,
+      '--sip',
+      `127.0.0.1:${sipPort}`,
+      '--rtp-ports',
+      rtp,
+      '--admin',
+      `127.0.0.1:${adminPort}`,
+      '--media-workers',
+      '1',
+      '--log-level',
+      'warn',
+      '--log-format',
+      'json',
+      '--drain-timeout',
+      '20',
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   let log = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
   child.stderr!.setEncoding('utf8');
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   await new Promise<void>((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`instance ${index} did not start within 60 s:\n${err}${log}`)), 60_000);
@@ -45,4 +66,3 @@ export async function startSipflowProcess(index: number, app = 'example-ivr'): P
   });
   return { sipPort, adminPort, child, exited, log: () => log };
 }
-

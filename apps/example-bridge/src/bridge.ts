@@ -76,10 +76,18 @@ export const bridge = setup({
           actions: [
             answer(),
             join(({ context }) => context.self.id),
-            sendToLeg(({ context }) => context.far, ({ context }) => ({ type: 'bridge.join', room: context.self.id })),
+            sendToLeg(
+              ({ context }) => context.far,
+              ({ context }) => ({ type: 'bridge.join', room: context.self.id }),
+            ),
           ],
         },
-        'leg.failed': { guard: 'isFar', target: 'END', actions: reply(({ event }) => (event.code >= 400 && event.code < 700 ? event.code : 480)), description: 'far end refused' },
+        'leg.failed': {
+          guard: 'isFar',
+          target: 'END',
+          actions: reply(({ event }) => (event.code >= 400 && event.code < 700 ? event.code : 480)),
+          description: 'far end refused',
+        },
         'leg.ended': { guard: 'isFar', target: 'END', actions: reply(480), description: 'far end gone' },
         'sip.hangup': { target: 'END', actions: hangupLeg(({ context }) => context.far), description: 'caller cancelled' },
       },

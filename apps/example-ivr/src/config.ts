@@ -4,7 +4,11 @@ import { z } from 'zod';
 export const READ_BACK_KEY = '*';
 
 export const ivrConfig = z.object({
-  code: z.string().regex(/^[0-9#]+$/).default('1234').describe('The code callers must type (digits and #; * reads back what was typed). Default 1234.'),
+  code: z
+    .string()
+    .regex(/^[0-9#]+$/)
+    .default('1234')
+    .describe('The code callers must type (digits and #; * reads back what was typed). Default 1234.'),
   max_tries: z.number().int().min(1).default(3).describe('Wrong codes before hanging up. Default 3.'),
   digit_timeout: z.number().positive().default(20).describe('Seconds to wait for a key before hanging up. Default 20.'),
 });

@@ -8,5 +8,6 @@ export default defineApp({
   flows: { ivr },
   inbound: 'ivr',
   config: ivrConfig,
-  usage: ({ config, sip }) => `call any number, type ${config.code} (* reads back the digits typed so far, as DTMF): sipp -sf test/e2e/scenarios/flow-ivr-uac.xml -s 35 ${sip.host}:${sip.port} -m 1`,
+  usage: ({ config, sip }) =>
+    `call any number, type ${config.code} (* reads back the digits typed so far, as DTMF): sipp -sf test/e2e/scenarios/flow-ivr-uac.xml -s 35 ${sip.host}:${sip.port} -m 1`,
 });

@@ -58,9 +58,20 @@ export const ivr = setup({
       on: {
         dtmf: [
           // Queued after any read-back still going out; re-entering restarts the digit timeout.
-          { guard: 'readBack', target: 'COLLECT', reenter: true, actions: sendDtmf(({ context }) => context.entered, { durationMs: 120, gapMs: 100 }), description: 'read back' },
+          {
+            guard: 'readBack',
+            target: 'COLLECT',
+            reenter: true,
+            actions: sendDtmf(({ context }) => context.entered, { durationMs: 120, gapMs: 100 }),
+            description: 'read back',
+          },
           { guard: 'star', description: 'nothing to read back' },
-          { target: 'COLLECT', reenter: true, actions: assign({ entered: ({ context, event }) => context.entered + event.key }), description: 'one more key' },
+          {
+            target: 'COLLECT',
+            reenter: true,
+            actions: assign({ entered: ({ context, event }) => context.entered + event.key }),
+            description: 'one more key',
+          },
         ],
       },
       after: { digitTimeout: { target: 'END', actions: hangup(), description: 'no key pressed' } },

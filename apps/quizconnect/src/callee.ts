@@ -67,10 +67,7 @@ export const calleeFlow = setup({
     error: {
       target: '.END',
       description: 'unexpected failure',
-      actions: [
-        logEvent('error', ({ event }) => ({ msg: 'callee leg failed unexpectedly', code: event.code, error: event.message })),
-        hangup(500),
-      ],
+      actions: [logEvent('error', ({ event }) => ({ msg: 'callee leg failed unexpectedly', code: event.code, error: event.message })), hangup(500)],
     },
   },
   states: {
@@ -113,7 +110,10 @@ export const calleeFlow = setup({
     MATCHING_PIN: {
       // Tell the caller leg (typed message, not a string); it answers with caller.connect — or ends this leg if
       // another callee won first (B4).
-      entry: sendToLeg(({ context }) => context.caller, ({ context }) => ({ type: 'callee.matched', leg: context.self })),
+      entry: sendToLeg(
+        ({ context }) => context.caller,
+        ({ context }) => ({ type: 'callee.matched', leg: context.self }),
+      ),
       on: {
         'caller.connect': { target: 'CONNECTED', actions: join(({ event }) => event.room), description: 'ok, connected' },
       },

@@ -143,7 +143,11 @@ export const callerFlow = setup({
             target: 'END',
             description: 'error opening file',
             actions: [
-              logEvent('error', ({ event, context }) => ({ msg: 'error opening file', prompt_path: context.config.prompt_path, error: event.message })),
+              logEvent('error', ({ event, context }) => ({
+                msg: 'error opening file',
+                prompt_path: context.config.prompt_path,
+                error: event.message,
+              })),
               reply(500),
             ],
           },
@@ -175,7 +179,11 @@ export const callerFlow = setup({
                 description: 'we have results',
                 actions: [
                   assign({ rows: ({ event }) => event.output }),
-                  logEvent('info', ({ event, context }) => ({ msg: 'we have results', user: context.user, callees: event.output.map((r) => r.callee) })),
+                  logEvent('info', ({ event, context }) => ({
+                    msg: 'we have results',
+                    user: context.user,
+                    callees: event.output.map((r) => r.callee),
+                  })),
                 ],
               },
             ],
@@ -185,7 +193,14 @@ export const callerFlow = setup({
                 guard: lookup.failedWith('LOOKUP_QUERY'),
                 target: '#quizconnect_caller.END',
                 description: 'query failed',
-                actions: [logEvent('error', ({ event }) => ({ msg: 'query failed', code: 'LOOKUP_QUERY', error: String((event.error as Error)?.message ?? event.error) })), reply(500)],
+                actions: [
+                  logEvent('error', ({ event }) => ({
+                    msg: 'query failed',
+                    code: 'LOOKUP_QUERY',
+                    error: String((event.error as Error)?.message ?? event.error),
+                  })),
+                  reply(500),
+                ],
               },
               {
                 target: '#quizconnect_caller.END',
@@ -231,18 +246,41 @@ export const callerFlow = setup({
       },
       on: {
         'callee.matched': [
-          { guard: ({ context, event }) => isLive(context, event.leg), target: 'CANCEL_OTHER_CALLEES', description: 'callee got it', actions: assign({ winner: ({ event }) => event.leg }) },
+          {
+            guard: ({ context, event }) => isLive(context, event.leg),
+            target: 'CANCEL_OTHER_CALLEES',
+            description: 'callee got it',
+            actions: assign({ winner: ({ event }) => event.leg }),
+          },
           // A leg that has already ended cannot win.
           { actions: hangupLeg(({ event }) => event.leg) },
         ],
         // B2/B3: a callee leg failed or hung up; when it was the last one, 480 at once.
         'leg.failed': [
-          { guard: ({ context, event }) => isLive(context, event.leg) && context.live.length === 1, target: 'END', description: 'all callees failed', actions: reply(480) },
-          { guard: ({ context, event }) => isLive(context, event.leg), description: 'callee leg failed', actions: assign({ live: ({ context, event }) => context.live.filter((l) => !sameLeg(l, event.leg)) }) },
+          {
+            guard: ({ context, event }) => isLive(context, event.leg) && context.live.length === 1,
+            target: 'END',
+            description: 'all callees failed',
+            actions: reply(480),
+          },
+          {
+            guard: ({ context, event }) => isLive(context, event.leg),
+            description: 'callee leg failed',
+            actions: assign({ live: ({ context, event }) => context.live.filter((l) => !sameLeg(l, event.leg)) }),
+          },
         ],
         'leg.ended': [
-          { guard: ({ context, event }) => isLive(context, event.leg) && context.live.length === 1, target: 'END', description: 'all callees failed', actions: reply(480) },
-          { guard: ({ context, event }) => isLive(context, event.leg), description: 'callee leg ended', actions: assign({ live: ({ context, event }) => context.live.filter((l) => !sameLeg(l, event.leg)) }) },
+          {
+            guard: ({ context, event }) => isLive(context, event.leg) && context.live.length === 1,
+            target: 'END',
+            description: 'all callees failed',
+            actions: reply(480),
+          },
+          {
+            guard: ({ context, event }) => isLive(context, event.leg),
+            description: 'callee leg ended',
+            actions: assign({ live: ({ context, event }) => context.live.filter((l) => !sameLeg(l, event.leg)) }),
+          },
         ],
       },
     },
@@ -262,7 +300,10 @@ export const callerFlow = setup({
           flush(),
           answer(),
           join(({ context }) => context.self.id),
-          sendToLeg(({ context }) => context.winner, ({ context }) => ({ type: 'caller.connect', room: context.self.id })),
+          sendToLeg(
+            ({ context }) => context.winner,
+            ({ context }) => ({ type: 'caller.connect', room: context.self.id }),
+          ),
         ],
       },
     },
@@ -271,8 +312,18 @@ export const callerFlow = setup({
         // C8: BYE from the caller → BYE to the callee.
         'sip.hangup': { target: 'END', description: 'BYE received', actions: hangupLeg(({ context }) => context.winner) },
         // C8: BYE from the callee → BYE to the caller.
-        'leg.ended': { guard: ({ context, event }) => sameLeg(context.winner, event.leg), target: 'END', description: 'BYE in other leg', actions: hangup() },
-        'leg.failed': { guard: ({ context, event }) => sameLeg(context.winner, event.leg), target: 'END', description: 'BYE in other leg', actions: hangup() },
+        'leg.ended': {
+          guard: ({ context, event }) => sameLeg(context.winner, event.leg),
+          target: 'END',
+          description: 'BYE in other leg',
+          actions: hangup(),
+        },
+        'leg.failed': {
+          guard: ({ context, event }) => sameLeg(context.winner, event.leg),
+          target: 'END',
+          description: 'BYE in other leg',
+          actions: hangup(),
+        },
         // B4: a second callee matched a moment later: it is ended, never a three-party room.
         'callee.matched': {
           guard: ({ context, event }) => !sameLeg(context.winner, event.leg),

@@ -25,7 +25,9 @@ export const configSchema = z
       .string()
       .min(1)
       .default(DEFAULT_PROMPT_PATH)
-      .describe('Folder with welcome_caller.wav, welcome_callee.wav, sorry_pin_wrong.wav (absolute, or relative to apps/quizconnect). Default: apps/quizconnect/prompts.'),
+      .describe(
+        'Folder with welcome_caller.wav, welcome_callee.wav, sorry_pin_wrong.wav (absolute, or relative to apps/quizconnect). Default: apps/quizconnect/prompts.',
+      ),
     db_url: z
       .string()
       .min(1)

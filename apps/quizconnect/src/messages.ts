@@ -12,4 +12,3 @@ export type CalleeMessage = { type: 'caller.connect'; room: string };
 
 export type CallerEvents = CallEvent | CallerMessage;
 export type CalleeEvents = CallEvent | CalleeMessage;
-

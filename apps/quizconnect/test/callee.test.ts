@@ -20,8 +20,7 @@ function callee(pin = '12345') {
   return t;
 }
 
-const keys = (s: string, source: DtmfKeyEvent['source'] = 'rfc4733') =>
-  [...s].map((key) => ({ type: 'dtmf', key, source }) as DtmfKeyEvent);
+const keys = (s: string, source: DtmfKeyEvent['source'] = 'rfc4733') => [...s].map((key) => ({ type: 'dtmf', key, source }) as DtmfKeyEvent);
 
 test('E1: answered → welcome_callee prompt', () => {
   const t = callee();
@@ -133,7 +132,8 @@ test('B6: an effect fails in the callee leg (e.g. prompt unreadable) → the leg
     input: { pin: '1', caller },
     config: quizConfig(),
     call: { id: 'callee-2', direction: 'outbound', user: 'anna' },
-    respond: (cmd) => (cmd.type === 'play' ? { type: 'error', code: 'PROMPT_UNREADABLE', message: 'cannot read welcome_callee.wav', effect: 'play' } : undefined),
+    respond: (cmd) =>
+      cmd.type === 'play' ? { type: 'error', code: 'PROMPT_UNREADABLE', message: 'cannot read welcome_callee.wav', effect: 'play' } : undefined,
   });
   started.push(t);
   t.send({ type: 'call.started' });

@@ -253,9 +253,16 @@ test('B4: two callees match at once → exactly one connected, the second ended,
   assert.equal(t.state, 'CONNECTED');
   const cmds = t.take();
   assert.equal(cmds.filter((c) => c.type === 'answer').length, 1);
-  assert.deepEqual(cmds.filter((c) => c.type === 'join'), [{ type: 'join', room: t.self.id }]);
+  assert.deepEqual(
+    cmds.filter((c) => c.type === 'join'),
+    [{ type: 'join', room: t.self.id }],
+  );
   const sends = cmds.filter((c): c is Extract<FlowCommand, { type: 'send' }> => c.type === 'send');
-  assert.deepEqual(sends.map((s) => s.to.id), [john.id], 'only the winner is told to join');
+  assert.deepEqual(
+    sends.map((s) => s.to.id),
+    [john.id],
+    'only the winner is told to join',
+  );
   assert.deepEqual(
     cmds.filter((c) => c.type === 'hangupLeg').map((c) => (c as Extract<FlowCommand, { type: 'hangupLeg' }>).leg.id),
     [anna.id, anna.id],

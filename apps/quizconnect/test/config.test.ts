@@ -38,7 +38,10 @@ test('bad values are refused, naming the key', () => {
   for (const [raw, key] of bad) {
     const r = configSchema.safeParse(raw);
     assert.equal(r.success, false, JSON.stringify(raw));
-    assert.ok(r.error?.issues.some((i) => i.path[0] === key), `${JSON.stringify(raw)} → ${JSON.stringify(r.error?.issues)}`);
+    assert.ok(
+      r.error?.issues.some((i) => i.path[0] === key),
+      `${JSON.stringify(raw)} → ${JSON.stringify(r.error?.issues)}`,
+    );
   }
 });
 

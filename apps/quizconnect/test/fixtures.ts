@@ -29,4 +29,4 @@ export function fakeResources(found: CalleeRow[] | LookupError | Error): QuizRes
 }
 
 export const dbDown = () => new LookupError('LOOKUP_CONNECT', 'cannot connect to mysql://u:***@127.0.0.1:1/q: ECONNREFUSED');
-export const queryFailed = () => new LookupError('LOOKUP_QUERY', "query failed on sqlite:x: no such table: callees");
+export const queryFailed = () => new LookupError('LOOKUP_QUERY', 'query failed on sqlite:x: no such table: callees');

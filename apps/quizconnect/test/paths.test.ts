@@ -24,7 +24,8 @@ test('quizconnect: every path of both flows up to the bound ends the call cleanl
   // The paths reach what matters: an effect failing, callee legs failing and winning, hangups, timers.
   for (const e of ['sip.hangup', 'leg.failed', 'leg.ended', 'callee.matched', 'xstate.error.actor', 'xstate.done.actor', 'xstate.after', 'error'])
     assert.ok(caller.injected.includes(e), `caller paths inject ${e}`);
-  for (const e of ['sip.hangup', 'call.failed', 'caller.connect', 'dtmf', 'xstate.after']) assert.ok(callee.injected.includes(e), `callee paths inject ${e}`);
+  for (const e of ['sip.hangup', 'call.failed', 'caller.connect', 'dtmf', 'xstate.after'])
+    assert.ok(callee.injected.includes(e), `callee paths inject ${e}`);
   assert.ok(caller.paths > 100 && callee.paths > 100, `${caller.paths} / ${callee.paths} paths`);
 });
 
@@ -49,13 +50,21 @@ test('quizconnect broken on purpose: CANCEL_CALLEES without its hangup leaves th
 });
 
 test('quizconnect broken on purpose: a caller that stays after the CANCEL, and one that drops a failing callee leg', () => {
-  const stays = callerWith('CANCEL_CALLEES', { entry: (callerFlow.config as unknown as { states: { CANCEL_CALLEES: { entry: unknown } } }).states.CANCEL_CALLEES.entry });
+  const stays = callerWith('CANCEL_CALLEES', {
+    entry: (callerFlow.config as unknown as { states: { CANCEL_CALLEES: { entry: unknown } } }).states.CANCEL_CALLEES.entry,
+  });
   const a = checkFlowPaths('quizconnect_caller', stays, pathFixtures.quizconnect_caller, config);
-  assert.ok(a.failures.some((f) => /the call ended \(sip\.hangup\) but the flow did not: it waits in 'CANCEL_CALLEES'/.test(f.message)), a.failures.map((f) => f.message).join('; '));
+  assert.ok(
+    a.failures.some((f) => /the call ended \(sip\.hangup\) but the flow did not: it waits in 'CANCEL_CALLEES'/.test(f.message)),
+    a.failures.map((f) => f.message).join('; '),
+  );
 
   const waitCallee = (callerFlow.config as unknown as { states: { WAIT_CALLEE: { on: Record<string, unknown> } } }).states.WAIT_CALLEE;
   const { 'leg.failed': _dropped, ...on } = waitCallee.on;
   const drops = callerWith('WAIT_CALLEE', { ...waitCallee, on });
   const b = checkFlowPaths('quizconnect_caller', drops, pathFixtures.quizconnect_caller, config);
-  assert.ok(b.failures.some((f) => f.message === "'leg.failed' of a live leg is dropped in 'WAIT_CALLEE'"), b.failures.map((f) => f.message).join('; '));
+  assert.ok(
+    b.failures.some((f) => f.message === "'leg.failed' of a live leg is dropped in 'WAIT_CALLEE'"),
+    b.failures.map((f) => f.message).join('; '),
+  );
 });

@@ -22,7 +22,10 @@ test('a given SQLite file is used as is (not seeded); injection-looking users fi
     await admin.close();
     const res = await openResources(quizConfig({ db_url: url }), log);
     try {
-      assert.deepEqual((await res.calleesFor('40')).map((r) => [r.callee, r.pin]), [['eve', '999']]);
+      assert.deepEqual(
+        (await res.calleesFor('40')).map((r) => [r.callee, r.pin]),
+        [['eve', '999']],
+      );
       assert.deepEqual(await res.calleesFor('35'), [], 'demo rows are only seeded into the default file');
       assert.deepEqual(await res.calleesFor("40' OR '1'='1"), []);
     } finally {

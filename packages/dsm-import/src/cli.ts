@@ -16,7 +16,13 @@ const program = new Command()
   .option('--force', 'replace the target folder if it exists')
   .action((files: string[], opts: { app: string; out?: string; inbound?: string; force?: boolean }) => {
     try {
-      const res = importDsm({ files, app: opts.app, ...(opts.out ? { out: opts.out } : {}), ...(opts.inbound ? { inbound: opts.inbound } : {}), force: !!opts.force });
+      const res = importDsm({
+        files,
+        app: opts.app,
+        ...(opts.out ? { out: opts.out } : {}),
+        ...(opts.inbound ? { inbound: opts.inbound } : {}),
+        force: !!opts.force,
+      });
       const where = relative(process.cwd(), res.dir) || '.';
       const todos = res.facts.todos.length + res.facts.unsupported.length + res.facts.queries.length;
       console.log(`wrote ${where}: ${[...res.files.keys()].join(', ')}`);

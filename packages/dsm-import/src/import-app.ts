@@ -42,7 +42,9 @@ export function importDsm(options: ImportOptions): ImportResult {
   const tmp = `${dir}.import-${process.pid}-${Date.now()}`;
   try {
     // The build config names the repository's base from where the app really is (apps/<name>, or --out elsewhere).
-    const buildBase = relative(dir, fileURLToPath(new URL('../../../tsconfig.build.base.json', import.meta.url))).split(sep).join('/');
+    const buildBase = relative(dir, fileURLToPath(new URL('../../../tsconfig.build.base.json', import.meta.url)))
+      .split(sep)
+      .join('/');
     translated.files.set('tsconfig.build.json', buildConfig(buildBase));
     for (const [rel, content] of translated.files) {
       mkdirSync(dirname(join(tmp, rel)), { recursive: true });

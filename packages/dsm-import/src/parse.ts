@@ -20,7 +20,9 @@ function describe(e: peggy.parser.SyntaxError): string {
   const wanted = [
     ...new Set(
       (e.expected ?? [])
-        .map((x) => ('description' in x && typeof x.description === 'string' ? x.description : x.type === 'literal' ? JSON.stringify(x.text) : String(x.type)))
+        .map((x) =>
+          'description' in x && typeof x.description === 'string' ? x.description : x.type === 'literal' ? JSON.stringify(x.text) : String(x.type),
+        )
         .filter((d) => d !== 'whitespace' && d !== 'a comment'),
     ),
   ].sort();
@@ -89,7 +91,8 @@ function stamp<T>(node: T, file: string): T {
   if (Array.isArray(node)) return node.map((n) => stamp(n, file)) as T;
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = k === 'at' && v && typeof v === 'object' ? { ...v, file: (v as { file?: string }).file ?? file } : stamp(v, file);
+    for (const [k, v] of Object.entries(node))
+      out[k] = k === 'at' && v && typeof v === 'object' ? { ...v, file: (v as { file?: string }).file ?? file } : stamp(v, file);
     return out as T;
   }
   return node;

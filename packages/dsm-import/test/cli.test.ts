@@ -10,8 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { REPO, fixture, tempApps, type TempApps } from './support.js';
 
 const CLI = join(REPO, 'packages/dsm-import/src/cli.ts');
-const importDsm = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, encoding: 'utf8' });
+const importDsm = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, encoding: 'utf8' });
 
 let apps: TempApps;
 before(() => {
@@ -44,7 +43,11 @@ describe('npm run import-dsm', () => {
     assert.equal(res.status, 1);
     assert.match(res.stderr, /^import-dsm: .*broken\.dsm:2:34: syntax error: Expected a state name but ";" found\./);
     assert.ok(!existsSync(out), 'no app folder');
-    assert.deepEqual(readdirSync(apps.appsDir).filter((d) => d.startsWith('broken')), [], 'no temporary folder left');
+    assert.deepEqual(
+      readdirSync(apps.appsDir).filter((d) => d.startsWith('broken')),
+      [],
+      'no temporary folder left',
+    );
   });
 
   it('semantic errors name the DSM line too: an undeclared state, no initial state; a bad app name', () => {

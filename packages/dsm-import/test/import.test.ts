@@ -66,7 +66,10 @@ describe('import-dsm on the fixture scripts', () => {
       const { review, notes } = await reviewApp(app, { appsDir: apps.appsDir, outDir: join(apps.root, 'docs'), check: true, skipPaths: true });
       assert.deepEqual(notes, []);
       const res = imported[app]!;
-      const sources = [...res.files.entries()].filter(([rel]) => rel.startsWith('src/')).map(([, c]) => c).join('\n');
+      const sources = [...res.files.entries()]
+        .filter(([rel]) => rel.startsWith('src/'))
+        .map(([, c]) => c)
+        .join('\n');
       const readme = res.files.get('README.md')!;
       for (const f of review.findings) {
         if (f.rule === 'unhandled-hangup') {
@@ -77,7 +80,10 @@ describe('import-dsm on the fixture scripts', () => {
         } else assert.fail(`${f.rule}: ${f.message}`);
       }
       // And every TODO the importer wrote is something the review or the README shows.
-      assert.equal(res.facts.unsupported.length > 0, review.findings.some((f) => f.rule === 'unsupported-action'));
+      assert.equal(
+        res.facts.unsupported.length > 0,
+        review.findings.some((f) => f.rule === 'unsupported-action'),
+      );
     });
   }
 
@@ -87,7 +93,10 @@ describe('import-dsm on the fixture scripts', () => {
     assert.match(messages, /type: 'dsm\.b_status\.b_ltag';\n {2}params: \{ 'b_status': string; 'b_ltag': string \};/);
     assert.match(messages, /type: 'dsm\.a_status';/);
     assert.match(res.files.get('src/config.ts')!, /outbound_domain: z\.string\(\)[\s\S]*prompt_path: z\.string\(\)/);
-    assert.match(res.files.get('src/lookups.ts')!, /quizconnect_caller_25\(params: \{ 'query_key': string \}\): Promise<Array<\{ callee: string; pin: string \}>>;/);
+    assert.match(
+      res.files.get('src/lookups.ts')!,
+      /quizconnect_caller_25\(params: \{ 'query_key': string \}\): Promise<Array<\{ callee: string; pin: string \}>>;/,
+    );
     assert.deepEqual(res.facts.unsupported, []);
     const caller = res.files.get('src/quizconnect_caller.ts')!;
     assert.match(caller, /dialout\('b_leg', \{ 'quizconnect_callee': \(\): AnyStateMachine => quizconnectCalleeFlow \}\)/);

@@ -96,7 +96,10 @@ transition "t4" B -/ stop(true) -> A;
     const dir = mkdtempSync(join(tmpdir(), 'dsm-include-'));
     try {
       writeFileSync(join(dir, 'a.dsm'), 'initial state A;\n#include "nothere"\n');
-      assert.throws(() => parseDsmFile(join(dir, 'a.dsm')), (e: unknown) => e instanceof DsmImportError && e.code === 'DSM_INCLUDE' && /a\.dsm:2:1: #include "nothere": no such file/.test(e.message));
+      assert.throws(
+        () => parseDsmFile(join(dir, 'a.dsm')),
+        (e: unknown) => e instanceof DsmImportError && e.code === 'DSM_INCLUDE' && /a\.dsm:2:1: #include "nothere": no such file/.test(e.message),
+      );
       writeFileSync(join(dir, 'a.dsm'), '#include "b"\n');
       writeFileSync(join(dir, 'b.dsm'), '#include "a.dsm"\n');
       assert.throws(() => parseDsmFile(join(dir, 'a.dsm')), /b\.dsm:1:1: #include "a\.dsm": includes itself/);
@@ -106,6 +109,9 @@ transition "t4" B -/ stop(true) -> A;
   });
 
   it('an unreadable file is DSM_FILE naming it', () => {
-    assert.throws(() => parseDsmFile('/nonexistent/x.dsm'), (e: unknown) => e instanceof DsmImportError && e.code === 'DSM_FILE' && /\/nonexistent\/x\.dsm/.test(e.message));
+    assert.throws(
+      () => parseDsmFile('/nonexistent/x.dsm'),
+      (e: unknown) => e instanceof DsmImportError && e.code === 'DSM_FILE' && /\/nonexistent\/x\.dsm/.test(e.message),
+    );
   });
 });

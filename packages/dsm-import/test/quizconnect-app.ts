@@ -24,7 +24,9 @@ export function importQuizconnectDsm(label = 'qc'): TempApps {
   const res = spawnSync('patch', ['-p0', '--batch', '--forward', '--no-backup-if-mismatch', '-d', dir, '-i', QC_DSM_PATCH], { encoding: 'utf8' });
   if (res.status !== 0) {
     apps.cleanup();
-    throw new Error(`the TODO patch no longer applies to the imported quizconnect (regenerate it, see docs/migrating-from-dsm.md):\n${res.stdout}${res.stderr}`);
+    throw new Error(
+      `the TODO patch no longer applies to the imported quizconnect (regenerate it, see docs/migrating-from-dsm.md):\n${res.stdout}${res.stderr}`,
+    );
   }
   return apps;
 }

@@ -26,9 +26,15 @@ describe('DSM values at run time', () => {
   });
 
   it('@selects from the call', () => {
-    const c = { call: { id: 'c1', user: '35', from: '<sip:a@x>', to: '<sip:35@x>', requestUri: 'sip:35@x', direction: 'inbound' }, self: { id: 'leg-1', flow: 'f' } };
+    const c = {
+      call: { id: 'c1', user: '35', from: '<sip:a@x>', to: '<sip:35@x>', requestUri: 'sip:35@x', direction: 'inbound' },
+      self: { id: 'leg-1', flow: 'f' },
+    };
     const ctx = c as unknown as DsmContext<unknown>;
-    assert.deepEqual(['local_tag', 'user', 'from', 'ruri', 'unknown'].map((s) => sel(ctx, s)), ['leg-1', '35', '<sip:a@x>', 'sip:35@x', '']);
+    assert.deepEqual(
+      ['local_tag', 'user', 'from', 'ruri', 'unknown'].map((s) => sel(ctx, s)),
+      ['leg-1', '35', '<sip:a@x>', 'sip:35@x', ''],
+    );
   });
 
   it('eval, inc and the mod_utils / mod_sys values', () => {

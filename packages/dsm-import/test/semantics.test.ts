@@ -77,7 +77,10 @@ describe('imported DSM semantics', () => {
     const seven = run('repost');
     seven.send(key('7'));
     assert.equal(seven.state, 'SEVEN');
-    assert.deepEqual(seven.path.filter((s) => s.startsWith('>')), ['> go repost >', '> to the reposter >', '> seven >']);
+    assert.deepEqual(
+      seven.path.filter((s) => s.startsWith('>')),
+      ['> go repost >', '> to the reposter >', '> seven >'],
+    );
     const other = run('repost');
     other.send(key('4'));
     assert.equal(other.state, 'OTHER_KEY');

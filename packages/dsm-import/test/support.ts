@@ -36,7 +36,9 @@ export function tempApps(label: string): TempApps {
     load: async (app, diagram) => (await import(pathToFileURL(join(appsDir, app, 'src', `${diagram}.ts`)).href)) as never,
     typecheck: () => {
       writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: ['apps/*/src/**/*.ts'] }));
-      const res = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
+      const res = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+        encoding: 'utf8',
+      });
       return `${res.stdout}${res.stderr}`.split('\n').filter((l) => l.includes('error'));
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),

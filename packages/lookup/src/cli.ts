@@ -37,11 +37,7 @@ function printRows(rows: CalleeRecord[], json: boolean): void {
 function buildCli(): Command {
   const program = new Command('db')
     .description('Manage the callees table (SQLite or MySQL/MariaDB)')
-    .addOption(
-      new Option('--db-url <url>', 'sqlite:PATH or mysql://user:pwd@host[:port]/db')
-        .env('SIPFLOW_DB_URL')
-        .default(DEFAULT_CLI_DB_URL),
-    )
+    .addOption(new Option('--db-url <url>', 'sqlite:PATH or mysql://user:pwd@host[:port]/db').env('SIPFLOW_DB_URL').default(DEFAULT_CLI_DB_URL))
     .showHelpAfterError();
 
   program

@@ -8,12 +8,7 @@
  */
 export type LookupErrorCode = 'LOOKUP_CONNECT' | 'LOOKUP_QUERY' | 'LOOKUP_BAD_URL' | 'LOOKUP_BAD_INPUT';
 
-export const LOOKUP_ERROR_CODES: readonly LookupErrorCode[] = [
-  'LOOKUP_CONNECT',
-  'LOOKUP_QUERY',
-  'LOOKUP_BAD_URL',
-  'LOOKUP_BAD_INPUT',
-];
+export const LOOKUP_ERROR_CODES: readonly LookupErrorCode[] = ['LOOKUP_CONNECT', 'LOOKUP_QUERY', 'LOOKUP_BAD_URL', 'LOOKUP_BAD_INPUT'];
 
 export class LookupError extends Error {
   override readonly name = 'LookupError';

@@ -6,12 +6,4 @@ export { LookupError, isLookupError, lookupErrors, LOOKUP_ERROR_CODES } from './
 export type { LookupErrorCode } from './errors.js';
 export { DEMO_ROWS, LIMITS, SQL, schemaScript, schemaStatements } from './schema.js';
 export type { SqlDialect } from './schema.js';
-export type {
-  CalleeLookup,
-  CalleeRecord,
-  CalleeRow,
-  LookupBackend,
-  LookupHealth,
-  LookupLogger,
-  LookupOptions,
-} from './lookup-types.js';
+export type { CalleeLookup, CalleeRecord, CalleeRow, LookupBackend, LookupHealth, LookupLogger, LookupOptions } from './lookup-types.js';

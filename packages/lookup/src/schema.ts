@@ -7,11 +7,7 @@ export type SqlDialect = 'sqlite' | 'mysql';
 /** Column limits, enforced by `validateRecord` for both backends (SQLite does not enforce VARCHAR lengths). */
 export const LIMITS = { caller: 128, callee: 128, pin: 32 } as const;
 
-const COLUMNS = [
-  `caller VARCHAR(${LIMITS.caller}) NOT NULL`,
-  `callee VARCHAR(${LIMITS.callee}) NOT NULL`,
-  `pin VARCHAR(${LIMITS.pin}) NOT NULL`,
-];
+const COLUMNS = [`caller VARCHAR(${LIMITS.caller}) NOT NULL`, `callee VARCHAR(${LIMITS.callee}) NOT NULL`, `pin VARCHAR(${LIMITS.pin}) NOT NULL`];
 
 /** Statements that create the table and its index on `caller`; each is idempotent. */
 export function schemaStatements(dialect: SqlDialect): string[] {

@@ -8,9 +8,7 @@ export type SqliteRequest = {
   [K in SqliteOpName]: { id: number; op: K; args: Parameters<SqliteOps[K]> };
 }[SqliteOpName];
 
-export type SqliteResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { code: LookupErrorCode; message: string } };
+export type SqliteResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: LookupErrorCode; message: string } };
 
 export interface SqliteWorkerData {
   path: string;

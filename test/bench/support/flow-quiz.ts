@@ -56,7 +56,14 @@ const silent = pino({ level: 'silent' });
  * no command log). The difference to `startCallee` is what sipflow's recording adds per event.
  */
 export function startBareCallee(i: number, caller: LegRef<CallerEvents>, pin = '12345'): Actor<typeof calleeFlow> {
-  const call = { id: `callee-${i}`, direction: 'outbound' as const, from: '<sip:quizconnect@127.0.0.1>', to: '<sip:john@127.0.0.1:5080>', requestUri: 'sip:john@127.0.0.1:5080', user: 'john' };
+  const call = {
+    id: `callee-${i}`,
+    direction: 'outbound' as const,
+    from: '<sip:quizconnect@127.0.0.1>',
+    to: '<sip:john@127.0.0.1:5080>',
+    requestUri: 'sip:john@127.0.0.1:5080',
+    user: 'john',
+  };
   const actor = createActor(calleeFlow, { input: { pin, caller, call, self: { id: call.id, flow: calleeFlow.id }, config } });
   bindPort(actor, { execute: () => {} });
   bindServices(actor.system, { app: 'bench', log: silent, config, resources: undefined });

@@ -39,9 +39,11 @@ export async function seedRealWorkload(dir: string, dbUrl: string, callers: numb
     // Four inserts in flight (the pool's size); the winner row of a caller goes in before its loser row.
     for (let i = 0; i < rows.length; i += 8) {
       const batch = rows.slice(i, i + 8);
-      await Promise.all([0, 2, 4, 6].map(async (k) => {
-        for (const r of batch.slice(k, k + 2)) await lookup.add(...r);
-      }));
+      await Promise.all(
+        [0, 2, 4, 6].map(async (k) => {
+          for (const r of batch.slice(k, k + 2)) await lookup.add(...r);
+        }),
+      );
     }
     const got = await lookup.calleesFor(users[0]!);
     if (got.map((r) => r.callee).join(',') !== 'w0,l0') throw new Error(`seeded callees read back as ${JSON.stringify(got)}`);

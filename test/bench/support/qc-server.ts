@@ -43,10 +43,7 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
   const sipPort = await freePort();
   const adminPort = await freePort();
   const configFile = join(o.dir, 'quizconnect.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }),
-  );
+  writeFileSync(configFile, JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }));
   // QC_BENCH_NODE_ARGS: extra node flags for the server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/qc-prof' to profile it.
   const nodeArgs = (process.env.QC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // QC_BENCH_COMPILED=1: the compiled server (`npm run build` first), as `npm start` runs it in production.

@@ -17,7 +17,9 @@ const BATCH = 50; // packets per event-loop turn (one tick of 50 legs), so the s
 
 function report(packets: number, cpu: NodeJS.CpuUsage, t0: number): void {
   const c = process.cpuUsage(cpu);
-  process.stdout.write(JSON.stringify({ mode, packets, cpuUs: c.user + c.system, userUs: c.user, systemUs: c.system, wallMs: performance.now() - t0 }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ mode, packets, cpuUs: c.user + c.system, userUs: c.user, systemUs: c.system, wallMs: performance.now() - t0 }) + '\n',
+  );
 }
 
 if (mode === 'recv') {

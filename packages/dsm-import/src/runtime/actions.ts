@@ -50,7 +50,9 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
     /** clearStruct($x) / clearArray($x): every variable named `x.*` / `x[*`. */
     clearVars: (prefix: string, kind: 'struct' | 'array'): DsmActionFunction => {
       const start = kind === 'struct' ? `${prefix}.` : `${prefix}[`;
-      return as(assign((args: Args) => ({ vars: Object.fromEntries(Object.entries(args.context.vars).filter(([k]) => !k.startsWith(start))) }) as never));
+      return as(
+        assign((args: Args) => ({ vars: Object.fromEntries(Object.entries(args.context.vars).filter(([k]) => !k.startsWith(start))) }) as never),
+      );
     },
 
     /** DSM repost(): the event that caused this transition is processed again, in the state reached (internal queue first). */

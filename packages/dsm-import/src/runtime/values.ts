@@ -43,7 +43,12 @@ export function v(context: { vars: Record<string, string> }, name: string): stri
 const DSM_KEY: Record<string, string> = { '*': '10', '#': '11', A: '12', B: '13', C: '14', D: '15' };
 
 /** DSM exception types (#type) for sipflow error codes. */
-const EXCEPTION_TYPE: Record<string, string> = { PROMPT_UNREADABLE: 'file', DIALOUT_FAILED: 'dialout', LOOKUP_CONNECT: 'connection', LOOKUP_QUERY: 'query' };
+const EXCEPTION_TYPE: Record<string, string> = {
+  PROMPT_UNREADABLE: 'file',
+  DIALOUT_FAILED: 'dialout',
+  LOOKUP_CONNECT: 'connection',
+  LOOKUP_QUERY: 'query',
+};
 
 /** #name: a parameter of the current event, '' when it has none. */
 export function p(event: { type: string }, name: string): string {

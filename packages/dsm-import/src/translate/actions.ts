@@ -76,12 +76,19 @@ export class ActionTranslator {
     return `${this.dsm('setVars')}(${bodyFn(`({ ${entries.map(([k, val]) => `${quoteTs(k)}: ${val}`).join(', ')} })`)})`;
   }
 
-  private ifAction(conditions: DsmAction extends never ? never : Parameters<typeof translateConditions>[0], then: DsmAction[], otherwise: DsmAction[]): string {
+  private ifAction(
+    conditions: DsmAction extends never ? never : Parameters<typeof translateConditions>[0],
+    then: DsmAction[],
+    otherwise: DsmAction[],
+  ): string {
     const { events, guards } = translateConditions(conditions, this.scope, false);
     const typeCheck = events ? [`(${events.map((t) => `(e.type as string) === ${quoteTs(t)}`).join(' || ') || 'false'})`] : [];
     const cond = [...typeCheck, ...guards].join(' && ') || 'true';
     this.scope.xstateImports.add('enqueueActions');
-    const branch = (list: DsmAction[]): string => this.list(list).map((a) => `enqueue(${a});`).join(' ');
+    const branch = (list: DsmAction[]): string =>
+      this.list(list)
+        .map((a) => `enqueue(${a});`)
+        .join(' ');
     return `enqueueActions(({ context: c, event: e, enqueue }) => { if (${cond}) { ${branch(then)} } else { ${branch(otherwise)} } })`;
   }
 
@@ -105,7 +112,11 @@ export class ActionTranslator {
           this.scope.appTargets.set(asg.name.slice(0, -4), asg.value.trim());
         }
         const value =
-          name === 'sets' ? templateExpr(asg.value, this.scope) : name === 'eval' ? `${this.dsm('evalSum')}(${templateExpr(asg.value, this.scope)})` : valueExpr(asg.value, this.scope);
+          name === 'sets'
+            ? templateExpr(asg.value, this.scope)
+            : name === 'eval'
+              ? `${this.dsm('evalSum')}(${templateExpr(asg.value, this.scope)})`
+              : valueExpr(asg.value, this.scope);
         return [this.set([[asg.name, value]])];
       }
       case 'var': {
@@ -145,7 +156,9 @@ export class ActionTranslator {
       case 'size': {
         const arr = arg(0).replace(/^\$/, '');
         const dst = arg(1).replace(/^\$/, '');
-        return [this.set([[dst, `String(Object.keys(c.vars).filter((k) => /^${arr.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\[\\d+\\]$/.test(k)).length)`]])];
+        return [
+          this.set([[dst, `String(Object.keys(c.vars).filter((k) => /^${arr.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\[\\d+\\]$/.test(k)).length)`]]),
+        ];
       }
       // Flow of control.
       case 'repost':
@@ -167,7 +180,9 @@ export class ActionTranslator {
       // Logging.
       case 'log':
       case 'logs':
-        return [`${this.dsm('dsmLog')}(${Number(unquote(arg(0))) || 0}, ${bodyFn(name === 'logs' ? templateExpr(arg(1), this.scope) : valueExpr(arg(1), this.scope))})`];
+        return [
+          `${this.dsm('dsmLog')}(${Number(unquote(arg(0))) || 0}, ${bodyFn(name === 'logs' ? templateExpr(arg(1), this.scope) : valueExpr(arg(1), this.scope))})`,
+        ];
       case 'dbg':
       case 'info':
       case 'warn':
@@ -228,14 +243,23 @@ export class ActionTranslator {
       case 'utils.int': {
         const target = arg(0).replace(/^\$/, '');
         const op = name.slice('utils.'.length);
-        return [this.set([[target, `${this.dsm('utils')}.arith('${op}', ${this.dsm('v')}(c, ${quoteTs(target)}), ${valueExpr(arg(1), this.scope)})`]])];
+        return [
+          this.set([[target, `${this.dsm('utils')}.arith('${op}', ${this.dsm('v')}(c, ${quoteTs(target)}), ${valueExpr(arg(1), this.scope)})`]]),
+        ];
       }
       case 'utils.md5':
         return [this.set([[arg(0).replace(/^\$/, ''), `${this.dsm('utils')}.md5(${valueExpr(arg(1), this.scope)})`]])];
       case 'utils.replace': {
         const target = arg(0).replace(/^\$/, '');
         const [search = '', replacement = ''] = args.slice(1).join(',').split('=>');
-        return [this.set([[target, `${this.dsm('utils')}.replace(${this.dsm('v')}(c, ${quoteTs(target)}), ${valueExpr(search, this.scope)}, ${valueExpr(replacement, this.scope)})`]])];
+        return [
+          this.set([
+            [
+              target,
+              `${this.dsm('utils')}.replace(${this.dsm('v')}(c, ${quoteTs(target)}), ${valueExpr(search, this.scope)}, ${valueExpr(replacement, this.scope)})`,
+            ],
+          ]),
+        ];
       }
       case 'utils.splitString':
       case 'utils.splitStringCR': {
@@ -264,7 +288,10 @@ export class ActionTranslator {
     let diagrams = [...this.scope.facts.diagrams.entries()];
     if (known !== undefined) diagrams = diagrams.filter(([d]) => d === known);
     if (diagrams.length === 0) {
-      this.scope.facts.todos.push({ where: whereOf(this.scope, a.at), what: `dlg.dialout(${prefix}): no imported diagram ${known ?? ''} to run the new leg` });
+      this.scope.facts.todos.push({
+        where: whereOf(this.scope, a.at),
+        what: `dlg.dialout(${prefix}): no imported diagram ${known ?? ''} to run the new leg`,
+      });
     }
     for (const [d] of diagrams) this.scope.dials.add(d);
     this.scope.xstateImports.add('type AnyStateMachine');

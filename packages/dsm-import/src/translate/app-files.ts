@@ -32,7 +32,8 @@ export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
 export function configFile(facts: AppFacts, app: string): string {
   const keys = [...facts.configKeys].sort();
   const fields = keys.map(
-    (k) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : quoteTs(k)}: z.string().default('').describe('$config.${k} of the DSM scripts (the SEMS app .conf). Default: empty, as DSM reads a missing key.'),`,
+    (k) =>
+      `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : quoteTs(k)}: z.string().default('').describe('$config.${k} of the DSM scripts (the SEMS app .conf). Default: empty, as DSM reads a missing key.'),`,
   );
   return `/**
  * ${app}'s configuration: every $config.<key> the DSM scripts read (the SEMS app .conf), as a string ('' when unset).
@@ -107,12 +108,24 @@ ${flows.map((f) => `| ${f.diagram} | src/${f.file} |`).join('\n')}
 ${translated.map(([name, n]) => `- \`${name}\` × ${n}`).join('\n') || '- (no actions)'}
 
 ## Needs a hand
-${[
+${
+  [
     ...facts.todos.map((t) => `- ${t.where}: ${t.what}`),
-    ...facts.queries.map((q) => `- ${q.where}: mysql.query → \`${q.name}\` in src/lookups.ts: fill it in with the app's database`), ...unsupported.map((u) => `- ${u.where}: \`${u.what}\` is not supported: \`unsupported('${u.what}', '${u.where}')\` stands in its place and the flow review reports it`)].join('\n') || '- nothing: `npm run typecheck` and `npm run review -- ' + app + '` pass as generated'}
+    ...facts.queries.map((q) => `- ${q.where}: mysql.query → \`${q.name}\` in src/lookups.ts: fill it in with the app's database`),
+    ...unsupported.map(
+      (u) =>
+        `- ${u.where}: \`${u.what}\` is not supported: \`unsupported('${u.what}', '${u.where}')\` stands in its place and the flow review reports it`,
+    ),
+  ].join('\n') || '- nothing: `npm run typecheck` and `npm run review -- ' + app + '` pass as generated'
+}
 
 ## Config
-${[...facts.configKeys].sort().map((k) => `- \`${k}\` ($config.${k})`).join('\n') || '- none'}
+${
+  [...facts.configKeys]
+    .sort()
+    .map((k) => `- \`${k}\` ($config.${k})`)
+    .join('\n') || '- none'
+}
 `;
 }
 

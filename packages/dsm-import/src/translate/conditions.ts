@@ -89,12 +89,17 @@ export function translateConditions(conditions: DsmCondition[], scope: FlowScope
       types = EVENT_CONDITIONS[name];
       if (c.args?.trim()) guard = testExpr(c.args, scope);
     } else {
-      scope.facts.todos.push({ where: whereOf(scope, c.at), what: `condition ${name}${c.args !== null ? `(${c.args})` : ''} has no sipflow event: the transition never fires` });
+      scope.facts.todos.push({
+        where: whereOf(scope, c.at),
+        what: `condition ${name}${c.args !== null ? `(${c.args})` : ''} has no sipflow event: the transition never fires`,
+      });
       types = [];
     }
     if (c.not) {
       // not <event condition>: any event but those; not test(…): the guard negated.
-      const typeGuard = types ? `!(${types.map((t) => `(e.type as string) === ${quoteTs(t)}`).join(' || ') || 'false'}${guard ? ` && ${guard}` : ''})` : `!(${guard})`;
+      const typeGuard = types
+        ? `!(${types.map((t) => `(e.type as string) === ${quoteTs(t)}`).join(' || ') || 'false'}${guard ? ` && ${guard}` : ''})`
+        : `!(${guard})`;
       guards.push(typeGuard);
       continue;
     }

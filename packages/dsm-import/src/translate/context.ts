@@ -43,7 +43,16 @@ export interface AppFacts {
 }
 
 export function newAppFacts(): AppFacts {
-  return { queries: [], paramValues: new Map(), configKeys: new Set(), messages: new Map(), diagrams: new Map(), todos: [], unsupported: [], translated: new Map() };
+  return {
+    queries: [],
+    paramValues: new Map(),
+    configKeys: new Set(),
+    messages: new Map(),
+    diagrams: new Map(),
+    todos: [],
+    unsupported: [],
+    translated: new Map(),
+  };
 }
 
 /** Per flow file: where we are, and what it imports. */

@@ -30,7 +30,22 @@ const EXCEPTION_EVENTS = ['error', 'dsm.exception'];
 const QUERIES = new Set(['mysql.query', 'mysql.queryGetResult', 'mysql.execute']);
 
 /** Runtime helpers bound to the flow's context and events (dsmActions()); the others are imported as they are. */
-const BOUND = new Set(['setVars', 'clearVars', 'repost', 'repostAfterEffect', 'throwException', 'throwOnError', 'dsmLog', 'dialout', 'storeRows', 'queryFailed', 'getResult', 'beginEffect', 'defer', 'endEffect']);
+const BOUND = new Set([
+  'setVars',
+  'clearVars',
+  'repost',
+  'repostAfterEffect',
+  'throwException',
+  'throwOnError',
+  'dsmLog',
+  'dialout',
+  'storeRows',
+  'queryFailed',
+  'getResult',
+  'beginEffect',
+  'defer',
+  'endEffect',
+]);
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
@@ -41,7 +56,12 @@ function indent(text: string, n: number): string {
 }
 
 /** Collect the diagram's states (declared, and named by transitions only) and check the script. */
-function statesOf(script: DsmScript): { states: Map<string, DsmState>; transitions: DsmTransition[]; functions: Map<string, DsmFunction>; initial: string } {
+function statesOf(script: DsmScript): {
+  states: Map<string, DsmState>;
+  transitions: DsmTransition[];
+  functions: Map<string, DsmFunction>;
+  initial: string;
+} {
   const states = new Map<string, DsmState>();
   const transitions: DsmTransition[] = [];
   const functions = new Map<string, DsmFunction>();
@@ -71,7 +91,8 @@ function findCall(script: DsmScript, name: string): { line: number; column: numb
     return undefined;
   };
   for (const item of script.items) {
-    const list = item.kind === 'state' ? [...item.enter, ...item.exit] : item.kind === 'transition' ? item.actions : item.kind === 'function' ? item.body : [];
+    const list =
+      item.kind === 'state' ? [...item.enter, ...item.exit] : item.kind === 'transition' ? item.actions : item.kind === 'function' ? item.body : [];
     const at = walk(list);
     if (at) return at;
   }
@@ -87,7 +108,15 @@ export interface FlowFile {
 
 export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
   const file = script.file.split('/').pop() ?? script.file;
-  const scope: FlowScope = { facts, file, flowImports: new Set(['flowConfig']), dsmImports: new Set(['dsmContext']), xstateImports: new Set(['setup']), dials: new Set(), appTargets: new Map() };
+  const scope: FlowScope = {
+    facts,
+    file,
+    flowImports: new Set(['flowConfig']),
+    dsmImports: new Set(['dsmContext']),
+    xstateImports: new Set(['setup']),
+    dials: new Set(),
+    appTargets: new Map(),
+  };
   const { states, transitions, functions, initial } = statesOf(script);
   const actions = new ActionTranslator(scope, functions);
   const constName = flowConstName(script.name);
@@ -97,7 +126,10 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
     const acts = actions.list(t.actions);
     const throwAt = t.actions.findIndex((a) => a.kind === 'call' && a.name === 'throw');
     if (throwAt >= 0 && throwAt < t.actions.length - 1) {
-      facts.todos.push({ where: `${t.at.file ?? file}:${t.at.line}`, what: `actions after throw() in "${t.name}" still run in sipflow (DSM skips them)` });
+      facts.todos.push({
+        where: `${t.at.file ?? file}:${t.at.line}`,
+        what: `actions after throw() in "${t.name}" still run in sipflow (DSM skips them)`,
+      });
     }
     return {
       events,
@@ -175,7 +207,8 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       // While a query runs, DSM events wait for it. Exceptions do not (they interrupt, as in DSM), and neither does a
       // hangup: the call is over, a query that never answers must not keep the leg.
       const deferring = queryAt >= 0;
-      const deferCode = (guard: string): string => `// the query is running: this event waits for it\n{ guard: ({ context: c, event: e }) => ${guard}, actions: defer() }`;
+      const deferCode = (guard: string): string =>
+        `// the query is running: this event waits for it\n{ guard: ({ context: c, event: e }) => ${guard}, actions: defer() }`;
       for (const key of keys) {
         const list = outgoing.filter((t) => (t.events === undefined ? !EXCEPTION_EVENTS.includes(key) : t.events.includes(key)));
         if (key === 'sip.hangup') hangupHandled = list.some((t) => !t.guarded);
@@ -194,7 +227,10 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
       const onCode = `on: {\n${indent(on.join(',\n'), 2)},\n}`;
       if (!hangupHandled && !exempt) {
         const why = keys.includes('sip.hangup') ? 'takes a hangup only under conditions' : 'has no transition for a hangup';
-        facts.todos.push({ where: `${state.at.file ?? file}:${state.at.line}`, what: `state ${state.name} ${why} (DSM let it through): decide what it does` });
+        facts.todos.push({
+          where: `${state.at.file ?? file}:${state.at.line}`,
+          what: `state ${state.name} ${why} (DSM let it through): decide what it does`,
+        });
         lines.push(`// TODO(${state.at.file ?? file}:${state.at.line}): DSM state ${state.name} ${why}; the review asks what it does.\n${onCode}`);
       } else lines.push(onCode);
     }
@@ -207,16 +243,23 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
   }
   const actors = queries.length
     ? `\n  actors: {\n${queries
-        .map((q) => `    ${quoteTs(q.name)}: effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['${q.name}']>[0], AppServices>) =>\n      services.resources.${q.name}(input),\n    ),`)
+        .map(
+          (q) =>
+            `    ${quoteTs(q.name)}: effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['${q.name}']>[0], AppServices>) =>\n      services.resources.${q.name}(input),\n    ),`,
+        )
         .join('\n')}\n  },`
     : '';
   // DSM had no event for a dialled leg that fails or ends: the flow must decide (the review's path checks ask).
   const dialAt = findCall(script, 'dlg.dialout');
-  const legTodo = dialAt ? `\n    // TODO(${dialAt.file ?? file}:${dialAt.line}): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.` : '';
-  if (dialAt) facts.todos.push({ where: `${dialAt.file ?? file}:${dialAt.line}`, what: 'a dialled leg that fails or ends (leg.failed, leg.ended) is not handled: DSM had no event for it' });
-  const dialImports = [...scope.dials]
-    .filter((d) => d !== script.name)
-    .map((d) => `import { ${facts.diagrams.get(d)} } from './${d}.js';`);
+  const legTodo = dialAt
+    ? `\n    // TODO(${dialAt.file ?? file}:${dialAt.line}): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.`
+    : '';
+  if (dialAt)
+    facts.todos.push({
+      where: `${dialAt.file ?? file}:${dialAt.line}`,
+      what: 'a dialled leg that fails or ends (leg.failed, leg.ended) is not handled: DSM had no event for it',
+    });
+  const dialImports = [...scope.dials].filter((d) => d !== script.name).map((d) => `import { ${facts.diagrams.get(d)} } from './${d}.js';`);
   const source = `/**
  * ${script.name}: imported from ${file} by \`npm run import-dsm\`. Each transition names its DSM line; TODOs name
  * the DSM line that needs a hand. DSM semantics are kept: first matching transition in declaration order, across
@@ -225,11 +268,18 @@ export function translateFlow(script: DsmScript, facts: AppFacts): FlowFile {
  */
 import { ${[...scope.xstateImports].sort().join(', ')} } from 'xstate';
 import { ${[...scope.flowImports].sort().join(', ')} } from '@sipflow/runtime/flow';
-import { ${[...scope.dsmImports].filter((n) => !BOUND.has(n)).concat(['dsmActions']).sort().join(', ')}, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import { ${[...scope.dsmImports]
+    .filter((n) => !BOUND.has(n))
+    .concat(['dsmActions'])
+    .sort()
+    .join(', ')}, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 ${queries.length ? "import type { AppServices } from './lookups.js';\n" : ''}import type { AppEvents } from './messages.js';
 ${dialImports.join('\n')}${dialImports.length ? '\n' : ''}
-const { ${[...scope.dsmImports].filter((n) => BOUND.has(n)).sort().join(', ')} } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { ${[...scope.dsmImports]
+    .filter((n) => BOUND.has(n))
+    .sort()
+    .join(', ')} } = dsmActions<DsmContext<AppConfig>, AppEvents>();
 
 export const ${constName} = setup({
   types: {

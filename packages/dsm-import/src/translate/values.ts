@@ -78,7 +78,11 @@ export function templateExpr(raw: string, scope: FlowScope): string {
 export function splitAssignment(args: string): { name: string; value: string } | undefined {
   const eq = args.indexOf('=');
   if (eq < 0) return undefined;
-  const name = args.slice(0, eq).trim().replace(/^\$/, '').replace(/^\((.*)\)$/, '$1');
+  const name = args
+    .slice(0, eq)
+    .trim()
+    .replace(/^\$/, '')
+    .replace(/^\((.*)\)$/, '$1');
   return { name, value: args.slice(eq + 1) };
 }
 

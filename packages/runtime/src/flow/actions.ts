@@ -16,11 +16,14 @@ type Params = ParameterizedObject['params'] | undefined;
 
 /** A value, or a function of the action's arguments computing it. */
 export type Expr<TContext extends MachineContext, TExpressionEvent extends EventObject, TEvent extends EventObject, T> =
-  | T
-  | ((args: ActionArgs<TContext, TExpressionEvent, TEvent>) => T);
+  T | ((args: ActionArgs<TContext, TExpressionEvent, TEvent>) => T);
 
-type FlowAction<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject> =
-  ActionFunction<TContext, TExpressionEvent, TEvent, TParams, never, never, never, never, never>;
+type FlowAction<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+> = ActionFunction<TContext, TExpressionEvent, TEvent, TParams, never, never, never, never, never>;
 
 function resolve<TContext extends MachineContext, TExpressionEvent extends EventObject, TEvent extends EventObject, T>(
   expr: Expr<TContext, TExpressionEvent, TEvent, T>,
@@ -60,12 +63,12 @@ export function progress<TContext extends MachineContext, TExpressionEvent exten
 }
 
 /** 200 OK with our SDP answer (DSM `dlg.acceptInvite(200)`). */
-export function answer<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
-  TContext,
-  TExpressionEvent,
-  TParams,
-  TEvent
-> {
+export function answer<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+>(): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('answer', () => ({ type: 'answer' }));
 }
 
@@ -89,7 +92,10 @@ export function play<
   TParams extends Params,
   TEvent extends EventObject,
   const P extends string = string,
->(prompt: Expr<TContext, TExpressionEvent, TEvent, P>, options?: PlayOptions): FlowAction<TContext, TExpressionEvent, TParams, TEvent> & PromptAction<P> {
+>(
+  prompt: Expr<TContext, TExpressionEvent, TEvent, P>,
+  options?: PlayOptions,
+): FlowAction<TContext, TExpressionEvent, TParams, TEvent> & PromptAction<P> {
   return command('play', (args) => ({ type: 'play', prompt: resolve(prompt, args), ...(options ? { options } : {}) })) as FlowAction<
     TContext,
     TExpressionEvent,
@@ -100,12 +106,12 @@ export function play<
 }
 
 /** Empty the playlist at once (barge-in; DSM `closePlaylist(false)`). */
-export function flush<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
-  TContext,
-  TExpressionEvent,
-  TParams,
-  TEvent
-> {
+export function flush<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+>(): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('flush', () => ({ type: 'flush' }));
 }
 
@@ -116,12 +122,12 @@ export function join<TContext extends MachineContext, TExpressionEvent extends E
   return command('join', (args) => ({ type: 'join', room: resolve(room, args) }));
 }
 
-export function leave<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
-  TContext,
-  TExpressionEvent,
-  TParams,
-  TEvent
-> {
+export function leave<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+>(): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('leave', () => ({ type: 'leave' }));
 }
 
@@ -160,22 +166,22 @@ export function hangupLeg<TContext extends MachineContext, TExpressionEvent exte
  * Put the established call on hold: a re-INVITE offering `a=sendonly` (what the flow plays still goes out, nothing
  * comes in). `call.held` when the far end accepted; an `error` (EFFECT_FAILED, effect 'hold') when it refused.
  */
-export function hold<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
-  TContext,
-  TExpressionEvent,
-  TParams,
-  TEvent
-> {
+export function hold<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+>(): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('hold', () => ({ type: 'hold' }));
 }
 
 /** Take the call off hold: a re-INVITE offering `a=sendrecv`. `call.resumed`, or an `error` (effect 'resume'). */
-export function resume<TContext extends MachineContext, TExpressionEvent extends EventObject, TParams extends Params, TEvent extends EventObject>(): FlowAction<
-  TContext,
-  TExpressionEvent,
-  TParams,
-  TEvent
-> {
+export function resume<
+  TContext extends MachineContext,
+  TExpressionEvent extends EventObject,
+  TParams extends Params,
+  TEvent extends EventObject,
+>(): FlowAction<TContext, TExpressionEvent, TParams, TEvent> {
   return command('resume', () => ({ type: 'resume' }));
 }
 

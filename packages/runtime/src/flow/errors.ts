@@ -51,12 +51,9 @@ export class FlowError extends Error {
 }
 
 export const flowErrors = {
-  noPort: (actorId: string) =>
-    new FlowError('NO_PORT', `actor '${actorId}' is not bound to a call: run flows with the runtime or testFlow()`),
-  invalidState: (command: string, state: string) =>
-    new FlowError('INVALID_STATE', `'${command}' is not allowed while the call is ${state}`),
-  dialoutFailed: (to: string, cause: unknown) =>
-    new FlowError('DIALOUT_FAILED', `dial-out to ${to} failed: ${messageOf(cause)}`, { cause }),
+  noPort: (actorId: string) => new FlowError('NO_PORT', `actor '${actorId}' is not bound to a call: run flows with the runtime or testFlow()`),
+  invalidState: (command: string, state: string) => new FlowError('INVALID_STATE', `'${command}' is not allowed while the call is ${state}`),
+  dialoutFailed: (to: string, cause: unknown) => new FlowError('DIALOUT_FAILED', `dial-out to ${to} failed: ${messageOf(cause)}`, { cause }),
   /** SDP the peer owed us is missing or unusable (e.g. an ACK without the answer to our delayed offer). */
   badSdp: (why: string) => new FlowError('BAD_SDP', why),
   effectFailed: (cause: unknown) => new FlowError('EFFECT_FAILED', messageOf(cause), { cause }),

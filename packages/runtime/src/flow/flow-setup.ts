@@ -48,7 +48,11 @@ type ToProvidedActor<TChildrenMap extends Record<string, string>, TActors extend
   [K in keyof TActors as K & string]: {
     src: K & string;
     logic: TActors[K];
-    id: IsNever<TChildrenMap> extends true ? string | undefined : K extends keyof Invert<TChildrenMap> ? Invert<TChildrenMap>[K] & string : string | undefined;
+    id: IsNever<TChildrenMap> extends true
+      ? string | undefined
+      : K extends keyof Invert<TChildrenMap>
+        ? Invert<TChildrenMap>[K] & string
+        : string | undefined;
   };
 }>;
 type ToStateSchema<TSchema extends StateSchema> = {
@@ -78,9 +82,8 @@ type PathsBelow<S, Depth extends unknown[] = []> = Depth['length'] extends 6
 /** `#id` targets: the id alone or followed by a path below that state. */
 type IdTargets<S, Depth extends unknown[] = []> = Depth['length'] extends 6
   ? never
-  :
-      | (S extends { id: infer I extends string } ? `#${I}` | `#${I}.${PathsBelow<S>}` : never)
-      | (S extends { states: infer St } ? { [K in Keys<St>]: IdTargets<St[K], [...Depth, unknown]> }[Keys<St>] : never);
+  : | (S extends { id: infer I extends string } ? `#${I}` | `#${I}.${PathsBelow<S>}` : never)
+    | (S extends { states: infer St } ? { [K in Keys<St>]: IdTargets<St[K], [...Depth, unknown]> }[Keys<St>] : never);
 
 interface Scope {
   /** Valid targets from the state being checked. */
@@ -99,7 +102,9 @@ type NoDelayNamed<K extends string> = NameError<`no delay named '${K}'`>;
 type NoPromptNamed<P extends string> = NameError<`no prompt named '${P}' in setup({ prompts })`>;
 /** A `play('name')` action with its literal name checked against the prompts; any other action as written. */
 type CheckAction<A, TPrompt extends string> = A extends PromptAction<infer P> ? (string extends P ? A : P extends TPrompt ? A : NoPromptNamed<P>) : A;
-type CheckActions<A, TPrompt extends string> = A extends readonly unknown[] ? { [I in keyof A]: CheckAction<A[I], TPrompt> } : CheckAction<A, TPrompt>;
+type CheckActions<A, TPrompt extends string> = A extends readonly unknown[]
+  ? { [I in keyof A]: CheckAction<A[I], TPrompt> }
+  : CheckAction<A, TPrompt>;
 type CheckTarget<T, Valid extends string> = T extends string ? (T extends Valid ? T : NoStateNamed<T>) : T;
 type CheckTargets<T, Valid extends string> = T extends readonly unknown[] ? { [I in keyof T]: CheckTargets<T[I], Valid> } : CheckTarget<T, Valid>;
 /** One transition (a target string, a transition object or an array of them) with its targets and prompts checked. */
@@ -135,23 +140,30 @@ type CheckStateWith<S, Sc extends Scope, Ids extends string, TEvent extends Even
   (S extends { invoke: infer I } ? { invoke: CheckInvoke<I, Sc> } : unknown) &
   (S extends { states: infer St } ? { states: CheckStates<St, Ids, TEvent, TDelay, Sc['prompts'], Depth> } : unknown);
 
-type CheckStates<St, Ids extends string, TEvent extends EventObject, TDelay extends string, TPrompt extends string, Depth extends unknown[]> = Depth['length'] extends 8
+type CheckStates<
+  St,
+  Ids extends string,
+  TEvent extends EventObject,
+  TDelay extends string,
+  TPrompt extends string,
+  Depth extends unknown[],
+> = Depth['length'] extends 8
   ? St
   : {
-  [K in keyof St]: CheckStateWith<
-    St[K],
-    {
-      targets: Keys<St> | SiblingPaths<St> | `.${PathsBelow<St[K]>}` | Ids;
-      events: EventKey<TEvent>;
-      delays: TDelay;
-      prompts: TPrompt;
-    },
-    Ids,
-    TEvent,
-    TDelay,
-    [...Depth, unknown]
-  >;
-};
+      [K in keyof St]: CheckStateWith<
+        St[K],
+        {
+          targets: Keys<St> | SiblingPaths<St> | `.${PathsBelow<St[K]>}` | Ids;
+          events: EventKey<TEvent>;
+          delays: TDelay;
+          prompts: TPrompt;
+        },
+        Ids,
+        TEvent,
+        TDelay,
+        [...Depth, unknown]
+      >;
+    };
 type SiblingPaths<St> = { [K in Keys<St>]: `${K}.${PathsBelow<St[K]>}` }[Keys<St>];
 
 /** The machine config with every name it uses checked against the flow's events, delays and states. */
@@ -237,7 +249,22 @@ export type FlowSetup<
     TResolvedChildren extends Record<string, string> = MergeChildrenMap<TChildrenMap, Cast<ExtractConfigChildren<TConfig>, Record<string, string>>>,
   >(
     config: TConfig & CheckedFlowConfig<TConfig, TEvent, TDelay, TPrompt>,
-  ) => FlowMachine<TContext, TEvent, TActors, TActions, TGuards, TDelay, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta, TConfig, TResolvedChildren>;
+  ) => FlowMachine<
+    TContext,
+    TEvent,
+    TActors,
+    TActions,
+    TGuards,
+    TDelay,
+    TTag,
+    TInput,
+    TOutput,
+    TEmitted,
+    TStateMeta,
+    TTransitionMeta,
+    TConfig,
+    TResolvedChildren
+  >;
 };
 
 export function setup<
@@ -278,7 +305,22 @@ export function setup<
     guards?: { [K in keyof TGuards]: GuardPredicate<TContext, TEvent, TGuards[K], ToParameterizedObject<TGuards>> };
     delays?: { [K in TDelay]: DelayConfig<TContext, TEvent, ToParameterizedObject<TActions>['params'], TEvent> };
   } & { [K in IsNever<keyof TChildrenMap> extends true ? never : 'actors']: unknown },
-): FlowSetup<TContext, TEvent, TActors, TChildrenMap, TActions, TGuards, TDelay, TTag, TInput, TOutput, TEmitted, TStateMeta, TTransitionMeta, TPrompt> {
+): FlowSetup<
+  TContext,
+  TEvent,
+  TActors,
+  TChildrenMap,
+  TActions,
+  TGuards,
+  TDelay,
+  TTag,
+  TInput,
+  TOutput,
+  TEmitted,
+  TStateMeta,
+  TTransitionMeta,
+  TPrompt
+> {
   const { prompts, ...forXState } = implementations;
   const created = xstateSetup(forXState as never) as { createMachine(config: unknown): AnyStateMachine };
   if (!prompts) return created as never;

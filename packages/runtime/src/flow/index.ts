@@ -27,7 +27,23 @@ export type { FlowCommand, FlowCommandType, CallPort } from './commands.js';
 export type { LegRef, LegMessageOf, DialLeg, DialTarget, FlowInput, CallInfo, OwnInput } from './leg-ref.js';
 export { leg, sameLeg, newLegId } from './leg-ref.js';
 export type { Expr, PromptAction } from './actions.js';
-export { reply, progress, answer, play, flush, join, leave, hangup, dial, hangupLeg, sendToLeg, hold, resume, sendInfo, sendDtmf } from './actions.js';
+export {
+  reply,
+  progress,
+  answer,
+  play,
+  flush,
+  join,
+  leave,
+  hangup,
+  dial,
+  hangupLeg,
+  sendToLeg,
+  hold,
+  resume,
+  sendInfo,
+  sendDtmf,
+} from './actions.js';
 export type { FlowServices } from './flow-services.js';
 export type { EffectArgs, Effect } from './services.js';
 export { effect, errorCode } from './services.js';

@@ -82,10 +82,7 @@ export function newLegId(prefix = 'leg'): string {
  *   leg(calleeFlow, { to: `sip:${row.callee}@${context.config.outbound_domain}`, from: { user: 'quizconnect' },
  *     input: { pin: row.pin, caller: context.self } })) }),
  */
-export function leg<TFlow extends AnyStateMachine>(
-  flow: TFlow,
-  target: DialTarget & { input: OwnInput<TFlow> },
-): DialLeg<EventFromLogic<TFlow>> {
+export function leg<TFlow extends AnyStateMachine>(flow: TFlow, target: DialTarget & { input: OwnInput<TFlow> }): DialLeg<EventFromLogic<TFlow>> {
   const { input, ...rest } = target;
   return {
     id: newLegId('out'),

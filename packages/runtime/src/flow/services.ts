@@ -28,13 +28,13 @@ export interface EffectServicesMark<TServices> {
 /** An effect's actor logic, with the error codes it declares and a typed guard over them. */
 export type Effect<TOutput, TInput, TCode extends string = never, TServices = FlowServices> = PromiseActorLogic<TOutput, TInput> &
   EffectServicesMark<TServices> & {
-  /** The error codes the effect declares (the review injects each one at `onError`). */
-  readonly errors: readonly TCode[];
-  /** Guard for `onError`: the effect failed with `code` (a code the effect does not declare does not compile). */
-  failedWith(code: TCode): (args: ErrorGuardArgs) => boolean;
-  /** The code of the error at `onError`, typed: one of the declared codes, or 'EFFECT_FAILED'. */
-  codeOf(error: unknown): TCode | 'EFFECT_FAILED';
-};
+    /** The error codes the effect declares (the review injects each one at `onError`). */
+    readonly errors: readonly TCode[];
+    /** Guard for `onError`: the effect failed with `code` (a code the effect does not declare does not compile). */
+    failedWith(code: TCode): (args: ErrorGuardArgs) => boolean;
+    /** The code of the error at `onError`, typed: one of the declared codes, or 'EFFECT_FAILED'. */
+    codeOf(error: unknown): TCode | 'EFFECT_FAILED';
+  };
 
 /**
  * An app's own async effect as a typed promise actor, with the runtime's services in scope. Use it in `setup({

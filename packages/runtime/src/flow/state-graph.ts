@@ -6,9 +6,7 @@
 import type { AnyActorRef, InspectionEvent, StateValue } from 'xstate';
 
 /** One step of a call's state graph, in order. */
-export type StateGraphStep =
-  | { kind: 'state'; at: number; state: string }
-  | { kind: 'transition'; at: number; description: string; event: string };
+export type StateGraphStep = { kind: 'state'; at: number; state: string } | { kind: 'transition'; at: number; description: string; event: string };
 
 /** 'WAIT_CALLEE', 'CONNECTED.talking', parallel regions joined with ','. */
 export function stateToString(value: StateValue): string {

@@ -10,13 +10,7 @@
  */
 
 type StringsOf<X> = X extends string ? X : X extends readonly (infer Y)[] ? StringsOf<Y> : never;
-type TargetsOf<T> = T extends string
-  ? T
-  : T extends readonly (infer U)[]
-    ? TargetsOf<U>
-    : T extends { target?: infer X }
-      ? StringsOf<X>
-      : never;
+type TargetsOf<T> = T extends string ? T : T extends readonly (infer U)[] ? TargetsOf<U> : T extends { target?: infer X } ? StringsOf<X> : never;
 type InvokeTargets<I> = I extends readonly (infer U)[]
   ? InvokeTargets<U>
   : (I extends { onDone: infer D } ? TargetsOf<D> : never) | (I extends { onError: infer E } ? TargetsOf<E> : never);
@@ -27,12 +21,7 @@ type TransitionTargets<S> =
   | (S extends { after: infer A } ? TargetsOf<ValuesOf<A>> : never)
   | (S extends { invoke: infer I } ? InvokeTargets<I> : never);
 type ChildKeys<S> = S extends { states: infer St } ? keyof St & string : never;
-type ValidTargets<S, Siblings extends string> =
-  | Siblings
-  | `${Siblings}.${string}`
-  | `.${ChildKeys<S>}`
-  | `.${ChildKeys<S>}.${string}`
-  | `#${string}`;
+type ValidTargets<S, Siblings extends string> = Siblings | `${Siblings}.${string}` | `.${ChildKeys<S>}` | `.${ChildKeys<S>}.${string}` | `#${string}`;
 
 /** The targets in a machine config that name no state. */
 export type InvalidTargets<S, Siblings extends string = never> =

@@ -39,8 +39,7 @@ export class DtmfArbiter {
     if (rank < this.#rank) return false;
     const firstOfSource = this.#lastRank < rank;
     this.#rank = rank;
-    const samePress =
-      firstOfSource && this.#lastKey === key && this.#lastRank < rank && now - this.#lastAt < TAKEOVER_WINDOW_MS;
+    const samePress = firstOfSource && this.#lastKey === key && this.#lastRank < rank && now - this.#lastAt < TAKEOVER_WINDOW_MS;
     this.#lastKey = key;
     this.#lastRank = rank;
     this.#lastAt = now;

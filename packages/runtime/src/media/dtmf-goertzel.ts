@@ -132,14 +132,32 @@ export class GoertzelDetector {
     // tone to carry at least TONE_SHARE / (1 + MAX_TWIST) of the block energy (the row tone is at most MAX_TWIST
     // times the column tone, and the pair carries TONE_SHARE), so most speech blocks that pass the cheap gates
     // stop here without the row filters — the same verdicts as running all eight, at about half the cost.
-    const k4 = C4, k5 = C5, k6 = C6, k7 = C7;
-    let e1 = 0, e2 = 0, f1 = 0, f2 = 0, g1 = 0, g2 = 0, h1 = 0, h2 = 0;
+    const k4 = C4,
+      k5 = C5,
+      k6 = C6,
+      k7 = C7;
+    let e1 = 0,
+      e2 = 0,
+      f1 = 0,
+      f2 = 0,
+      g1 = 0,
+      g2 = 0,
+      h1 = 0,
+      h2 = 0;
     for (let i = off, end = off + N; i < end; i++) {
       const v = x[i]!;
-      let t = v + k4 * e1 - e2; e2 = e1; e1 = t;
-      t = v + k5 * f1 - f2; f2 = f1; f1 = t;
-      t = v + k6 * g1 - g2; g2 = g1; g1 = t;
-      t = v + k7 * h1 - h2; h2 = h1; h1 = t;
+      let t = v + k4 * e1 - e2;
+      e2 = e1;
+      e1 = t;
+      t = v + k5 * f1 - f2;
+      f2 = f1;
+      f1 = t;
+      t = v + k6 * g1 - g2;
+      g2 = g1;
+      g1 = t;
+      t = v + k7 * h1 - h2;
+      h2 = h1;
+      h1 = t;
     }
     // |X(f)|² scaled to the energy of the tone in the block (A²·N/2 for a sine of amplitude A).
     const k = 2 / N;
@@ -152,14 +170,32 @@ export class GoertzelDetector {
     for (let f = 5; f < 8; f++) if (power[f]! > power[col]!) col = f;
     const cp = power[col]!;
     if (cp < MIN_TONE_ENERGY || cp * (1 + MAX_TWIST) < TONE_SHARE * energy) return -1;
-    const k0 = C0, k1 = C1, k2 = C2, k3 = C3;
-    let a1 = 0, a2 = 0, b1 = 0, b2 = 0, c1 = 0, c2 = 0, d1 = 0, d2 = 0;
+    const k0 = C0,
+      k1 = C1,
+      k2 = C2,
+      k3 = C3;
+    let a1 = 0,
+      a2 = 0,
+      b1 = 0,
+      b2 = 0,
+      c1 = 0,
+      c2 = 0,
+      d1 = 0,
+      d2 = 0;
     for (let i = off, end = off + N; i < end; i++) {
       const v = x[i]!;
-      let t = v + k0 * a1 - a2; a2 = a1; a1 = t;
-      t = v + k1 * b1 - b2; b2 = b1; b1 = t;
-      t = v + k2 * c1 - c2; c2 = c1; c1 = t;
-      t = v + k3 * d1 - d2; d2 = d1; d1 = t;
+      let t = v + k0 * a1 - a2;
+      a2 = a1;
+      a1 = t;
+      t = v + k1 * b1 - b2;
+      b2 = b1;
+      b1 = t;
+      t = v + k2 * c1 - c2;
+      c2 = c1;
+      c1 = t;
+      t = v + k3 * d1 - d2;
+      d2 = d1;
+      d1 = t;
     }
     power[0] = (a1 * a1 + a2 * a2 - k0 * a1 * a2) * k;
     power[1] = (b1 * b1 + b2 * b2 - k1 * b1 * b2) * k;

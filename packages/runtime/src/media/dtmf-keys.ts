@@ -3,9 +3,7 @@ import type { DtmfKey } from './media-types.js';
 import { mediaErrors } from './errors.js';
 
 /** RFC 4733 events 0–15. */
-export const DTMF_EVENT_KEYS: readonly DtmfKey[] = [
-  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D',
-];
+export const DTMF_EVENT_KEYS: readonly DtmfKey[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'];
 
 /** The keypad's tone frequencies (Hz): four rows (low group), then four columns (high group). */
 export const DTMF_FREQS: readonly number[] = [697, 770, 852, 941, 1209, 1336, 1477, 1633];

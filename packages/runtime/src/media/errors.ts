@@ -3,14 +3,7 @@
  * with `err.sipStatus` (488 for SDP trouble, 500 for prompts, 503 for port exhaustion).
  */
 export type MediaErrorCode =
-  | 'BAD_SDP'
-  | 'NO_COMMON_CODEC'
-  | 'PROMPT_UNREADABLE'
-  | 'NO_PORTS'
-  | 'STREAM_CLOSED'
-  | 'BAD_OPTIONS'
-  | 'BAD_DTMF_KEY'
-  | 'WORKER_FAILED';
+  'BAD_SDP' | 'NO_COMMON_CODEC' | 'PROMPT_UNREADABLE' | 'NO_PORTS' | 'STREAM_CLOSED' | 'BAD_OPTIONS' | 'BAD_DTMF_KEY' | 'WORKER_FAILED';
 
 export class MediaError extends Error {
   readonly code: MediaErrorCode;
@@ -36,8 +29,7 @@ export function isMediaError(err: unknown, code?: MediaErrorCode): err is MediaE
 }
 
 export const mediaErrors = {
-  badSdp: (detail: string, cause?: unknown) =>
-    new MediaError('BAD_SDP', `unusable SDP: ${detail}`, 488, cause !== undefined ? { cause } : undefined),
+  badSdp: (detail: string, cause?: unknown) => new MediaError('BAD_SDP', `unusable SDP: ${detail}`, 488, cause !== undefined ? { cause } : undefined),
   noCommonCodec: (offered: string) =>
     new MediaError('NO_COMMON_CODEC', `no common codec (offered: ${offered || 'none'}; we support PCMU, PCMA)`, 488),
   promptUnreadable: (file: string, cause?: unknown) =>
@@ -47,19 +39,12 @@ export const mediaErrors = {
       500,
       { cause, file },
     ),
-  noPorts: (range: readonly [number, number]) =>
-    new MediaError('NO_PORTS', `no free RTP port pair in ${range[0]}-${range[1]}`, 503),
+  noPorts: (range: readonly [number, number]) => new MediaError('NO_PORTS', `no free RTP port pair in ${range[0]}-${range[1]}`, 503),
   streamClosed: (id: string) => new MediaError('STREAM_CLOSED', `media stream ${id} is closed`, 500),
   badOptions: (detail: string) => new MediaError('BAD_OPTIONS', `bad media options: ${detail}`, 500),
   /** A media worker thread died (or is not running): its streams are lost; a new stream gets 503. */
-  workerFailed: (index: number, detail: string) =>
-    new MediaError('WORKER_FAILED', `media worker ${index} failed: ${detail}`, 503),
+  workerFailed: (index: number, detail: string) => new MediaError('WORKER_FAILED', `media worker ${index} failed: ${detail}`, 503),
   /** sendDtmf with something that is not a DTMF key ('0'-'9', '*', '#', 'A'-'D'); `key` is the offending one. */
   badDtmfKey: (key: string) =>
-    new MediaError(
-      'BAD_DTMF_KEY',
-      key === '' ? 'no DTMF keys to send' : `not a DTMF key: ${JSON.stringify(key)} (use 0-9, *, #, A-D)`,
-      500,
-      { key },
-    ),
+    new MediaError('BAD_DTMF_KEY', key === '' ? 'no DTMF keys to send' : `not a DTMF key: ${JSON.stringify(key)} (use 0-9, *, #, A-D)`, 500, { key }),
 };

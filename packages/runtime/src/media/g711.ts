@@ -91,26 +91,12 @@ export function silenceByte(codec: G711Codec): number {
 }
 
 /** Encode `count` samples of `pcm` from `pcmOffset` into `out` at `outOffset`. No allocation. */
-export function encodeInto(
-  table: Uint8Array,
-  pcm: Int16Array,
-  pcmOffset: number,
-  count: number,
-  out: Uint8Array,
-  outOffset: number,
-): void {
+export function encodeInto(table: Uint8Array, pcm: Int16Array, pcmOffset: number, count: number, out: Uint8Array, outOffset: number): void {
   for (let i = 0; i < count; i++) out[outOffset + i] = table[pcm[pcmOffset + i]! & 0xffff]!;
 }
 
 /** Decode `count` code bytes of `src` from `srcOffset` into `pcm` at `pcmOffset`. No allocation. */
-export function decodeInto(
-  table: Int16Array,
-  src: Uint8Array,
-  srcOffset: number,
-  count: number,
-  pcm: Int16Array,
-  pcmOffset: number,
-): void {
+export function decodeInto(table: Int16Array, src: Uint8Array, srcOffset: number, count: number, pcm: Int16Array, pcmOffset: number): void {
   for (let i = 0; i < count; i++) pcm[pcmOffset + i] = table[src[srcOffset + i]!]!;
 }
 

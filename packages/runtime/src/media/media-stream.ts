@@ -371,8 +371,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#ptKind.fill(KIND_NONE);
     for (const c of media.codecs) this.#ptKind[c.pt] = c.name === 'PCMU' ? KIND_PCMU : KIND_PCMA;
     if (media.telephoneEventPt !== undefined) this.#ptKind[media.telephoneEventPt] = KIND_TE;
-    const remoteChanged =
-      !prev || prev.remoteAddress !== media.remoteAddress || prev.remotePort !== media.remotePort;
+    const remoteChanged = !prev || prev.remoteAddress !== media.remoteAddress || prev.remotePort !== media.remotePort;
     if (remoteChanged) this.#gate.reset(media.remoteAddress, media.remotePort, media.remoteRtcpPort);
     if (!directionSends(media.direction)) this.#talking = false;
     if (!prev || directionReceives(media.direction) !== directionReceives(prev.direction) || remoteChanged) {

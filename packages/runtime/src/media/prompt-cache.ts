@@ -50,8 +50,7 @@ function promptOver(path: string, pcm: Int16Array, frames: number, shared: Share
   const bytes = frames * SAMPLES_PER_FRAME;
   const pcmu = Buffer.from(shared, 0, bytes);
   const pcma = Buffer.from(shared, bytes, bytes);
-  const views = (b: Buffer) =>
-    Array.from({ length: frames }, (_, f) => b.subarray(f * SAMPLES_PER_FRAME, (f + 1) * SAMPLES_PER_FRAME));
+  const views = (b: Buffer) => Array.from({ length: frames }, (_, f) => b.subarray(f * SAMPLES_PER_FRAME, (f + 1) * SAMPLES_PER_FRAME));
   return { path, mtimeMs, pcm, frames, encoded: { PCMU: pcmu, PCMA: pcma }, frameViews: { PCMU: views(pcmu), PCMA: views(pcma) }, shared };
 }
 

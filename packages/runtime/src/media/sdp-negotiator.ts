@@ -91,7 +91,10 @@ export function parseAudioSdp(text: string): ParsedSdp {
   const mlines = media.map((m) => ({
     type: String(m.type ?? ''),
     protocol: String(m.protocol ?? 'RTP/AVP'),
-    fmt: String(m.payloads ?? '0').trim().split(/\s+/)[0] ?? '0',
+    fmt:
+      String(m.payloads ?? '0')
+        .trim()
+        .split(/\s+/)[0] ?? '0',
   }));
   const index = media.findIndex((m) => m.type === 'audio');
   if (index < 0) throw mediaErrors.noCommonCodec('no audio m= line');
@@ -106,7 +109,10 @@ export function parseAudioSdp(text: string): ParsedSdp {
   if (conn.version !== 4 || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
     throw mediaErrors.badSdp(`unsupported connection address ${conn.ip} (IPv4 only)`);
   }
-  const ptTexts = String(m.payloads ?? '').trim().split(/\s+/).filter(Boolean);
+  const ptTexts = String(m.payloads ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   if (ptTexts.length === 0) throw mediaErrors.badSdp('audio m= line has no payload types');
   const codecs: CodecPt[] = [];
   const offered: string[] = [];
@@ -269,12 +275,6 @@ export class SdpNegotiator {
 
   #head(): string[] {
     this.#version++;
-    return [
-      'v=0',
-      `o=sipflow ${this.sessionId} ${this.#version} IN IP4 ${this.host}`,
-      's=sipflow',
-      `c=IN IP4 ${this.host}`,
-      't=0 0',
-    ];
+    return ['v=0', `o=sipflow ${this.sessionId} ${this.#version} IN IP4 ${this.host}`, 's=sipflow', `c=IN IP4 ${this.host}`, 't=0 0'];
   }
 }

@@ -4,7 +4,14 @@
  */
 import type { FlowGraph, FlowState, FlowTransition } from './flow-graph-types.js';
 
-export type ReviewRule = 'unreachable-state' | 'unhandled-hangup' | 'unhandled-leg-message' | 'unsupported-action' | 'undeclared-event' | 'failing-path' | 'duplicate-flow-id';
+export type ReviewRule =
+  | 'unreachable-state'
+  | 'unhandled-hangup'
+  | 'unhandled-leg-message'
+  | 'unsupported-action'
+  | 'undeclared-event'
+  | 'failing-path'
+  | 'duplicate-flow-id';
 
 export interface ReviewFinding {
   rule: ReviewRule;
@@ -204,7 +211,12 @@ export function checkUnsupported(flow: string, graph: FlowGraph): ReviewFinding[
     if (seen.has(`${state} ${action}`)) return;
     seen.add(`${state} ${action}`);
     const [name, where] = action.slice('unsupported:'.length).split('@');
-    findings.push({ rule: 'unsupported-action', flow, state, message: `unsupported action '${name}' (${where}) in state '${state}': it does nothing in sipflow` });
+    findings.push({
+      rule: 'unsupported-action',
+      flow,
+      state,
+      message: `unsupported action '${name}' (${where}) in state '${state}': it does nothing in sipflow`,
+    });
   };
   for (const s of graph.states) for (const a of s.unsupported ?? []) report(s.path, a);
   for (const t of graph.transitions) for (const a of t.actions) if (a.startsWith('unsupported:')) report(t.from, a);

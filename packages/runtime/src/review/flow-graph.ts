@@ -69,12 +69,7 @@ function describeTransitions(node: AnyStateNode): FlowTransition[] {
   return out;
 }
 
-function describeTransition(
-  node: AnyStateNode,
-  t: AnyTransitionDefinition,
-  eventType: string,
-  ctx: TriggerContext,
-): FlowTransition {
+function describeTransition(node: AnyStateNode, t: AnyTransitionDefinition, eventType: string, ctx: TriggerContext): FlowTransition {
   const { kind, trigger } = classify(eventType, ctx);
   const transition: FlowTransition = {
     from: statePath(node),
@@ -114,8 +109,7 @@ function nameOf(ref: unknown): string {
   if (ref && (typeof ref === 'object' || typeof ref === 'function')) {
     const r = ref as Named;
     if (typeof r.type === 'string' && r.type) return r.type;
-    if (typeof ref === 'function' && typeof r.name === 'string' && r.name && !['guard', 'actions', 'anonymous'].includes(r.name))
-      return r.name;
+    if (typeof ref === 'function' && typeof r.name === 'string' && r.name && !['guard', 'actions', 'anonymous'].includes(r.name)) return r.name;
   }
   return 'inline';
 }

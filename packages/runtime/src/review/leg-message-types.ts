@@ -108,7 +108,10 @@ function machineId(checker: ts.TypeChecker, node: ts.Expression | undefined): st
  */
 export function scanLegMessageTypes(entryFiles: string[], withinDir: string): LegMessageScan {
   const configProblems: string[] = [];
-  const program = ts.createProgram(entryFiles.map((f) => resolve(f)), compilerOptions(withinDir, configProblems));
+  const program = ts.createProgram(
+    entryFiles.map((f) => resolve(f)),
+    compilerOptions(withinDir, configProblems),
+  );
   const checker = program.getTypeChecker();
   const root = resolve(withinDir) + sep;
   // Diagnostics of the app's own files only (checking the whole program would take several times longer).
@@ -132,7 +135,12 @@ export function scanLegMessageTypes(entryFiles: string[], withinDir: string): Le
         if (id && events) {
           const all = eventTypesOf(checker, events).filter((e) => !e.type.startsWith('xstate.'));
           const messages = all.filter((e) => !e.fromRuntime).map((e) => e.type);
-          flows.push({ machineId: id, file: file.fileName, messages: [...new Set(messages)].sort(), events: [...new Set(all.map((e) => e.type))].sort() });
+          flows.push({
+            machineId: id,
+            file: file.fileName,
+            messages: [...new Set(messages)].sort(),
+            events: [...new Set(all.map((e) => e.type))].sort(),
+          });
         } else if (!id) {
           problems.push(`${file.fileName}: a createMachine() without a literal id is not checked for leg messages`);
         }

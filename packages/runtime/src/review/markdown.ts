@@ -58,7 +58,8 @@ export function renderFlowDoc({ app, flow, graph, findings, paths }: FlowDocInpu
     );
   }
   out.push('## Review', '');
-  if (!findings.length) out.push('No findings: every state is reachable, hangups are handled in every state, every leg message sent here is handled.');
+  if (!findings.length)
+    out.push('No findings: every state is reachable, hangups are handled in every state, every leg message sent here is handled.');
   else for (const f of findings) out.push(`- **${f.rule}**: ${cell(f.message.split('\n')[0])}`);
   out.push('');
   return out.join('\n');

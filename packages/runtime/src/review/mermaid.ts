@@ -10,7 +10,10 @@ export function mermaidId(path: string): string {
 
 /** Text Mermaid accepts in a transition label (no ':' ';' '{' '}' '#', which it parses). */
 function label(text: string): string {
-  return text.replace(/[:;{}#]/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[:;{}#]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The label of one transition: trigger [guard] / name. */

@@ -190,13 +190,17 @@ function offers(t: FlowTest<AnyStateMachine>, s: Situation, fixture: PathFixture
     }
     add({ type: 'leg.ended', leg, reason: l.status === 'hungup' ? 'owner' : 'bye' }, l.status === 'hungup' ? 'other' : 'leg-end');
   }
-  const snap = t.snapshot as unknown as { children: Record<string, { src?: unknown; logic?: { errors?: readonly string[] } } | undefined>; _nodes: StateNodeLike[] };
+  const snap = t.snapshot as unknown as {
+    children: Record<string, { src?: unknown; logic?: { errors?: readonly string[] } } | undefined>;
+    _nodes: StateNodeLike[];
+  };
   for (const [id, child] of Object.entries(snap.children ?? {})) {
     if (!child) continue;
     const src = typeof child.src === 'string' ? child.src : id;
     for (const output of outputs[src] ?? [undefined]) add({ type: `xstate.done.actor.${id}`, output } as EventObject);
     const errors = [...(child.logic?.errors ?? []), 'EFFECT_FAILED'];
-    for (const code of errors) add({ type: `xstate.error.actor.${id}`, error: Object.assign(new Error(`${src} failed (review)`), { code }) } as EventObject);
+    for (const code of errors)
+      add({ type: `xstate.error.actor.${id}`, error: Object.assign(new Error(`${src} failed (review)`), { code }) } as EventObject);
   }
   for (const node of snap._nodes ?? []) for (const a of node.after ?? []) add({ type: a.eventType });
   const legs = s.legs.filter((l) => l.status !== 'ended').map((l) => l.ref);
@@ -219,7 +223,12 @@ function pendingActors(flow: AnyStateMachine): Record<string, AnyActorLogic> {
   return Object.fromEntries(Object.keys(actors).map((src) => [src, fromPromise(() => new Promise<never>(() => {}))]));
 }
 
-function play(flow: AnyStateMachine, fixture: PathFixture, config: unknown, events: EventObject[]): { t: FlowTest<AnyStateMachine>; stepCommands: FlowCommand[]; error?: unknown } {
+function play(
+  flow: AnyStateMachine,
+  fixture: PathFixture,
+  config: unknown,
+  events: EventObject[],
+): { t: FlowTest<AnyStateMachine>; stepCommands: FlowCommand[]; error?: unknown } {
   const actors = pendingActors(flow);
   const t = testFlow(flow, {
     input: (fixture.input ?? {}) as never,
@@ -250,7 +259,8 @@ function scriptOf(flowName: string, flow: AnyStateMachine, fixture: PathFixture,
   for (const e of events) {
     let text = JSON.stringify(e, (_k, v) => {
       if (v && typeof v === 'object' && 'id' in v && ids.has((v as { id: string }).id)) return `@@t.dialled[${ids.get((v as { id: string }).id)}]@@`;
-      if (v instanceof Error) return `@@Object.assign(new Error(${JSON.stringify(v.message)}), { code: ${JSON.stringify((v as { code?: string }).code)} })@@`;
+      if (v instanceof Error)
+        return `@@Object.assign(new Error(${JSON.stringify(v.message)}), { code: ${JSON.stringify((v as { code?: string }).code)} })@@`;
       return v;
     });
     text = text.replace(/"@@(.*?)@@"/g, (_m, inner: string) => inner.replace(/\\"/g, '"'));
@@ -329,7 +339,12 @@ export function checkFlowPaths(flowName: string, flow: AnyStateMachine, fixture:
           fail(`the INVITE is left without a final answer: nothing more can happen in '${state}'`, events, t);
         for (const step of steps) {
           if (step.kind !== 'other' && !(t.snapshot as { can(e: EventObject): boolean }).can(step.event)) {
-            const what = step.kind === 'hangup' ? 'the hangup' : step.kind === 'leg-end' ? `'${step.event.type}' of a live leg` : `the leg message '${step.event.type}'`;
+            const what =
+              step.kind === 'hangup'
+                ? 'the hangup'
+                : step.kind === 'leg-end'
+                  ? `'${step.event.type}' of a live leg`
+                  : `the leg message '${step.event.type}'`;
             if (step.kind !== 'message' || handledSomewhere(flow, step.event.type)) {
               fail(`${what} is dropped in '${state}'`, [...events, step.event], t);
               continue;

@@ -53,7 +53,9 @@ export async function reviewApp(name: string, options: ReviewAppOptions = {}): P
       declaredEvents[flow] = found.events;
     }
   }
-  const paths = options.skipPaths ? undefined : { fixtures: await loadPathFixtures(app.dir), defaultConfig: defaultConfigOf(app.configSchema, notes) };
+  const paths = options.skipPaths
+    ? undefined
+    : { fixtures: await loadPathFixtures(app.dir), defaultConfig: defaultConfigOf(app.configSchema, notes) };
   const review = reviewFlows(name, app.flows, { legMessages, declaredEvents, ...(paths ? { paths } : {}) });
   const clashes = await flowIdClashesInFolder(app, options.appsDir, notes);
   if (clashes.length) {
@@ -74,7 +76,9 @@ async function flowIdClashesInFolder(app: LoadedAppFlows, appsDir: string | unde
     try {
       others.push({ app: other, flows: (await loadAppFlows(other, appsDir)).flows });
     } catch (err) {
-      notes.push(`flow ids: app '${other}' could not be loaded to compare flow ids (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+      notes.push(
+        `flow ids: app '${other}' could not be loaded to compare flow ids (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      );
     }
   }
   const findings: ReviewFinding[] = [];
@@ -103,7 +107,9 @@ function defaultConfigOf(schema: { parse(value: unknown): unknown } | undefined,
   try {
     return schema.parse({});
   } catch (err) {
-    notes.push(`path checks: the config schema has required keys, paths run with no config (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    notes.push(
+      `path checks: the config schema has required keys, paths run with no config (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+    );
     return undefined;
   }
 }

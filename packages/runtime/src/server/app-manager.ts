@@ -231,7 +231,10 @@ export class AppManager {
       dir = imported.dir;
       definition = appDefinitionOf(imported);
       // Before its setup(): a flow id another loaded app uses is refused (reload included).
-      assertFlowIdsUnique({ app: name, flows: definition.flows }, [...this.#current.values()].map((v) => ({ app: v.name, flows: v.definition.flows })));
+      assertFlowIdsUnique(
+        { app: name, flows: definition.flows },
+        [...this.#current.values()].map((v) => ({ app: v.name, flows: v.definition.flows })),
+      );
     } catch (err) {
       throw err instanceof AppLoadError ? serverErrors.appLoad(err) : serverErrors.appLoadFailed(name, err);
     }

@@ -21,7 +21,8 @@ export function parsePortRange(option: string, value: string): [number, number] 
   const m = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
   const a = m ? Number(m[1]) : NaN;
   const b = m ? Number(m[2]) : NaN;
-  if (!m || a < 1024 || b > 65535 || b - a < 3) throw serverErrors.badOption(option, `expected A-B with 1024 <= A, B <= 65535, at least 4 ports (e.g. 10000-20000), got '${value}'`);
+  if (!m || a < 1024 || b > 65535 || b - a < 3)
+    throw serverErrors.badOption(option, `expected A-B with 1024 <= A, B <= 65535, at least 4 ports (e.g. 10000-20000), got '${value}'`);
   return [a, b];
 }
 
@@ -43,7 +44,10 @@ export function appCommand(): Command {
     .argument('<apps...>', 'app names, e.g. quizconnect')
     .addOption(new Option('--sip <host:port>', 'SIP address (UDP and TCP)').default('127.0.0.1:5060'))
     .addOption(
-      new Option('--advertise <host:port>', 'SIP address peers reach us at (Contact, Via), when not the --sip one: behind NAT or a proxy; default: --sip'),
+      new Option(
+        '--advertise <host:port>',
+        'SIP address peers reach us at (Contact, Via), when not the --sip one: behind NAT or a proxy; default: --sip',
+      ),
     )
     .addOption(
       new Option(
@@ -54,12 +58,21 @@ export function appCommand(): Command {
     .addOption(new Option('--rtp-ports <a-b>', 'RTP port range').default('10000-20000'))
     .addOption(new Option('--admin <host:port|off>', 'admin HTTP API and web page; off to disable').default('127.0.0.1:8090'))
     .addOption(new Option('--admin-token <token>', 'bearer token for the admin API (required off loopback)').env('SIPFLOW_ADMIN_TOKEN'))
-    .addOption(new Option('--set <key=value>', 'app config value; app.key=value for one app (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
-    .addOption(new Option('--config <file>', 'JSON file of app config: keys for every app, or { "<app>": { ... } }'))
-    .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .addOption(
-      new Option('--log-format <format>', 'log lines: pretty (coloured, for a terminal) or json (one object per line, for collectors); default: pretty when stdout is a terminal, json otherwise')
-        .choices(['pretty', 'json']),
+      new Option('--set <key=value>', 'app config value; app.key=value for one app (repeatable)').argParser((v: string, prev: string[] = []) => [
+        ...prev,
+        v,
+      ]),
+    )
+    .addOption(new Option('--config <file>', 'JSON file of app config: keys for every app, or { "<app>": { ... } }'))
+    .addOption(
+      new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines: pretty (coloured, for a terminal) or json (one object per line, for collectors); default: pretty when stdout is a terminal, json otherwise',
+      ).choices(['pretty', 'json']),
     )
     .addOption(new Option('--watch', 'reload an app when its files change (new calls only)'))
     .addOption(new Option('--max-calls <n>', 'most call legs at once; INVITEs beyond get 503').default('1000'))
@@ -69,17 +82,40 @@ export function appCommand(): Command {
     .addOption(
       new Option(
         '--rtp-latch',
-        'for callers behind NAT: a stream may latch once, before it accepts any RTP, to a source on the signalling peer\'s IP; default: RTP/RTCP only from the SDP address',
+        "for callers behind NAT: a stream may latch once, before it accepts any RTP, to a source on the signalling peer's IP; default: RTP/RTCP only from the SDP address",
       ),
     )
-    .addOption(new Option('--tcp-max-connections <n>', 'SIP over TCP: most connections at once (when full, the longest-idle one without a call is closed)').default(String(DEFAULT_TCP_LIMITS.maxConnections)))
-    .addOption(new Option('--tcp-max-per-source <n>', 'SIP over TCP: most connections from one IP address').default(String(DEFAULT_TCP_LIMITS.maxPerSource)))
-    .addOption(new Option('--tcp-idle-timeout <seconds>', 'SIP over TCP: close a connection without a call after this long without traffic').default(String(DEFAULT_TCP_LIMITS.idleTimeoutMs / 1000)))
-    .addOption(new Option('--tcp-read-timeout <seconds>', 'SIP over TCP: close a connection whose message is still incomplete this long after its first byte').default(String(DEFAULT_TCP_LIMITS.readTimeoutMs / 1000)))
-    .addOption(new Option('--sip-max-message <bytes>', 'SIP over TCP: largest message (headers + body); a larger one closes the connection').default(String(DEFAULT_TCP_LIMITS.maxMessageBytes)))
+    .addOption(
+      new Option(
+        '--tcp-max-connections <n>',
+        'SIP over TCP: most connections at once (when full, the longest-idle one without a call is closed)',
+      ).default(String(DEFAULT_TCP_LIMITS.maxConnections)),
+    )
+    .addOption(
+      new Option('--tcp-max-per-source <n>', 'SIP over TCP: most connections from one IP address').default(String(DEFAULT_TCP_LIMITS.maxPerSource)),
+    )
+    .addOption(
+      new Option('--tcp-idle-timeout <seconds>', 'SIP over TCP: close a connection without a call after this long without traffic').default(
+        String(DEFAULT_TCP_LIMITS.idleTimeoutMs / 1000),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--tcp-read-timeout <seconds>',
+        'SIP over TCP: close a connection whose message is still incomplete this long after its first byte',
+      ).default(String(DEFAULT_TCP_LIMITS.readTimeoutMs / 1000)),
+    )
+    .addOption(
+      new Option('--sip-max-message <bytes>', 'SIP over TCP: largest message (headers + body); a larger one closes the connection').default(
+        String(DEFAULT_TCP_LIMITS.maxMessageBytes),
+      ),
+    )
     .addOption(new Option('--rtp-timeout <seconds>', 'end a call after this long without RTP (0 = never)').default('0'))
     .addOption(
-      new Option('--drain-timeout <seconds>', 'on SIGTERM: refuse new calls (503) and wait this long for calls in progress to end, then end the rest').default('30'),
+      new Option(
+        '--drain-timeout <seconds>',
+        'on SIGTERM: refuse new calls (503) and wait this long for calls in progress to end, then end the rest',
+      ).default('30'),
     )
     .addOption(new Option('--keep-ended <seconds>', 'how long ended calls stay visible in the registry').default('300'))
     .exitOverride();
@@ -93,7 +129,8 @@ function outboundProxy(option: string, value: string): string {
 
 function mediaWorkers(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n > 64) throw serverErrors.badOption('--media-workers', `${value} (a whole number 0-64; 0 = media on the main thread)`);
+  if (!/^\d+$/.test(value.trim()) || n > 64)
+    throw serverErrors.badOption('--media-workers', `${value} (a whole number 0-64; 0 = media on the main thread)`);
   return n;
 }
 
@@ -135,7 +172,10 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     keepEnded: string;
     drainTimeout: string;
   }>();
-  const apps = (cmd.args as string[]).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+  const apps = (cmd.args as string[])
+    .flatMap((a) => a.split(','))
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (!apps.length) throw serverErrors.badOption('<apps>', 'name at least one app');
   let file: Record<string, unknown> | undefined;
   if (o.config) {

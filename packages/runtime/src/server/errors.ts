@@ -32,13 +32,12 @@ const msg = (err: unknown): string => (err instanceof Error ? err.message : Stri
 
 export const serverErrors = {
   /** The app loader's error (APP_NOT_FOUND, APP_LOAD_FAILED, APP_INVALID), as the server's. */
-  appLoad: (err: AppLoadError) => new ServerError(err.code === 'NO_FLOWS' ? 'APP_INVALID' : err.code === 'FLOW_ID_TAKEN' ? 'APP_CONFLICT' : err.code, err.message, { cause: err }),
-  appLoadFailed: (name: string, cause: unknown) =>
-    new ServerError('APP_LOAD_FAILED', `app '${name}' failed to load: ${msg(cause)}`, { cause }),
+  appLoad: (err: AppLoadError) =>
+    new ServerError(err.code === 'NO_FLOWS' ? 'APP_INVALID' : err.code === 'FLOW_ID_TAKEN' ? 'APP_CONFLICT' : err.code, err.message, { cause: err }),
+  appLoadFailed: (name: string, cause: unknown) => new ServerError('APP_LOAD_FAILED', `app '${name}' failed to load: ${msg(cause)}`, { cause }),
   configInvalid: (app: string, problems: string[]) =>
     new ServerError('CONFIG_INVALID', `invalid config for app '${app}':\n  ${problems.join('\n  ')}`),
   badOption: (option: string, why: string) => new ServerError('BAD_OPTION', `${option}: ${why}`),
-  setupFailed: (app: string, cause: unknown) =>
-    new ServerError('APP_SETUP_FAILED', `app '${app}' setup() failed: ${msg(cause)}`, { cause }),
+  setupFailed: (app: string, cause: unknown) => new ServerError('APP_SETUP_FAILED', `app '${app}' setup() failed: ${msg(cause)}`, { cause }),
   conflict: (why: string) => new ServerError('APP_CONFLICT', why),
 };

@@ -155,7 +155,10 @@ export class FlowRuntime implements LegHost {
       return call.reject(503, 'Too Many Calls', [retryAfter]);
     }
     if (this.#rtpPortPairs !== undefined && this.#media.streamCount + reserved + need > this.#rtpPortPairs) {
-      log.warn({ streams: this.#media.streamCount, reserved, need, pairs: this.#rtpPortPairs }, 'RTP ports: the streams this call needs do not fit: 503');
+      log.warn(
+        { streams: this.#media.streamCount, reserved, need, pairs: this.#rtpPortPairs },
+        'RTP ports: the streams this call needs do not fit: 503',
+      );
       return call.reject(503, 'No Media Ports', [retryAfter]);
     }
     this.#budget.admitted(call.id, key);
@@ -297,7 +300,11 @@ export class FlowRuntime implements LegHost {
     }
     const call = this.#stack.dial({
       to: spec.to,
-      from: { user: spec.from?.user ?? 'sipflow', ...(spec.from?.host ? { host: spec.from.host } : {}), ...(spec.from?.displayName ? { displayName: spec.from.displayName } : {}) },
+      from: {
+        user: spec.from?.user ?? 'sipflow',
+        ...(spec.from?.host ? { host: spec.from.host } : {}),
+        ...(spec.from?.displayName ? { displayName: spec.from.displayName } : {}),
+      },
       sdp: offer,
       ...(spec.headers ? { headers: spec.headers } : {}),
       ...(spec.credentials ? { credentials: spec.credentials } : {}),
@@ -344,10 +351,7 @@ export class FlowRuntime implements LegHost {
     for (const leg of legs) if (!leg.owner) leg.finish({ outcome: 'completed', reason: 'shutdown', code: 503 });
     for (const leg of this.#legs.values()) leg.finish({ outcome: 'completed', reason: 'shutdown', code: 503 });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(legs.map((l) => l.sipDone)),
-      new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
-    ]);
+    await Promise.race([Promise.all(legs.map((l) => l.sipDone)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
   }
 }

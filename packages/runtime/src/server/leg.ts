@@ -216,7 +216,10 @@ export class Leg implements CallPort {
     if (snap.status !== 'active') return;
     if (event.type === 'error' && !snap.can(event)) {
       const code = (event as unknown as { code: FlowErrorCode }).code;
-      this.log.error({ code, message: (event as unknown as { message?: string }).message, state: this.#recorder.current }, 'unhandled flow error: ending the call');
+      this.log.error(
+        { code, message: (event as unknown as { message?: string }).message, state: this.#recorder.current },
+        'unhandled flow error: ending the call',
+      );
       this.finish({ outcome: 'error', reason: code, code: flowErrorStatus[code] ?? 500 });
       return;
     }

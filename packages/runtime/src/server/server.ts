@@ -92,7 +92,11 @@ function envMediaWorkers(): number | undefined {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
-  const apps = new AppManager({ logger, ...(options.appsDir ? { appsDir: options.appsDir } : {}), ...(options.config ? { config: options.config } : {}) });
+  const apps = new AppManager({
+    logger,
+    ...(options.appsDir ? { appsDir: options.appsDir } : {}),
+    ...(options.config ? { config: options.config } : {}),
+  });
   await apps.loadAll(options.apps);
 
   const sipAddr = options.sip ?? { host: '127.0.0.1', port: 5060 };

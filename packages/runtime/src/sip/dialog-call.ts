@@ -2,14 +2,7 @@ import type { Logger } from 'pino';
 import type { Session, SessionDelegate } from 'sip.js/lib/core/index.js';
 import { sipErrors } from './errors.js';
 import { dialogRequestDelegate, sendInfoRequest, sendReinvite, type DialogRequestHandlers } from './session-helpers.js';
-import type {
-  CallDirection,
-  CallEndReason,
-  InDialogRequests,
-  InfoRequest,
-  ReinviteRequest,
-  ReinviteResult,
-} from './sip-types.js';
+import type { CallDirection, CallEndReason, InDialogRequests, InfoRequest, ReinviteRequest, ReinviteResult } from './sip-types.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 
 /** The events both directions emit for their confirmed dialog, and at their end. */
@@ -29,10 +22,7 @@ export type DialogCallEvents = {
  * `State` is the subclass's state union; every call ends in 'ended', and only a 'confirmed' call sends in-dialog
  * requests.
  */
-export abstract class DialogCall<
-  Events extends DialogCallEvents & { [K in keyof Events]: unknown[] },
-  State extends string,
->
+export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof Events]: unknown[] }, State extends string>
   extends TypedEmitter<Events>
   implements InDialogRequests
 {

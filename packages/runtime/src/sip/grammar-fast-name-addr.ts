@@ -59,11 +59,8 @@ function uriParams(s: string): Params | undefined | null {
   return params;
 }
 
-
 /** The URI the grammar's SIP_URI action builds, or undefined when the subset cannot vouch for it. */
-export function buildUri(
-  scheme: string, user: string | undefined, host: string, port: string | undefined, uriParamText: string,
-): URI | undefined {
+export function buildUri(scheme: string, user: string | undefined, host: string, port: string | undefined, uriParamText: string): URI | undefined {
   const params = uriParams(uriParamText);
   if (params === null) return undefined;
   let decoded: string | undefined;

@@ -10,7 +10,7 @@ import { fastVia } from './grammar-fast-via.js';
  * not accept still goes to the grammar, so results (including -1 for invalid input) never differ. Installed by
  * wrapping `Grammar.parse` (looked up at call time by sip.js), once per process.
  */
-const WORD = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/\\[\\]?{}]+";
+const WORD = '[A-Za-z0-9\\-.!%*_+`\'~()<>:\\\\"/\\[\\]?{}]+';
 const CALL_ID = new RegExp(`^${WORD}(?:@${WORD})?$`);
 const DIGITS = /^\d{1,9}$/;
 const CSEQ = /^(\d{1,9}) ([A-Z]+)$/;

@@ -123,10 +123,7 @@ export function sendInfoRequest(session: Session, contentType: string, body: str
   return new Promise((resolve) => {
     const final = (r: IncomingResponse) => resolve(r.message.statusCode ?? 0);
     try {
-      session.info(
-        { onAccept: final, onRedirect: final, onReject: final },
-        { body: { contentDisposition: 'render', contentType, content: body } },
-      );
+      session.info({ onAccept: final, onRedirect: final, onReject: final }, { body: { contentDisposition: 'render', contentType, content: body } });
     } catch (err) {
       log.debug({ err }, 'sip: INFO not sent');
       resolve(500);

@@ -24,13 +24,7 @@ import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
 import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
-import {
-  randomToken,
-  responseDestination,
-  statelessResponse,
-  stampVia,
-  type MessageKey,
-} from './wire.js';
+import { randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
 
 /** Methods we implement. Out of dialog: INVITE, OPTIONS (and ACK/BYE/CANCEL matched to what exists). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO'] as const;
@@ -38,17 +32,7 @@ const ALLOW_HEADER = `Allow: ${ALLOWED_METHODS.join(', ')}`;
 /** SIP option tags (RFC 3261 §19.2) we implement; a Require of any other gets 420 Bad Extension. None yet. */
 const SUPPORTED_OPTION_TAGS: ReadonlySet<string> = new Set<string>();
 /** Methods we know but do not support (→ 405); anything else is unknown (→ 501). RFC 3261 §8.2.1. */
-const KNOWN_METHODS = new Set([
-  ...ALLOWED_METHODS,
-  'REGISTER',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'MESSAGE',
-  'REFER',
-  'PUBLISH',
-  'UPDATE',
-  'PRACK',
-]);
+const KNOWN_METHODS = new Set([...ALLOWED_METHODS, 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'REFER', 'PUBLISH', 'UPDATE', 'PRACK']);
 /** Client transaction states before the final response: the request is still being (re)sent. */
 const CLIENT_BUSY = new Set<TransactionState>([TransactionState.Calling, TransactionState.Trying, TransactionState.Proceeding]);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
@@ -179,7 +163,8 @@ export class SipStack implements SipStackApi {
       // sip.js sets ackWait on every UAS dialog, early ones too (a 180 with a To tag): only a confirmed one sent a 2xx.
       const d = dialog as unknown as { ackWait?: boolean; early: boolean; initialTransaction?: { state: TransactionState } };
       const initial = d.initialTransaction;
-      if (d.ackWait === true && !d.early && initial instanceof InviteServerTransaction && initial.state !== TransactionState.Terminated) awaitingAck++;
+      if (d.ackWait === true && !d.early && initial instanceof InviteServerTransaction && initial.state !== TransactionState.Terminated)
+        awaitingAck++;
     }
     return { clientTransactions, serverTransactions, awaitingAck, total: clientTransactions + serverTransactions + awaitingAck };
   }
@@ -408,11 +393,7 @@ export class SipStack implements SipStackApi {
     }
     this.#reply(text, 200, 'OK', [], (uas as unknown as { toTag: string }).toTag);
     const transaction = uas.transaction;
-    if (
-      uas instanceof InviteUserAgentServer &&
-      transaction instanceof InviteServerTransaction &&
-      transaction.state === TransactionState.Proceeding
-    ) {
+    if (uas instanceof InviteUserAgentServer && transaction instanceof InviteServerTransaction && transaction.state === TransactionState.Proceeding) {
       uas.receiveCancel(message);
     }
   }

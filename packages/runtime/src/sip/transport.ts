@@ -79,8 +79,10 @@ export class SipTransport implements CoreTransport {
     });
     udp?.on('message', (buf, rinfo) => this.#receive(buf.toString('utf8'), { address: rinfo.address, port: rinfo.port, transport: 'udp' }));
     udp?.on('error', (err) => this.#log.warn({ err }, 'sip: UDP socket error'));
-    this.#table = new TcpConnectionTable(options.tcpLimits, () => new Set(this.#tcpCalls.values()), (_id, source, reason) =>
-      this.#noteClosed(source, reason),
+    this.#table = new TcpConnectionTable(
+      options.tcpLimits,
+      () => new Set(this.#tcpCalls.values()),
+      (_id, source, reason) => this.#noteClosed(source, reason),
     );
     tcp?.on('connection', (sock) => this.#accept(sock));
     tcp?.on('error', (err) => this.#log.warn({ err }, 'sip: TCP server error'));
@@ -203,9 +205,7 @@ export class SipTransport implements CoreTransport {
       if (dest.transport === 'udp') {
         if (!this.#udp) throw sipErrors.transport('UDP not enabled');
         const udp = this.#udp;
-        await new Promise<void>((resolve, reject) =>
-          udp.send(text, dest.port, host, (err) => (err ? reject(err) : resolve())),
-        );
+        await new Promise<void>((resolve, reject) => udp.send(text, dest.port, host, (err) => (err ? reject(err) : resolve())));
       } else {
         const sock = await this.#tcpTo(host, dest.port);
         this.#table.touch(`${host}:${dest.port}`);
@@ -266,7 +266,10 @@ export class SipTransport implements CoreTransport {
     const now = Date.now();
     if (now - this.#closedLoggedAt < 10_000) return;
     this.#closedLoggedAt = now;
-    this.#log.warn({ closed: Object.fromEntries(this.#closedByLimit), open: this.#table.size, limits: this.#table.limits }, 'sip: TCP connections closed by limits');
+    this.#log.warn(
+      { closed: Object.fromEntries(this.#closedByLimit), open: this.#table.size, limits: this.#table.limits },
+      'sip: TCP connections closed by limits',
+    );
     this.#closedByLimit = new Map();
   }
 

@@ -32,8 +32,14 @@ test('GET /calls lists active calls with the summary fields, filters by app and 
   for (const key of ['id', 'app', 'flow', 'state', 'direction', 'from', 'to', 'started']) assert.ok(key in c1, key);
   assert.equal(new Date(c1.started).getTime(), c1.startedAt);
 
-  assert.deepEqual((await json(await fetch(`${base}/calls?app=other`))).calls.map((c: any) => c.id), ['c2']);
-  assert.deepEqual((await json(await fetch(`${base}/calls?state=ANSWERED`))).calls.map((c: any) => c.id), ['c3']);
+  assert.deepEqual(
+    (await json(await fetch(`${base}/calls?app=other`))).calls.map((c: any) => c.id),
+    ['c2'],
+  );
+  assert.deepEqual(
+    (await json(await fetch(`${base}/calls?state=ANSWERED`))).calls.map((c: any) => c.id),
+    ['c3'],
+  );
   const withEnded = await json(await fetch(`${base}/calls?ended=1`));
   assert.equal(withEnded.count, 4);
   assert.equal(withEnded.calls.find((c: any) => c.id === 'c4').outcome, 'completed');
@@ -73,7 +79,10 @@ test('GET /calls/:id returns every attribute and the state graph; an unknown id 
 test('apps: GET /apps, POST /apps/:name/reload ok, refused with the reason, unknown app, wrong method', async (t) => {
   const { deps, base } = await start(t);
   const apps = await json(await fetch(`${base}/apps`));
-  assert.deepEqual(apps.apps.map((a: any) => [a.name, a.version]), [['demo', 1]]);
+  assert.deepEqual(
+    apps.apps.map((a: any) => [a.name, a.version]),
+    [['demo', 1]],
+  );
 
   const ok = await fetch(`${base}/apps/demo/reload`, { method: 'POST' });
   assert.equal(ok.status, 200);
@@ -230,7 +239,10 @@ test('GET /events streams a snapshot then every update', async (t) => {
     });
   await waitFor(1);
   assert.equal(events[0]?.event, 'snapshot');
-  assert.deepEqual(events[0]?.data.calls.map((c: any) => c.id), ['c1']);
+  assert.deepEqual(
+    events[0]?.data.calls.map((c: any) => c.id),
+    ['c1'],
+  );
   deps.registry.move('c1', 'CONNECTED', 'pin matches', 'dtmf');
   await waitFor(2);
   assert.equal(events[1]?.event, 'call');

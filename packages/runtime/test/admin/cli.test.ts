@@ -33,7 +33,10 @@ test('calls: a table of id, app, flow, state, age; filters pass through', async 
 
   const filtered = capture();
   assert.equal(await callsCommand(['--admin', admin, '--app', 'other'], filtered), 0);
-  assert.deepEqual(filtered.lines.filter((l) => l.startsWith('call-')).map((l) => l.split(/\s+/)[0]), ['call-2']);
+  assert.deepEqual(
+    filtered.lines.filter((l) => l.startsWith('call-')).map((l) => l.split(/\s+/)[0]),
+    ['call-2'],
+  );
   const none = capture();
   assert.equal(await callsCommand(['--admin', admin, '--app', 'nobody'], none), 0);
   assert.deepEqual(none.lines, ['no calls']);

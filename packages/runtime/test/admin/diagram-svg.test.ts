@@ -8,7 +8,8 @@ import { clean } from '../review/sample-machines.js';
 /** y of each state's box, by path. */
 function rows(svg: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of svg.matchAll(/<g class="state[^"]*" data-state="([^"]+)"><title>[^<]*<\/title><rect x="[\d.]+" y="([\d.]+)"/g)) out.set(m[1] ?? '', Number(m[2]));
+  for (const m of svg.matchAll(/<g class="state[^"]*" data-state="([^"]+)"><title>[^<]*<\/title><rect x="[\d.]+" y="([\d.]+)"/g))
+    out.set(m[1] ?? '', Number(m[2]));
   return out;
 }
 

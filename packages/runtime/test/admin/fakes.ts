@@ -90,7 +90,15 @@ export function fakeDeps(): FakeDeps {
     metrics: () => ({
       sip: { messagesIn: 10, messagesOut: 12, retransmissionsOut: 2, retransmissionsAbsorbed: 1, malformedDropped: 0 },
       media: {
-        clock: { ticks: 500, latenessP50: 0.2, latenessP99: 1.5, latenessMax: 3, ticksMissed: 0, latenessBuckets: [300, 450, 480, 490, 495, 497, 498, 499, 500, 500, 500, 500, 500, 500], latenessSumMs: 150 },
+        clock: {
+          ticks: 500,
+          latenessP50: 0.2,
+          latenessP99: 1.5,
+          latenessMax: 3,
+          ticksMissed: 0,
+          latenessBuckets: [300, 450, 480, 490, 495, 497, 498, 499, 500, 500, 500, 500, 500, 500],
+          latenessSumMs: 150,
+        },
         streams: 1,
         rtpPacketsIn: 400,
         rtpPacketsRejected: 3,

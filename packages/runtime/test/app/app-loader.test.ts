@@ -25,7 +25,11 @@ async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp): 
 }
 
 test('an unknown app, or a name that is not a folder name, is APP_NOT_FOUND listing the apps there', async () => {
-  await rejectsWith(importApp('nope', { appsDir: serverApps }), 'APP_NOT_FOUND', /no app 'nope' in .*fixtures\/apps \(apps: dtmf-out-test, reload-test, rt-test\)/);
+  await rejectsWith(
+    importApp('nope', { appsDir: serverApps }),
+    'APP_NOT_FOUND',
+    /no app 'nope' in .*fixtures\/apps \(apps: dtmf-out-test, reload-test, rt-test\)/,
+  );
   await rejectsWith(importApp('../review', { appsDir: serverApps }), 'APP_NOT_FOUND', /no app '\.\.\/review'/);
   assert.deepEqual(availableApps(serverApps), ['dtmf-out-test', 'reload-test', 'rt-test']);
   assert.ok(availableApps().includes('quizconnect'), `the default apps folder is the repository's: ${DEFAULT_APPS_DIR}`);
@@ -48,7 +52,10 @@ test("the entry: exports['.'] (a string or conditions: import, then default), el
 
 test('a module without defineApp() is not an app for the server (APP_INVALID) but its flows still review', async () => {
   const pingpong = await importApp('pingpong', { appsDir: reviewApps });
-  assert.throws(() => appDefinitionOf(pingpong), (err: unknown) => err instanceof AppLoadError && err.code === 'APP_INVALID' && /defineApp/.test(err.message));
+  assert.throws(
+    () => appDefinitionOf(pingpong),
+    (err: unknown) => err instanceof AppLoadError && err.code === 'APP_INVALID' && /defineApp/.test(err.message),
+  );
   assert.deepEqual(Object.keys(flowsOf(pingpong)).sort(), ['pinger', 'ponger']);
 });
 

@@ -30,7 +30,10 @@ export const flows = setup({
     },
     B: {
       entry: [
-        sendToLeg(({ context }) => context.caller, ({ context }) => ({ type: 'callee.matched', leg: calleeRef })),
+        sendToLeg(
+          ({ context }) => context.caller,
+          ({ context }) => ({ type: 'callee.matched', leg: calleeRef }),
+        ),
         // A misspelt leg message is refused: the ref carries the receiving flow's events.
         // @ts-expect-error 'calee.matched' is not an event the caller flow accepts
         sendToLeg(({ context }) => context.caller, { type: 'calee.matched', leg: calleeRef }),

@@ -51,7 +51,11 @@ const events: CallEvent[] = [
 
 test('every shortest path of the model replays through testFlow with the commands the model implies', () => {
   const config = { code: '42' };
-  const input = { call: { id: 'c', direction: 'inbound' as const, from: 'a', to: 'b', requestUri: 'sip:1@h', user: '1' }, self: { id: 'c', flow: 'ivr' }, config };
+  const input = {
+    call: { id: 'c', direction: 'inbound' as const, from: 'a', to: 'b', requestUri: 'sip:1@h', user: '1' },
+    self: { id: 'c', flow: 'ivr' },
+    config,
+  };
   const paths = getShortestPaths(ivr, { events, input });
   const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
   for (const s of ['START', 'GREETING', 'COLLECT', 'DONE', 'END']) assert.ok(reached.has(JSON.stringify(s)), `model reaches ${s}`);

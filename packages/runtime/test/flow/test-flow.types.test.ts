@@ -12,9 +12,12 @@ interface Row {
 interface Resources {
   calleesFor(user: string): Promise<Row[]>;
 }
-const lookup = effect(async ({ input, services }: EffectArgs<{ user: string }, FlowServices<{ n: number }, Resources>>) => services.resources.calleesFor(input.user), {
-  errors: ['LOOKUP_QUERY'],
-});
+const lookup = effect(
+  async ({ input, services }: EffectArgs<{ user: string }, FlowServices<{ n: number }, Resources>>) => services.resources.calleesFor(input.user),
+  {
+    errors: ['LOOKUP_QUERY'],
+  },
+);
 
 const flow = setup({
   types: { input: {} as FlowInput<{ n: number }>, context: {} as { rows: Row[] }, events: {} as CallEvent },

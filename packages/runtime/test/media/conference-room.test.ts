@@ -34,7 +34,10 @@ test('two members on one codec relay (no mix); a third turns mixing on, its leav
   assert.equal(room.relaying, true);
   assert.equal(a.peer, b);
   assert.equal(b.peer, a);
-  assert.ok(a.roomOut.every((v) => v === 0), 'no mix written while relaying');
+  assert.ok(
+    a.roomOut.every((v) => v === 0),
+    'no mix written while relaying',
+  );
   const c = member('c', -3, 'PCMU');
   room.add(c);
   assert.equal(a.peer, undefined, 'relay stops as soon as a third member joins');

@@ -45,10 +45,19 @@ test('RFC 4733: updates with one timestamp and growing duration, end ×3, then t
     [1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0].map((k) => (k ? DTMF_EVENT : DTMF_OFF)),
   );
   const first = f.slice(0, 5);
-  assert.deepEqual(first.map((x) => x.marker), [true, false, false, false, false]);
+  assert.deepEqual(
+    first.map((x) => x.marker),
+    [true, false, false, false, false],
+  );
   assert.ok(first.every((x) => x.ts === 1000 && x.event === 1 && x.volume === 10));
-  assert.deepEqual(first.map((x) => x.duration), [160, 320, 480, 480, 480]);
-  assert.deepEqual(first.map((x) => x.end), [false, false, true, true, true]);
+  assert.deepEqual(
+    first.map((x) => x.duration),
+    [160, 320, 480, 480, 480],
+  );
+  assert.deepEqual(
+    first.map((x) => x.end),
+    [false, false, true, true, true],
+  );
   // 80 ms gap from the end of the tone: 2 retransmissions + 2 frames of audio.
   const second = f.slice(7, 12);
   assert.ok(second.every((x) => x.ts === 1000 + 7 * 160 && x.event === 11));
@@ -62,7 +71,10 @@ test('gap 0: the end retransmissions still go out, the next key starts right aft
   const s = new DtmfSender();
   void s.enqueue('22', { durationMs: 20, gapMs: 0 });
   const f = run(s, 7, 96);
-  assert.deepEqual(f.map((x) => x.kind), [DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_OFF]);
+  assert.deepEqual(
+    f.map((x) => x.kind),
+    [DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_EVENT, DTMF_OFF],
+  );
   assert.deepEqual(f.map((x) => x.marker).slice(0, 6), [true, false, false, true, false, false]);
   assert.notEqual(f[0]!.ts, f[3]!.ts, 'a repeated key is a new event (new timestamp)');
 });
@@ -78,7 +90,10 @@ test('in-band: both sines at about -7 dBm0 each for the duration, silence for th
     if (kind === DTMF_TONE) for (let k = 0; k < 160; k++) energy += ULAW_DECODE[audio[12 + k]!]! ** 2;
     if (kind === DTMF_SILENCE) assert.ok(audio.subarray(12).every((b) => b === ULAW_SILENCE));
   }
-  assert.deepEqual(kinds, [2, 2, 2, 2, 2, 3, 3, 3, 0].map((k) => [DTMF_OFF, 0, DTMF_TONE, DTMF_SILENCE][k]));
+  assert.deepEqual(
+    kinds,
+    [2, 2, 2, 2, 2, 3, 3, 3, 0].map((k) => [DTMF_OFF, 0, DTMF_TONE, DTMF_SILENCE][k]),
+  );
   // Two sines of peak A: mean power A²; -7 dBm0 ≈ 10 100 peak (0 dBm0 ≈ 22 700 in the 16-bit G.711 domain).
   const rms = Math.sqrt(energy / 800);
   assert.ok(rms > 8_500 && rms < 11_500, `tone level ${rms.toFixed(0)}`);
@@ -86,9 +101,19 @@ test('in-band: both sines at about -7 dBm0 each for the duration, silence for th
 
 test('bad keys and options throw before anything is queued; cancel rejects the rest', async () => {
   const s = new DtmfSender();
-  assert.throws(() => s.enqueue('1e'), (e: unknown) => isMediaError(e, 'BAD_DTMF_KEY') && e.key === 'e');
-  assert.throws(() => s.enqueue('a'), (e: unknown) => isMediaError(e, 'BAD_DTMF_KEY'), 'lower case is not a key');
-  assert.throws(() => s.enqueue('1', { durationMs: Number.NaN }), (e: unknown) => isMediaError(e, 'BAD_OPTIONS'));
+  assert.throws(
+    () => s.enqueue('1e'),
+    (e: unknown) => isMediaError(e, 'BAD_DTMF_KEY') && e.key === 'e',
+  );
+  assert.throws(
+    () => s.enqueue('a'),
+    (e: unknown) => isMediaError(e, 'BAD_DTMF_KEY'),
+    'lower case is not a key',
+  );
+  assert.throws(
+    () => s.enqueue('1', { durationMs: Number.NaN }),
+    (e: unknown) => isMediaError(e, 'BAD_OPTIONS'),
+  );
   assert.equal(s.active, false);
   const p = s.enqueue('ABCD*#0');
   s.cancel(new Error('gone'));

@@ -12,11 +12,7 @@ export async function testEngine(options: Partial<MediaEngineOptionsExt> = {}): 
 }
 
 /** Resolve on the next `event` of a stream (its args), reject after `timeoutMs`. */
-export function nextEvent<K extends keyof MediaStreamEvents>(
-  stream: MediaStreamApi,
-  event: K,
-  timeoutMs = 10_000,
-): Promise<MediaStreamEvents[K]> {
+export function nextEvent<K extends keyof MediaStreamEvents>(stream: MediaStreamApi, event: K, timeoutMs = 10_000): Promise<MediaStreamEvents[K]> {
   return new Promise((resolve, reject) => {
     const fn = (...args: MediaStreamEvents[K]) => {
       clearTimeout(timer);

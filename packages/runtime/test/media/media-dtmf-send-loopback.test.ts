@@ -47,7 +47,10 @@ test('RFC 4733 out: the far end reports every key once, in order, repeated digit
     await a.sendDtmf(PIN);
     await until(() => got.length >= PIN.length, 'all digits at B');
     assert.equal(got.map((e) => e.key).join(''), PIN);
-    assert.ok(got.every((e) => e.source === 'rfc4733' && e.durationMs === 100), JSON.stringify(got));
+    assert.ok(
+      got.every((e) => e.source === 'rfc4733' && e.durationMs === 100),
+      JSON.stringify(got),
+    );
     await until(() => drained === 1, 'dtmfSent');
   } finally {
     for (const e of engines) await e.close();
@@ -98,17 +101,32 @@ test('RFC 4733 out on the wire: marker, one timestamp per event, growing duratio
       assert.equal(packets[i]!.seq, (packets[i - 1]!.seq + 1) & 0xffff, `sequence continuous at packet ${i}`);
       assert.equal(packets[i]!.ssrc, packets[0]!.ssrc);
     }
-    assert.ok(packets.every((p) => p.pt === 0 || p.pt === 96), 'only PCMU and the negotiated telephone-event PT');
+    assert.ok(
+      packets.every((p) => p.pt === 0 || p.pt === 96),
+      'only PCMU and the negotiated telephone-event PT',
+    );
     const groups = eventGroups(packets, 96);
-    assert.deepEqual(groups.map((g) => g[0]!.payload[0]), EVENTS);
+    assert.deepEqual(
+      groups.map((g) => g[0]!.payload[0]),
+      EVENTS,
+    );
     let prevTs = -1;
     for (const g of groups) {
       assert.equal(g.length, 7, '4 updates, the end packet and 2 retransmissions');
-      assert.deepEqual(g.map((p) => p.marker), [true, false, false, false, false, false, false]);
+      assert.deepEqual(
+        g.map((p) => p.marker),
+        [true, false, false, false, false, false, false],
+      );
       const durations = g.map((p) => p.payload.readUInt16BE(2));
       assert.deepEqual(durations, [160, 320, 480, 640, 800, 800, 800]);
-      assert.deepEqual(g.map((p) => (p.payload[1]! & 0x80) !== 0), [false, false, false, false, true, true, true]);
-      assert.ok(g.every((p) => (p.payload[1]! & 0x3f) === 10 && p.payload.length === 4), 'volume 10, 4-byte payload');
+      assert.deepEqual(
+        g.map((p) => (p.payload[1]! & 0x80) !== 0),
+        [false, false, false, false, true, true, true],
+      );
+      assert.ok(
+        g.every((p) => (p.payload[1]! & 0x3f) === 10 && p.payload.length === 4),
+        'volume 10, 4-byte payload',
+      );
       // The audio stops for the event: its packets are consecutive; audio resumes in the gap, later in time.
       const first = packets.indexOf(g[0]!);
       assert.equal(packets.indexOf(g.at(-1)!), first + 6);
@@ -137,13 +155,26 @@ test('a bad key is a typed error naming it, and nothing of that call is sent; ba
       () => a.sendDtmf('12x3'),
       (err: unknown) => isMediaError(err, 'BAD_DTMF_KEY') && err.key === 'x' && err.message.includes('"x"'),
     );
-    assert.throws(() => a.sendDtmf(''), (err: unknown) => isMediaError(err, 'BAD_DTMF_KEY'));
-    assert.throws(() => a.sendDtmf('1', { durationMs: 5 }), (err: unknown) => isMediaError(err, 'BAD_OPTIONS'));
-    assert.throws(() => a.sendDtmf('1', { gapMs: -1 }), (err: unknown) => isMediaError(err, 'BAD_OPTIONS'));
+    assert.throws(
+      () => a.sendDtmf(''),
+      (err: unknown) => isMediaError(err, 'BAD_DTMF_KEY'),
+    );
+    assert.throws(
+      () => a.sendDtmf('1', { durationMs: 5 }),
+      (err: unknown) => isMediaError(err, 'BAD_OPTIONS'),
+    );
+    assert.throws(
+      () => a.sendDtmf('1', { gapMs: -1 }),
+      (err: unknown) => isMediaError(err, 'BAD_OPTIONS'),
+    );
     await a.sendDtmf('9');
     const after = peer.packets.length;
     await peer.waitFor(() => peer.packets.length >= after + 2, 10_000, 'audio after the key');
-    assert.deepEqual(eventGroups(peer.packets, 101).map((g) => g[0]!.payload[0]), [9], 'only the valid call went out');
+    assert.deepEqual(
+      eventGroups(peer.packets, 101).map((g) => g[0]!.payload[0]),
+      [9],
+      'only the valid call went out',
+    );
   } finally {
     peer.close();
     await engine.close();
@@ -159,7 +190,10 @@ test('closing the stream rejects what is still queued with STREAM_CLOSED', async
     const pending = a.sendDtmf('123456789', { durationMs: 500 });
     a.close();
     await assert.rejects(pending, (err: unknown) => isMediaError(err, 'STREAM_CLOSED'));
-    assert.throws(() => a.sendDtmf('1'), (err: unknown) => isMediaError(err, 'STREAM_CLOSED'));
+    assert.throws(
+      () => a.sendDtmf('1'),
+      (err: unknown) => isMediaError(err, 'STREAM_CLOSED'),
+    );
   } finally {
     peer.close();
     await engine.close();

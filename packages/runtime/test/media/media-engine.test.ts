@@ -83,7 +83,10 @@ test('the clock is deadline-driven: ticks + skipped ticks follow wall time; a th
   // The exported histogram is cumulative over LATENESS_BUCKETS_MS and ends with every tick (+Inf).
   assert.equal(s.latenessBuckets.length, LATENESS_BUCKETS_MS.length + 1);
   assert.equal(s.latenessBuckets.at(-1), s.ticks);
-  assert.ok(s.latenessBuckets.every((n, i) => i === 0 || n >= s.latenessBuckets[i - 1]!), String(s.latenessBuckets));
+  assert.ok(
+    s.latenessBuckets.every((n, i) => i === 0 || n >= s.latenessBuckets[i - 1]!),
+    String(s.latenessBuckets),
+  );
   assert.ok(s.latenessSumMs >= 0 && s.latenessSumMs <= s.ticks * Math.max(s.latenessMax, 0.1) + 0.1);
   assert.equal(clock.overloaded, false); // stopped
 });

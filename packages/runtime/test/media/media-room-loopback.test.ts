@@ -55,9 +55,20 @@ test('two streams in a room hear each other, never themselves', async () => {
     const goal = p1.packets.length + 10;
     await p1.waitFor(() => p1.packets.length >= goal && p2.packets.length >= goal, 10_000, 'drain');
 
-    const heardBy2 = matchFrames(p2.packets.map((p) => p.payload), 1, N);
-    const heardBy1 = matchFrames(p1.packets.map((p) => p.payload), 2, N);
-    for (const [heard, who] of [[heardBy2, 'peer 2'], [heardBy1, 'peer 1']] as const) {
+    const heardBy2 = matchFrames(
+      p2.packets.map((p) => p.payload),
+      1,
+      N,
+    );
+    const heardBy1 = matchFrames(
+      p1.packets.map((p) => p.payload),
+      2,
+      N,
+    );
+    for (const [heard, who] of [
+      [heardBy2, 'peer 2'],
+      [heardBy1, 'peer 1'],
+    ] as const) {
       assert.ok(!heard.includes(-1), `${who} got only the other talker's frames (never its own, never a mangled mix)`);
       assert.ok(heard.length >= N * 0.9, `${who} heard ${heard.length}/${N} frames`);
       for (let i = 1; i < heard.length; i++) assert.ok(heard[i]! > heard[i - 1]!, `${who}: in order`);
@@ -68,7 +79,10 @@ test('two streams in a room hear each other, never themselves', async () => {
     const mark = p2.packets.length;
     await talk(p1, s1.localPort, 1, 10, 11);
     await p2.waitFor(() => p2.packets.length >= mark + 15, 10_000, 'packets after leave');
-    assert.ok(p2.packets.slice(mark + 1).every((p) => p.payload.every((b) => b === 0xff)), 'silence in a room of one');
+    assert.ok(
+      p2.packets.slice(mark + 1).every((p) => p.payload.every((b) => b === 0xff)),
+      'silence in a room of one',
+    );
   } finally {
     p1.close();
     p2.close();

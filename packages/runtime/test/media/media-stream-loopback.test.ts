@@ -94,7 +94,10 @@ test('flush stops the prompt within one tick, without playlistEnded', async () =
     await peer.waitFor(() => peer.packets.length >= sentAtFlush + 10, 10_000, 'packets after flush');
     const after = peer.packets.slice(sentAtFlush);
     // At most the one packet of the tick in progress may still carry the prompt (none in practice).
-    assert.ok(after.slice(1).every((p) => p.payload.every((x) => x === 0xd5)), 'silence after flush');
+    assert.ok(
+      after.slice(1).every((p) => p.payload.every((x) => x === 0xd5)),
+      'silence after flush',
+    );
     assert.equal(ended, 0);
     assertContinuous(peer.packets, engine);
   } finally {
@@ -107,7 +110,7 @@ const rtp = (seq: number, pt = 0) => buildRtp({ pt, seq, timestamp: seq * 160, s
 /** An RTCP receiver report (no report blocks). */
 const rr = Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 7]);
 
-test('strict source: a stranger\'s RTP and RTCP before the caller speaks are rejected, counted, never answered', async () => {
+test("strict source: a stranger's RTP and RTCP before the caller speaks are rejected, counted, never answered", async () => {
   const engine = await testEngine({ rtcpIntervalMs: 100 });
   const caller = await RtpPeer.open({ withRtcp: true });
   const stranger = await RtpPeer.open({ withRtcp: true });
@@ -264,8 +267,7 @@ test('hold stops sending, resume continues the numbering; RTCP in and sender rep
     rr[1] = 201;
     rr.writeUInt16BE(1, 2);
     rr.writeUInt32BE(7, 4);
-    const rtcpSend = (b: Buffer) =>
-      new Promise<void>((r) => peer.rtcpSocket!.send(b, stream.localPort + 1, '127.0.0.1', () => r()));
+    const rtcpSend = (b: Buffer) => new Promise<void>((r) => peer.rtcpSocket!.send(b, stream.localPort + 1, '127.0.0.1', () => r()));
     await rtcpSend(rr);
     await rtcpSend(Buffer.from('junk'));
     await until(() => stream.stats.rtcpIn === 1 && stream.stats.rtcpOut >= 1, 'rtcp both ways');
@@ -289,7 +291,7 @@ test('hold stops sending, resume continues the numbering; RTCP in and sender rep
     await peer.waitFor(() => peer.packets.length >= sentAtHold + 2, 10_000, 'resumed packets');
     const firstAfter = peer.packets[sentAtHold]!;
     assert.equal(firstAfter.seq, (lastBefore.seq + 1) & 0xffff);
-    assert.ok(((firstAfter.timestamp - lastBefore.timestamp) >>> 0) >= 160 * 10, 'timestamp followed wall time');
+    assert.ok((firstAfter.timestamp - lastBefore.timestamp) >>> 0 >= 160 * 10, 'timestamp followed wall time');
   } finally {
     peer.close();
     await engine.close();

@@ -46,9 +46,7 @@ function streamWithFakeSockets(): { stream: MediaStream; rtp: FakeSocket } {
     released: () => {},
   });
   stream.answer(
-    ['v=0', 'o=t 1 1 IN IP4 127.0.0.1', 's=t', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${PEER_PORT} RTP/AVP 0`, 'a=sendrecv', ''].join(
-      '\r\n',
-    ),
+    ['v=0', 'o=t 1 1 IN IP4 127.0.0.1', 's=t', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${PEER_PORT} RTP/AVP 0`, 'a=sendrecv', ''].join('\r\n'),
   );
   return { stream, rtp };
 }

@@ -84,7 +84,10 @@ test('RFC 4733 digits received on a worker reach the main thread once per press;
     stream.injectDtmf('9', 'info'); // rfc4733 outranks info on this stream: ignored from now on
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(keys.length, 4);
-    assert.throws(() => stream.sendDtmf('1x2'), (e: unknown) => isMediaError(e, 'BAD_DTMF_KEY') && e.key === 'x');
+    assert.throws(
+      () => stream.sendDtmf('1x2'),
+      (e: unknown) => isMediaError(e, 'BAD_DTMF_KEY') && e.key === 'x',
+    );
     await stream.sendDtmf('5', { durationMs: 40, gapMs: 0 });
     await peer.waitFor(() => peer.packets.some((p) => p.pt === 101), 5000, 'telephone-event out');
   } finally {
@@ -166,7 +169,10 @@ test('a room across two workers: frames cross in shared memory, each side hears 
       assert.deepEqual(engine.roomMembers('x'), [a.id]);
       const mark = peers[1]!.packets.length;
       await peers[1]!.waitFor(() => peers[1]!.packets.length >= mark + 20, 5000, 'b goes on sending');
-      assert.ok(peers[1]!.packets.slice(mark + 5).every((p) => !loud(p)), 'out of the room, b sends silence');
+      assert.ok(
+        peers[1]!.packets.slice(mark + 5).every((p) => !loud(p)),
+        'out of the room, b sends silence',
+      );
     } finally {
       clearInterval(talk);
     }
@@ -189,7 +195,10 @@ test('a worker killed mid-stream: its streams get `failed` and are closed, a new
     const [err] = await failed;
     assert.ok(isMediaError(err, 'WORKER_FAILED'));
     assert.equal(a.closed, true);
-    assert.throws(() => a.offer(), (e: unknown) => isMediaError(e, 'STREAM_CLOSED'));
+    assert.throws(
+      () => a.offer(),
+      (e: unknown) => isMediaError(e, 'STREAM_CLOSED'),
+    );
     await engine.ready();
     assert.equal(engine.workerRestarts, 1);
     const b = await engine.createStream();

@@ -66,7 +66,10 @@ test('rule unhandled-hangup: the initial state waiting for sip.invite is exempt 
     states: { START: { on: { 'sip.invite': 'RINGING' } }, RINGING: { on: { dtmf: 'END' } }, END: { type: 'final' } },
   });
   const findings = reviewGraphs({ m: describeFlow(m) });
-  assert.deepEqual(findings.map((f) => f.state), ['RINGING']);
+  assert.deepEqual(
+    findings.map((f) => f.state),
+    ['RINGING'],
+  );
 });
 
 test('rule unhandled-hangup: in a parallel state, another region that always handles the hangup covers the others', async () => {
@@ -104,7 +107,10 @@ test('rule unhandled-hangup: in a parallel state, another region that always han
     },
   });
   const findings = reviewGraphs({ q: describeFlow(finishing) });
-  assert.ok(findings.some((f) => f.state === 'CALL.media.playing'), JSON.stringify(findings));
+  assert.ok(
+    findings.some((f) => f.state === 'CALL.media.playing'),
+    JSON.stringify(findings),
+  );
 });
 
 test('rule unsupported-action: a stand-in for a DSM action (entry, exit or transition) is reported once per state, by name and line', () => {
@@ -123,7 +129,11 @@ test('rule unsupported-action: a stand-in for a DSM action (entry, exit or trans
       },
       B: {
         exit: standIn('utils.spell@ivr.dsm:9'),
-        on: { x: { target: 'B', actions: standIn('jumpFSM@ivr.dsm:12') }, '*': { target: 'B', actions: standIn('jumpFSM@ivr.dsm:12') }, 'sip.hangup': 'END' },
+        on: {
+          x: { target: 'B', actions: standIn('jumpFSM@ivr.dsm:12') },
+          '*': { target: 'B', actions: standIn('jumpFSM@ivr.dsm:12') },
+          'sip.hangup': 'END',
+        },
       },
       END: { type: 'final' },
     },
@@ -158,6 +168,11 @@ test('rule undeclared-event: a transition on an event the flow does not declare 
     ],
   );
   // Through reviewGraphs, only for flows whose events are known.
-  assert.equal(reviewGraphs({ x: graph }, { declaredEvents: { x: ['dtmf', 'error', 'sip.hangup', 'sip.invite', 'leg.ended'] } }).filter((f) => f.rule === 'undeclared-event').length, 1);
+  assert.equal(
+    reviewGraphs({ x: graph }, { declaredEvents: { x: ['dtmf', 'error', 'sip.hangup', 'sip.invite', 'leg.ended'] } }).filter(
+      (f) => f.rule === 'undeclared-event',
+    ).length,
+    1,
+  );
   assert.equal(reviewGraphs({ x: graph }).filter((f) => f.rule === 'undeclared-event').length, 0);
 });

@@ -31,7 +31,10 @@ test('loadAppFlows finds the flows of the default export', async () => {
 test('reviewApp writes one page per flow and reports the leg message the receiver never handles', async () => {
   const out = mkdtempSync(join(tmpdir(), 'sipflow-review-'));
   const { review, written } = await reviewApp('pingpong', { appsDir, outDir: out, skipPaths: true });
-  assert.deepEqual(written.map((p) => p.split('/').at(-1)), ['pinger.md', 'ponger.md']);
+  assert.deepEqual(
+    written.map((p) => p.split('/').at(-1)),
+    ['pinger.md', 'ponger.md'],
+  );
   assert.deepEqual(
     review.findings.map((f) => [f.rule, f.flow]),
     [['unhandled-leg-message', 'ponger']],
@@ -47,7 +50,10 @@ test('reviewApp writes one page per flow and reports the leg message the receive
   writeFileSync(join(out, 'pingpong', 'pinger.md'), 'edited by hand\n');
   const { stale, written: none } = await reviewApp('pingpong', { appsDir, outDir: out, check: true, skipTypes: true, skipPaths: true });
   assert.deepEqual(none, []);
-  assert.deepEqual(stale.map((p) => p.split('/').at(-1)), ['pinger.md']);
+  assert.deepEqual(
+    stale.map((p) => p.split('/').at(-1)),
+    ['pinger.md'],
+  );
   assert.equal(readFileSync(join(out, 'pingpong', 'pinger.md'), 'utf8'), 'edited by hand\n');
 });
 
@@ -55,7 +61,10 @@ test('npm run review exits 1 on findings and names them; 2 for an unknown app', 
   const out = mkdtempSync(join(tmpdir(), 'sipflow-review-cli-'));
   const run = (args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/runtime/src/review/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/runtime/src/review/cli.ts', ...args], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -66,7 +75,10 @@ test('npm run review exits 1 on findings and names them; 2 for an unknown app', 
   assert.equal(bad.code, 1, bad.stderr);
   assert.match(bad.stderr, /ponger: unhandled-leg-message: .*'reset'/);
   // The path checks: pinger waits for a 'pong' nobody sends, the INVITE never gets an answer; the path is printed.
-  assert.match(bad.stderr, /pinger: failing-path: the INVITE is left without a final answer: nothing more can happen in 'WAIT'; reproduce with:\nconst t = testFlow\(pinger, /);
+  assert.match(
+    bad.stderr,
+    /pinger: failing-path: the INVITE is left without a final answer: nothing more can happen in 'WAIT'; reproduce with:\nconst t = testFlow\(pinger, /,
+  );
   assert.ok(existsSync(join(out, 'pingpong', 'ponger.md')));
   const unknown = await run(['nope', '--apps', appsDir, '--out', out]);
   assert.equal(unknown.code, 2);

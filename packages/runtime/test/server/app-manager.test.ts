@@ -45,7 +45,7 @@ test('config: defaults apply; --set values are coerced by the schema; file secti
   await apps.close();
 });
 
-test('config: outbound_proxy is the runtime\'s key for every app (not passed to an app that does not declare it); checked', async () => {
+test("config: outbound_proxy is the runtime's key for every app (not passed to an app that does not declare it); checked", async () => {
   const apps = new AppManager({
     appsDir: fixtures,
     logger,
@@ -55,7 +55,11 @@ test('config: outbound_proxy is the runtime\'s key for every app (not passed to 
   assert.equal(apps.current('reload-test')!.outboundProxy, 'sip:127.0.0.1:5070;lr');
   assert.deepEqual(apps.current('reload-test')!.config, { ring_timeout: 60, label: 'x' });
   await apps.close();
-  const set = new AppManager({ appsDir: fixtures, logger, config: { sets: [{ app: 'reload-test', key: 'outbound_proxy', value: 'sip:10.0.0.2:5060;lr' }] } });
+  const set = new AppManager({
+    appsDir: fixtures,
+    logger,
+    config: { sets: [{ app: 'reload-test', key: 'outbound_proxy', value: 'sip:10.0.0.2:5060;lr' }] },
+  });
   await set.loadAll(['reload-test']);
   assert.equal(set.current('reload-test')!.outboundProxy, 'sip:10.0.0.2:5060;lr');
   await set.close();
@@ -120,7 +124,7 @@ test('reload: a version that fails to import, or whose config no longer validate
 
   writeFileSync(greetingFile, good);
   const indexFile = join(dir, 'reload-test', 'src', 'index.ts');
-  writeFileSync(indexFile, readFileSync(indexFile, 'utf8').replace("label: z.string()", 'label: z.string().max(2)'));
+  writeFileSync(indexFile, readFileSync(indexFile, 'utf8').replace('label: z.string()', 'label: z.string().max(2)'));
   const badConfig = await apps.reload('reload-test');
   assert.equal(!badConfig.ok && badConfig.code, 'CONFIG_INVALID');
   assert.match(!badConfig.ok ? badConfig.message : '', /'label'/);
@@ -166,7 +170,10 @@ test('reload with calls running: the call in progress keeps its version, new cal
   assert.deepEqual(await apps.reload('reload-test'), { ok: true, version: 2 });
   const second = stack.invite('2');
   await flushAsync();
-  assert.deepEqual(media.streams.map((s) => s.played.map((p) => p.split('/').pop())), [['v1.wav'], ['v2.wav']]);
+  assert.deepEqual(
+    media.streams.map((s) => s.played.map((p) => p.split('/').pop())),
+    [['v1.wav'], ['v2.wav']],
+  );
   assert.deepEqual([registry.get(first.id)!.appVersion, registry.get(second.id)!.appVersion], [1, 2]);
   const v1 = apps.version('reload-test', 1)!;
   assert.equal((v1.resources as { closed: boolean }).closed, false);

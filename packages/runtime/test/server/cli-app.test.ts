@@ -19,8 +19,21 @@ test('defaults and option forms', () => {
   assert.equal(options.watch, false);
 
   const o = parseAppArgs([
-    'a,b', 'c', '--sip', '127.0.0.2:5070', '--admin', 'off', '--rtp-ports', '30000-30100',
-    '--set', 'outbound_domain=127.0.0.1:5080', '--set', 'a.ring_timeout=5', '--watch', '--max-calls', '7',
+    'a,b',
+    'c',
+    '--sip',
+    '127.0.0.2:5070',
+    '--admin',
+    'off',
+    '--rtp-ports',
+    '30000-30100',
+    '--set',
+    'outbound_domain=127.0.0.1:5080',
+    '--set',
+    'a.ring_timeout=5',
+    '--watch',
+    '--max-calls',
+    '7',
   ]).options;
   assert.deepEqual(o.apps, ['a', 'b', 'c']);
   assert.deepEqual(o.sip, { host: '127.0.0.2', port: 5070 });
@@ -53,7 +66,19 @@ test('SIP TCP limits: documented defaults, each settable, 0 refused', () => {
     readTimeoutMs: 10_000,
     maxMessageBytes: 65_535,
   });
-  const set = parseAppArgs(['x', '--tcp-max-connections', '10', '--tcp-max-per-source', '2', '--tcp-idle-timeout', '30', '--tcp-read-timeout', '3', '--sip-max-message', '4096']);
+  const set = parseAppArgs([
+    'x',
+    '--tcp-max-connections',
+    '10',
+    '--tcp-max-per-source',
+    '2',
+    '--tcp-idle-timeout',
+    '30',
+    '--tcp-read-timeout',
+    '3',
+    '--sip-max-message',
+    '4096',
+  ]);
   assert.deepEqual(set.options.sipTcp, { maxConnections: 10, maxPerSource: 2, idleTimeoutMs: 30_000, readTimeoutMs: 3000, maxMessageBytes: 4096 });
   assert.throws(() => parseAppArgs(['x', '--tcp-read-timeout', '0']), /--tcp-read-timeout: expected at least 1/);
 });
@@ -80,7 +105,10 @@ test('malformed options are refused with the option named', () => {
     [['x', '--outbound-proxy', 'sip:127.0.0.1:5070'], /--outbound-proxy: .*strict router.*add ;lr/],
     [['x', '--outbound-proxy', '127.0.0.1:5070'], /--outbound-proxy: expected sip:HOST:PORT;lr/],
   ] as const) {
-    assert.throws(() => parseAppArgs([...args]), (err: unknown) => err instanceof ServerError && err.code === 'BAD_OPTION' && pattern.test(err.message));
+    assert.throws(
+      () => parseAppArgs([...args]),
+      (err: unknown) => err instanceof ServerError && err.code === 'BAD_OPTION' && pattern.test(err.message),
+    );
   }
 });
 
@@ -88,7 +116,11 @@ test('malformed options are refused with the option named', () => {
 function runApp(args: string[], onReady?: (send: (sig: NodeJS.Signals) => void, out: () => string) => Promise<void> | void) {
   // Without NODE_TEST_CONTEXT: a child that inherits it behaves as a test-runner child (its own SIGINT handling).
   const { NODE_TEST_CONTEXT: _ctx, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/runtime/src/server/cli/app.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/runtime/src/server/cli/app.ts', ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let ready = false;
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -97,7 +129,12 @@ function runApp(args: string[], onReady?: (send: (sig: NodeJS.Signals) => void, 
       out += d.toString();
       if (!ready && out.includes('sipflow: serving')) {
         ready = true;
-        Promise.resolve(onReady?.((sig) => child.kill(sig), () => out)).catch(reject);
+        Promise.resolve(
+          onReady?.(
+            (sig) => child.kill(sig),
+            () => out,
+          ),
+        ).catch(reject);
       }
     };
     child.stdout.on('data', onData);
@@ -132,7 +169,9 @@ test('--drain-timeout: seconds calls in progress get on SIGTERM (default 30), a 
 
 test('npm run app exits 0 on SIGINT; a bad config value exits 2 naming the key', async () => {
   const sip = await freePort();
-  const res = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--log-level', 'warn', '--set', 'code=12'], (send) => send('SIGINT'));
+  const res = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--log-level', 'warn', '--set', 'code=12'], (send) =>
+    send('SIGINT'),
+  );
   assert.equal(res.code, 0, res.out);
 
   const bad = await runApp(['example-ivr', '--sip', `127.0.0.1:${sip}`, '--admin', 'off', '--set', 'max_tries=many']);

@@ -282,7 +282,15 @@ export class FakeMedia implements MediaEngineApi {
   /** One clock's last-second load; a test raises it to make admission refuse. */
   loads: MediaLoad[] = [{ busyShare: 0, latenessP90Ms: 0 }];
   noPorts = false;
-  readonly clockStats: MediaClockStats = { ticks: 0, latenessP50: 0, latenessP99: 0, latenessMax: 0, ticksMissed: 0, latenessBuckets: [], latenessSumMs: 0 };
+  readonly clockStats: MediaClockStats = {
+    ticks: 0,
+    latenessP50: 0,
+    latenessP99: 0,
+    latenessMax: 0,
+    ticksMissed: 0,
+    latenessBuckets: [],
+    latenessSumMs: 0,
+  };
   #open = new Set<FakeStream>();
 
   /** The options of every createStream call, in order. */

@@ -48,7 +48,14 @@ async function waiting(): Promise<{ call: FakeInboundCall; stream: FakeStream; i
 }
 
 function assertIdle(): void {
-  assert.equal(registry.activeCount, 0, `active: ${registry.list().map((r) => `${r.flow}:${r.state}`).join(', ')}`);
+  assert.equal(
+    registry.activeCount,
+    0,
+    `active: ${registry
+      .list()
+      .map((r) => `${r.flow}:${r.state}`)
+      .join(', ')}`,
+  );
   assert.equal(runtime.activeCount, 0);
   assert.equal(media.streamCount, 0, 'media streams closed');
 }
@@ -74,7 +81,7 @@ test('inbound: 183 with SDP, prompt from the app prompt dir, then answer; BYE en
   );
 });
 
-test('media source: the stream is told the signalling peer\'s IP; latching only with rtpLatch', async () => {
+test("media source: the stream is told the signalling peer's IP; latching only with rtpLatch", async () => {
   await waiting();
   assert.deepEqual(media.streamOptions.at(-1), { rtpTimeoutMs: 0, rtpLatch: false, signallingAddress: '127.0.0.1', deferSending: true });
   runtime = new FlowRuntime({ stack: (stack = new FakeSipStack()), media, registry, apps, logger, rtpLatch: true });
@@ -211,7 +218,10 @@ test('dial-out: two owned legs with typed input; the first to answer is bridged,
   const farA = registry.list({ ended: true }).find((r) => r.flow === 'far' && r.outcome !== 'active')!;
   assert.equal(farA.state, 'END');
   assert.equal(farA.endReason, 'hung up by owner');
-  assert.ok(farA.stateGraph.some((s) => s.kind === 'transition' && s.event === 'sip.hangup'), 'the graph records the hangup transition');
+  assert.ok(
+    farA.stateGraph.some((s) => s.kind === 'transition' && s.event === 'sip.hangup'),
+    'the graph records the hangup transition',
+  );
   const farB = registry.list().find((r) => r.flow === 'far')!;
   assert.equal(farB.state, 'JOINED');
   assert.equal(media.roomMembers(id).length, 2);
@@ -317,7 +327,10 @@ test('the caller cancelling while legs ring cancels every owned leg', async () =
   for (const out of stack.dialled) out.ring();
   call.cancel();
   await flushAsync();
-  assert.deepEqual(stack.dialled.map((c) => c.actions), [['cancel'], ['cancel']]);
+  assert.deepEqual(
+    stack.dialled.map((c) => c.actions),
+    [['cancel'], ['cancel']],
+  );
   assertIdle();
 });
 
@@ -331,7 +344,10 @@ test('shutdown: new INVITEs get 503; answered calls get BYE, unanswered 503, own
   await runtime.shutdown(1000);
   assert.deepEqual(one.call.actions, ['183+sdp', '200+sdp', 'bye']);
   assert.deepEqual(two.call.actions, ['183+sdp', 'reject 503']);
-  assert.deepEqual(stack.dialled.map((c) => c.actions), [['cancel'], ['cancel']]);
+  assert.deepEqual(
+    stack.dialled.map((c) => c.actions),
+    [['cancel'], ['cancel']],
+  );
   const late = stack.invite('rt9');
   await flushAsync();
   assert.deepEqual(late.actions, ['reject 503']);

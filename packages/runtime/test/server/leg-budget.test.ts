@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LegBudget } from '../../src/server/leg-budget.js';
 
-test('a flow\'s fan-out is learned from its calls; admitted calls reserve the legs they have yet to dial', () => {
+test("a flow's fan-out is learned from its calls; admitted calls reserve the legs they have yet to dial", () => {
   const b = new LegBudget();
-  assert.equal(b.need('qc/caller'), 1, 'nothing known yet: the call\'s own leg');
+  assert.equal(b.need('qc/caller'), 1, "nothing known yet: the call's own leg");
   b.admitted('c1', 'qc/caller');
   b.dialled('c1');
   b.dialled('c1');

@@ -67,14 +67,20 @@ describe('in-dialog requests and hangup', () => {
       reinvites.push(r.sdp);
       answer(r);
     });
-    await sp.peer.send(request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr${seq}`, cseq: 3, body: staticSdp(40000) }), sp.stack.address.port);
+    await sp.peer.send(
+      request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr${seq}`, cseq: 3, body: staticSdp(40000) }),
+      sp.stack.address.port,
+    );
     const ok = await sp.peer.next(isResponse(200, 'INVITE'));
     assert.match(ok, /m=audio 42000/);
     await sp.peer.send(request({ ...inDialog, method: 'ACK', branch: `z9hG4bK-dra${seq}`, cseq: 3 }), sp.stack.address.port);
 
     assert.match(reinvites[0] ?? '', /m=audio 40000/);
     answer = (r) => r.reject(488);
-    await sp.peer.send(request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr2${seq}`, cseq: 4, body: staticSdp(40004) }), sp.stack.address.port);
+    await sp.peer.send(
+      request({ ...inDialog, method: 'INVITE', branch: `z9hG4bK-dr2${seq}`, cseq: 4, body: staticSdp(40004) }),
+      sp.stack.address.port,
+    );
     await sp.peer.next(isResponse(488, 'INVITE'));
     assert.equal(reinvites.length, 2);
     assert.equal(call.state, 'confirmed');

@@ -18,12 +18,12 @@ function same(a: unknown, b: unknown, what: string): void {
   assert.equal(inspect(b, { depth: 12, showHidden: false }), inspect(a, { depth: 12, showHidden: false }), what);
   assert.deepStrictEqual(b, a, what);
   assert.equal(JSON.stringify(b), JSON.stringify(a), what);
-  const str = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map((x: { parsed?: { toString(): string } }) => x.parsed?.toString()) : String(v);
+  const str = (v: unknown): unknown => (Array.isArray(v) ? v.map((x: { parsed?: { toString(): string } }) => x.parsed?.toString()) : String(v));
   assert.deepEqual(str(b), str(a), what);
   if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
     assert.equal(Object.getPrototypeOf(b), Object.getPrototypeOf(a), what);
-    const ua = (a as { uri?: object }).uri, ub = (b as { uri?: object }).uri;
+    const ua = (a as { uri?: object }).uri,
+      ub = (b as { uri?: object }).uri;
     if (ua) assert.equal(Object.getPrototypeOf(ub), Object.getPrototypeOf(ua), what);
   }
 }
@@ -34,7 +34,7 @@ const values = (good: string[], odd: string[]): Values => ({ all: [...good, ...o
 
 function generator(seed: number): { pick<T>(xs: readonly T[]): T; value(v: Values): string; chance(p: number): boolean } {
   const random = seededRandom(seed);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   return {
     pick,
     // Mostly common values, so that combinations the fast path takes are many and varied.
@@ -44,21 +44,43 @@ function generator(seed: number): { pick<T>(xs: readonly T[]): T; value(v: Value
 }
 
 const HOSTS = values(
-  ['127.0.0.1', '10.0.0.254', '192.168.1.1', '255.255.255.255', '0.0.0.0', 'example.com', 'Host.EXAMPLE.org', 'a-b.c-d',
-    'localhost', 'h', 'x1.y2', '1a.b'],
-  ['256.1.1.1', '01.2.3.4', '1.2.3', 'a_b.com', 'a.1b', 'host.', '-a.com', 'a-.com', '[::1]', '[2001:db8::7]', '1.2.3.4.5',
-    'ho st'],
+  [
+    '127.0.0.1',
+    '10.0.0.254',
+    '192.168.1.1',
+    '255.255.255.255',
+    '0.0.0.0',
+    'example.com',
+    'Host.EXAMPLE.org',
+    'a-b.c-d',
+    'localhost',
+    'h',
+    'x1.y2',
+    '1a.b',
+  ],
+  ['256.1.1.1', '01.2.3.4', '1.2.3', 'a_b.com', 'a.1b', 'host.', '-a.com', 'a-.com', '[::1]', '[2001:db8::7]', '1.2.3.4.5', 'ho st'],
 );
 const PORTS = values(['', '', ':5060', ':5061', ':0', ':65535', ':99999'], [':123456', ':', ':x']);
 const USERS = values(
-  ['', '', 'alice', 'sipp', '35', 'q12345x1', 'a%41b', 'a%2Fb', 'a.b-c_d!~*\'()', 'a&b=c+d$', '+4930123'],
+  ['', '', 'alice', 'sipp', '35', 'q12345x1', 'a%41b', 'a%2Fb', "a.b-c_d!~*'()", 'a&b=c+d$', '+4930123'],
   ['%C3', '%zz', 'a;b', 'a?b', 'a:pw', 'x y'],
 );
 const UPARAMS = values(
-  [';transport=UDP', ';transport=udp', ';Transport=TCP', ';transport=tls', ';transport=sctp', ';lr', ';LR', ';x=Y', ';X',
-    ';foo=bar', ';__proto__=x'],
-  [';transport=ws', ';transport=udpx', ';transport', ';lr=1', ';lrx', ';user=phone', ';method=INVITE', ';ttl=5',
-    ';maddr=1.2.3.4', ';a%41=b', ';x=a:b', ';x=[y]'],
+  [';transport=UDP', ';transport=udp', ';Transport=TCP', ';transport=tls', ';transport=sctp', ';lr', ';LR', ';x=Y', ';X', ';foo=bar', ';__proto__=x'],
+  [
+    ';transport=ws',
+    ';transport=udpx',
+    ';transport',
+    ';lr=1',
+    ';lrx',
+    ';user=phone',
+    ';method=INVITE',
+    ';ttl=5',
+    ';maddr=1.2.3.4',
+    ';a%41=b',
+    ';x=a:b',
+    ';x=[y]',
+  ],
 );
 const HPARAMS = values(
   [';tag=abc123', ';TAG=XyZ', ';tag', ';tagx=1', ';tag=a%41', ';x=1', ';X=Y', ';flag', ';+sip.instance=x', ';a=1.2.3.4'],
@@ -84,10 +106,21 @@ function nameAddr(g: ReturnType<typeof generator>): string {
 }
 
 const VIA_PARAMS = values(
-  [';branch=z9hG4bK-1234-1-0', ';Branch=z9hG4bKabc', ';branch', ';rport', ';rport=5060', ';RPORT=1', ';rportx',
-    ';received=1.2.3.4', ';x=1', ';X=Y', ';flag', ';branchx=1'],
-  [';rport=', ';rport=12x', ';received=h.com', ';received=1.2.3.4x', ';received=[::1]', ';ttl=5', ';maddr=1.2.3.4',
-    ';a="b"', ';a=b:c', ' ;x=1'],
+  [
+    ';branch=z9hG4bK-1234-1-0',
+    ';Branch=z9hG4bKabc',
+    ';branch',
+    ';rport',
+    ';rport=5060',
+    ';RPORT=1',
+    ';rportx',
+    ';received=1.2.3.4',
+    ';x=1',
+    ';X=Y',
+    ';flag',
+    ';branchx=1',
+  ],
+  [';rport=', ';rport=12x', ';received=h.com', ';received=1.2.3.4x', ';received=[::1]', ';ttl=5', ';maddr=1.2.3.4', ';a="b"', ';a=b:c', ' ;x=1'],
 );
 
 function via(g: ReturnType<typeof generator>): string {
@@ -117,29 +150,50 @@ function differential(rule: string, make: (g: ReturnType<typeof generator>) => s
 }
 
 const COMMON_NAME_ADDRS = [
-  '"quizconnect" <sip:quizconnect@127.0.0.1:5060>;tag=abc123', 'sipp <sip:sipp@127.0.0.1:5061>;tag=1234SIPpTag001',
-  '<sip:35@127.0.0.1:5060>', '<sip:127.0.0.1:5080;transport=UDP>', 'sip:user@host', '<sip:q12345x1@127.0.0.1:5080>;tag=5',
+  '"quizconnect" <sip:quizconnect@127.0.0.1:5060>;tag=abc123',
+  'sipp <sip:sipp@127.0.0.1:5061>;tag=1234SIPpTag001',
+  '<sip:35@127.0.0.1:5060>',
+  '<sip:127.0.0.1:5080;transport=UDP>',
+  'sip:user@host',
+  '<sip:q12345x1@127.0.0.1:5080>;tag=5',
 ];
 
 it('From and To agree with the grammar', () => {
   for (const rule of ['From', 'To']) {
     differential(rule, nameAddr, COMMON_NAME_ADDRS);
-    for (const s of COMMON_NAME_ADDRS) assert.notEqual(fastParse(() => FALLBACK, s, rule), FALLBACK, s);
+    for (const s of COMMON_NAME_ADDRS)
+      assert.notEqual(
+        fastParse(() => FALLBACK, s, rule),
+        FALLBACK,
+        s,
+      );
   }
 });
 
 it('Contact agrees with the grammar', () => {
   differential('Contact', nameAddr, [...COMMON_NAME_ADDRS, '*', '<sip:a@h>, <sip:b@h>']);
-  for (const s of COMMON_NAME_ADDRS) assert.notEqual(fastParse(() => FALLBACK, s, 'Contact'), FALLBACK, s);
+  for (const s of COMMON_NAME_ADDRS)
+    assert.notEqual(
+      fastParse(() => FALLBACK, s, 'Contact'),
+      FALLBACK,
+      s,
+    );
 });
 
 it('Via agrees with the grammar', () => {
   const common = [
-    'SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-1234-1-0;rport', 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-abcdef;rport=5060',
-    'SIP/2.0/UDP 127.0.0.1:5080;received=127.0.0.2;rport=5080;branch=z9hG4bK-99-1-5', 'SIP/2.0/TCP host.example.com;branch=z9hG4bKx',
+    'SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-1234-1-0;rport',
+    'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-abcdef;rport=5060',
+    'SIP/2.0/UDP 127.0.0.1:5080;received=127.0.0.2;rport=5080;branch=z9hG4bK-99-1-5',
+    'SIP/2.0/TCP host.example.com;branch=z9hG4bKx',
   ];
   differential('Via', via, common);
-  for (const s of common) assert.notEqual(fastParse(() => FALLBACK, s, 'Via'), FALLBACK, s);
+  for (const s of common)
+    assert.notEqual(
+      fastParse(() => FALLBACK, s, 'Via'),
+      FALLBACK,
+      s,
+    );
 });
 
 const MESSAGES = [
@@ -179,20 +233,32 @@ function startLine(g: ReturnType<typeof generator>): string {
     const reason = g.value(values(['OK', 'Ringing', 'Session Progress', 'Request Terminated', 'Busy Here', ''], ['a;b', '\u00c7a', 'x\ty']));
     return `${g.value(values(['SIP/2.0', 'sip/2.0'], ['SIP/3.0', 'SIP/2.0 ']))} ${code}${g.chance(0.95) ? ' ' : ''}${reason}`;
   }
-  const method = g.value(values(
-    ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'REGISTER', 'UPDATE', 'PRACK', 'MESSAGE', 'NOTIFY', 'REFER'],
-    ['invite', 'INVITEX', 'BYES', 'ACKS', 'IN FO', ''],
-  ));
+  const method = g.value(
+    values(
+      ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'REGISTER', 'UPDATE', 'PRACK', 'MESSAGE', 'NOTIFY', 'REFER'],
+      ['invite', 'INVITEX', 'BYES', 'ACKS', 'IN FO', ''],
+    ),
+  );
   return `${method} ${uri(g, true)} ${g.value(values(['SIP/2.0', 'sip/2.0'], ['SIP/3.0', 'SIP/2.0 ', 'SIP/2']))}`;
 }
 
 it('the start line (Request_Response) agrees with the grammar', () => {
   const common = [
-    'INVITE sip:35@127.0.0.1:5060 SIP/2.0', 'SIP/2.0 200 OK', 'SIP/2.0 180 Ringing', 'ACK sip:127.0.0.1:5080;transport=UDP SIP/2.0',
-    'INFO sip:127.0.0.1:5060 SIP/2.0', 'BYE sip:q1@127.0.0.1:5080 SIP/2.0', 'SIP/2.0 487 Request Terminated',
+    'INVITE sip:35@127.0.0.1:5060 SIP/2.0',
+    'SIP/2.0 200 OK',
+    'SIP/2.0 180 Ringing',
+    'ACK sip:127.0.0.1:5080;transport=UDP SIP/2.0',
+    'INFO sip:127.0.0.1:5060 SIP/2.0',
+    'BYE sip:q1@127.0.0.1:5080 SIP/2.0',
+    'SIP/2.0 487 Request Terminated',
   ];
   differential('Request_Response', startLine, common);
-  for (const s of common) assert.notEqual(fastParse(() => FALLBACK, s, 'Request_Response'), FALLBACK, s);
+  for (const s of common)
+    assert.notEqual(
+      fastParse(() => FALLBACK, s, 'Request_Response'),
+      FALLBACK,
+      s,
+    );
 });
 
 it('Content-Type agrees with the grammar', () => {
@@ -203,5 +269,10 @@ it('Content-Type agrees with the grammar', () => {
   const subtypes = values(['sdp', 'SDP', 'dtmf-relay', 'plain', 'mixed', 'pidf+xml'], ['', 'a b', 'x/y', 'sdp ']);
   const common = ['application/sdp', 'application/dtmf-relay'];
   differential('Content_Type', (g) => `${g.value(types)}/${g.value(subtypes)}${g.value(values([''], [';charset=UTF-8', ' ;a=b']))}`, common);
-  for (const s of common) assert.notEqual(fastParse(() => FALLBACK, s, 'Content_Type'), FALLBACK, s);
+  for (const s of common)
+    assert.notEqual(
+      fastParse(() => FALLBACK, s, 'Content_Type'),
+      FALLBACK,
+      s,
+    );
 });

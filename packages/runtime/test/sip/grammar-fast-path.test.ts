@@ -14,8 +14,24 @@ it('agrees with the grammar on valid, odd and random values', () => {
   const random = seededRandom(7);
   const alphabet = 'aZ09 @-._!%*+`\'~()<>:\\"/[]?{};,=\t\u00e9';
   const samples = [
-    'abc@1.2.3.4', '1-12116@127.0.0.1', 'a@b@c', '', ' x', 'x y', '12 INVITE', '12  INVITE', '1 invite', '4294967296 BYE',
-    '0', '70', '007', '-1', '1e3', '12', 'INVITE', '99999999999',
+    'abc@1.2.3.4',
+    '1-12116@127.0.0.1',
+    'a@b@c',
+    '',
+    ' x',
+    'x y',
+    '12 INVITE',
+    '12  INVITE',
+    '1 invite',
+    '4294967296 BYE',
+    '0',
+    '70',
+    '007',
+    '-1',
+    '1e3',
+    '12',
+    'INVITE',
+    '99999999999',
   ];
   for (let i = 0; i < 3000; i++) {
     let s = '';

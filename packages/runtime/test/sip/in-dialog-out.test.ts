@@ -14,7 +14,10 @@ describe('re-INVITE and INFO we send', () => {
     const b = await SipStack.start({ port: 0, logger });
     try {
       const { out, call } = await confirmedCall(a, b, (unanswered) =>
-        assert.throws(() => unanswered.sendInfo('text/plain', 'early'), (e: { code?: string }) => e.code === 'SIP_INVALID_STATE'),
+        assert.throws(
+          () => unanswered.sendInfo('text/plain', 'early'),
+          (e: { code?: string }) => e.code === 'SIP_INVALID_STATE',
+        ),
       );
 
       // Outbound side puts the call on hold; the inbound side answers.
@@ -58,7 +61,10 @@ describe('re-INVITE and INFO we send', () => {
       const ended = nextEvent(call, 'ended');
       out.hangup();
       assert.deepEqual(await ended, ['bye']);
-      assert.throws(() => call.reinvite(staticSdp()), (e: { code?: string }) => e.code === 'SIP_INVALID_STATE');
+      assert.throws(
+        () => call.reinvite(staticSdp()),
+        (e: { code?: string }) => e.code === 'SIP_INVALID_STATE',
+      );
     } finally {
       await a.stop();
       await b.stop();

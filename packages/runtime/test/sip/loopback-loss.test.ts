@@ -115,8 +115,14 @@ for (const [lossName, makeLoss] of Object.entries(losses)) {
       for (const c of inbound) assert.match(c.call.requestUser, /^answer\d$/);
       const callerEnded = calls.map((c) => nextEvent<[CallEndReason]>(c, 'ended', 30000));
       for (const c of calls) c.hangup();
-      assert.deepEqual(await Promise.all(callerEnded), calls.map(() => ['local']));
-      assert.deepEqual(await Promise.all(inbound.map((c) => c.ended)), calls.map(() => ['bye']));
+      assert.deepEqual(
+        await Promise.all(callerEnded),
+        calls.map(() => ['local']),
+      );
+      assert.deepEqual(
+        await Promise.all(inbound.map((c) => c.ended)),
+        calls.map(() => ['bye']),
+      );
       if (lossName.startsWith('first')) {
         const stats = JSON.stringify({ caller: caller.stats, callee: callee.stats });
         assert.ok(caller.stats.retransmissionsOut > 0 && callee.stats.retransmissionsOut > 0, stats);
@@ -129,9 +135,7 @@ for (const [lossName, makeLoss] of Object.entries(losses)) {
         call.on('acked', () => call.hangup());
         call.answer(staticSdp());
       });
-      const calls = Array.from({ length: CALLS }, (_, i) =>
-        caller.dial({ to: target(`b${i}`), from: { user: 'caller' }, sdp: staticSdp() }),
-      );
+      const calls = Array.from({ length: CALLS }, (_, i) => caller.dial({ to: target(`b${i}`), from: { user: 'caller' }, sdp: staticSdp() }));
       const events = calls.map((c) => {
         const seen: string[] = [];
         for (const e of ['answered', 'bye', 'failed'] as const) c.on(e, () => seen.push(e));
@@ -159,8 +163,14 @@ for (const [lossName, makeLoss] of Object.entries(losses)) {
         return c;
       });
       const ended = await Promise.all(calls.map((c) => nextEvent<[CallEndReason]>(c, 'ended', 30000)));
-      assert.deepEqual(ended, calls.map(() => ['local']));
-      assert.deepEqual(await Promise.all(cancelled), calls.map(() => ['cancel']));
+      assert.deepEqual(
+        ended,
+        calls.map(() => ['local']),
+      );
+      assert.deepEqual(
+        await Promise.all(cancelled),
+        calls.map(() => ['cancel']),
+      );
       for (const c of calls) {
         await callerWire.waitFor((l) => l.startsWith('in SIP/2.0 487') && l.endsWith(c.callId));
         await calleeWire.waitFor((l) => l.startsWith('in ACK') && l.endsWith(c.callId));
@@ -172,11 +182,12 @@ for (const [lossName, makeLoss] of Object.entries(losses)) {
     it('rejected with 486: the caller fails with 486', async () => {
       const { caller, callee, calleeWire, target } = await pair();
       callee.onInvite((call) => call.reject(486));
-      const calls = Array.from({ length: CALLS }, (_, i) =>
-        caller.dial({ to: target(`r${i}`), from: { user: 'caller' }, sdp: staticSdp() }),
-      );
+      const calls = Array.from({ length: CALLS }, (_, i) => caller.dial({ to: target(`r${i}`), from: { user: 'caller' }, sdp: staticSdp() }));
       const failed = await Promise.all(calls.map((c) => nextEvent<[number, string]>(c, 'failed', 30000)));
-      assert.deepEqual(failed.map(([code]) => code), calls.map(() => 486));
+      assert.deepEqual(
+        failed.map(([code]) => code),
+        calls.map(() => 486),
+      );
       // Timer G stops with the ACK.
       for (const c of calls) await calleeWire.waitFor((l) => l.startsWith('in ACK') && l.endsWith(c.callId));
     });

@@ -47,7 +47,10 @@ describe('outbound proxy and advertised address', () => {
     // Answered through a record-routing proxy: the ACK and our BYE follow the Record-Route, to the proxy again.
     const answered = nextEvent<[string | undefined]>(call, 'answered');
     const recordRoute = `<sip:127.0.0.1:${proxy.port};lr;ftag=x>`;
-    await proxy.send(responseTo(invite, 200, 'OK', 'b1', [`Record-Route: ${recordRoute}`, `Contact: <${CALLEE}>`], staticSdp(41000, '2')), stack.address.port);
+    await proxy.send(
+      responseTo(invite, 200, 'OK', 'b1', [`Record-Route: ${recordRoute}`, `Contact: <${CALLEE}>`], staticSdp(41000, '2')),
+      stack.address.port,
+    );
     await answered;
     const ack = await proxy.next((m) => isRequest('ACK')(m) && header(m, 'Call-ID') === call.callId);
     assert.equal(ack.split('\r\n')[0], `ACK ${CALLEE} SIP/2.0`);
@@ -59,7 +62,7 @@ describe('outbound proxy and advertised address', () => {
     await proxy.send(responseTo(bye, 200, 'OK', 'b1'), stack.address.port);
   });
 
-  it('a CANCEL carries the INVITE\'s Route and goes to the proxy; the 487 is ACKed there', async () => {
+  it("a CANCEL carries the INVITE's Route and goes to the proxy; the 487 is ACKed there", async () => {
     const call = stack.dial({ to: CALLEE, from: { user: 'quizconnect' }, sdp: staticSdp() });
     const invite = await inviteWithCallId(call.callId);
     await proxy.send(responseTo(invite, 180, 'Ringing', 'c1', [`Contact: <${CALLEE}>`]), stack.address.port);
@@ -74,7 +77,7 @@ describe('outbound proxy and advertised address', () => {
     assert.equal(header(ack, 'Route'), `<sip:127.0.0.1:${proxy.port};lr>`);
   });
 
-  it('a dial\'s own proxy overrides the stack\'s; null sends straight to the Request-URI', async () => {
+  it("a dial's own proxy overrides the stack's; null sends straight to the Request-URI", async () => {
     const other = await RawPeer.open();
     try {
       const via = stack.dial({ to: CALLEE, from: { user: 'a' }, sdp: staticSdp(), outboundProxy: `sip:127.0.0.1:${other.port};lr` });

@@ -11,11 +11,14 @@ test('RawPeer.next: resolves on a match; past its deadline rejects naming what a
     await b.close();
   });
   await b.send('OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n\r\n', a.port);
-  await assert.rejects(a.next((m) => m.startsWith('BYE'), 300), (err: Error) => {
-    assert.equal(err.name, 'DeadlineError');
-    assert.match(err.message, /timed out after 300 ms: RawPeer\.next.*received since: OPTIONS sip:x@127\.0\.0\.1 SIP\/2\.0/);
-    return true;
-  });
+  await assert.rejects(
+    a.next((m) => m.startsWith('BYE'), 300),
+    (err: Error) => {
+      assert.equal(err.name, 'DeadlineError');
+      assert.match(err.message, /timed out after 300 ms: RawPeer\.next.*received since: OPTIONS sip:x@127\.0\.0\.1 SIP\/2\.0/);
+      return true;
+    },
+  );
   const next = a.next((m) => m.startsWith('INFO'));
   await b.send('INFO sip:x@127.0.0.1 SIP/2.0\r\n\r\n', a.port);
   assert.match(await next, /^INFO /);

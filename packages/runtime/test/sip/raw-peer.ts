@@ -29,9 +29,7 @@ export class RawPeer {
   }
 
   send(text: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.socket.send(text, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
-    );
+    return new Promise((resolve, reject) => this.socket.send(text, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
   }
 
   /**

@@ -10,7 +10,11 @@ function fakeSocket(): Socket & { destroyed: boolean } {
 
 function table(limits: ConstructorParameters<typeof TcpConnectionTable>[0], busy = new Set<string>()) {
   const closed: Array<[string, CloseReason]> = [];
-  const t = new TcpConnectionTable(limits, () => busy, (id, _source, reason) => closed.push([id, reason]));
+  const t = new TcpConnectionTable(
+    limits,
+    () => busy,
+    (id, _source, reason) => closed.push([id, reason]),
+  );
   return { t, closed, busy };
 }
 

@@ -7,7 +7,14 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { mediaErrors, type MediaError } from '../errors.js';
 import type { RemoteMediaStream } from './remote-media-stream.js';
-import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit, type WorkerStatsReport } from './protocol.js';
+import {
+  STREAM_STAT_FIELDS,
+  STREAM_STAT_KEYS,
+  type MediaCommand,
+  type MediaEvent,
+  type MediaWorkerInit,
+  type WorkerStatsReport,
+} from './protocol.js';
 
 /**
  * The worker's V8 young generation, MB. A media worker's live heap is small (streams, rooms, jitter buffers) and

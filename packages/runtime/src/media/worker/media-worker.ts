@@ -135,7 +135,12 @@ function handle(cmd: MediaCommand): void {
       sent.then(
         () => post({ ev: 'dtmfDone', id, req, error: undefined }),
         (err: unknown) =>
-          post({ ev: 'dtmfDone', id, req, error: { code: isMediaError(err) ? err.code : 'BAD_OPTIONS', message: String((err as Error)?.message ?? err) } }),
+          post({
+            ev: 'dtmfDone',
+            id,
+            req,
+            error: { code: isMediaError(err) ? err.code : 'BAD_OPTIONS', message: String((err as Error)?.message ?? err) },
+          }),
       );
       return;
     }

@@ -12,15 +12,7 @@
  */
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import type { Logger } from 'pino';
-import type {
-  Direction,
-  DtmfKey,
-  DtmfSendOptions,
-  DtmfSource,
-  MediaStreamApi,
-  MediaStreamEvents,
-  PlayOptions,
-} from '../media-types.js';
+import type { Direction, DtmfKey, DtmfSendOptions, DtmfSource, MediaStreamApi, MediaStreamEvents, PlayOptions } from '../media-types.js';
 import { SdpNegotiator, type NegotiatedMedia } from '../sdp-negotiator.js';
 import { MediaError, mediaErrors } from '../errors.js';
 import { isDtmfKey } from '../dtmf-keys.js';

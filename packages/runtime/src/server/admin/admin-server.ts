@@ -124,7 +124,11 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
   const startedAt = Date.now();
 
   const diagramOf = (app: string, flow: string, version: number | undefined) => {
-    if (!deps.apps.list().some((a) => a.name === app)) throw adminErrors.appNotFound(app, deps.apps.list().map((a) => a.name));
+    if (!deps.apps.list().some((a) => a.name === app))
+      throw adminErrors.appNotFound(
+        app,
+        deps.apps.list().map((a) => a.name),
+      );
     const machine = deps.flowMachine(app, flow, version);
     if (!machine) throw adminErrors.flowNotFound(app, flow);
     let entry = diagrams.get(machine);
@@ -218,8 +222,7 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
       method,
       url,
       schema: { ...request, ...(response ? { response: { 200: response } } : {}) } as FastifySchema,
-      handler: async (req, reply) =>
-        handler({ query: req.query as never, params: req.params as never, body: req.body as never, raw: req }, reply),
+      handler: async (req, reply) => handler({ query: req.query as never, params: req.params as never, body: req.body as never, raw: req }, reply),
     });
     allowed.set(url, [...(allowed.get(url) ?? []), method]);
   }

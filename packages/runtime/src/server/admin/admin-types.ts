@@ -44,7 +44,16 @@ export interface MediaMetrics {
   /** True while every media clock is behind its budget. */
   overloaded: boolean;
   /** Media worker threads (absent when media runs on the main thread). */
-  workers?: Array<{ index: number; streams: number; busyShare: number; latenessP90Ms: number; cpuUserMs: number; cpuSystemMs: number; heapUsedBytes: number; heapTotalBytes: number }>;
+  workers?: Array<{
+    index: number;
+    streams: number;
+    busyShare: number;
+    latenessP90Ms: number;
+    cpuUserMs: number;
+    cpuSystemMs: number;
+    heapUsedBytes: number;
+    heapTotalBytes: number;
+  }>;
   workerRestarts?: number;
 }
 

@@ -126,7 +126,10 @@ export function callsCommand(argv: string[], io: CliIo): Promise<number> {
           ...(opts.state ? { state: opts.state } : {}),
           ...(opts.ended ? { ended: true } : {}),
         };
-        const addresses = opts.admin.split(',').map((a) => a.trim()).filter(Boolean);
+        const addresses = opts.admin
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean);
         if (addresses.length > 1) return combinedCalls(io, opts, addresses, query);
         const res = await clientOf(opts).calls(query);
         if (opts.json) return io.out(JSON.stringify(res, null, 2));
@@ -142,7 +145,9 @@ export function callsCommand(argv: string[], io: CliIo): Promise<number> {
  * code is then that instance's error.
  */
 async function combinedCalls(io: CliIo, opts: CommonOptions, addresses: string[], query: Parameters<AdminClient['calls']>[0]): Promise<void> {
-  const answers = await Promise.allSettled(addresses.map((address) => new AdminClient({ address, ...(opts.token ? { token: opts.token } : {}) }).calls(query)));
+  const answers = await Promise.allSettled(
+    addresses.map((address) => new AdminClient({ address, ...(opts.token ? { token: opts.token } : {}) }).calls(query)),
+  );
   const calls: Array<CallSummary & { instance: string }> = [];
   let failure: unknown;
   answers.forEach((a, i) => {
@@ -171,7 +176,7 @@ export function callCommand(argv: string[], io: CliIo): Promise<number> {
   return run(
     io,
     argv,
-    baseCommand('call', "Show one call: its attributes and its state graph", io)
+    baseCommand('call', 'Show one call: its attributes and its state graph', io)
       .argument('<id>', 'call id (from `npm run calls`)')
       .action(async (id: string, opts: CommonOptions) => {
         const { call } = await clientOf(opts).call(id);

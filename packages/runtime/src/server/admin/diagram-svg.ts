@@ -139,7 +139,10 @@ export function renderDiagramSvg(graph: FlowGraph): string {
     const scored = row.map((s, i) => ({ s, k: score(s, i), i }));
     scored.sort((a, b) => a.k - b.k || a.i - b.i);
     scored.forEach(({ s }, i) => order.set(s.path, i - (scored.length - 1) / 2));
-    rowsByRank.set(r, scored.map(({ s }) => s));
+    rowsByRank.set(
+      r,
+      scored.map(({ s }) => s),
+    );
   }
 
   const label = (s: FlowState) => (s.parent ? s.path : s.key);
@@ -254,7 +257,8 @@ export function renderDiagramSvg(graph: FlowGraph): string {
   for (const box of boxes.values()) {
     const s = box.state;
     const title = `${s.path} (${s.type})${s.description ? ` — ${s.description}` : ''}`;
-    const inner = s.type === 'final' ? `<rect class="inner" x="${box.x + 3}" y="${box.y + 3}" width="${box.w - 6}" height="${NODE_H - 6}" rx="5"/>` : '';
+    const inner =
+      s.type === 'final' ? `<rect class="inner" x="${box.x + 3}" y="${box.y + 3}" width="${box.w - 6}" height="${NODE_H - 6}" rx="5"/>` : '';
     nodes.push(
       `<g class="state state-${s.type}" data-state="${xml(s.path)}"><title>${xml(title)}</title>` +
         `<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${NODE_H}" rx="8"/>${inner}` +
@@ -278,7 +282,9 @@ export function renderDiagramSvg(graph: FlowGraph): string {
     start +
     paths.join('') +
     nodes.join('') +
-    anyState.map((text, i) => `<text class="any-state" x="${MARGIN}" y="${height - 4 - (anyState.length - 1 - i) * 14}">${xml(text)}</text>`).join('') +
+    anyState
+      .map((text, i) => `<text class="any-state" x="${MARGIN}" y="${height - 4 - (anyState.length - 1 - i) * 14}">${xml(text)}</text>`)
+      .join('') +
     '</svg>'
   );
 }

@@ -45,8 +45,7 @@ export const adminErrors = {
   /** A browser request from another site (CSRF), or a Host that is not this server (DNS rebinding). */
   forbidden: (why: string) => new AdminError('FORBIDDEN', why, 403),
   callNotFound: (id: string) => new AdminError('CALL_NOT_FOUND', `no call '${id}' (active or kept after its end)`, 404),
-  appNotFound: (name: string, known: string[]) =>
-    new AdminError('APP_NOT_FOUND', `no app '${name}' (loaded: ${known.join(', ') || 'none'})`, 404),
+  appNotFound: (name: string, known: string[]) => new AdminError('APP_NOT_FOUND', `no app '${name}' (loaded: ${known.join(', ') || 'none'})`, 404),
   flowNotFound: (app: string, flow: string) => new AdminError('FLOW_NOT_FOUND', `app '${app}' has no flow '${flow}'`, 404),
   /** The new version was refused; the old one keeps serving. `cause` is the server's code (e.g. CONFIG_INVALID). */
   reloadFailed: (app: string, cause: string, message: string) =>

@@ -81,8 +81,18 @@ export function renderMetrics(input: MetricsInput): string {
   for (const call of input.active) activeByApp.set(call.app, (activeByApp.get(call.app) ?? 0) + 1);
   for (const app of input.totals.started.keys()) if (!activeByApp.has(app)) activeByApp.set(app, 0);
 
-  out.metric('sipflow_calls_active', 'gauge', 'Calls in progress, by app.', [...activeByApp].map(([app, n]) => [{ app }, n]));
-  out.metric('sipflow_calls_started_total', 'counter', 'Calls started, by app.', [...input.totals.started].map(([app, n]) => [{ app }, n]));
+  out.metric(
+    'sipflow_calls_active',
+    'gauge',
+    'Calls in progress, by app.',
+    [...activeByApp].map(([app, n]) => [{ app }, n]),
+  );
+  out.metric(
+    'sipflow_calls_started_total',
+    'counter',
+    'Calls started, by app.',
+    [...input.totals.started].map(([app, n]) => [{ app }, n]),
+  );
   const ended: Array<[Labels, number]> = [];
   for (const [app, byOutcome] of input.totals.ended) for (const [outcome, n] of byOutcome) ended.push([{ app, outcome }, n]);
   out.metric('sipflow_calls_total', 'counter', 'Calls ended, by app and outcome.', ended);
@@ -137,12 +147,27 @@ export function renderMetrics(input: MetricsInput): string {
       const w = media.workers;
       out.metric('sipflow_media_workers', 'gauge', 'Media worker threads.', [[{}, w.length]]);
       out.metric('sipflow_media_worker_restarts_total', 'counter', 'Media workers started again after one died.', [[{}, media.workerRestarts ?? 0]]);
-      out.metric('sipflow_media_worker_streams', 'gauge', 'RTP streams per media worker.', w.map((x) => [{ worker: String(x.index) }, x.streams]));
-      out.metric('sipflow_media_worker_busy_share', 'gauge', 'Tick work as a share of the tick, last second, per media worker.', w.map((x) => [{ worker: String(x.index) }, x.busyShare]));
-      out.metric('sipflow_media_worker_cpu_seconds_total', 'counter', 'CPU time of each media worker thread.', w.flatMap((x) => [
-        [{ worker: String(x.index), mode: 'user' }, x.cpuUserMs / 1000] as [Labels, number],
-        [{ worker: String(x.index), mode: 'system' }, x.cpuSystemMs / 1000] as [Labels, number],
-      ]));
+      out.metric(
+        'sipflow_media_worker_streams',
+        'gauge',
+        'RTP streams per media worker.',
+        w.map((x) => [{ worker: String(x.index) }, x.streams]),
+      );
+      out.metric(
+        'sipflow_media_worker_busy_share',
+        'gauge',
+        'Tick work as a share of the tick, last second, per media worker.',
+        w.map((x) => [{ worker: String(x.index) }, x.busyShare]),
+      );
+      out.metric(
+        'sipflow_media_worker_cpu_seconds_total',
+        'counter',
+        'CPU time of each media worker thread.',
+        w.flatMap((x) => [
+          [{ worker: String(x.index), mode: 'user' }, x.cpuUserMs / 1000] as [Labels, number],
+          [{ worker: String(x.index), mode: 'system' }, x.cpuSystemMs / 1000] as [Labels, number],
+        ]),
+      );
     }
   }
   const { admission } = input.snapshot;
@@ -152,8 +177,12 @@ export function renderMetrics(input: MetricsInput): string {
       [{ reason: 'signalling' }, admission.refusing && admission.reason === 'signalling' ? 1 : 0],
     ]);
     out.metric('sipflow_admission_refused_total', 'counter', 'INVITEs refused with 503 for lack of headroom.', [[{}, admission.refused]]);
-    out.metric('sipflow_admission_media_busy_share', 'gauge', 'Tick work share of the least loaded media clock, last second.', [[{}, admission.mediaBusyShare]]);
-    out.metric('sipflow_admission_signalling_utilisation', 'gauge', 'Main-thread event-loop utilisation, last sample.', [[{}, admission.signallingElu]]);
+    out.metric('sipflow_admission_media_busy_share', 'gauge', 'Tick work share of the least loaded media clock, last second.', [
+      [{}, admission.mediaBusyShare],
+    ]);
+    out.metric('sipflow_admission_signalling_utilisation', 'gauge', 'Main-thread event-loop utilisation, last sample.', [
+      [{}, admission.signallingElu],
+    ]);
   }
   const mainCpu = threadCpuMs();
   out.metric('sipflow_main_thread_cpu_seconds_total', 'counter', 'CPU time of the main thread (SIP, flows, lookup, admin).', [

@@ -57,7 +57,11 @@ async function main(): Promise<number> {
       // SIGTERM (systemd, a deploy) drains: calls in progress may end on their own up to --drain-timeout.
       // SIGINT (Ctrl-C), or a second signal, ends them now.
       const drain = signal === 'SIGTERM' && signals === 1;
-      if (drain) logger.info({ signal, active: running.runtime.activeCount, drainTimeoutMs: parsed.drainTimeoutMs }, 'stopping (draining): new calls get 503, calls in progress may finish');
+      if (drain)
+        logger.info(
+          { signal, active: running.runtime.activeCount, drainTimeoutMs: parsed.drainTimeoutMs },
+          'stopping (draining): new calls get 503, calls in progress may finish',
+        );
       else logger.info({ signal, active: running.runtime.activeCount }, 'stopping: new calls get 503, calls in progress are ended');
       (drain ? running.drain(parsed.drainTimeoutMs) : running.stop()).then(
         () => resolve(0),

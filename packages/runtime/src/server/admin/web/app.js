@@ -13,7 +13,12 @@ function diagramFor(call) {
   const key = `${call.app}/${call.flow}@${call.appVersion}`;
   if (!diagrams.has(key)) {
     const url = `/apps/${encodeURIComponent(call.app)}/flows/${encodeURIComponent(call.flow)}/diagram.svg?version=${call.appVersion}`;
-    diagrams.set(key, fetch(url).then((r) => (r.ok ? r.text() : null)).catch(() => null));
+    diagrams.set(
+      key,
+      fetch(url)
+        .then((r) => (r.ok ? r.text() : null))
+        .catch(() => null),
+    );
   }
   return diagrams.get(key);
 }
