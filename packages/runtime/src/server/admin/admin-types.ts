@@ -8,6 +8,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { CallRegistryView } from '../registry-types.js';
 import type { SipStats } from '../../sip/sip-types.js';
 import type { MediaClockStats } from '../../media/media-types.js';
+import type { MediaWorkerInfo } from '../../media/index.js';
 import type { FlowGraph } from '../../review/flow-graph-types.js';
 
 /** A flow's states and transitions as served to the web page (`GET /apps/:app/flows/:flow`). */
@@ -44,16 +45,7 @@ export interface MediaMetrics {
   /** True while every media clock is behind its budget. */
   overloaded: boolean;
   /** Media worker threads (absent when media runs on the main thread). */
-  workers?: Array<{
-    index: number;
-    streams: number;
-    busyShare: number;
-    latenessP90Ms: number;
-    cpuUserMs: number;
-    cpuSystemMs: number;
-    heapUsedBytes: number;
-    heapTotalBytes: number;
-  }>;
+  workers?: Array<Omit<MediaWorkerInfo, 'generation' | 'threadId' | 'clock'>>;
   workerRestarts?: number;
 }
 
