@@ -27,7 +27,7 @@ describe('DSM values at run time', () => {
 
   it('@selects from the call', () => {
     const c = {
-      call: { id: 'c1', user: '35', from: '<sip:a@x>', to: '<sip:35@x>', requestUri: 'sip:35@x', direction: 'inbound' },
+      call: { id: 'c1', user: '35', from: '<sip:a@x>', to: '<sip:35@x>', requestUri: 'sip:35@x', direction: 'inbound', transport: 'udp' },
       self: { id: 'leg-1', flow: 'f' },
     };
     const ctx = c as unknown as DsmContext<unknown>;

@@ -63,6 +63,7 @@ export function startBareCallee(i: number, caller: LegRef<CallerEvents>, pin = '
     to: '<sip:john@127.0.0.1:5080>',
     requestUri: 'sip:john@127.0.0.1:5080',
     user: 'john',
+    transport: 'udp' as const,
   };
   const actor = createActor(calleeFlow, { input: { pin, caller, call, self: { id: call.id, flow: calleeFlow.id }, config } });
   bindPort(actor, { execute: () => {} });

@@ -4,7 +4,7 @@
  * that its flow does not handle is a compile error.
  */
 import type { AnyStateMachine, EventObject, InputFrom, EventFromLogic } from 'xstate';
-import type { SipCredentials } from '../sip/sip-types.js';
+import type { SipCredentials, SipTransportName } from '../sip/sip-types.js';
 import type { RuntimeCallEventType } from './call-event-types.js';
 
 /**
@@ -54,6 +54,8 @@ export interface CallInfo {
   requestUri: string;
   /** User part of the R-URI ('35'); '' when none. */
   user: string;
+  /** How the signalling travels: 'ws'/'wss' for a browser (SIP over WebSocket, its audio WebRTC). */
+  transport: SipTransportName;
   /** Id of the leg that dialled this one, for outbound legs. */
   parentId?: string;
 }

@@ -92,6 +92,7 @@ export class FlowTest<TFlow extends AnyStateMachine> {
       to: '<sip:35@127.0.0.1>',
       requestUri: 'sip:35@127.0.0.1',
       user: '35',
+      transport: 'udp',
       ...options.call,
     };
     this.self = { id: this.call.id, flow: flow.id };

@@ -38,6 +38,30 @@ function atLeastOne(option: string, value: string): number {
   return n;
 }
 
+/** --ws / --wss (+ --tls-cert, --tls-key) as the server's WebSocket listeners; the PEM files are read now. */
+function webSocketOptions(o: { ws?: string; wss?: string; tlsCert?: string; tlsKey?: string }): Pick<ServerOptions, 'websocket'> {
+  const listeners: NonNullable<ServerOptions['websocket']> = [];
+  if (o.ws !== undefined) listeners.push(parseHostPort('--ws', o.ws));
+  if (o.wss !== undefined) {
+    if (o.tlsCert === undefined || o.tlsKey === undefined) throw serverErrors.badOption('--wss', 'needs --tls-cert FILE and --tls-key FILE (PEM)');
+    listeners.push({ ...parseHostPort('--wss', o.wss), tls: { cert: readPem('--tls-cert', o.tlsCert), key: readPem('--tls-key', o.tlsKey) } });
+  } else if (o.tlsCert !== undefined || o.tlsKey !== undefined) {
+    throw serverErrors.badOption(o.tlsCert !== undefined ? '--tls-cert' : '--tls-key', 'only used with --wss HOST:PORT');
+  }
+  return listeners.length ? { websocket: listeners } : {};
+}
+
+function readPem(option: string, file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw serverErrors.badOption(option, `${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw serverErrors.badOption(option, `${file}: not a PEM file`);
+  return text;
+}
+
 export function appCommand(): Command {
   return new Command('app')
     .description('Serve sipflow apps (folders under apps/). Several apps: `a,b` or `a b`; the first whose inbound routes match takes a call.')
@@ -55,6 +79,10 @@ export function appCommand(): Command {
         'send the legs we place through this proxy (loose routing), e.g. sip:127.0.0.1:5070;lr; one app: outbound_proxy in its config (--set app.outbound_proxy=...)',
       ),
     )
+    .addOption(new Option('--ws <host:port>', 'SIP over WebSocket (RFC 7118) for browsers, e.g. 127.0.0.1:8088; default: off'))
+    .addOption(new Option('--wss <host:port>', 'SIP over secure WebSocket (needs --tls-cert and --tls-key), e.g. 0.0.0.0:8089; default: off'))
+    .addOption(new Option('--tls-cert <file>', 'PEM certificate (chain) for --wss'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key for --wss'))
     .addOption(new Option('--rtp-ports <a-b>', 'RTP port range').default('10000-20000'))
     .addOption(new Option('--admin <host:port|off>', 'admin HTTP API and web page; off to disable').default('127.0.0.1:8090'))
     .addOption(new Option('--admin-token <token>', 'bearer token for the admin API (required off loopback)').env('SIPFLOW_ADMIN_TOKEN'))
@@ -152,6 +180,10 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     sip: string;
     advertise?: string;
     outboundProxy?: string;
+    ws?: string;
+    wss?: string;
+    tlsCert?: string;
+    tlsKey?: string;
     rtpPorts: string;
     admin: string;
     adminToken?: string;
@@ -198,6 +230,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
       ...(o.advertise !== undefined ? { advertise: parseHostPort('--advertise', o.advertise) } : {}),
       ...(o.outboundProxy !== undefined ? { outboundProxy: outboundProxy('--outbound-proxy', o.outboundProxy) } : {}),
       rtpPorts: parsePortRange('--rtp-ports', o.rtpPorts),
+      ...webSocketOptions(o),
       admin,
       config: { ...(file ? { file } : {}), sets: (o.set ?? []).map(parseSet) },
       maxCalls: positiveInt('--max-calls', o.maxCalls),

@@ -46,6 +46,12 @@ export function uriUser(uri: string): string {
   return parseUri(uri)?.user ?? '';
 }
 
+/** The transport a SIP URI names ('sip:bob@h;transport=tcp' → 'tcp'), UDP by default. */
+export function uriTransport(uri: string): CallInfo['transport'] {
+  const named = /;\s*transport=([a-z]+)/i.exec(uri)?.[1]?.toLowerCase();
+  return named === 'tcp' || named === 'ws' || named === 'wss' ? named : 'udp';
+}
+
 /** The host of a SIP URI when it is an IP literal ('sip:bob@127.0.0.1:5080;transport=tcp' → '127.0.0.1'). */
 export function uriHost(uri: string): string | undefined {
   const host = parseUri(uri)?.host;
@@ -212,6 +218,7 @@ export class FlowRuntime implements LegHost {
       to: call.to,
       requestUri: call.requestUri,
       user: call.requestUser,
+      transport: call.remote.transport,
     };
     const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) });
     leg.attachInbound(call, stream, localSdp);
@@ -237,6 +244,7 @@ export class FlowRuntime implements LegHost {
       from: init.info.from,
       to: init.info.to,
       requestUri: init.info.requestUri,
+      transport: init.info.transport,
       ...(init.info.parentId ? { parentId: init.info.parentId } : {}),
       startedAt: Date.now(),
     });
@@ -261,6 +269,7 @@ export class FlowRuntime implements LegHost {
       to: `<${spec.to}>`,
       requestUri: spec.to,
       user: uriUser(spec.to),
+      transport: uriTransport(spec.to),
       parentId: owner.id,
     };
     const leg = this.#newLeg({

@@ -451,11 +451,12 @@ export class Leg implements CallPort {
     this.#sipEnded = true;
     this.#resolveSipDone();
     if (this.#finished) return;
-    const peer: Partial<Record<CallEndReason, HangupReason>> = { bye: 'bye', cancel: 'cancel', 'ack-timeout': 'timeout' };
+    // A WebSocket client gone (tab closed) is the far end leaving, as a BYE would say.
+    const peer: Partial<Record<CallEndReason, HangupReason>> = { bye: 'bye', cancel: 'cancel', 'ack-timeout': 'timeout', 'connection-lost': 'bye' };
     const hang = peer[reason];
     if (hang) this.deliver({ type: 'sip.hangup', reason: hang });
     const outcome: Exclude<CallOutcome, 'active'> =
-      reason === 'cancel'
+      reason === 'cancel' || (reason === 'connection-lost' && !this.#answered)
         ? 'cancelled'
         : reason === 'failed'
           ? 'failed'

@@ -21,6 +21,8 @@ export interface CallRecord {
   from: string;
   to: string;
   requestUri: string;
+  /** How its signalling travels ('ws'/'wss': a browser, SIP over WebSocket). */
+  transport?: 'udp' | 'tcp' | 'ws' | 'wss';
   /** Id of the call that created this leg by dialling out, if any. */
   parentId?: string;
   /** Current state value as a dotted path, e.g. 'WAIT_CALLEE' or 'CONNECTED.talking'. */

@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import { SipStack } from '../sip/sip-stack.js';
 import { createMediaEngine } from '../media/create-media-engine.js';
 import { WorkerMediaEngine } from '../media/worker/worker-media-engine.js';
-import type { SipStackApi } from '../sip/sip-types.js';
+import type { SipStackApi, WebSocketListenOptions } from '../sip/sip-types.js';
 import type { TcpLimits } from '../sip/tcp-limits.js';
 import type { MediaEngineApi } from '../media/media-types.js';
 import { AppManager, type AppConfigSources } from './app-manager.js';
@@ -53,6 +53,11 @@ export interface ServerOptions {
    * RTP and RTCP only from the address the SDP names.
    */
   rtpLatch?: boolean;
+  /**
+   * SIP over WebSocket listeners (RFC 7118), for browsers: `ws` plain, `wss` with a PEM certificate and key. Calls
+   * from them reach the same flows (`call.transport` says 'ws'/'wss'). Default: none.
+   */
+  websocket?: WebSocketListenOptions[];
   /** SIP over TCP: connection caps, idle/read timeouts, largest message. Default: DEFAULT_TCP_LIMITS (docs/sip.md). */
   sipTcp?: Partial<TcpLimits>;
   /** Reload an app when its files change. Default false. */
@@ -64,6 +69,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   readonly sip: { host: string; port: number };
+  /** The SIP over WebSocket listeners' bound addresses (`websocket` option). */
+  readonly websocket: Array<{ host: string; port: number; transport: 'ws' | 'wss' }>;
   readonly admin: { host: string; port: number } | undefined;
   readonly registry: CallRegistry;
   readonly apps: AppManager;
@@ -118,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.outboundProxy ? { outboundProxy: options.outboundProxy } : {}),
       logger: logger.child({ component: 'sip' }),
       ...(options.sipTcp ? { tcp: options.sipTcp } : {}),
+      ...(options.websocket?.length ? { websocket: options.websocket } : {}),
     });
   } catch (err) {
     await media?.close();
@@ -194,6 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let stopping: Promise<void> | undefined;
   const server: RunningServer = {
     sip: stack.address,
+    websocket: stack.webSocketAddresses,
     admin: admin?.address,
     registry,
     apps,
@@ -230,7 +239,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   };
   const mediaThreads = media instanceof WorkerMediaEngine ? `${media.workerCount} media worker thread(s)` : 'media on the main thread';
-  logger.info({ sip: stack.address, admin: admin?.address, apps: apps.names(), media: mediaThreads }, 'sipflow serving');
+  logger.info(
+    { sip: stack.address, websocket: stack.webSocketAddresses, admin: admin?.address, apps: apps.names(), media: mediaThreads },
+    'sipflow serving',
+  );
   return server;
 }
 

@@ -118,6 +118,24 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     }
   }
 
+  /**
+   * The connection the call came on is gone (a WebSocket client went away): nothing can reach the peer any more. The
+   * transaction or dialog is closed as the state requires (the reply or BYE fails to send, which ends it at once).
+   */
+  connectionLost(): void {
+    if (this.state === 'ended') return;
+    if (this.state === 'incoming' || this.state === 'early') {
+      try {
+        this.#uas.reject({ statusCode: 480 });
+      } catch (err) {
+        this.log.debug({ err }, 'sip: 480 after connection loss not sent');
+      }
+    } else {
+      this.sendBye();
+    }
+    this.end('connection-lost');
+  }
+
   #onCancel(): void {
     if (this.state !== 'incoming' && this.state !== 'early') return;
     // The core has already answered 200 to the CANCEL; the INVITE gets 487 (RFC 3261 §9.2).

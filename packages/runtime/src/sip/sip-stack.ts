@@ -99,6 +99,8 @@ export class SipStack implements SipStackApi {
       stats: stack.stats,
       lossFilter: options.lossFilter,
       tcpLimits: options.tcp,
+      websocket: options.websocket,
+      onConnectionLost: (callId) => stack.#onConnectionLost(callId),
       onMessage: (text, remote, key, repeat) => stack.#onMessage(text, remote, key, repeat),
     });
     stack.#core = new UserAgentCore(stack.#configuration(), {
@@ -109,6 +111,11 @@ export class SipStack implements SipStackApi {
 
   get address(): { host: string; port: number } {
     return this.#transport.address;
+  }
+
+  /** Bound SIP over WebSocket listeners (`websocket` option), in the order given. */
+  get webSocketAddresses(): Array<{ host: string; port: number; transport: 'ws' | 'wss' }> {
+    return this.#transport.webSocketAddresses;
   }
 
   get advertised(): { host: string; port: number } {
@@ -225,6 +232,21 @@ export class SipStack implements SipStackApi {
     return this.#calls.size;
   }
 
+  /** Calls that came over a WebSocket, by Call-ID: their connection closing ends them. */
+  readonly #byCallId = new Map<string, SipInboundCall>();
+
+  /**
+   * A WebSocket client's connection closed (its tab was closed, its network went away) while a call of it was up: no
+   * request can reach it any more (its Contact is an `.invalid` host), so the call ends now rather than on RTP
+   * timeout. The flow sees a hangup from the far end.
+   */
+  #onConnectionLost(callId: string): void {
+    const call = this.#byCallId.get(callId);
+    if (!call) return;
+    this.#log.info({ call: call.id, callId }, 'sip: WebSocket connection of a call closed: call ended');
+    call.connectionLost();
+  }
+
   /** From-tag|Call-ID|CSeq of live INVITE server transactions: the core's merged-request check (482), indexed. */
   readonly #inviteKeys = new Set<string>();
 
@@ -282,7 +304,7 @@ export class SipStack implements SipStackApi {
       return;
     }
     if (isRequest && repeat) this.stats.retransmissionsAbsorbed++;
-    const text = isRequest ? stampVia(framed, remote.address, remote.port, remote.transport === 'tcp') : framed;
+    const text = isRequest ? stampVia(framed, remote.address, remote.port, remote.transport !== 'udp') : framed;
     let message: IncomingRequestMessage | IncomingResponseMessage | undefined;
     try {
       message = Parser.parseMessage(text, this.#parserLogger);
@@ -424,7 +446,7 @@ export class SipStack implements SipStackApi {
       uas.reject({ statusCode: 503 });
       return;
     }
-    if (remote.transport === 'tcp') this.#transport.bindCall(uas.message.callId, remote);
+    if (remote.transport !== 'udp') this.#transport.bindCall(uas.message.callId, remote);
     const requestUser = /^sips?:([^@;>]*)@/i.exec(requestUri)?.[1] ?? '';
     const call = new SipInboundCall(uas, {
       id,
@@ -435,7 +457,8 @@ export class SipStack implements SipStackApi {
       contact: this.#core.configuration.contact.toString(),
       onEnded: () => {
         this.#calls.delete(id);
-        if (remote.transport === 'tcp') {
+        this.#byCallId.delete(uas.message.callId);
+        if (remote.transport !== 'udp') {
           // Keep the connection mapping while the BYE (or its answer) may still be in flight.
           const callId = uas.message.callId;
           const t: { unref?: () => void } = setTimeout(() => this.#transport.forgetCall(callId), 64 * this.#timers.t1);
@@ -444,6 +467,7 @@ export class SipStack implements SipStackApi {
       },
     });
     this.#calls.add(id, call);
+    if (remote.transport === 'ws' || remote.transport === 'wss') this.#byCallId.set(uas.message.callId, call);
     try {
       this.#handler(call);
     } catch (err) {

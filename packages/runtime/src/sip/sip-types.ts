@@ -17,6 +17,17 @@ export interface SipTimerOptions {
   t4?: number;
 }
 
+/** How a call's signalling reaches us: 'ws'/'wss' are SIP over WebSocket (RFC 7118), a browser's phone. */
+export type SipTransportName = 'udp' | 'tcp' | 'ws' | 'wss';
+
+/** A SIP over WebSocket listener: plain `ws`, or `wss` when `tls` holds a PEM certificate and key. */
+export interface WebSocketListenOptions {
+  host: string;
+  /** 0 = ephemeral (read it back from `SipStack.webSocketAddresses`). */
+  port: number;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
 export interface SipStackOptions {
   /** Address UDP and TCP bind to. Default '127.0.0.1'. */
   host?: string;
@@ -25,6 +36,8 @@ export interface SipStackOptions {
   /** Transports to listen on. Default ['udp', 'tcp']. */
   transports?: Array<'udp' | 'tcp'>;
   timers?: SipTimerOptions;
+  /** SIP over WebSocket listeners (RFC 7118), e.g. for browsers running sip.js. Default: none. */
+  websocket?: WebSocketListenOptions[];
   /** TCP connection caps, idle/read timeouts and the largest message on a stream. Default: DEFAULT_TCP_LIMITS. */
   tcp?: Partial<TcpLimits>;
   /** Value of User-Agent / Server headers. Default 'sipflow'. */
@@ -91,6 +104,7 @@ export type CallEndReason =
   | 'ack-timeout' // we answered, no ACK came (Timer H / 64*T1); the stack has sent BYE
   | 'local' // we hung up / rejected / cancelled
   | 'failed' // outbound: final non-2xx response, or transaction timeout
+  | 'connection-lost' // the WebSocket connection the call came on closed (a browser tab closed); nothing was sent
   | 'shutdown';
 
 export interface SipHeaderAccess {
@@ -167,7 +181,7 @@ export interface InboundCall extends SipHeaderAccess, InDialogRequests {
   /** User part of the Request-URI ('35'). Empty string when the R-URI has none. */
   readonly requestUser: string;
   /** Where the INVITE came from. */
-  readonly remote: { address: string; port: number; transport: 'udp' | 'tcp' };
+  readonly remote: { address: string; port: number; transport: SipTransportName };
   /** SDP offer of the INVITE, undefined for an offerless INVITE. */
   readonly remoteSdp: string | undefined;
   readonly state: InboundCallState;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Transport as CoreTransport } from 'sip.js/lib/core/index.js';
 import { sipErrors } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
-import type { SipStats } from './sip-types.js';
+import type { SipStats, WebSocketListenOptions } from './sip-types.js';
 import { TcpConnectionTable, type CloseReason, type TcpLimits } from './tcp-limits.js';
 import type { ResolvedTimers } from './timers.js';
 import {
@@ -19,6 +19,7 @@ import {
   type MessageKey,
   type TransportName,
 } from './wire.js';
+import { WsListener, type WsRemote } from './ws-listener.js';
 
 export interface Remote {
   address: string;
@@ -36,14 +37,19 @@ export interface TransportOptions {
   lossFilter: ((direction: 'in' | 'out', message: string) => boolean) | undefined;
   /** Caps and timeouts of TCP connections (defaults: DEFAULT_TCP_LIMITS). */
   tcpLimits?: Partial<TcpLimits> | undefined;
+  /** SIP over WebSocket listeners (RFC 7118), each on its own address; none by default. */
+  websocket?: WebSocketListenOptions[] | undefined;
   /** A message that passed the loss filter; `repeat` when its transaction key was seen before. */
   onMessage: (text: string, remote: Remote, key: MessageKey | undefined, repeat: boolean) => void;
+  /** The WebSocket connection a call's dialog lives on closed (a browser tab went away): the call cannot go on. */
+  onConnectionLost?: (callId: string) => void;
 }
 
 /**
  * UDP and TCP on one address, behind the single `send(message)` sip.js calls with no address: responses are routed
  * by their top Via (received/rport), requests by Route / Request-URI (RFC 3261 §18). TCP responses go back on the
- * connection the request came on (the Via was stamped with its source port).
+ * connection the request came on (the Via was stamped with its source port). WebSocket clients (RFC 7118) are
+ * reached only on the connection they opened: responses by the stamped Via, in-dialog requests by their Call-ID.
  */
 export class SipTransport implements CoreTransport {
   readonly protocol = 'UDP';
@@ -56,6 +62,9 @@ export class SipTransport implements CoreTransport {
   readonly #tcpCalls = new Map<string, string>();
   /** Call-IDs of live calls that came over TCP (`bindCall` … `forgetCall`): their requests may move connection. */
   readonly #tcpCallIds = new Set<string>();
+  /** Call-ID → the WebSocket connection (listener, client address:port) its INVITE came on. */
+  readonly #wsCalls = new Map<string, { listener: WsListener; id: string }>();
+  #ws: WsListener[] = [];
   readonly #retransmitter: Retransmitter;
   readonly #table: TcpConnectionTable;
   /** TCP connections closed by a limit since the last warn line (one line per 10 s at most under a flood). */
@@ -122,8 +131,16 @@ export class SipTransport implements CoreTransport {
           const a = srv.address();
           if (a && typeof a === 'object') port = a.port;
         }
-        return new SipTransport(options, udp, tcp, { host, port });
+        const transport = new SipTransport(options, udp, tcp, { host, port });
+        try {
+          await transport.#listenWebSocket(options.websocket ?? []);
+        } catch (err) {
+          await transport.close();
+          throw err;
+        }
+        return transport;
       } catch (err) {
+        if ((err as { code?: string }).code === 'SIP_BIND_FAILED') throw err;
         udp?.close();
         tcp?.close();
         const code = (err as NodeJS.ErrnoException).code;
@@ -132,6 +149,32 @@ export class SipTransport implements CoreTransport {
       }
     }
     throw sipErrors.bindFailed(host, options.port, 'no port free for both UDP and TCP');
+  }
+
+  /** The WebSocket listeners' bound addresses, in the order they were given. */
+  get webSocketAddresses(): Array<{ host: string; port: number; transport: 'ws' | 'wss' }> {
+    return this.#ws.map((l) => ({ ...l.address, transport: l.transport }));
+  }
+
+  async #listenWebSocket(list: WebSocketListenOptions[]): Promise<void> {
+    const limits = this.#table.limits;
+    for (const options of list) {
+      const listener = await WsListener.listen(options, {
+        logger: this.#log,
+        maxConnections: limits.maxConnections,
+        maxMessageBytes: limits.maxMessageBytes,
+        onMessage: (text, remote) => this.#receive(text, remote),
+        onGarbage: (remote, reason) => {
+          this.options.stats.malformedDropped++;
+          this.#log.warn({ remote: wsId(remote), transport: remote.transport, reason }, 'sip: malformed WebSocket message, closing connection');
+        },
+        onClose: (remote) => {
+          const id = wsId(remote);
+          for (const [callId, conn] of this.#wsCalls) if (conn.listener === listener && conn.id === id) this.options.onConnectionLost?.(callId);
+        },
+      });
+      this.#ws.push(listener);
+    }
   }
 
   /** sip.js entry point: route the message ourselves. */
@@ -154,9 +197,15 @@ export class SipTransport implements CoreTransport {
         dest = { host: conn.slice(0, colon), port: Number(conn.slice(colon + 1)), transport: 'tcp' };
       }
     }
+    const ws = !isResponse && key?.callId ? this.#wsCalls.get(key.callId) : undefined;
+    if (ws) {
+      // A WebSocket client's Contact is unreachable ('…@x.invalid;transport=ws'): its dialog lives on its connection.
+      const colon = ws.id.lastIndexOf(':');
+      dest = { host: ws.id.slice(0, colon), port: Number(ws.id.slice(colon + 1)), transport: ws.listener.transport };
+    }
     let text = message;
-    if (!isResponse && dest.transport === 'tcp') {
-      text = setViaTransport(message, 'tcp');
+    if (!isResponse && dest.transport !== 'udp') {
+      text = setViaTransport(message, dest.transport);
       key = messageKey(text);
     }
     if (key) {
@@ -175,6 +224,7 @@ export class SipTransport implements CoreTransport {
     for (const sock of this.#connections.values()) sock.destroy();
     this.#connections.clear();
     await Promise.all([
+      ...this.#ws.map((l) => l.close()),
       new Promise<void>((resolve) => (this.#udp ? this.#udp.close(() => resolve()) : resolve())),
       new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve())),
     ]);
@@ -201,6 +251,14 @@ export class SipTransport implements CoreTransport {
 
   async #deliver(text: string, dest: Destination): Promise<void> {
     try {
+      if (dest.transport === 'ws' || dest.transport === 'wss') {
+        const id = `${dest.host}:${dest.port}`;
+        // The client's Via may say WS on a wss connection (sip.js does): the connection is what counts.
+        const listener = this.#ws.find((l) => l.has(id));
+        if (!listener) throw sipErrors.transport(`no open ${dest.transport} connection from ${id}`);
+        await listener.send(id, text);
+        return;
+      }
       const host = await this.resolve(dest.host);
       if (dest.transport === 'udp') {
         if (!this.#udp) throw sipErrors.transport('UDP not enabled');
@@ -296,7 +354,7 @@ export class SipTransport implements CoreTransport {
     });
   }
 
-  #receive(text: string, remote: Remote): void {
+  #receive(text: string, remote: Remote | WsRemote): void {
     if (this.#closed) return;
     if (this.options.lossFilter && !this.options.lossFilter('in', text)) return;
     // Keep-alives (RFC 5626 CRLF) are not messages.
@@ -317,13 +375,24 @@ export class SipTransport implements CoreTransport {
 
   /** A call came in over TCP from `remote`: its in-dialog requests go back on that connection, which it keeps open. */
   bindCall(callId: string, remote: Remote): void {
+    if (remote.transport === 'ws' || remote.transport === 'wss') {
+      const id = `${remote.address}:${remote.port}`;
+      const listener = this.#ws.find((l) => l.has(id));
+      if (listener) this.#wsCalls.set(callId, { listener, id });
+      return;
+    }
     this.#tcpCallIds.add(callId);
     this.#tcpCalls.set(callId, `${remote.address}:${remote.port}`);
   }
 
   /** The call is over: its requests no longer need its TCP connection. */
   forgetCall(callId: string): void {
+    this.#wsCalls.delete(callId);
     this.#tcpCallIds.delete(callId);
     this.#tcpCalls.delete(callId);
   }
+}
+
+function wsId(remote: WsRemote): string {
+  return `${remote.address}:${remote.port}`;
 }

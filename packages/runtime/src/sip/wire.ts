@@ -7,7 +7,8 @@
  * returns undefined rather than throwing on input it does not understand.
  */
 
-export type TransportName = 'udp' | 'tcp';
+/** 'ws'/'wss': SIP over WebSocket (RFC 7118), on connections the clients opened. */
+export type TransportName = 'udp' | 'tcp' | 'ws' | 'wss';
 
 export interface Destination {
   host: string;
@@ -139,7 +140,7 @@ export function responseDestination(text: string): Destination | undefined {
   const host = via.params.get('received') ?? via.host;
   const rport = via.params.get('rport');
   const port = rport !== undefined && /^\d+$/.test(rport) ? Number(rport) : (via.port ?? 5060);
-  return { host, port, transport: via.transport === 'TCP' ? 'tcp' : 'udp' };
+  return { host, port, transport: viaTransportName(via.transport) };
 }
 
 export interface ParsedSipUri {
@@ -185,14 +186,21 @@ export function uriDestination(uriText: string): Destination | undefined {
   const uri = parseSipUri(uriText);
   if (!uri) return undefined;
   const param = uri.params.get('transport');
-  const transport = (param ?? 'udp').toLowerCase() === 'tcp' ? 'tcp' : 'udp';
+  const named = (param ?? 'udp').toLowerCase();
+  const transport = named === 'tcp' || named === 'ws' || named === 'wss' ? named : 'udp';
   return { host: uri.host, port: uri.port ?? 5060, transport, explicit: param !== undefined };
+}
+
+/** Our name of a Via transport token ('TCP' → 'tcp'); anything unknown is treated as UDP. */
+function viaTransportName(token: string): TransportName {
+  const t = token.toLowerCase();
+  return t === 'tcp' || t === 'ws' || t === 'wss' ? t : 'udp';
 }
 
 /** Rewrite the transport token of the top Via of an outgoing request (sip.js writes one token for every request). */
 export function setViaTransport(text: string, transport: TransportName): string {
   if (transport === 'udp') return text;
-  return text.replace(/(\r\nVia:\s*SIP\/2\.0\/)UDP /i, '$1TCP ');
+  return text.replace(/(\r\nVia:\s*SIP\/2\.0\/)UDP /i, `$1${transport.toUpperCase()} `);
 }
 
 export interface MessageKey {

@@ -40,7 +40,7 @@ const ivr = setup({
 });
 
 const events: CallEvent[] = [
-  { type: 'sip.invite', call: { id: 'c', direction: 'inbound', from: 'a', to: 'b', requestUri: 'sip:1@h', user: '1' } },
+  { type: 'sip.invite', call: { id: 'c', direction: 'inbound', from: 'a', to: 'b', requestUri: 'sip:1@h', user: '1', transport: 'udp' } },
   { type: 'dtmf', key: '4', source: 'rfc4733' },
   { type: 'dtmf', key: '2', source: 'rfc4733' },
   { type: 'dtmf', key: '7', source: 'info' },
@@ -52,7 +52,7 @@ const events: CallEvent[] = [
 test('every shortest path of the model replays through testFlow with the commands the model implies', () => {
   const config = { code: '42' };
   const input = {
-    call: { id: 'c', direction: 'inbound' as const, from: 'a', to: 'b', requestUri: 'sip:1@h', user: '1' },
+    call: { id: 'c', direction: 'inbound' as const, from: 'a', to: 'b', requestUri: 'sip:1@h', user: '1', transport: 'udp' as const },
     self: { id: 'c', flow: 'ivr' },
     config,
   };

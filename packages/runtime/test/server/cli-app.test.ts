@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAppArgs } from '../../src/server/cli-options.js';
 import { ServerError } from '../../src/server/errors.js';
@@ -90,6 +93,29 @@ test('--advertise and --outbound-proxy: absent by default, passed on to the serv
   const set = parseAppArgs(['x', '--advertise', '192.0.2.1:5080', '--outbound-proxy', 'sip:127.0.0.1:5070;lr']).options;
   assert.deepEqual(set.advertise, { host: '192.0.2.1', port: 5080 });
   assert.equal(set.outboundProxy, 'sip:127.0.0.1:5070;lr');
+});
+
+test('--ws / --wss: off by default; --wss needs --tls-cert and --tls-key, read as PEM files; stray TLS options refused', () => {
+  assert.equal(parseAppArgs(['x']).options.websocket, undefined);
+  assert.deepEqual(parseAppArgs(['x', '--ws', '127.0.0.1:8088']).options.websocket, [{ host: '127.0.0.1', port: 8088 }]);
+  assert.throws(() => parseAppArgs(['x', '--wss', '127.0.0.1:8089']), /--wss: needs --tls-cert FILE and --tls-key FILE/);
+  assert.throws(() => parseAppArgs(['x', '--tls-cert', 'c.pem']), /--tls-cert: only used with --wss/);
+  assert.throws(
+    () => parseAppArgs(['x', '--wss', '127.0.0.1:8089', '--tls-cert', '/nonexistent.pem', '--tls-key', '/nonexistent.pem']),
+    /--tls-cert: \/nonexistent\.pem: ENOENT/,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'sipflow-cli-'));
+  writeFileSync(join(dir, 'cert.pem'), '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(dir, 'key.pem'), 'not pem');
+  assert.throws(
+    () => parseAppArgs(['x', '--wss', '127.0.0.1:8089', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]),
+    /--tls-key: .* not a PEM file/,
+  );
+  writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n');
+  const [wss] =
+    parseAppArgs(['x', '--wss', '127.0.0.1:8089', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]).options.websocket ?? [];
+  assert.equal(wss?.port, 8089);
+  assert.match(String(wss?.tls?.key), /BEGIN PRIVATE KEY/);
 });
 
 test('malformed options are refused with the option named', () => {

@@ -58,6 +58,7 @@ export const callRecordSchema = z.object({
   from: z.string(),
   to: z.string(),
   requestUri: z.string(),
+  transport: z.enum(['udp', 'tcp', 'ws', 'wss']).optional(),
   parentId: z.string().optional(),
   state: z.string(),
   stateGraph: z.array(stepSchema),
