@@ -32,6 +32,12 @@ export interface MediaStreamOptions {
   rtpLatch?: boolean;
   /** IP address of the signalling peer (where the INVITE came from or went to): the only IP `rtpLatch` latches to. */
   signallingAddress?: string;
+  /**
+   * A WebRTC leg (a browser calling over SIP over WebSocket, offer `UDP/TLS/RTP/SAVPF`, see `isWebRtcOffer`): the
+   * stream answers with ICE-lite candidates, DTLS-SRTP (fingerprint, setup role as the offer allows) and rtcp-mux,
+   * and otherwise behaves as any stream (prompts, rooms, DTMF). Default false: plain RTP/AVP.
+   */
+  webrtc?: boolean;
 }
 
 export type DtmfSource = 'rfc4733' | 'info' | 'inband';

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { EventObject } from 'xstate';
 import type { InboundCall, SipStackApi } from '../sip/sip-types.js';
 import type { MediaEngineApi } from '../media/media-types.js';
+import { isWebRtcOffer } from '../media/webrtc-offer.js';
 import type { FlowCommand } from '../flow/commands.js';
 import type { CallInfo, LegRef } from '../flow/leg-ref.js';
 import { toFlowError } from '../flow/errors.js';
@@ -189,7 +190,13 @@ export class FlowRuntime implements LegHost {
     let stream;
     try {
       // The answer is computed now (a bad offer gets 488 before any flow runs) but RTP waits until it has gone out.
-      stream = await this.#media.createStream({ ...this.#streamOptions(call.remote.address), deferSending: true });
+      // A browser (SIP over WebSocket) offering DTLS-SRTP gets a WebRTC stream; everyone else plain RTP.
+      const webrtc = (call.remote.transport === 'ws' || call.remote.transport === 'wss') && isWebRtcOffer(call.remoteSdp);
+      stream = await this.#media.createStream({
+        ...this.#streamOptions(call.remote.address),
+        deferSending: true,
+        ...(webrtc ? { webrtc: true } : {}),
+      });
     } catch (err) {
       const e = toFlowError(err);
       log.error({ code: e.code, err: e.message }, 'no media stream: 503');
