@@ -227,7 +227,7 @@ export class FlowRuntime implements LegHost {
       user: call.requestUser,
       transport: call.remote.transport,
     };
-    const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) });
+    const leg = this.#newLeg({ info, app, flow, input: {}, log: log.child({ app: app.name, flow: flowName }) }, call.callId);
     leg.attachInbound(call, stream, localSdp);
     leg.start();
     return true;
@@ -238,7 +238,7 @@ export class FlowRuntime implements LegHost {
     return { rtpTimeoutMs: this.#rtpTimeoutMs, rtpLatch: this.#rtpLatch, ...(peer && isIP(peer) ? { signallingAddress: peer } : {}) };
   }
 
-  #newLeg(init: Omit<ConstructorParameters<typeof Leg>[0], 'host'>): Leg {
+  #newLeg(init: Omit<ConstructorParameters<typeof Leg>[0], 'host'>, sipCallId?: string): Leg {
     const leg = new Leg({ ...init, host: this });
     this.#legs.set(leg.id, leg);
     this.#apps.acquire(leg.app);
@@ -252,6 +252,7 @@ export class FlowRuntime implements LegHost {
       to: init.info.to,
       requestUri: init.info.requestUri,
       transport: init.info.transport,
+      ...(sipCallId ? { sipCallId } : {}),
       ...(init.info.parentId ? { parentId: init.info.parentId } : {}),
       startedAt: Date.now(),
     });
@@ -329,7 +330,10 @@ export class FlowRuntime implements LegHost {
     });
     leg.attachOutbound(call, stream);
     const record = this.registry.get(leg.id);
-    if (record) record.from = call.from;
+    if (record) {
+      record.from = call.from;
+      record.sipCallId = call.callId;
+    }
   }
 
   post(to: LegRef<never>, event: EventObject, from: Leg): void {

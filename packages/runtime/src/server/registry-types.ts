@@ -21,6 +21,8 @@ export interface CallRecord {
   from: string;
   to: string;
   requestUri: string;
+  /** The SIP Call-ID of its dialog (the phone page finds its own call by it; logs and captures too). */
+  sipCallId?: string;
   /** How its signalling travels ('ws'/'wss': a browser, SIP over WebSocket). */
   transport?: 'udp' | 'tcp' | 'ws' | 'wss';
   /** Id of the call that created this leg by dialling out, if any. */

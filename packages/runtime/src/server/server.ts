@@ -168,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             reload: (name) => apps.reload(name),
           },
           flowMachine: (app, flow, version) => apps.flowMachine(app, flow, version),
+          phone: () => ({ websocket: stackRef.webSocketAddresses, sip: stackRef.advertised }),
           metrics: () => {
             return {
               sip: stackRef.stats,

@@ -19,6 +19,7 @@ import {
   callsResponseSchema,
   flowQuerySchema,
   healthResponseSchema,
+  phoneConfigSchema,
   reloadBodySchema,
   reloadResponseSchema,
   zodMessage,
@@ -28,6 +29,7 @@ import { CallCounters } from './call-counters.js';
 import { EventLoopLagMonitor } from './event-loop-lag.js';
 import { ProcessMetrics, renderMetrics, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import { SseHub } from './sse-hub.js';
+import { sipJsBrowserBundle } from './phone-assets.js';
 import { renderDiagramSvg } from './diagram-svg.js';
 import { describeFlow } from '../../review/flow-graph.js';
 
@@ -41,6 +43,9 @@ function loadWebAssets(): Map<string, { type: string; body: string }> {
     ['/', { type: 'text/html; charset=utf-8', body: read('index.html') }],
     ['/app.js', { type: 'text/javascript; charset=utf-8', body: read('app.js') }],
     ['/style.css', { type: 'text/css; charset=utf-8', body: read('style.css') }],
+    ['/diagram.js', { type: 'text/javascript; charset=utf-8', body: read('diagram.js') }],
+    ['/phone', { type: 'text/html; charset=utf-8', body: read('phone.html') }],
+    ['/phone.js', { type: 'text/javascript; charset=utf-8', body: read('phone.js') }],
   ]);
 }
 
@@ -175,13 +180,14 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
     const attack = browserAttackReason(req.raw, host);
     if (attack) throw adminErrors.forbidden(attack);
     if (!token) return;
-    // The web page is opened once as /?token=…: trade the token for a cookie, so EventSource works too.
+    // The web pages are opened once as /?token=… or /phone?token=…: trade the token for a cookie, so EventSource
+    // (and the phone's fetches) work too.
     const url = new URL(req.url, 'http://admin');
-    if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) {
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/phone') && url.searchParams.has('token')) {
       if (!tokenMatches(url.searchParams.get('token') ?? undefined, token)) throw adminErrors.unauthorized();
       return reply
         .code(303)
-        .header('location', '/')
+        .header('location', url.pathname)
         .header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
         .send();
     }
@@ -230,6 +236,16 @@ export async function startAdminServer(options: AdminServerOptions, deps: AdminD
   for (const [path, asset] of assets) {
     route('GET', path, {}, (_req, reply) => reply.type(asset.type).send(asset.body));
   }
+  route('GET', '/vendor/sip.js', {}, async (_req, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'max-age=3600')
+      .send(await sipJsBrowserBundle()),
+  );
+  route('GET', '/phone/config', { response: phoneConfigSchema }, () => ({
+    ...(deps.phone?.() ?? { websocket: [], sip: undefined }),
+    apps: deps.apps.list().map((a) => ({ name: a.name, flows: a.flows })),
+  }));
   route('GET', '/health', { response: healthResponseSchema }, () => ({
     status: 'ok' as const,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),

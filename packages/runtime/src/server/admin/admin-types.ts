@@ -72,6 +72,8 @@ export interface AdminDeps {
    */
   flowMachine(app: string, flow: string, version?: number): AnyStateMachine | undefined;
   metrics(): MetricsSnapshot;
+  /** For the phone page: the SIP over WebSocket listeners and the SIP address calls go to. Absent: no phone. */
+  phone?: () => { websocket: Array<{ host: string; port: number; transport: 'ws' | 'wss' }>; sip: { host: string; port: number } };
   logger: Logger;
 }
 

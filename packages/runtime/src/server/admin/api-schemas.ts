@@ -58,6 +58,7 @@ export const callRecordSchema = z.object({
   from: z.string(),
   to: z.string(),
   requestUri: z.string(),
+  sipCallId: z.string().optional(),
   transport: z.enum(['udp', 'tcp', 'ws', 'wss']).optional(),
   parentId: z.string().optional(),
   state: z.string(),
@@ -69,6 +70,14 @@ export const callRecordSchema = z.object({
 });
 export const callResponseSchema = z.object({ call: callRecordSchema });
 export type CallResponse = z.infer<typeof callResponseSchema>;
+
+/** What the phone page (/phone) needs: the SIP over WebSocket listeners, the SIP address it dials, the apps. */
+export const phoneConfigSchema = z.object({
+  websocket: z.array(z.object({ host: z.string(), port: z.number(), transport: z.enum(['ws', 'wss']) })),
+  sip: z.object({ host: z.string(), port: z.number() }).optional(),
+  apps: z.array(z.object({ name: z.string(), flows: z.array(z.string()) })),
+});
+export type PhoneConfig = z.infer<typeof phoneConfigSchema>;
 
 export const appsResponseSchema = z.object({
   apps: z.array(z.object({ name: z.string(), version: z.number(), loadedAt: z.number(), flows: z.array(z.string()) })),

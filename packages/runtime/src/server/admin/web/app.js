@@ -1,27 +1,12 @@
 // The live calls page: a snapshot then every call update over SSE (/events); each call shows its flow's
 // diagram (SVG from the admin server) with the current state highlighted.
-'use strict';
+import { diagramFor, highlight, renderSteps } from '/diagram.js';
 
 const MAX_ENDED = 50;
 // Past this many active calls, new ones are counted but not drawn (a diagram each would swamp the browser).
 const MAX_ACTIVE_CARDS = 100;
 const calls = new Map(); // id -> CallRecord
-const diagrams = new Map(); // 'app/flow@version' -> Promise<string | null>
 const $ = (sel, root = document) => root.querySelector(sel);
-
-function diagramFor(call) {
-  const key = `${call.app}/${call.flow}@${call.appVersion}`;
-  if (!diagrams.has(key)) {
-    const url = `/apps/${encodeURIComponent(call.app)}/flows/${encodeURIComponent(call.flow)}/diagram.svg?version=${call.appVersion}`;
-    diagrams.set(
-      key,
-      fetch(url)
-        .then((r) => (r.ok ? r.text() : null))
-        .catch(() => null),
-    );
-  }
-  return diagrams.get(key);
-}
 
 function age(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -30,48 +15,8 @@ function age(ms) {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-function ancestorsOf(path) {
-  const parts = path.split('.');
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('.'));
-}
-
-function highlight(card, call) {
-  const svg = $('svg', card);
-  if (!svg) return;
-  const current = new Set(call.state.split(/[,\s]+/).filter(Boolean));
-  const ancestors = new Set([...current].flatMap(ancestorsOf));
-  const visited = new Set();
-  for (const step of call.stateGraph) {
-    if (step.kind !== 'state') continue;
-    visited.add(step.state);
-    for (const a of ancestorsOf(step.state)) visited.add(a);
-  }
-  for (const g of svg.querySelectorAll('g.state')) {
-    const p = g.getAttribute('data-state');
-    g.classList.toggle('current', current.has(p));
-    g.classList.toggle('ancestor', ancestors.has(p));
-    g.classList.toggle('visited', visited.has(p));
-  }
-}
-
-/** 'xstate.after.digitTimeout.ivr.GREETING' → 'after digitTimeout'; 'xstate.done.actor.x' → 'done: x'. */
-function eventName(type) {
-  const after = /^xstate\.after\.([^.]+)\./.exec(type);
-  if (after) return `after ${/^\d+$/.test(after[1]) ? `${after[1]} ms` : after[1]}`;
-  const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
-  if (actor) return `${actor[1]}: ${actor[2]}`;
-  return type;
-}
-
-function renderSteps(card, call) {
-  const list = $('.steps', card);
-  list.textContent = '';
-  for (const step of call.stateGraph) {
-    const li = document.createElement('li');
-    li.className = step.kind;
-    li.textContent = step.kind === 'state' ? step.state : `→ ${step.description || step.event} (${eventName(step.event)})`;
-    list.appendChild(li);
-  }
+function renderCardSteps(card, call) {
+  renderSteps($('.steps', card), call);
   $('.step-count', card).textContent = String(call.stateGraph.length);
 }
 
@@ -117,7 +62,7 @@ function render(call) {
   card.setAttribute('data-state', call.state);
   const state = call.state || '(starting)';
   $('.state-badge', card).textContent = call.endedAt !== undefined ? `${state} · ${call.outcome}` : state;
-  renderSteps(card, call);
+  renderCardSteps(card, call);
   highlight(card, call);
   showAge(card, call);
   place(card, call);
