@@ -244,8 +244,9 @@ export class QuizHarness {
 
   /**
    * A caller scenario for calls through Kamailio: a copy whose ACK and BYE carry [routes] (the 200's Record-Route).
-   * Not in the scenario files themselves: sipp 3.6 writes an empty [routes] (no Record-Route, a call straight to the
-   * server) as an empty line, which ends the headers.
+   * (sipp drops the line of an empty [routes], so a scenario with it also works direct — test/e2e/sipp-scenarios
+   * checks that on the wire; what broke these files once was a blank line left before [routes], which ends the
+   * headers.)
    */
   #routed(name: string): string {
     const text = readFileSync(scenario(name), 'utf8').replace(/^([ \t]*)(ACK|BYE) \[next_url\] SIP\/2\.0$/gm, '$1$2 [next_url] SIP/2.0\n$1[routes]');
