@@ -14,7 +14,7 @@ import pino from 'pino';
 import wavefile from 'wavefile';
 import alawmulaw from 'alawmulaw';
 import { createLookup } from '../../packages/lookup/src/index.js';
-import { startServer, type RunningServer } from '../../packages/runtime/src/server/index.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../packages/runtime/src/server/index.js';
 import type { CallRecord } from '../../packages/runtime/src/server/registry-types.js';
 import { startKamailio, type Kamailio } from './kamailio.js';
 import { freePort } from './ports.js';
@@ -54,6 +54,10 @@ export interface QuizHarnessOptions {
    * every request in their dialogs go through it too. Default false: callers and callees talk to the server directly.
    */
   throughKamailio?: boolean;
+  /** The server's SIP over WebSocket listeners (a browser as the caller). Default none. */
+  websocket?: ServerOptions['websocket'];
+  /** The server's admin API (the phone page). Default none. */
+  admin?: ServerOptions['admin'];
 }
 
 export interface CalleesOptions {
@@ -140,7 +144,8 @@ export class QuizHarness {
       apps: [app],
       ...(options.app?.appsDir ? { appsDir: options.app.appsDir } : {}),
       sip: { host: '127.0.0.1', port: await freePort() },
-      admin: null,
+      admin: options.admin ?? null,
+      ...(options.websocket ? { websocket: options.websocket } : {}),
       logger,
       ...(options.mediaWorkers !== undefined ? { mediaWorkers: options.mediaWorkers } : {}),
       ...(options.rtpPorts ? { rtpPorts: options.rtpPorts } : {}),

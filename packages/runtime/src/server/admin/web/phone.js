@@ -174,6 +174,37 @@ function sendKey(key) {
   if (sent) ui.sent.textContent += key;
 }
 
+/**
+ * The call's WebRTC figures from getStats (for the curious and for tests): audio received (packets, level, energy),
+ * audio sent, and the address pairs ICE tried (local and remote candidate addresses).
+ */
+phone.stats = async () => {
+  const pc = session?.sessionDescriptionHandler?.peerConnection;
+  if (!pc) return undefined;
+  const report = await pc.getStats();
+  const out = { packetsReceived: 0, packetsSent: 0, audioLevel: 0, totalAudioEnergy: 0, pairs: [], candidates: [] };
+  const byId = new Map();
+  report.forEach((r) => byId.set(r.id, r));
+  report.forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+      out.packetsReceived += r.packetsReceived ?? 0;
+      out.totalAudioEnergy += r.totalAudioEnergy ?? 0;
+    } else if (r.type === 'outbound-rtp' && r.kind === 'audio') out.packetsSent += r.packetsSent ?? 0;
+    else if (r.type === 'media-source' && r.kind === 'audio') out.micLevel = r.audioLevel;
+    else if (r.type === 'track' && r.kind === 'audio' && r.remoteSource) out.audioLevel = r.audioLevel ?? 0;
+    else if (r.type === 'local-candidate' || r.type === 'remote-candidate') out.candidates.push({ type: r.type, address: r.address ?? r.ip });
+    else if (r.type === 'candidate-pair') {
+      const l = byId.get(r.localCandidateId);
+      const m = byId.get(r.remoteCandidateId);
+      out.pairs.push({ state: r.state, local: l?.address ?? l?.ip, remote: m?.address ?? m?.ip, nominated: !!r.nominated });
+    }
+  });
+  report.forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'audio' && typeof r.audioLevel === 'number') out.audioLevel = r.audioLevel;
+  });
+  return out;
+};
+
 // ---- the live diagram of our own call ----
 
 function showRecord(record) {
