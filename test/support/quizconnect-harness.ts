@@ -30,10 +30,16 @@ export type CalleeBehaviour = 'answer' | 'info' | 'hangup' | 'ring' | 'busy' | '
 
 export const scenario = (name: string): string => fileURLToPath(new URL(`../e2e/scenarios/${name}`, import.meta.url));
 
+/** A leg of the flow `name`: the hand-written app's id, or an imported app's `<app>.<diagram>` id. */
+function isFlow(record: CallRecord, name: 'quizconnect_caller' | 'quizconnect_callee'): boolean {
+  return record.flow === name || record.flow.endsWith(`.${name}`);
+}
+
 export interface QuizHarnessOptions {
   /**
    * The app under test: its name, and the folder it is in when not apps/ (e.g. quizconnect imported from DSM into a
-   * temporary folder). Its flows must be named quizconnect_caller / quizconnect_callee. Default quizconnect in apps/.
+   * temporary folder). Its flows' ids must be quizconnect_caller / quizconnect_callee, or those prefixed by the app's
+   * name as an import makes them (quizconnect-dsm.quizconnect_caller). Default quizconnect in apps/.
    */
   app?: { name: string; appsDir?: string };
   /** Rows of the callee table (a fresh SQLite file). Default: the demo rows (35 → john 12345, anna 54321). */
@@ -371,13 +377,13 @@ export class QuizHarness {
 
   /** The caller leg reached `state`. */
   callerIn(state: string, timeoutMs?: number): Promise<CallRecord> {
-    return this.waitRecord((r) => r.flow === 'quizconnect_caller' && r.state === state, `caller in ${state}`, timeoutMs);
+    return this.waitRecord((r) => isFlow(r, 'quizconnect_caller') && r.state === state, `caller in ${state}`, timeoutMs);
   }
 
   /** The callee leg to `callee` reached `state`. */
   calleeIn(callee: CalleeName, state: string, timeoutMs?: number): Promise<CallRecord> {
     return this.waitRecord(
-      (r) => r.flow === 'quizconnect_callee' && r.requestUri.startsWith(`sip:${callee}@`) && r.state === state,
+      (r) => isFlow(r, 'quizconnect_callee') && r.requestUri.startsWith(`sip:${callee}@`) && r.state === state,
       `${callee} in ${state}`,
       timeoutMs,
     );
@@ -385,7 +391,7 @@ export class QuizHarness {
 
   /** Every leg (ended ones too) of the flow. */
   records(flow?: 'quizconnect_caller' | 'quizconnect_callee'): CallRecord[] {
-    return this.server.registry.list({ ended: true }).filter((r) => !flow || r.flow === flow);
+    return this.server.registry.list({ ended: true }).filter((r) => !flow || isFlow(r, flow));
   }
 
   calleeRecord(callee: CalleeName): CallRecord | undefined {

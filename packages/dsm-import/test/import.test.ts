@@ -8,10 +8,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { reviewApp } from '@sipflow/runtime/review';
+import { assertFlowIdsUnique } from '@sipflow/runtime/app';
+import { loadAppFlows, reviewApp } from '@sipflow/runtime/review';
 import type { ImportResult } from '../src/index.js';
 import { QC_DSM_APP, importQuizconnectDsm } from './quizconnect-app.js';
-import { tempApps, type TempApps } from './support.js';
+import { REPO, tempApps, type TempApps } from './support.js';
 
 const SNAPSHOTS = fileURLToPath(new URL('./snapshots/', import.meta.url));
 
@@ -117,5 +118,30 @@ describe('quizconnect imported, with its TODOs filled in by the committed patch'
     const { review, notes } = await reviewApp(QC_DSM_APP, { appsDir: qc.appsDir, outDir: join(qc.root, 'docs'), check: true, skipPaths: true });
     assert.deepEqual(notes, []);
     assert.deepEqual(review.findings, []);
+  });
+
+  it('its flow ids are <app>.<diagram>: served beside apps/quizconnect (flows of the same names) they do not clash', async () => {
+    const ours = await loadAppFlows(QC_DSM_APP, qc.appsDir);
+    assert.deepEqual(
+      Object.values(ours.flows)
+        .map((m) => m.id)
+        .sort(),
+      [`${QC_DSM_APP}.quizconnect_callee`, `${QC_DSM_APP}.quizconnect_caller`],
+    );
+    const theirs = await loadAppFlows('quizconnect', join(REPO, 'apps'));
+    assert.ok(
+      Object.values(theirs.flows).some((m) => m.id === 'quizconnect_caller'),
+      'the hand-written app names its flow after the diagram',
+    );
+    assert.doesNotThrow(() => assertFlowIdsUnique({ app: QC_DSM_APP, flows: ours.flows }, [{ app: 'quizconnect', flows: theirs.flows }]));
+    // The same scripts imported twice, as two apps, do not clash either.
+    const again = tempApps('qc-again');
+    try {
+      again.import('quizconnect-copy', ['quizconnect/quizconnect_caller.dsm', 'quizconnect/quizconnect_callee.dsm']);
+      const copy = await loadAppFlows('quizconnect-copy', again.appsDir);
+      assert.doesNotThrow(() => assertFlowIdsUnique({ app: 'quizconnect-copy', flows: copy.flows }, [{ app: QC_DSM_APP, flows: ours.flows }]));
+    } finally {
+      again.cleanup();
+    }
   });
 });

@@ -2,7 +2,7 @@
  * The files around the flows: messages.ts (typed leg messages from postEvent), config.ts (a zod schema of the
  * $config.* keys read), index.ts (defineApp), package.json and the README of what was translated and what needs a hand.
  */
-import type { AppFacts } from './context.js';
+import { flowId, type AppFacts } from './context.js';
 import { quoteTs } from './values.js';
 
 export function messagesFile(facts: AppFacts): string {
@@ -63,8 +63,8 @@ export type { AppEvents, AppMessage } from './messages.js';
 
 export default defineApp({
   name: ${quoteTs(app)},
-  flows: { ${flows.map((f) => `${f.diagram}: ${f.constName}`).join(', ')} },
-  inbound: ${quoteTs(inbound)},
+  flows: { ${flows.map((f) => `${quoteTs(flowId(app, f.diagram))}: ${f.constName}`).join(', ')} },
+  inbound: ${quoteTs(flowId(app, inbound))},
   config: configSchema,${lookups ? '\n  setup: ({ config }) => openLookups(config),' : ''}
 });
 `;
@@ -179,7 +179,7 @@ export function reviewPathsFile(facts: AppFacts, app: string, diagrams: string[]
       });
       lines.push(`outputs: { ${outputs.join(', ')} }`);
     }
-    return `  ${quoteTs(d)}: {${lines.length ? ` ${lines.join(', ')} ` : ''}},`;
+    return `  ${quoteTs(flowId(app, d))}: {${lines.length ? ` ${lines.join(', ')} ` : ''}},`;
   });
   return `/**
  * How \`npm run review -- ${app}\` plays the imported flows (path checks): diagrams other than the inbound one run on

@@ -23,7 +23,7 @@ export interface TranslateOptions {
 }
 
 export function translateApp(scripts: DsmScript[], options: TranslateOptions): TranslatedApp {
-  const facts = newAppFacts();
+  const facts = newAppFacts(options.app);
   for (const s of scripts) {
     if (facts.diagrams.has(s.name)) throw dsmErrors.duplicateDiagram(s.name);
     facts.diagrams.set(s.name, flowConstName(s.name));

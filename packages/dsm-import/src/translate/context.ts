@@ -30,6 +30,8 @@ export interface QueryFact {
 }
 
 export interface AppFacts {
+  /** The app's name (--app): flow names and ids are `<app>.<diagram>`. */
+  app: string;
   queries: QueryFact[];
   /** Values event(#param==value) conditions compare message parameters with (for the review's path fixtures). */
   paramValues: Map<string, Set<string>>;
@@ -42,8 +44,9 @@ export interface AppFacts {
   translated: Map<string, number>;
 }
 
-export function newAppFacts(): AppFacts {
+export function newAppFacts(app: string): AppFacts {
   return {
+    app,
     queries: [],
     paramValues: new Map(),
     configKeys: new Set(),
@@ -82,4 +85,14 @@ export function flowConstName(diagram: string): string {
   const camel = diagram.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''));
   const id = /^[0-9]/.test(camel) ? `d${camel}` : camel;
   return `${id.charAt(0).toLowerCase()}${id.slice(1)}Flow`;
+}
+
+/**
+ * A diagram's flow name and machine id: `<app>.<diagram>`. Flow ids must be unique across the apps a server loads;
+ * the app name an import takes has no '.', so the first '.' tells app from diagram and two imports (the same scripts
+ * imported as two apps) never clash, nor does an import with a hand-written app whose flows are named after the DSM
+ * diagrams (apps/quizconnect's quizconnect_caller).
+ */
+export function flowId(app: string, diagram: string): string {
+  return `${app}.${diagram}`;
 }

@@ -13,7 +13,7 @@ import type { DsmAction, DsmCall, DsmFunction, DsmScript, DsmState, DsmTransitio
 import { dsmErrors } from '../errors.js';
 import { ActionTranslator, queryFact } from './actions.js';
 import { translateConditions } from './conditions.js';
-import { flowConstName, type AppFacts, type FlowScope, type QueryFact } from './context.js';
+import { flowConstName, flowId, type AppFacts, type FlowScope, type QueryFact } from './context.js';
 import { quoteTs } from './values.js';
 
 interface TransitionCode {
@@ -289,7 +289,7 @@ export const ${constName} = setup({
   },${actors}
 }).createMachine(
   flowConfig({
-    id: ${quoteTs(script.name)},
+    id: ${quoteTs(flowId(facts.app, script.name))},
     initial: ${quoteTs(initial)},
     context: ({ input }) => dsmContext(input),${legTodo}
     states: {

@@ -21,7 +21,7 @@ export const constructsFlow = setup({
   },
 }).createMachine(
   flowConfig({
-    id: 'constructs',
+    id: 'constructs.constructs',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
     // TODO(constructs.dsm:52): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.

@@ -26,7 +26,7 @@ export const constructsBFlow = setup({
   },
 }).createMachine(
   flowConfig({
-    id: 'constructs_b',
+    id: 'constructs.constructs_b',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
     states: {

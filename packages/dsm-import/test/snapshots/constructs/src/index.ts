@@ -13,8 +13,8 @@ export type { AppEvents, AppMessage } from './messages.js';
 
 export default defineApp({
   name: 'constructs',
-  flows: { constructs: constructsFlow, constructs_b: constructsBFlow },
-  inbound: 'constructs',
+  flows: { 'constructs.constructs': constructsFlow, 'constructs.constructs_b': constructsBFlow },
+  inbound: 'constructs.constructs',
   config: configSchema,
   setup: ({ config }) => openLookups(config),
 });

@@ -5,6 +5,6 @@
 import type { PathFixtures } from '@sipflow/runtime/review';
 
 export const pathFixtures: PathFixtures = {
-  'constructs': { outputs: { 'constructs_b_10': [[], [{ name: '1', greeting: '1' }]] } },
-  'constructs_b': { call: { direction: 'outbound' }, outputs: { 'constructs_b_10': [[], [{ name: '1', greeting: '1' }]] } },
+  'constructs.constructs': { outputs: { 'constructs_b_10': [[], [{ name: '1', greeting: '1' }]] } },
+  'constructs.constructs_b': { call: { direction: 'outbound' }, outputs: { 'constructs_b_10': [[], [{ name: '1', greeting: '1' }]] } },
 };

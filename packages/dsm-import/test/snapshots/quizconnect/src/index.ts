@@ -13,8 +13,8 @@ export type { AppEvents, AppMessage } from './messages.js';
 
 export default defineApp({
   name: 'quizconnect',
-  flows: { quizconnect_caller: quizconnectCallerFlow, quizconnect_callee: quizconnectCalleeFlow },
-  inbound: 'quizconnect_caller',
+  flows: { 'quizconnect.quizconnect_caller': quizconnectCallerFlow, 'quizconnect.quizconnect_callee': quizconnectCalleeFlow },
+  inbound: 'quizconnect.quizconnect_caller',
   config: configSchema,
   setup: ({ config }) => openLookups(config),
 });

@@ -20,7 +20,7 @@ export const quizconnectCalleeFlow = setup({
   },
 }).createMachine(
   flowConfig({
-    id: 'quizconnect_callee',
+    id: 'quizconnect.quizconnect_callee',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
     states: {

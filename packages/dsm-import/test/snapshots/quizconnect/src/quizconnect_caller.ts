@@ -27,7 +27,7 @@ export const quizconnectCallerFlow = setup({
   },
 }).createMachine(
   flowConfig({
-    id: 'quizconnect_caller',
+    id: 'quizconnect.quizconnect_caller',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
     // TODO(quizconnect_caller.dsm:76): DSM had no event for a dialled leg failing or ending (leg.failed, leg.ended); decide what this flow does.

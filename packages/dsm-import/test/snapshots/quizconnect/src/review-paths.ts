@@ -5,6 +5,6 @@
 import type { PathFixtures } from '@sipflow/runtime/review';
 
 export const pathFixtures: PathFixtures = {
-  'quizconnect_caller': { outputs: { 'quizconnect_caller_25': [[], [{ callee: '1', pin: '1' }]] } },
-  'quizconnect_callee': { call: { direction: 'outbound' } },
+  'quizconnect.quizconnect_caller': { outputs: { 'quizconnect_caller_25': [[], [{ callee: '1', pin: '1' }]] } },
+  'quizconnect.quizconnect_callee': { call: { direction: 'outbound' } },
 };

@@ -12,8 +12,8 @@ export type { AppEvents, AppMessage } from './messages.js';
 
 export default defineApp({
   name: 'semantics',
-  flows: { semantics: semanticsFlow },
-  inbound: 'semantics',
+  flows: { 'semantics.semantics': semanticsFlow },
+  inbound: 'semantics.semantics',
   config: configSchema,
   setup: ({ config }) => openLookups(config),
 });

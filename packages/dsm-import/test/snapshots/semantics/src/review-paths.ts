@@ -5,5 +5,5 @@
 import type { PathFixtures } from '@sipflow/runtime/review';
 
 export const pathFixtures: PathFixtures = {
-  'semantics': { outputs: { 'semantics_70': [[], [{ name: '1' }]] } },
+  'semantics.semantics': { outputs: { 'semantics_70': [[], [{ name: '1' }]] } },
 };

@@ -26,7 +26,7 @@ export const semanticsFlow = setup({
   },
 }).createMachine(
   flowConfig({
-    id: 'semantics',
+    id: 'semantics.semantics',
     initial: 'START',
     context: ({ input }) => dsmContext(input),
     states: {
