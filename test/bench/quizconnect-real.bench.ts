@@ -48,6 +48,12 @@ const HOLD_MS = envNum('QC_REAL_HOLD_MS', 2000);
 const PLATEAU_S = envNum('QC_REAL_PLATEAU_S', 6);
 /** RSS is read this long after the last load step (the issue: a minute). */
 const SETTLE_S = envNum('QC_REAL_SETTLE_S', 60);
+/**
+ * QC_REAL_HEAP_SNAPSHOT=DIR: the server writes a heap snapshot of its main thread into DIR when idle and at each held
+ * step's plateau (N callers + N winners up), to see what each call keeps alive (diff the two in DevTools' Comparison
+ * view). A snapshot pauses the server for seconds and doubles its RSS for a moment: the figures of that run do not count.
+ */
+const HEAP_SNAPSHOT_DIR = process.env.QC_REAL_HEAP_SNAPSHOT;
 const HELD_RATE = process.env.QC_REAL_HELD_RATE ? envNum('QC_REAL_HELD_RATE', 20) : undefined;
 const MODES = (process.env.QC_REAL_MODES ?? 'workers,in-thread').split(',').filter((m): m is Mode => m === 'workers' || m === 'in-thread');
 const CALLERS = 1000;
@@ -82,6 +88,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function rssMB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Asks the server for a heap snapshot (QC_REAL_HEAP_SNAPSHOT) and says which step it belongs to. */
+function heapSnapshot(pid: number, label: string): boolean {
+  if (!HEAP_SNAPSHOT_DIR) return false;
+  process.kill(pid, 'SIGUSR2');
+  process.stderr.write(`    heap snapshot (${label}) asked of ${pid} into ${HEAP_SNAPSHOT_DIR}\n`);
+  return true;
 }
 
 /** Resets VmHWM to the current RSS (clear_refs 5, root or owner), so each step's peak is its own. */
@@ -292,6 +306,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   const samples: Sample[] = [];
   let heapAtMax: { sum: number; byThread: Record<string, number> } = { sum: 0, byThread: {} };
   let finished = false;
+  let snapshotTaken = false;
   const poll = (async () => {
     while (!finished) {
       uacCpuS = Math.max(uacCpuS, procCpuS(sipp.pid));
@@ -303,6 +318,9 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
         const heapSum = heapNow.reduce((a, [, v]) => a + v, 0);
         if (heapSum > heapAtMax.sum)
           heapAtMax = { sum: heapSum, byThread: Object.fromEntries(heapNow.map(([k, v]) => [/thread="([^"]+)"/.exec(k)![1]!, round(v / 1e6, 1)])) };
+        if (held !== undefined && !snapshotTaken && (m.get('sipflow_media_streams') ?? 0) >= 2 * held) {
+          snapshotTaken = heapSnapshot(pid, `held${held}`);
+        }
         samples.push({
           t: performance.now(),
           streams: m.get('sipflow_media_streams') ?? 0,
@@ -476,6 +494,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
     applyNice(uas.pid);
     const ctx: Ctx = { server, seed, uas };
     const idleStart = rssMB(server.pid);
+    heapSnapshot(server.pid, 'idle');
     const m0 = await server.metrics();
     const workers = m0.get('sipflow_media_workers') ?? null;
     process.stderr.write(`  quizconnect-real [${mode}]: serving, ${workers ?? 0} media workers, RSS ${idleStart} MB\n`);

@@ -46,6 +46,8 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
   writeFileSync(configFile, JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }));
   // QC_BENCH_NODE_ARGS: extra node flags for the server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/qc-prof' to profile it.
   const nodeArgs = (process.env.QC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const snapshots = process.env.QC_REAL_HEAP_SNAPSHOT;
+  if (snapshots) nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`);
   // QC_BENCH_COMPILED=1: the compiled server (`npm run build` first), as `npm start` runs it in production.
   const entry = process.env.QC_BENCH_COMPILED === '1' ? ['--conditions=sipflow-compiled', APP_DIST] : ['--import', 'tsx', APP_CLI];
   const args = [

@@ -3,6 +3,7 @@
  * inspection stream, ended records kept for `retainEndedMs`. The admin API reads it through CallRegistryView.
  */
 import type { Logger } from 'pino';
+import { detachedString } from '../util/detached-string.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { StateGraphStep } from '../flow/state-graph.js';
 import type { CallFilter, CallOutcome, CallRecord, CallRegistryEvents, CallRegistryView } from './registry-types.js';
@@ -50,7 +51,16 @@ export class CallRegistry extends TypedEmitter<CallRegistryEvents> implements Ca
 
   /** A leg started. */
   add(init: NewCallRecord): CallRecord {
-    const record: CallRecord = { ...init, state: '', stateGraph: [], outcome: 'active' };
+    // Copies: the addresses are cut from the INVITE's text, and a record outlives its call (--keep-ended).
+    const record: CallRecord = {
+      ...init,
+      from: detachedString(init.from),
+      to: detachedString(init.to),
+      requestUri: detachedString(init.requestUri),
+      state: '',
+      stateGraph: [],
+      outcome: 'active',
+    };
     this.#active.set(record.id, record);
     this.emit('update', record);
     return record;

@@ -99,6 +99,10 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
     this.log.debug({ reason }, `sip: ${this.direction} call ended`);
     this.#onEnded();
     this.#emit('ended', reason);
+    // `ended` is the last event. sip.js keeps a finished INVITE client transaction (and its user agent client, which
+    // holds this call) for 64*T1 after a 2xx, to absorb retransmissions: without listeners, that no longer pins the
+    // leg, its flow actor and its media stream for 32 s after every answered-then-dropped callee.
+    this.removeAllListeners();
   }
 
   #confirmedSession(what: string): Session {

@@ -1,3 +1,4 @@
+import { detachedString } from '../util/index.js';
 import type { ResolvedTimers } from './timers.js';
 import type { Destination, MessageKey } from './wire.js';
 
@@ -117,7 +118,8 @@ export class Retransmitter {
 
   #seen(id: string): boolean {
     if (this.#seenNow.has(id) || this.#seenBefore.has(id)) return true;
-    this.#seenNow.add(id);
+    // Kept for up to 2*64*T1: a copy, so that the key does not keep the message its parts were cut from alive.
+    this.#seenNow.add(detachedString(id));
     return false;
   }
 

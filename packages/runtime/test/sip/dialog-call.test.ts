@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SipStack, type CallEndReason, type InboundCall, type OutboundCall } from '../../src/sip/index.js';
+import { TypedEmitter } from '../../src/util/index.js';
 import { captureLogger, confirmedCall, staticSdp } from './helpers.js';
 
 /** Every `ended` reason of one call, in order. */
@@ -50,4 +51,35 @@ describe('a confirmed call when its stack shuts down', () => {
       }
     });
   }
+});
+
+/** Listeners of `event` on a call (every call is a TypedEmitter; the public interfaces do not show the count). */
+function listeners(call: InboundCall | OutboundCall, event: string): number {
+  assert.ok(call instanceof TypedEmitter);
+  return (call as TypedEmitter<Record<string, unknown[]>>).listenerCount(event);
+}
+
+describe('a call after its end', () => {
+  it('drops its listeners once `ended` has been delivered, so a transaction sip.js keeps does not pin the leg', async () => {
+    const { logger } = captureLogger('error');
+    const a = await SipStack.start({ port: 0, logger });
+    const b = await SipStack.start({ port: 0, logger });
+    try {
+      const { out, call } = await confirmedCall(a, b);
+      const peerBye = new Promise<void>((resolve) => call.on('ended', () => resolve()));
+      const seen: CallEndReason[] = [];
+      out.on('ended', (reason) => seen.push(reason));
+      out.on('bye', () => assert.fail('no bye after a local hangup'));
+      assert.ok(listeners(out, 'ended') >= 1);
+      out.hangup();
+      assert.deepEqual(seen, ['local'], '`ended` is still delivered to every listener');
+      assert.equal(listeners(out, 'ended'), 0);
+      assert.equal(listeners(out, 'bye'), 0);
+      await peerBye;
+      assert.equal(listeners(call, 'ended'), 0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
 });
