@@ -25,6 +25,14 @@ import {
  */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
+/**
+ * The worker's V8 old-generation limit, MB. V8 lets a heap grow up to 4x its live size between mark-compacts when
+ * the limit is large (the default on a machine with many GB), and 1.3x when the limit is small; a worker's live heap
+ * stays in the tens of MB even at its stream limit, so a bounded limit keeps its old space near the live size.
+ * Reaching it ends the worker like a crash (its calls end cleanly, a new worker takes the slot).
+ */
+export const WORKER_OLD_GENERATION_MB = 256;
+
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',
   20: 'debug',
@@ -62,7 +70,10 @@ export class MediaWorkerSlot {
     this.generation = init.generation;
     this.#log = log;
     this.#hooks = hooks;
-    this.#worker = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    this.#worker = new Worker(entry, {
+      workerData: init,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    });
     let resolveReady!: () => void;
     let rejectReady!: (err: Error) => void;
     this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));
