@@ -20,6 +20,7 @@ const APPS: Record<string, string[]> = {
   quizconnect: ['quizconnect/quizconnect_caller.dsm', 'quizconnect/quizconnect_callee.dsm'],
   constructs: ['constructs/constructs.dsm', 'constructs/constructs_b.dsm'],
   semantics: ['semantics/semantics.dsm'],
+  control: ['control/control.dsm'],
 };
 
 function listFiles(dir: string): string[] {

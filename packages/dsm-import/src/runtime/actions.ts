@@ -19,6 +19,45 @@ export interface DsmExceptionEvent {
   params: Record<string, string>;
 }
 
+/** The event a DSM timer raises when it fires (setTimer(id, seconds)); `timer(#id == 1)` takes it. */
+export interface DsmTimerEvent {
+  type: 'dsm.timer';
+  params: { id: string };
+}
+
+/** What a DSM `for` loop walks over: `range(from, to)`, the array `$name[0..]` or the struct `$name.*`. */
+export type DsmLoop =
+  | { kind: 'range'; counter: string; from: string; to: string }
+  | { kind: 'array'; counter: string; array: string }
+  | { kind: 'struct'; key: string; value: string; struct: string };
+
+/** The variable values each pass of a loop sets, in order (SEMS's order: range up or down, array index, struct by name). */
+export function loopPasses(loop: DsmLoop, vars: Record<string, string>): Array<Record<string, string>> {
+  if (loop.kind === 'range') {
+    const from = Number.parseInt(loop.from, 10);
+    const to = Number.parseInt(loop.to, 10);
+    if (Number.isNaN(from) || Number.isNaN(to)) return [];
+    const step = to >= from ? 1 : -1;
+    const passes: Array<Record<string, string>> = [];
+    for (let i = from; i !== to; i += step) passes.push({ [loop.counter]: String(i) });
+    return passes;
+  }
+  if (loop.kind === 'array') {
+    const passes: Array<Record<string, string>> = [];
+    for (let i = 0; vars[`${loop.array}[${i}]`] !== undefined; i++) passes.push({ [loop.counter]: vars[`${loop.array}[${i}]`]! });
+    return passes;
+  }
+  const prefix = `${loop.struct}.`;
+  return Object.keys(vars)
+    .filter((k) => k.startsWith(prefix))
+    .sort()
+    .map((k) => ({ [loop.key]: k.slice(prefix.length), [loop.value]: vars[k]! }));
+}
+
+/** SEMS's $errno for an argument an action cannot read (DSM_ERRNO_UNKNOWN_ARG). */
+const ERRNO_UNKNOWN_ARG = '2';
+const TIMER_PREFIX = 'dsm.timer.';
+
 /** A diagram another leg can be dialled into (DSM `b_leg_app`). */
 export type DsmDiagrams = Record<string, () => AnyStateMachine>;
 
@@ -113,6 +152,91 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
           if (!args.context.busy && waiting.length === 0) return;
           args.enqueue(assign({ busy: false, deferred: [] } as never));
           for (const ev of waiting) args.enqueue(raise(ev as never));
+        }) as never),
+      ),
+
+    /**
+     * DSM `for (…) { … }`: each pass sets the loop's variables, then runs the body; break() skips the rest of the loop.
+     * The passes are worked out when the loop starts (as SEMS does); afterwards the loop variables get back the values
+     * they had before it (unset when they had none).
+     */
+    forLoop: (loop: (args: Args) => DsmLoop, body: DsmActionFunction[]): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue) => {
+          const spec = loop(args);
+          const names = spec.kind === 'struct' ? [spec.key, spec.value] : [spec.counter];
+          const saved = Object.fromEntries(names.map((n) => [n, args.context.vars[n]]));
+          const unlessBroken = (action: unknown): unknown =>
+            enqueueActions(((inner: Enqueue) => {
+              if (!inner.context.broken) inner.enqueue(action);
+            }) as never);
+          const setLoopVars = (values: Record<string, string | undefined>): unknown =>
+            assign((a: Args) => {
+              const vars = { ...a.context.vars };
+              for (const [k, val] of Object.entries(values)) {
+                if (val === undefined) delete vars[k];
+                else vars[k] = val;
+              }
+              return { vars } as never;
+            });
+          for (const pass of loopPasses(spec, args.context.vars)) {
+            args.enqueue(unlessBroken(setLoopVars(pass)));
+            for (const action of body) args.enqueue(unlessBroken(action));
+          }
+          args.enqueue(setLoopVars(saved));
+          args.enqueue(assign({ broken: false } as never));
+        }) as never),
+      ),
+
+    /** DSM break() in a for loop: the rest of the innermost loop is skipped. */
+    breakLoop: (): DsmActionFunction => as(assign({ broken: true } as never)),
+
+    /**
+     * DSM setTimer(id, seconds): a `dsm.timer` event with #id after that many seconds, whatever state the flow is in
+     * then (a timer of the same id is replaced). An id or timeout that is not a whole number sets $errno to 2 and sets
+     * no timer, as in SEMS; otherwise $errno is cleared.
+     */
+    setTimer: (id: (args: Args) => string, seconds: (args: Args) => string): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue & { enqueue: { raise: (e: unknown, o: unknown) => void; cancel: (id: string) => void } }) => {
+          const timer = id(args).trim();
+          const secs = seconds(args).trim();
+          if (!/^\d+$/.test(timer) || !/^\d+$/.test(secs)) {
+            args.enqueue(assign({ vars: { ...args.context.vars, errno: ERRNO_UNKNOWN_ARG } } as never));
+            return;
+          }
+          const { errno: _cleared, ...vars } = args.context.vars;
+          void _cleared;
+          args.enqueue.cancel(`${TIMER_PREFIX}${timer}`);
+          args.enqueue.raise({ type: 'dsm.timer', params: { id: timer } }, { id: `${TIMER_PREFIX}${timer}`, delay: Number(secs) * 1000 });
+          args.enqueue(assign({ vars, timers: [...(args.context.timers ?? []).filter((t) => t !== timer), timer] } as never));
+        }) as never),
+      ),
+
+    /** DSM removeTimer(id): the timer does not fire (nothing happens when it is not set). */
+    removeTimer: (id: (args: Args) => string): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue & { enqueue: { cancel: (id: string) => void } }) => {
+          const timer = id(args).trim();
+          if (!/^\d+$/.test(timer)) {
+            args.enqueue(assign({ vars: { ...args.context.vars, errno: ERRNO_UNKNOWN_ARG } } as never));
+            return;
+          }
+          args.enqueue.cancel(`${TIMER_PREFIX}${timer}`);
+          const { errno: _cleared, ...vars } = args.context.vars;
+          void _cleared;
+          args.enqueue(assign({ vars, timers: (args.context.timers ?? []).filter((t) => t !== timer) } as never));
+        }) as never),
+      ),
+
+    /** DSM removeTimers(): none of the flow's timers fires. */
+    removeTimers: (): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue & { enqueue: { cancel: (id: string) => void } }) => {
+          for (const timer of args.context.timers ?? []) args.enqueue.cancel(`${TIMER_PREFIX}${timer}`);
+          const { errno: _cleared, ...vars } = args.context.vars;
+          void _cleared;
+          args.enqueue(assign({ vars, timers: [] } as never));
         }) as never),
       ),
 

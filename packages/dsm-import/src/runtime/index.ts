@@ -3,4 +3,13 @@
  * log(), dialout, unsupported(). Everything else they use is the ordinary flow DSL (@sipflow/runtime/flow).
  */
 export { dsmContext, v, p, sel, cmp, evalSum, inc, legById, isDsmEvent, utils, type DsmContext, type DsmInput, type DsmCompare } from './values.js';
-export { dsmActions, unsupported, type DsmActionFunction, type DsmExceptionEvent, type DsmDiagrams } from './actions.js';
+export {
+  dsmActions,
+  loopPasses,
+  unsupported,
+  type DsmActionFunction,
+  type DsmExceptionEvent,
+  type DsmTimerEvent,
+  type DsmDiagrams,
+  type DsmLoop,
+} from './actions.js';

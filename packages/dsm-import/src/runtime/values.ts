@@ -19,6 +19,10 @@ export interface DsmContext<TConfig> {
    */
   busy: boolean;
   deferred: Array<{ type: string }>;
+  /** A break() ran in the innermost for loop: the rest of the loop's actions are skipped. */
+  broken?: boolean;
+  /** DSM timer ids set (setTimer) and not removed: what removeTimers() cancels. */
+  timers?: string[];
 }
 
 /** An imported flow's input: the runtime's, plus the variables a dialling leg passed (DSM `b_leg_var.*`). */

@@ -4,7 +4,7 @@
  * actions to setVars; an action with no counterpart becomes unsupported('name', 'file:line'), which the flow review
  * reports.
  */
-import type { DsmAction, DsmCall, DsmFunction } from '../ast.js';
+import type { DsmAction, DsmCall, DsmFor, DsmFunction } from '../ast.js';
 import { translateConditions } from './conditions.js';
 import { messageType, whereOf, type FlowScope, type QueryFact } from './context.js';
 import { quoteTs, splitArgs, splitAssignment, templateExpr, unquote, valueExpr } from './values.js';
@@ -41,14 +41,44 @@ export class ActionTranslator {
     private readonly functions: Map<string, DsmFunction>,
   ) {}
 
+  /** How many for loops the actions being translated are in (break() is only translated inside one). */
+  private loops = 0;
+
   list(actions: DsmAction[]): string[] {
     const out: string[] = [];
     for (const a of actions) {
       if (a.kind === 'if') out.push(this.ifAction(a.conditions, a.then, a.else));
-      else if (a.kind === 'for') out.push(this.unsupported('for', a.at));
+      else if (a.kind === 'for') out.push(this.forLoop(a));
       else out.push(...this.call(a));
     }
     return out;
+  }
+
+  /**
+   * for ($x in range(a, b)) / for ($x in $array) / for ($k, $v in $struct) → forLoop(): the passes are worked out at
+   * run time, from the variables then; break() inside it skips the rest of the loop.
+   */
+  private forLoop(a: DsmFor): string {
+    const m = /^\$?([A-Za-z_][\w.]*)\s*(?:,\s*\$?([A-Za-z_][\w.]*)\s*)?\s+in\s+(.+)$/s.exec(a.header);
+    const range = m ? /^range\s*\((.*)\)$/s.exec(m[3]!.trim()) : null;
+    const collection = m?.[3]!.trim();
+    let spec: string | undefined;
+    if (m && range) {
+      const [from = '', to = ''] = splitArgs(range[1]!);
+      if (!m[2]) spec = `{ kind: 'range', counter: ${quoteTs(m[1]!)}, from: ${valueExpr(from, this.scope)}, to: ${valueExpr(to, this.scope)} }`;
+    } else if (m && collection && /^\$[A-Za-z_][\w.]*$/.test(collection)) {
+      const name = quoteTs(collection.slice(1));
+      spec = m[2]
+        ? `{ kind: 'struct', key: ${quoteTs(m[1]!)}, value: ${quoteTs(m[2])}, struct: ${name} }`
+        : `{ kind: 'array', counter: ${quoteTs(m[1]!)}, array: ${name} }`;
+    }
+    if (!spec) return this.unsupported(`for (${a.header})`, a.at);
+    this.count('for');
+    this.loops++;
+    const body = this.list(a.body);
+    this.loops--;
+    const items = body.map((b) => `${b},`.replace(/^/gm, '  ')).join('\n');
+    return `${this.dsm('forLoop')}(${bodyFn(`(${spec})`)}, [${body.length ? `\n${items}\n` : ''}])`;
   }
 
   private count(name: string): void {
@@ -175,6 +205,18 @@ export class ActionTranslator {
         }
         return [`${this.dsm('throwException')}(${bodyFn(`({ ${params.map(([k, val]) => `${quoteTs(k)}: ${val}`).join(', ')} })`)})`];
       }
+      case 'break':
+        // Inside a for loop: the rest of the loop is skipped. Elsewhere SEMS also skips the rest of the action list
+        // and the transition's target state: not translated.
+        return this.loops > 0 ? [`${this.dsm('breakLoop')}()`] : [this.unsupported('break (outside a for loop)', a.at)];
+      // Timers: session-wide, a `dsm.timer` event with #id when one fires.
+      case 'setTimer':
+        this.scope.facts.timers = true;
+        return [`${this.dsm('setTimer')}(${bodyFn(valueExpr(arg(0), this.scope))}, ${bodyFn(valueExpr(arg(1), this.scope))})`];
+      case 'removeTimer':
+        return [`${this.dsm('removeTimer')}(${bodyFn(valueExpr(arg(0), this.scope))})`];
+      case 'removeTimers':
+        return [`${this.dsm('removeTimers')}()`];
       case 'throwOnError':
         return [`${this.dsm('throwOnError')}()`];
       // Logging.

@@ -20,6 +20,8 @@ const EVENT_CONDITIONS: Record<string, string[]> = {
   ringing: ['call.ringing'],
   early: ['call.ringing'],
   failed: ['call.failed'],
+  timer: ['dsm.timer'],
+  timerTest: ['dsm.timer'],
 };
 
 export interface TranslatedConditions {
@@ -87,6 +89,7 @@ export function translateConditions(conditions: DsmCondition[], scope: FlowScope
       guard = `p(e, 'key') === ${quoteTs(c.args?.trim() ?? '')}`;
     } else if (EVENT_CONDITIONS[name]) {
       types = EVENT_CONDITIONS[name];
+      if (types[0] === 'dsm.timer') scope.facts.timers = true;
       if (c.args?.trim()) guard = testExpr(c.args, scope);
     } else {
       scope.facts.todos.push({

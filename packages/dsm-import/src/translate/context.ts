@@ -42,6 +42,8 @@ export interface AppFacts {
   todos: Todo[];
   unsupported: Todo[];
   translated: Map<string, number>;
+  /** Some script sets timers or waits for one: AppEvents includes the DSM timer event. */
+  timers: boolean;
 }
 
 export function newAppFacts(app: string): AppFacts {
@@ -55,6 +57,7 @@ export function newAppFacts(app: string): AppFacts {
     todos: [],
     unsupported: [],
     translated: new Map(),
+    timers: false,
   };
 }
 

@@ -45,6 +45,11 @@ const BOUND = new Set([
   'beginEffect',
   'defer',
   'endEffect',
+  'forLoop',
+  'breakLoop',
+  'setTimer',
+  'removeTimer',
+  'removeTimers',
 ]);
 
 function indent(text: string, n: number): string {

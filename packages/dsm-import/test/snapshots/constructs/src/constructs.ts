@@ -215,6 +215,25 @@ export const constructsFlow = setup({
               ],
             },
           ],
+          'dsm.timer': [
+            // constructs.dsm:60
+            {
+              target: 'MENU',
+              reenter: true,
+              description: 'not a hangup',
+              guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
+              actions: [
+                clearVars('x', 'struct'),
+              ],
+            },
+            // constructs.dsm:64
+            {
+              target: 'END',
+              reenter: true,
+              description: 'a timer',
+              guard: ({ context: c, event: e }) => cmp(p(e, 'id'), '==', '1'),
+            },
+          ],
           '*': [
             // constructs.dsm:60
             {

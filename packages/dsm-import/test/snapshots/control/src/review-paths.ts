@@ -1,0 +1,9 @@
+/**
+ * How `npm run review -- control` plays the imported flows (path checks): diagrams other than the inbound one run on
+ * dialled legs; lookups answer no row or one. Add `messages` to have the review send the postEvent messages too.
+ */
+import type { PathFixtures } from '@sipflow/runtime/review';
+
+export const pathFixtures: PathFixtures = {
+  'control.control': {},
+};
