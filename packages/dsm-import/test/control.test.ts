@@ -1,7 +1,7 @@
 /**
  * DSM flow control in an imported flow, one test per construct: timers (setTimer, removeTimer, removeTimers, the
- * timer condition), for loops (range, array, struct) and break. The flow is imported from fixtures/control/ and run
- * with testFlow (no network; a timer of 0 seconds fires on the next turn of the event loop, awaited).
+ * timer condition), for loops (range, array, struct) and break, jumpFSM/callFSM/returnFSM between diagrams. The flow is imported from fixtures/control/ and run
+ * (and fixtures/subfsm/) with testFlow (no network; a timer of 0 seconds fires on the next turn of the event loop, awaited).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,15 +11,20 @@ import { tempApps, type TempApps } from './support.js';
 
 let apps: TempApps;
 let control: AnyStateMachine;
+let subfsm: AnyStateMachine;
+let sub: AnyStateMachine;
 
 before(async () => {
   apps = tempApps('control');
   apps.import('control', ['control/control.dsm']);
+  apps.import('subfsm', ['subfsm/subfsm.dsm', 'subfsm/subfsm_sub.dsm', 'subfsm/subfsm_menu.dsm']);
   control = (await apps.load<{ controlFlow: AnyStateMachine }>('control', 'control')).controlFlow;
+  subfsm = (await apps.load<{ subfsmFlow: AnyStateMachine }>('subfsm', 'subfsm')).subfsmFlow;
+  sub = (await apps.load<{ subfsmSubFlow: AnyStateMachine }>('subfsm', 'subfsm_sub')).subfsmSubFlow;
 });
 after(() => apps.cleanup());
 
-const run = (user: string) => testFlow(control, { input: {}, config: {}, call: { user } });
+const run = (user: string, flow = control) => testFlow(flow, { input: {}, config: {}, call: { user } });
 const key = (k: string): CallEvent => ({ type: 'dtmf', key: k as never, source: 'rfc4733' });
 const vars = (t: ReturnType<typeof run>): Record<string, string> => (t.snapshot.context as { vars: Record<string, string> }).vars;
 const taken = (t: ReturnType<typeof run>): string[] => t.path.filter((s) => s.startsWith('>'));
@@ -67,5 +72,52 @@ describe('imported DSM for loops', () => {
     const v = vars(run('loops'));
     assert.equal(v['i'], 'keep');
     for (const name of ['x', 'j', 'k', 'v']) assert.equal(v[name], undefined, name);
+  });
+});
+
+describe('imported DSM sub-FSMs', () => {
+  it('callFSM in a transition: exit, the actions before it, then the called diagram (not the target); returnFSM comes back without enter actions, then the actions after the call', () => {
+    const t = run('call', subfsm);
+    assert.equal(vars(t)['trace'], 'caller-enter;');
+    t.send(key('1'));
+    assert.equal(t.state, 'FSM_subfsm_sub.SUB');
+    assert.equal(vars(t)['trace'], 'caller-enter;caller-exit;before;sub-enter;');
+    t.send(key('9'));
+    assert.equal(t.state, 'FSM_subfsm.CALLER', 'back where callFSM was made, not in its target END nor in SUB_END');
+    assert.equal(
+      vars(t)['trace'],
+      'caller-enter;caller-exit;before;sub-enter;returning;after-return;',
+      'no enter actions again, nothing after returnFSM',
+    );
+    t.send(key('2'));
+    assert.equal(t.state, 'FSM_subfsm.CALLED_BACK', 'the caller state takes events again');
+  });
+
+  it('callFSM in enter actions: returnFSM comes back to that state and runs the enter actions after the call', () => {
+    const t = run('entercall', subfsm);
+    assert.equal(t.state, 'FSM_subfsm_sub.SUB');
+    assert.equal(vars(t)['trace'], 'enter;sub-enter;');
+    t.send(key('9'));
+    assert.equal(t.state, 'FSM_subfsm.ENTER_CALLER');
+    assert.equal(vars(t)['trace'], 'enter;sub-enter;returning;after-return;');
+    t.send(key('2'));
+    assert.equal(t.state, 'FSM_subfsm.CALLED_BACK');
+  });
+
+  it('jumpFSM: the actions after it are skipped and the other diagram starts instead of the target', () => {
+    const t = run('jump', subfsm);
+    t.send(key('1'));
+    assert.equal(t.state, 'FSM_subfsm_menu.MENU');
+    assert.equal(vars(t)['trace'], 'before;menu-enter;');
+    t.send(key('1'));
+    assert.deepEqual(taken(t).slice(-2), ['> menu key >', '> subfsm_menu ended >']);
+    assert.equal(t.snapshot.status, 'done', 'a final state of a jumped-to diagram (MENU_DONE) ends the flow');
+  });
+
+  it('returnFSM with nothing to return to does nothing: the actions after it run and the transition goes on', () => {
+    const t = testFlow(sub, { input: {}, config: {}, call: { user: 'sub' } });
+    t.send(key('9'));
+    assert.equal(t.state, 'SUB_END');
+    assert.equal(vars(t)['trace'], 'sub-enter;returning;not-after-return;');
   });
 });

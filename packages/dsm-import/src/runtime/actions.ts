@@ -25,6 +25,15 @@ export interface DsmTimerEvent {
   params: { id: string };
 }
 
+/**
+ * jumpFSM/callFSM/returnFSM in a state's enter actions: the flow's root takes this event and switches diagrams (in a
+ * transition's actions the importer targets the diagram directly).
+ */
+export interface DsmFsmEvent {
+  type: 'dsm.fsm';
+  params: { kind: 'jump' | 'call' | 'return'; to: string; site: string };
+}
+
 /** What a DSM `for` loop walks over: `range(from, to)`, the array `$name[0..]` or the struct `$name.*`. */
 export type DsmLoop =
   | { kind: 'range'; counter: string; from: string; to: string }
@@ -239,6 +248,28 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
           args.enqueue(assign({ vars, timers: [] } as never));
         }) as never),
       ),
+
+    /** callFSM: remember the call site (its state, and the actions after the call) for returnFSM. */
+    pushReturn: (site: string): DsmActionFunction => as(assign((args: Args) => ({ stack: [...(args.context.stack ?? []), site] }) as never)),
+
+    /** returnFSM: forget the call site returned to; its state is entered without its enter actions (skipOnReturn). */
+    popReturn: (): DsmActionFunction => as(assign((args: Args) => ({ stack: (args.context.stack ?? []).slice(0, -1), returning: true }) as never)),
+
+    /** The enter actions of a state a callFSM was made from: skipped when returnFSM comes back to it. */
+    skipOnReturn: (entry: DsmActionFunction[]): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue) => {
+          if (args.context.returning) {
+            args.enqueue(assign({ returning: false } as never));
+            return;
+          }
+          for (const action of entry) args.enqueue(action);
+        }) as never),
+      ),
+
+    /** jumpFSM/callFSM/returnFSM in enter actions: handed to the flow's root (DsmFsmEvent). */
+    switchFsm: (kind: DsmFsmEvent['params']['kind'], to: string, site: string): DsmActionFunction =>
+      as(raise({ type: 'dsm.fsm', params: { kind, to, site } } as never)),
 
     /** DSM throw(type, a=b;c=d): raises a `dsm.exception` with #type and the parameters. */
     throwException: (params: (args: Args) => Record<string, string>): DsmActionFunction =>

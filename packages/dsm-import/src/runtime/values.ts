@@ -23,6 +23,10 @@ export interface DsmContext<TConfig> {
   broken?: boolean;
   /** DSM timer ids set (setTimer) and not removed: what removeTimers() cancels. */
   timers?: string[];
+  /** callFSM sites to return to (returnFSM), the last one last. */
+  stack?: string[];
+  /** A returnFSM is on its way back into the state it called from: that state's entry actions do not run again. */
+  returning?: boolean;
 }
 
 /** An imported flow's input: the runtime's, plus the variables a dialling leg passed (DSM `b_leg_var.*`). */
@@ -145,7 +149,7 @@ export function legById<TAccepts extends { type: string }>(id: string): LegRef<T
 const DSM_EVENTS = new Set(['sip.invite', 'call.started', 'sip.hangup', 'dtmf', 'playlist.ended', 'call.ringing', 'call.failed']);
 
 export function isDsmEvent(event: { type: string }): boolean {
-  return DSM_EVENTS.has(event.type) || (event.type.startsWith('dsm.') && event.type !== 'dsm.exception');
+  return DSM_EVENTS.has(event.type) || (event.type.startsWith('dsm.') && event.type !== 'dsm.exception' && event.type !== 'dsm.fsm');
 }
 
 /** mod_utils / mod_sys values an imported flow computes (utils.getNewId, utils.rand, utils.add …, sys.getTimestamp). */
@@ -179,3 +183,9 @@ export const utils = {
     return { [`${name}.tv_sec`]: String(Math.floor(now / 1000)), [`${name}.tv_usec`]: String((now % 1000) * 1000) };
   },
 };
+
+/** returnFSM: whether the callFSM remembered last is `site` (a `<diagram>.<state>.<line>` the importer numbered). */
+export function returnsTo(context: { stack?: string[] }, site: string): boolean {
+  const stack = context.stack ?? [];
+  return stack.length > 0 && stack[stack.length - 1] === site;
+}

@@ -35,6 +35,8 @@ function bodyFn(expr: string): string {
 export class ActionTranslator {
   /** Set while translating the actions that follow an effect (they run in its onDone/onError). */
   afterEffect = false;
+  /** The flow holds sub-FSMs (sub-fsm.ts): a returnFSM the flow did not translate is one it cannot. */
+  fsmMode = false;
 
   constructor(
     private readonly scope: FlowScope,
@@ -205,13 +207,22 @@ export class ActionTranslator {
         }
         return [`${this.dsm('throwException')}(${bodyFn(`({ ${params.map(([k, val]) => `${quoteTs(k)}: ${val}`).join(', ')} })`)})`];
       }
+      case 'jumpFSM':
+      case 'callFSM':
+      case 'returnFSM':
+        // Translated by the flow (sub-fsm.ts) at the top level of transition and enter actions, to a diagram of the
+        // app; here it is inside if/for/a function, in exit actions, or names a diagram not imported.
+        // A diagram that switches to no other (one only called): returnFSM has nothing to return to, and SEMS logs
+        // that and goes on with the actions after it.
+        if (name === 'returnFSM' && !this.fsmMode) return [`${this.dsm('dsmLog')}(0, () => 'returnFSM(): nothing to return to')`];
+        return [this.unsupported(name, a.at)];
       case 'break':
         // Inside a for loop: the rest of the loop is skipped. Elsewhere SEMS also skips the rest of the action list
         // and the transition's target state: not translated.
         return this.loops > 0 ? [`${this.dsm('breakLoop')}()`] : [this.unsupported('break (outside a for loop)', a.at)];
       // Timers: session-wide, a `dsm.timer` event with #id when one fires.
       case 'setTimer':
-        this.scope.facts.timers = true;
+        this.scope.ownEvents.add('DsmTimerEvent');
         return [`${this.dsm('setTimer')}(${bodyFn(valueExpr(arg(0), this.scope))}, ${bodyFn(valueExpr(arg(1), this.scope))})`];
       case 'removeTimer':
         return [`${this.dsm('removeTimer')}(${bodyFn(valueExpr(arg(0), this.scope))})`];

@@ -20,12 +20,12 @@ export function messagesFile(facts: AppFacts): string {
  * variable a string. sendToLeg() only compiles with one of these.
  */
 import type { CallEvent } from '@sipflow/runtime/flow';
-import type { DsmExceptionEvent${facts.timers ? ', DsmTimerEvent' : ''} } from '@sipflow/dsm-import/runtime';
+import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 
 ${blocks.map((b) => b.code).join('\n\n')}${blocks.length ? '\n\n' : ''}export type AppMessage = ${blocks.map((b) => b.name).join(' | ') || 'never'};
 
-/** What every flow of this app receives: call events, leg messages, ${facts.timers ? 'DSM timers, ' : ''}and DSM throw() exceptions. */
-export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent${facts.timers ? ' | DsmTimerEvent' : ''};
+/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
+export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
 `;
 }
 

@@ -41,7 +41,8 @@ export function translateApp(scripts: DsmScript[], options: TranslateOptions): T
     }
   }
   const files = new Map<string, string>();
-  const flows = scripts.map((s) => ({ script: s, out: translateFlow(s, facts) }));
+  const byName = new Map(scripts.map((s) => [s.name, s]));
+  const flows = scripts.map((s) => ({ script: s, out: translateFlow(s, facts, byName) }));
   for (const f of flows) files.set(`src/${f.out.fileName}`, f.out.source);
   files.set('src/messages.ts', messagesFile(facts));
   files.set('src/config.ts', configFile(facts, options.app));

@@ -89,7 +89,7 @@ export function translateConditions(conditions: DsmCondition[], scope: FlowScope
       guard = `p(e, 'key') === ${quoteTs(c.args?.trim() ?? '')}`;
     } else if (EVENT_CONDITIONS[name]) {
       types = EVENT_CONDITIONS[name];
-      if (types[0] === 'dsm.timer') scope.facts.timers = true;
+      if (types[0] === 'dsm.timer') scope.ownEvents.add('DsmTimerEvent');
       if (c.args?.trim()) guard = testExpr(c.args, scope);
     } else {
       scope.facts.todos.push({

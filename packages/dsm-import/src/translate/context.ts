@@ -42,8 +42,6 @@ export interface AppFacts {
   todos: Todo[];
   unsupported: Todo[];
   translated: Map<string, number>;
-  /** Some script sets timers or waits for one: AppEvents includes the DSM timer event. */
-  timers: boolean;
 }
 
 export function newAppFacts(app: string): AppFacts {
@@ -57,7 +55,6 @@ export function newAppFacts(app: string): AppFacts {
     todos: [],
     unsupported: [],
     translated: new Map(),
-    timers: false,
   };
 }
 
@@ -72,6 +69,11 @@ export interface FlowScope {
   dials: Set<string>;
   /** dlg.dialout prefix → the diagram a constant set(<prefix>_app=…) named. */
   appTargets: Map<string, string>;
+  /**
+   * Events the flow raises itself besides the app's (DsmTimerEvent, DsmFsmEvent): in its own event type only, so
+   * the review does not take them for leg messages other flows may send.
+   */
+  ownEvents: Set<string>;
 }
 
 export function whereOf(scope: FlowScope, at: SourceAt): string {

@@ -11,7 +11,7 @@ import type { AppConfig } from './config.js';
 import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 
-const { beginEffect, defer, endEffect, getResult, queryFailed, repostAfterEffect, setVars, storeRows } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, dsmLog, endEffect, getResult, queryFailed, repostAfterEffect, setVars, storeRows } = dsmActions<DsmContext<AppConfig>, AppEvents>();
 
 export const constructsBFlow = setup({
   types: {
@@ -165,7 +165,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'done',
               actions: [
-                unsupported('returnFSM', 'constructs_b.dsm:24'),
+                dsmLog(0, () => 'returnFSM(): nothing to return to'),
               ],
             },
           ],

@@ -3,7 +3,7 @@
  * variable a string. sendToLeg() only compiles with one of these.
  */
 import type { CallEvent } from '@sipflow/runtime/flow';
-import type { DsmExceptionEvent, DsmTimerEvent } from '@sipflow/dsm-import/runtime';
+import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 
 /** postEvent(leg, cmd) — first at constructs.dsm:70. */
 export interface Post_cmd {
@@ -13,5 +13,5 @@ export interface Post_cmd {
 
 export type AppMessage = Post_cmd;
 
-/** What every flow of this app receives: call events, leg messages, DSM timers, and DSM throw() exceptions. */
-export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent | DsmTimerEvent;
+/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
+export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;

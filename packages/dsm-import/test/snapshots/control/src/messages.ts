@@ -3,9 +3,9 @@
  * variable a string. sendToLeg() only compiles with one of these.
  */
 import type { CallEvent } from '@sipflow/runtime/flow';
-import type { DsmExceptionEvent, DsmTimerEvent } from '@sipflow/dsm-import/runtime';
+import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 
 export type AppMessage = never;
 
-/** What every flow of this app receives: call events, leg messages, DSM timers, and DSM throw() exceptions. */
-export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent | DsmTimerEvent;
+/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
+export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
