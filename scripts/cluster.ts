@@ -1,8 +1,8 @@
 /**
  * npm run cluster -- <app> --instances N [options] — for development and tests, on loopback: Kamailio
  * (deploy/kamailio/kamailio.cfg) in front of N sipflow processes sharing one MariaDB. Each instance has its own SIP
- * port, RTP range and admin API; Kamailio dispatches calls to them (round robin, OPTIONS probing, failover) and is
- * their outbound proxy, so the legs they place go through it too. Prints the addresses and the combined
+ * port, RTP range and admin API; Kamailio dispatches calls to them (`--dispatch`: round robin or by load; OPTIONS
+ * probing, failover) and is their outbound proxy, so the legs they place go through it too. Prints the addresses and the combined
  * `npm run calls` command; Ctrl-C (or SIGTERM) stops it all. docs/scale-out.md shows the same layout on several machines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,7 +30,13 @@ const program = new Command('cluster')
   .argument('<app>', 'app every instance serves, e.g. quizconnect')
   .addOption(new Option('--instances <n>', 'sipflow processes').default('2'))
   .addOption(new Option('--sip <host:port>', "Kamailio's SIP address: where callers send").default('127.0.0.1:5060'))
-  .addOption(new Option('--rtp-base <port>', 'first RTP port; instance i gets 2000 ports from base + 2000 * i').default('20000'))
+  .addOption(
+    new Option('--dispatch <how>', 'round-robin, or load: each new call to the instance with the fewest calls in progress through the proxy')
+      .choices(['round-robin', 'load'])
+      .default('round-robin'),
+  )
+  .addOption(new Option('--rtp-base <port>', 'first RTP port; instance i gets --rtp-span ports from base + span * i').default('20000'))
+  .addOption(new Option('--rtp-span <n>', 'RTP ports per instance').default('2000'))
   .addOption(new Option('--db-url <url>', 'a MariaDB/MySQL to share (default: a private MariaDB, seeded with the demo rows, deleted at the end)'))
   .addOption(
     new Option('--set <key=value>', 'app config value for every instance (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]),
@@ -44,12 +50,24 @@ try {
   process.exit(err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : 2);
 }
 const [app] = program.args as [string];
-const o = program.opts<{ instances: string; sip: string; rtpBase: string; dbUrl?: string; set?: string[]; mediaWorkers: string }>();
+const o = program.opts<{
+  instances: string;
+  sip: string;
+  dispatch: 'round-robin' | 'load';
+  rtpBase: string;
+  rtpSpan: string;
+  dbUrl?: string;
+  set?: string[];
+  mediaWorkers: string;
+}>();
 const count = Number(o.instances);
 const rtpBase = Number(o.rtpBase);
+const rtpSpan = Number(o.rtpSpan);
 if (!Number.isInteger(count) || count < 1 || count > 16) usage(`--instances: expected 1-16, got '${o.instances}'`);
-if (!Number.isInteger(rtpBase) || rtpBase < 1024 || rtpBase + 2000 * count > 65535)
-  usage(`--rtp-base: ${o.rtpBase} leaves no room for ${count} ranges of 2000 ports`);
+if (!Number.isInteger(rtpSpan) || rtpSpan < 4 || rtpSpan % 2 !== 0)
+  usage(`--rtp-span: expected an even number of ports, at least 4, got '${o.rtpSpan}'`);
+if (!Number.isInteger(rtpBase) || rtpBase < 1024 || rtpBase % 2 !== 0 || rtpBase + rtpSpan * count > 65536)
+  usage(`--rtp-base: ${o.rtpBase} is not an even port leaving room for ${count} ranges of ${rtpSpan} ports`);
 let proxyAddress: { host: string; port: number };
 try {
   proxyAddress = parseHostPort('--sip', o.sip);
@@ -86,7 +104,12 @@ try {
   }
   const proxyUri = `sip:${proxyAddress!.host}:${proxyAddress!.port};lr`;
   for (let index = 0; index < count; index++) instances.push(await startInstance(index, dbUrl, proxyUri));
-  proxy = await startKamailio({ instances: instances.map((i) => i.sip), port: proxyAddress!.port, probeIntervalS: 2 });
+  proxy = await startKamailio({
+    instances: instances.map((i) => i.sip),
+    port: proxyAddress!.port,
+    probeIntervalS: 2,
+    algorithm: o.dispatch === 'load' ? 10 : 4,
+  });
   for (const i of instances) {
     void i.exited.then((code) => {
       if (!stopping)
@@ -94,7 +117,10 @@ try {
     });
   }
   const admins = instances.map((i) => `127.0.0.1:${i.admin}`).join(',');
-  console.log(`cluster: Kamailio on sip:${proxyAddress!.host}:${proxyAddress!.port} in front of ${count} ${app} instance${count === 1 ? '' : 's'}`);
+  console.log(
+    `cluster: Kamailio on sip:${proxyAddress!.host}:${proxyAddress!.port} in front of ${count} ${app} instance${count === 1 ? '' : 's'}, ` +
+      `dispatching ${o.dispatch === 'load' ? 'by load' : 'round robin'}`,
+  );
   for (const i of instances) console.log(`  instance ${i.index}: sip 127.0.0.1:${i.sip}, rtp ${i.rtp}, admin 127.0.0.1:${i.admin}`);
   console.log(`  database: ${db ? `private MariaDB on 127.0.0.1:${db.port} (demo rows)` : 'the --db-url given'}`);
   console.log(`  calls on every instance: npm run calls -- --admin ${admins}`);
@@ -107,7 +133,7 @@ try {
 async function startInstance(index: number, dbUrl: string, proxyUri: string): Promise<Instance> {
   const sip = await freePort();
   const admin = await freePort();
-  const rtp = `${rtpBase + 2000 * index}-${rtpBase + 2000 * index + 1999}`;
+  const rtp = `${rtpBase + rtpSpan * index}-${rtpBase + rtpSpan * (index + 1) - 1}`;
   const args = [
     '--import',
     'tsx',

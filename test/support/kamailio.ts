@@ -22,11 +22,29 @@ export interface Kamailio {
   stop(): Promise<void>;
 }
 
-/** `port`: the SIP port to listen on (when the instances must know it before it starts); default a free one. */
-export async function startKamailio(options: { instances: number[]; probeIntervalS?: number; algorithm?: number; port?: number }): Promise<Kamailio> {
+export interface KamailioOptions {
+  /** The instances' SIP ports on 127.0.0.1, in dispatcher list order. */
+  instances: number[];
+  /** OPTIONS probe interval, s. Default 1. */
+  probeIntervalS?: number;
+  /** ds_select_dst algorithm: 4 round robin (default), 10 by load (calls in progress through the proxy). */
+  algorithm?: 4 | 10;
+  /** By load: the most calls in progress an instance gets (its `maxload` attribute); default no limit. */
+  maxLoad?: number;
+  /** The SIP port to listen on (when the instances must know it before it starts); default a free one. */
+  port?: number;
+}
+
+/** The dispatcher list: set 1, one line per instance; `duid` names it for the by-load count. */
+function dispatcherList(options: Pick<KamailioOptions, 'instances' | 'maxLoad'>, host = '127.0.0.1'): string {
+  const maxLoad = options.maxLoad ? `;maxload=${options.maxLoad}` : '';
+  return options.instances.map((p, i) => `1 sip:${host}:${p} 0 0 duid=sipflow-${i + 1}${maxLoad}\n`).join('');
+}
+
+export async function startKamailio(options: KamailioOptions): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'sipflow-kamailio-'));
   const list = join(dir, 'dispatcher.list');
-  writeFileSync(list, options.instances.map((p) => `1 sip:127.0.0.1:${p} 0 0\n`).join(''));
+  writeFileSync(list, dispatcherList(options));
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     'kamailio',
