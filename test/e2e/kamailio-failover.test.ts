@@ -53,6 +53,15 @@ async function afterCalls(instances: Instance[], n: number): Promise<void> {
   }
 }
 
+/** What the proxy logged about the instances (down, up, failed over), for a failure message. */
+const dispatcherLog = (proxy: Kamailio) =>
+  proxy
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('dispatcher:'))
+    .slice(-30)
+    .join('\n');
+
 describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)', () => {
   it('SIGKILL one instance mid-load: only its calls are lost, new calls fail over', async () => {
     await withCluster(async (instances, proxy) => {
@@ -83,7 +92,7 @@ describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)',
         `# SIGKILL: ${ok} calls completed, ${failed} failed; ${upOnVictim} calls were up on the killed instance; marked inactive ${await failoverMs} ms after the kill`,
       );
       assert.equal(ok + failed, CALLS, `every call accounted for: ${JSON.stringify(res.stats)}`);
-      assert.ok(Number.isFinite(await failoverMs), 'the dead instance was marked inactive and its INVITE failed over');
+      assert.ok(Number.isFinite(await failoverMs), `the dead instance was marked inactive and its INVITE failed over:\n${dispatcherLog(proxy)}`);
       assert.ok(failed <= upOnVictim + 1, `lost ${failed} calls, ${upOnVictim} were on the killed instance:\n${res.errors.slice(0, 1500)}`);
       for (const i of [instances[0]!, instances[2]!]) {
         const calls = await endedCalls(i);
@@ -116,7 +125,11 @@ describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)',
         withDeadline(victim.exited, 60_000, () => `the SIGTERMed instance to drain and exit:\n${victim.log().slice(-2000)}`),
       ]);
       assert.deepEqual(exit, { code: 0, signal: null }, `the drained instance exits 0:\n${victim.log().slice(-2000)}`);
-      assert.equal(res.stats['FailedCall(C)'], '0', `no call lost: ${JSON.stringify(res.stats)}\n${res.errors.slice(0, 1500)}`);
+      assert.equal(
+        res.stats['FailedCall(C)'],
+        '0',
+        `no call lost: ${JSON.stringify(res.stats)}\n${res.errors.slice(0, 1500)}\n${dispatcherLog(proxy)}`,
+      );
       assert.equal(res.stats['SuccessfulCall(C)'], String(CALLS));
       assert.match(proxy.log(), new RegExp(`dispatcher: sip:127\\.0\\.0\\.1:${victim.sipPort} is down`), 'the probe took it out of rotation');
     });
