@@ -77,7 +77,9 @@ async function main(): Promise<number> {
   console.error(
     `sipflow: serving ${running.apps.names().join(', ')} on sip:${host}:${port} (UDP+TCP)` +
       (running.admin ? `; admin http://${running.admin.host}:${running.admin.port}/` : '') +
-      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly; SIGTERM drains them first)`,
+      running.websocket.map((w) => `; SIP over WebSocket ${w.transport}://${w.host}:${w.port}`).join('') +
+      `\n  call it: sipp -sn uac -s <user> ${host}:${port} -m 1   (Ctrl-C stops: calls in progress are ended cleanly; SIGTERM drains them first)` +
+      (running.admin && running.websocket.length ? `\n  or from the browser: http://${running.admin.host}:${running.admin.port}/phone` : ''),
   );
   for (const name of running.apps.names()) {
     const v = running.apps.current(name);
