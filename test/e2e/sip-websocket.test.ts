@@ -24,6 +24,7 @@ import {
   statusOf,
   wsRequest,
   wsResponse,
+  webRtcOfferThatNeverConnects,
   type WsSipClient,
 } from '../support/ws-sip-client.js';
 import { startTestServer, waitForIdle, waitForRecord } from './flow-support.js';
@@ -118,6 +119,29 @@ describe('SIP over WebSocket', () => {
     assert.equal(ended.endReason, 'connection-lost');
     await waitForIdle(server);
     assert.equal((server.stack as unknown as { activeCalls: number }).activeCalls, 0, `call ${dialog.callId} still held by the SIP layer`);
+  });
+
+  it('a WebRTC offer whose ICE and DTLS never complete: answered, ended by the server (BYE) after 10 s, nothing left', async () => {
+    const client = await openWsSipClient(wsUrl);
+    try {
+      const dialog = newWsDialog();
+      const uri = `sip:37@127.0.0.1:${server.sip.port}`;
+      client.send(wsRequest(dialog, 'INVITE', uri, { body: webRtcOfferThatNeverConnects() }));
+      const ok = await client.next(isStatus(200, 'INVITE'));
+      assert.match(ok, /m=audio \d+ UDP\/TLS\/RTP\/SAVPF /, 'answered with DTLS-SRTP');
+      assert.match(ok, /a=fingerprint:sha-256 /);
+      assert.match(ok, /a=candidate:.* 127\.0\.0\.1 /, 'an ICE candidate on loopback');
+      dialog.to = headerOf(ok, 'To');
+      client.send(wsRequest(dialog, 'ACK', uri));
+      const bye = await client.next((m) => m.startsWith('BYE '), 20_000);
+      client.send(wsResponse(bye, 200, 'OK'));
+      const ended = await waitForRecord(server, (r) => r.sipCallId === dialog.callId && r.endedAt !== undefined);
+      assert.equal(ended.outcome, 'error', 'the media failed: the call ends as an error');
+      await waitForIdle(server);
+      assert.equal(server.media.streamCount, 0);
+    } finally {
+      client.ws.close();
+    }
   });
 
   it('garbage on a WebSocket closes it (1002) and is counted; wrong subprotocol 400, plain HTTP 426; the server goes on', async () => {

@@ -133,3 +133,31 @@ export function plainRtpOffer(rtpPort: number): string {
     '',
   ].join('\r\n');
 }
+
+/**
+ * A browser's WebRTC audio offer (ICE credentials, a DTLS fingerprint, rtcp-mux, PCMU + telephone-event) from a
+ * peer that will never do ICE or DTLS: the server's answer is fine, the media never connects.
+ */
+export function webRtcOfferThatNeverConnects(): string {
+  const fingerprint = Array.from(randomBytes(32), (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+  return [
+    'v=0',
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 0 126',
+    'c=IN IP4 0.0.0.0',
+    'a=rtcp:9 IN IP4 0.0.0.0',
+    `a=ice-ufrag:${hex(2)}`,
+    `a=ice-pwd:${hex(12)}`,
+    `a=fingerprint:sha-256 ${fingerprint}`,
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sendrecv',
+    'a=rtcp-mux',
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:126 telephone-event/8000',
+    '',
+  ].join('\r\n');
+}

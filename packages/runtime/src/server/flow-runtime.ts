@@ -7,6 +7,7 @@ import type { EventObject } from 'xstate';
 import type { InboundCall, SipStackApi } from '../sip/sip-types.js';
 import type { MediaEngineApi } from '../media/media-types.js';
 import { isWebRtcOffer } from '../media/webrtc-offer.js';
+import { createWebRtcStream } from '../media/webrtc/webrtc-stream.js';
 import type { FlowCommand } from '../flow/commands.js';
 import type { CallInfo, LegRef } from '../flow/leg-ref.js';
 import { toFlowError } from '../flow/errors.js';
@@ -190,13 +191,15 @@ export class FlowRuntime implements LegHost {
     let stream;
     try {
       // The answer is computed now (a bad offer gets 488 before any flow runs) but RTP waits until it has gone out.
-      // A browser (SIP over WebSocket) offering DTLS-SRTP gets a WebRTC stream; everyone else plain RTP.
+      // A browser (SIP over WebSocket) offering DTLS-SRTP gets a WebRTC leg; everyone else plain RTP.
       const webrtc = (call.remote.transport === 'ws' || call.remote.transport === 'wss') && isWebRtcOffer(call.remoteSdp);
-      stream = await this.#media.createStream({
-        ...this.#streamOptions(call.remote.address),
-        deferSending: true,
-        ...(webrtc ? { webrtc: true } : {}),
-      });
+      stream = webrtc
+        ? await createWebRtcStream(
+            this.#media,
+            { rtpTimeoutMs: this.#rtpTimeoutMs, deferSending: true, webrtc: true, logger: log, host: this.#media.host },
+            call.remoteSdp!,
+          )
+        : await this.#media.createStream({ ...this.#streamOptions(call.remote.address), deferSending: true });
     } catch (err) {
       const e = toFlowError(err);
       log.error({ code: e.code, err: e.message }, 'no media stream: 503');

@@ -92,6 +92,20 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
     }
   }
 
+  /**
+   * Forget the dialog without a BYE: its peer cannot be reached any more (the WebSocket it came on closed). The
+   * core's dialog is disposed so that nothing of it stays behind.
+   */
+  protected dropSession(): void {
+    const session = this.#session;
+    this.#session = undefined;
+    try {
+      session?.dispose();
+    } catch (err) {
+      this.log.debug({ err }, 'sip: dialog not disposed');
+    }
+  }
+
   /** End the call for the layer above: once; `ended` is the last event. */
   protected end(reason: CallEndReason): void {
     if (this.#state === 'ended') return;

@@ -119,8 +119,9 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   }
 
   /**
-   * The connection the call came on is gone (a WebSocket client went away): nothing can reach the peer any more. The
-   * transaction or dialog is closed as the state requires (the reply or BYE fails to send, which ends it at once).
+   * The connection the call came on is gone (a WebSocket client went away): nothing can reach the peer any more.
+   * Before the answer the INVITE transaction is ended with a 480 (that fails to send, which ends it at once); after,
+   * the dialog is dropped without a BYE.
    */
   connectionLost(): void {
     if (this.state === 'ended') return;
@@ -131,7 +132,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
         this.log.debug({ err }, 'sip: 480 after connection loss not sent');
       }
     } else {
-      this.sendBye();
+      this.dropSession();
     }
     this.end('connection-lost');
   }

@@ -112,7 +112,8 @@ async function dial(number) {
   muted = false;
   ui.mute.textContent = 'Mute';
   ui.mute.setAttribute('aria-pressed', 'false');
-  const inviter = new Inviter(ua, target, { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+  // Early media: a flow may play a prompt in a 183 before it answers (quizconnect's welcome).
+  const inviter = new Inviter(ua, target, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
   session = inviter;
   phone.callId = inviter.request.callId;
   phone.record = undefined;
@@ -135,7 +136,13 @@ async function dial(number) {
   setCall('calling');
   await inviter.invite({
     requestDelegate: {
-      onProgress: () => setCall('ringing'),
+      onProgress: (response) => {
+        setCall('ringing');
+        if (response.message.body) {
+          ui.audio.srcObject = inviter.sessionDescriptionHandler?.remoteMediaStream ?? null;
+          ui.audio.play().catch(() => undefined);
+        }
+      },
       onReject: (response) => notice(`call refused: ${response.message.statusCode} ${response.message.reasonPhrase}`),
     },
   });
@@ -168,7 +175,10 @@ function sendKey(key) {
     s.info({ requestOptions: { body } }).catch((err) => notice(`INFO failed: ${err.message}`));
     sent = true;
   } else {
-    sent = s.sessionDescriptionHandler.sendDtmf(key, { duration: 160, interToneGap: 70 });
+    // insertDTMF replaces the tones still queued: keys typed faster than they play are appended to them.
+    const sdh = s.sessionDescriptionHandler;
+    const queued = sdh.peerConnection?.getSenders().find((x) => x.dtmf)?.dtmf?.toneBuffer ?? '';
+    sent = sdh.sendDtmf(queued + key, { duration: 160, interToneGap: 70 });
     if (!sent) notice('the browser could not send RFC 4733 DTMF on this call (no telephone-event agreed?)');
   }
   if (sent) ui.sent.textContent += key;
@@ -178,6 +188,7 @@ function sendKey(key) {
  * The call's WebRTC figures from getStats (for the curious and for tests): audio received (packets, level, energy),
  * audio sent, and the address pairs ICE tried (local and remote candidate addresses).
  */
+phone.pc = () => session?.sessionDescriptionHandler?.peerConnection;
 phone.stats = async () => {
   const pc = session?.sessionDescriptionHandler?.peerConnection;
   if (!pc) return undefined;
