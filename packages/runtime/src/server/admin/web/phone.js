@@ -176,9 +176,10 @@ function sendKey(key) {
     sent = true;
   } else {
     // insertDTMF replaces the tones still queued: keys typed faster than they play are appended to them.
-    const sdh = s.sessionDescriptionHandler;
-    const queued = sdh.peerConnection?.getSenders().find((x) => x.dtmf)?.dtmf?.toneBuffer ?? '';
-    sent = sdh.sendDtmf(queued + key, { duration: 160, interToneGap: 70 });
+    // (sip.js's sendDtmf takes one key at a time, so the browser's DTMF sender is used directly.)
+    const dtmf = s.sessionDescriptionHandler.peerConnection?.getSenders().find((x) => x.dtmf)?.dtmf;
+    sent = !!dtmf?.canInsertDTMF;
+    if (sent) dtmf.insertDTMF(dtmf.toneBuffer + key, 160, 70);
     if (!sent) notice('the browser could not send RFC 4733 DTMF on this call (no telephone-event agreed?)');
   }
   if (sent) ui.sent.textContent += key;
