@@ -1,6 +1,6 @@
 /**
  * Runs flows on calls: takes inbound INVITEs (routing, limits, overload), places outbound legs, routes messages
- * between legs, and ends everything on shutdown. Every leg is a `Leg` (leg.ts) and is in the registry while alive.
+ * between legs, and ends everything on shutdown. Every leg is a `Leg` (leg/leg.ts) and is in the registry while alive.
  */
 import type { Logger } from 'pino';
 import type { EventObject } from 'xstate';
@@ -14,7 +14,7 @@ import { toFlowError } from '../flow/errors.js';
 import { isRuntimeEventType } from '../flow/call-event-types.js';
 import type { AppManager } from './app-manager.js';
 import type { CallRegistry } from './call-registry.js';
-import { Leg, type LegHost } from './leg.js';
+import { Leg, type LegHost } from './leg/leg.js';
 import type { AdmissionControl } from './admission.js';
 import { LegBudget } from './leg-budget.js';
 import { isIP } from 'node:net';

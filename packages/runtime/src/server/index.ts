@@ -4,7 +4,7 @@ export { defineApp, isAppDefinition, routeInbound, type AppDefinition, type AppS
 export { validateConfig, describeConfig, configKeys, coerceSetValue, parseSet } from './app-config.js';
 export { AppManager, type AppVersion, type AppConfigSources, type AppManagerOptions, type AppReloadResult } from './app-manager.js';
 export { FlowRuntime, uriUser, type FlowRuntimeOptions } from './flow-runtime.js';
-export { Leg } from './leg.js';
+export { Leg } from './leg/leg.js';
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
 export { parseAppArgs, parseHostPort, parsePortRange } from './cli-options.js';
 export { ServerError, serverErrors, type ServerErrorCode } from './errors.js';
