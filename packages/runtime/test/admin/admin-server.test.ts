@@ -314,3 +314,34 @@ test('GET /metrics also carries the process figures (resident memory, heap) from
   assert.ok(rss > 10_000_000, `resident memory ${rss}`);
   assert.match(text, /^nodejs_heap_size_used_bytes \d+/m);
 });
+
+test('the phone: /phone?token= trades the token and comes back to /phone; /phone/config lists the WebSocket listeners, the SIP address and the apps; /vendor/sip.js is sip.js as one ES module', async (t) => {
+  const deps = fakeDeps();
+  deps.phone = () => ({ websocket: [{ host: '127.0.0.1', port: 8088, transport: 'ws' }], sip: { host: '127.0.0.1', port: 5060 } });
+  const admin = await startAdminServer({ host: '127.0.0.1', port: 0, token: 's3cret' }, deps);
+  t.after(() => admin.close());
+  const base = `http://127.0.0.1:${admin.address.port}`;
+  assert.equal((await fetch(`${base}/phone`)).status, 401);
+  const login = await fetch(`${base}/phone?token=s3cret`, { redirect: 'manual' });
+  assert.equal(login.status, 303);
+  assert.equal(login.headers.get('location'), '/phone');
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const page = await fetch(`${base}/phone`, { headers: { cookie } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<script type="module" src="\/phone\.js">/);
+  const config = await json(await fetch(`${base}/phone/config`, { headers: { cookie } }));
+  assert.deepEqual(config.websocket, [{ host: '127.0.0.1', port: 8088, transport: 'ws' }]);
+  assert.deepEqual(config.sip, { host: '127.0.0.1', port: 5060 });
+  assert.ok(Array.isArray(config.apps));
+  const bundle = await fetch(`${base}/vendor/sip.js`, { headers: { cookie } });
+  assert.equal(bundle.status, 200);
+  assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+  assert.match(await bundle.text(), /export\s*\{[^}]*UserAgent/);
+});
+
+test('the phone without a phone dependency: /phone/config says there is no WebSocket listener', async (t) => {
+  const { base } = await start(t);
+  const config = await json(await fetch(`${base}/phone/config`));
+  assert.deepEqual(config.websocket, []);
+  assert.equal(config.sip, undefined);
+});
