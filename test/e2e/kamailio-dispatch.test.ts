@@ -5,13 +5,14 @@
  * INVITE 503 has its calls retried on the other before the caller sees an error; an instance whose OPTIONS answer
  * is 503 (draining, no headroom) is taken out of rotation by the dispatcher's probe. By load (DS_ALG 10), each new
  * call goes to the instance with the fewest calls in progress, and a call's count is released by its BYE from
- * either end and by its refusal.
+ * either end, by its refusal and by the caller's CANCEL.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { RunningServer } from '../../packages/runtime/src/server/index.js';
+import { withDeadline } from '../support/deadline.js';
 import { startKamailio } from '../support/kamailio.js';
 import { startSipp } from '../support/sipp.js';
 import { startTestServer, waitForIdle, waitForRecord } from './flow-support.js';
@@ -183,6 +184,39 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
     } finally {
       await proxy.stop();
       for (const s of servers) await s.stop();
+    }
+  });
+  it('by load (DS_ALG 10): a call the caller cancels while it rings releases its count', async () => {
+    // Two "instances" that ring and never answer (sipp UASes, two calls each). Both idle: the first call goes to one
+    // of them; the caller cancels it. Released, both are idle again and the second call goes to the same one, which
+    // then has its two calls and exits; had the count stayed, the second call would go to the other and neither
+    // would reach its two calls.
+    const ringers = [
+      await startSipp({ scenario: { file: fileURLToPath(new URL('./scenarios/flow-ring-uas.xml', import.meta.url)) }, calls: 2, timeoutSec: 40 }),
+      await startSipp({ scenario: { file: fileURLToPath(new URL('./scenarios/flow-ring-uas.xml', import.meta.url)) }, calls: 2, timeoutSec: 40 }),
+    ];
+    const proxy = await startKamailio({ instances: ringers.map((r) => r.port), probeIntervalS: 30, algorithm: 10 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const caller = await startSipp({
+          scenario: { file: scenario('flow-cancel-uac.xml') },
+          remote: `127.0.0.1:${proxy.port}`,
+          service: '35',
+          timeoutSec: 20,
+        });
+        const res = await caller.done;
+        assert.equal(res.code, 0, `call ${i + 1}: CANCEL → 487 through the proxy: ${res.errors.slice(0, 2000)}\n${proxy.log().slice(-1500)}`);
+      }
+      const first = await withDeadline(
+        Promise.race(ringers.map((r, i) => r.done.then((res) => ({ i, res })))),
+        15_000,
+        'one ringer to have both calls (the cancelled call released its count)',
+      );
+      assert.equal(first.res.code, 0, `the ringer that took both calls ended cleanly: ${first.res.errors.slice(0, 2000)}`);
+    } finally {
+      await proxy.stop();
+      for (const r of ringers) r.kill();
+      await Promise.all(ringers.map((r) => r.done));
     }
   });
 });
