@@ -41,6 +41,8 @@ export interface WebRtcStreamOptions extends MediaStreamOptions {
   logger: Logger;
   /** The address our ICE candidates carry (the media host). Loopback is otherwise skipped by werift. */
   host: string;
+  /** How long ICE + DTLS may take after activate() before the stream fails; default DTLS_CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -48,8 +50,9 @@ export interface WebRtcStreamOptions extends MediaStreamOptions {
  * SDP answer (ICE candidates gathered). Throws MediaError 'BAD_SDP' / 'NO_COMMON_CODEC' for an offer it cannot take.
  */
 export async function createWebRtcStream(engine: MediaEngineApi, options: WebRtcStreamOptions, offerSdp: string): Promise<WebRtcStream> {
-  const { logger, host, webrtc: _webrtc, ...streamOptions } = options;
-  const inner = await engine.createStream(streamOptions);
+  const { logger, host, webrtc: _webrtc, connectTimeoutMs = DTLS_CONNECT_TIMEOUT_MS, ...streamOptions } = options;
+  // The engine stream always waits for activate(): it must not send (nor move its playlist) before DTLS is done.
+  const inner = await engine.createStream({ ...streamOptions, deferSending: true });
   let relay: Socket | undefined;
   let pc: RTCPeerConnection | undefined;
   try {
@@ -65,6 +68,9 @@ export async function createWebRtcStream(engine: MediaEngineApi, options: WebRtc
     pc = new RTCPeerConnection({
       codecs: { audio: CODECS },
       iceLite: true,
+      // werift lists every non-loopback interface as a host candidate (and iceInterfaceAddresses does not narrow
+      // that when the address is loopback): no interface scan at all, the one candidate is the media host.
+      iceUseIpv4: false,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: [host],
       iceInterfaceAddresses: { udp4: host },
@@ -79,7 +85,10 @@ export async function createWebRtcStream(engine: MediaEngineApi, options: WebRtc
     const innerAnswer = inner.answer(plainOffer(relayPort, codecPt, codecName, eventPt));
     const innerPort = parseSdp(innerAnswer).media[0]?.port;
     if (!innerPort) throw mediaErrors.badSdp('the engine stream refused the relay offer');
-    return new WebRtcStream(inner, pc, transceiver, sock, { innerPort, codecPt, offerSdp, answerSdp: answer }, logger);
+    const stream = new WebRtcStream(inner, pc, transceiver, sock, { innerPort, codecPt, offerSdp, answerSdp: answer, connectTimeoutMs }, logger);
+    // Without deferSending a stream sends from its answer on; here the answer exists already.
+    if (!options.deferSending) stream.activate();
+    return stream;
   } catch (err) {
     relay?.close();
     await pc?.close().catch(() => undefined);
@@ -147,6 +156,8 @@ export class WebRtcStream extends TypedEmitter<MediaStreamEvents> implements Med
   readonly #offer: string;
   readonly #answer: string;
   readonly #log: Logger;
+  readonly #connectTimeoutMs: number;
+  #activated = false;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   readonly #forward: Array<keyof MediaStreamEvents> = ['dtmf', 'playlistEnded', 'rtpTimeout', 'latched', 'dtmfSent', 'failed'];
@@ -156,7 +167,7 @@ export class WebRtcStream extends TypedEmitter<MediaStreamEvents> implements Med
     pc: RTCPeerConnection,
     transceiver: RTCRtpTransceiver,
     relay: Socket,
-    sdp: { innerPort: number; codecPt: number; offerSdp: string; answerSdp: string },
+    sdp: { innerPort: number; codecPt: number; offerSdp: string; answerSdp: string; connectTimeoutMs: number },
     log: Logger,
   ) {
     super(log);
@@ -166,6 +177,7 @@ export class WebRtcStream extends TypedEmitter<MediaStreamEvents> implements Med
     this.#offer = sdp.offerSdp;
     this.#answer = sdp.answerSdp;
     this.#log = log;
+    this.#connectTimeoutMs = sdp.connectTimeoutMs;
     const emit = this.emit.bind(this) as (event: keyof MediaStreamEvents, ...args: unknown[]) => void;
     for (const event of this.#forward) inner.on(event, ((...args: unknown[]) => emit(event, ...args)) as never);
     // Browser → engine: decrypted RTP goes on as plain RTP to the engine stream's port. The remote track exists
@@ -198,7 +210,12 @@ export class WebRtcStream extends TypedEmitter<MediaStreamEvents> implements Med
     });
     relay.on('error', (err) => log.debug({ err: err.message }, 'webrtc: relay socket error'));
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected') this.#clearConnectTimer();
+      if (state === 'connected') {
+        this.#clearConnectTimer();
+        // The engine stream starts sending (and its playlist moving) only now: the first prompt frame is the
+        // first one the browser can decrypt, not lost to a handshake still under way.
+        if (this.#activated && !this.#closed) this.#inner.activate();
+      }
       if (state === 'failed') this.#fail(new Error('WebRTC connection failed (ICE or DTLS)'));
     });
   }
@@ -262,13 +279,20 @@ export class WebRtcStream extends TypedEmitter<MediaStreamEvents> implements Med
     this.#inner.leave();
   }
 
-  /** Our answer has gone out: media may flow, and the browser has DTLS_CONNECT_TIMEOUT_MS to connect. */
+  /**
+   * Our answer has gone out: the browser has connectTimeoutMs to finish ICE and DTLS; the engine stream starts
+   * sending once it has (at once if it already has).
+   */
   activate(): void {
-    this.#inner.activate();
-    if (this.#connectTimer || this.#closed || this.#pc.connectionState === 'connected') return;
+    if (this.#activated || this.#closed) return;
+    this.#activated = true;
+    if (this.#pc.connectionState === 'connected') {
+      this.#inner.activate();
+      return;
+    }
     this.#connectTimer = setTimeout(
-      () => this.#fail(new Error(`WebRTC: ICE and DTLS did not complete within ${DTLS_CONNECT_TIMEOUT_MS / 1000} s`)),
-      DTLS_CONNECT_TIMEOUT_MS,
+      () => this.#fail(new Error(`WebRTC: ICE and DTLS did not complete within ${this.#connectTimeoutMs / 1000} s`)),
+      this.#connectTimeoutMs,
     );
     this.#connectTimer.unref?.();
   }

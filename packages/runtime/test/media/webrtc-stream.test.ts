@@ -1,0 +1,138 @@
+/**
+ * The WebRTC leg without a browser: a Node-side werift peer (test/support/webrtc-peer.ts) on loopback offers
+ * UDP/TLS/RTP/SAVPF; createWebRtcStream answers (ICE-lite, fingerprint, setup, rtcp-mux); ICE and DTLS complete;
+ * a prompt arrives through SRTP byte for byte; RFC 4733 keys from the peer are detected; a peer that never
+ * connects gets a clear error and leaves nothing behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { parse as parseSdp } from 'sdp-transform';
+import { tempDir, writeWav, numberedFrames } from '../../../../test/support/audio-wav.js';
+import { WebRtcPeer } from '../../../../test/support/webrtc-peer.js';
+import { testEngine, nextEvent, until, logger } from './loopback-helpers.js';
+import { createWebRtcStream } from '../../src/media/webrtc/webrtc-stream.js';
+import { isWebRtcOffer } from '../../src/media/webrtc-offer.js';
+import type { DtmfEvent } from '../../src/media/media-types.js';
+
+const dir = tempDir();
+const prompt = writeWav(join(dir, 'numbered.wav'), [numberedFrames(50)]);
+
+test('offer/answer: our answer is ICE-lite DTLS-SRTP on 127.0.0.1 with rtcp-mux, PCMU + telephone-event', async () => {
+  const engine = await testEngine();
+  const peer = await WebRtcPeer.open();
+  try {
+    assert.ok(isWebRtcOffer(peer.offer), 'the werift offer is a WebRTC offer');
+    const stream = await createWebRtcStream(engine, { logger, host: '127.0.0.1' }, peer.offer);
+    const answer = stream.answer(peer.offer);
+    const sdp = parseSdp(answer);
+    const audio = sdp.media.find((m) => m.type === 'audio');
+    assert.ok(audio, 'an audio m-line');
+    assert.equal(audio.protocol, 'UDP/TLS/RTP/SAVPF');
+    assert.match(answer, /a=ice-lite/);
+    assert.ok(audio.iceUfrag && audio.icePwd, 'ice-ufrag and ice-pwd');
+    assert.match(answer, /a=fingerprint:sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}/i);
+    // The peer offered actpass: we answer active or passive (werift answers active: we are the DTLS client).
+    assert.match(audio.setup ?? '', /^(active|passive)$/);
+    assert.equal(audio.rtcpMux, 'rtcp-mux');
+    assert.deepEqual(
+      (audio.rtp ?? []).map((r) => `${r.payload} ${r.codec}/${r.rate}`),
+      ['0 PCMU/8000', '8 PCMA/8000', '101 telephone-event/8000'],
+    );
+    const candidates = audio.candidates ?? [];
+    assert.ok(candidates.length > 0, 'at least one candidate');
+    for (const c of candidates) assert.equal(c.ip, '127.0.0.1', `candidate ${c.ip}:${c.port} is on loopback`);
+    assert.equal(stream.answer(peer.offer), answer, 'the same offer again (retransmitted INVITE) gets the same answer');
+    assert.throws(() => stream.answer(peer.offer.replace('s=-', 's=other')), /re-INVITE/);
+    stream.close();
+    assert.equal(engine.streamCount, 0);
+  } finally {
+    await peer.close();
+    await engine.close();
+  }
+});
+
+test('DTLS completes; a prompt arrives through SRTP byte for byte; RFC 4733 keys from the peer are detected', async () => {
+  const engine = await testEngine();
+  const peer = await WebRtcPeer.open({ codecs: ['PCMU'] });
+  try {
+    const stream = await createWebRtcStream(engine, { logger, host: '127.0.0.1', deferSending: true }, peer.offer);
+    // The flow queues its prompt at once (as a flow's first state does); the leg holds it until DTLS is done.
+    const ended = nextEvent(stream, 'playlistEnded');
+    await stream.play(prompt);
+    await peer.accept(stream.answer(peer.offer));
+    stream.activate();
+    await peer.connected();
+    assert.equal(stream.codec, 'PCMU');
+
+    // Prompt: the peer decrypts exactly the cached prompt's PCMU frames, in order, from the first packet on.
+    await ended;
+    const expected = (await engine.loadPrompt(prompt)).encoded.PCMU;
+    const frames = expected.length / 160;
+    await until(() => peer.packets.filter((p) => p.pt === 0).length >= frames, 'prompt frames at the peer');
+    const audio = peer.packets.filter((p) => p.pt === 0);
+    const first = audio.findIndex((p) => p.payload.equals(expected.subarray(0, 160)));
+    assert.equal(first, 0, 'the first packet the peer decrypts is the prompt\u2019s first frame');
+    await until(() => peer.packets.filter((p) => p.pt === 0).length >= first + frames, 'the whole prompt at the peer');
+    const got = Buffer.concat(
+      peer.packets
+        .filter((p) => p.pt === 0)
+        .slice(first, first + frames)
+        .map((p) => p.payload),
+    );
+    assert.ok(got.equals(expected), 'decrypted payload equals the cached prompt');
+
+    // DTMF: keys by RFC 4733 through SRTP, detected by the engine stream as rfc4733.
+    const keys: DtmfEvent[] = [];
+    stream.on('dtmf', (e) => keys.push(e));
+    for (const [event, key] of [
+      [1, '1'],
+      [10, '*'],
+      [5, '5'],
+    ] as const) {
+      await peer.pressKey(event);
+      await until(() => keys.some((k) => k.key === key), `key ${key} detected`);
+    }
+    assert.deepEqual(
+      keys.map((k) => k.key),
+      ['1', '*', '5'],
+    );
+    assert.ok(keys.every((k) => k.source === 'rfc4733'));
+
+    stream.close();
+    assert.equal(engine.streamCount, 0, 'closing the leg frees the engine stream');
+  } finally {
+    await peer.close();
+    await engine.close();
+  }
+});
+
+test('a peer that never completes ICE/DTLS: the stream fails with a clear error and is freed', async () => {
+  const engine = await testEngine();
+  const peer = await WebRtcPeer.open();
+  try {
+    const stream = await createWebRtcStream(engine, { logger, host: '127.0.0.1', deferSending: true, connectTimeoutMs: 300 }, peer.offer);
+    stream.answer(peer.offer); // the answer "goes out" but the peer never applies it: no checks, no handshake
+    assert.equal(engine.streamCount, 1);
+    const failed = nextEvent(stream, 'failed', 5_000);
+    stream.activate();
+    const [err] = await failed;
+    assert.match(err.message, /ICE and DTLS did not complete within 0.3 s/);
+    assert.equal(stream.closed, true);
+    assert.equal(engine.streamCount, 0, 'the engine stream behind the leg is closed');
+  } finally {
+    await peer.close();
+    await engine.close();
+  }
+});
+
+test('the peer offer carries loopback candidates only (the test peer never uses another interface)', async () => {
+  const peer = await WebRtcPeer.open();
+  try {
+    const candidates = parseSdp(peer.offer).media.flatMap((m) => m.candidates ?? []);
+    assert.ok(candidates.length > 0);
+    for (const c of candidates) assert.equal(c.ip, '127.0.0.1');
+  } finally {
+    await peer.close();
+  }
+});
