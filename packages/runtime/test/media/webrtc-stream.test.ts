@@ -2,12 +2,15 @@
  * The WebRTC leg without a browser: a Node-side werift peer (test/support/webrtc-peer.ts) on loopback offers
  * UDP/TLS/RTP/SAVPF; createWebRtcStream answers (ICE-lite, fingerprint, setup, rtcp-mux); ICE and DTLS complete;
  * a prompt arrives through SRTP byte for byte; RFC 4733 keys from the peer are detected; a peer that never
- * connects gets a clear error and leaves nothing behind.
+ * connects, or answers ICE but never the DTLS handshake, gets a clear error and leaves nothing behind.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { parse as parseSdp } from 'sdp-transform';
+import { Message, parseMessage, methods, classes } from 'werift';
 import { tempDir, writeWav, numberedFrames } from '../../../../test/support/audio-wav.js';
 import { WebRtcPeer } from '../../../../test/support/webrtc-peer.js';
 import { testEngine, nextEvent, until, logger } from './loopback-helpers.js';
@@ -134,5 +137,48 @@ test('the peer offer carries loopback candidates only (the test peer never uses 
     for (const c of candidates) assert.equal(c.ip, '127.0.0.1');
   } finally {
     await peer.close();
+  }
+});
+
+test('ICE answered but the DTLS handshake never completes: the stream fails with a clear error and is freed', async () => {
+  const engine = await testEngine();
+  const peer = await WebRtcPeer.open(); // only its offer is used: it never sees the answer
+  const sock = createSocket('udp4');
+  try {
+    sock.bind(0, '127.0.0.1');
+    await once(sock, 'listening');
+    const stream = await createWebRtcStream(engine, { logger, host: '127.0.0.1', deferSending: true, connectTimeoutMs: 1_000 }, peer.offer);
+    const answer = parseSdp(stream.answer(peer.offer)).media[0]!;
+    const cand = answer.candidates![0]!;
+    const offerUfrag = parseSdp(peer.offer).media[0]!.iceUfrag!;
+    const failed = nextEvent(stream, 'failed', 5_000);
+    stream.activate();
+    // A connectivity check as a browser sends it (controlling, USE-CANDIDATE), from a socket that then stays mute
+    // to DTLS: the ICE-lite side must answer it, and the leg must still fail on the handshake.
+    const check = new Message(methods.BINDING, classes.REQUEST)
+      .setAttribute('USERNAME', `${answer.iceUfrag}:${offerUfrag}`)
+      .setAttribute('PRIORITY', 1853824767)
+      .setAttribute('ICE-CONTROLLING', 12345678901234n)
+      .setAttribute('USE-CANDIDATE', null)
+      .addMessageIntegrity(Buffer.from(answer.icePwd!, 'utf8'))
+      .addFingerprint();
+    const got: Buffer[] = [];
+    sock.on('message', (m: Buffer) => got.push(m));
+    sock.send(check.bytes, Number(cand.port), cand.ip);
+    await until(() => got.length > 0, 'a reply to the check');
+    const response = parseMessage(got[0]!);
+    assert.equal(response?.messageClass, classes.RESPONSE, 'the ICE-lite side answered the check with a success response');
+    assert.deepEqual(response?.transactionId, check.transactionId);
+    // We answered a=setup:active, so we are the DTLS client: our ClientHello (content type 22) comes, unanswered.
+    assert.equal(answer.setup, 'active');
+    await until(() => got.some((m) => m[0] === 22), 'a DTLS handshake record from the leg');
+    const [err] = await failed;
+    assert.match(err.message, /ICE and DTLS did not complete within 1 s/);
+    assert.equal(stream.closed, true);
+    assert.equal(engine.streamCount, 0, 'the engine stream behind the leg is closed');
+  } finally {
+    sock.close();
+    await peer.close();
+    await engine.close();
   }
 });
