@@ -18,6 +18,9 @@ import { createWebRtcStream } from '../../src/media/webrtc/webrtc-stream.js';
 import { isWebRtcOffer } from '../../src/media/webrtc-offer.js';
 import type { DtmfEvent } from '../../src/media/media-types.js';
 
+/** UDP sockets open in this process (the leg's relay socket, werift's ICE socket, the engine stream's). */
+const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+
 const dir = tempDir();
 const prompt = writeWav(join(dir, 'numbered.wav'), [numberedFrames(50)]);
 
@@ -114,7 +117,9 @@ test('a peer that never completes ICE/DTLS: the stream fails with a clear error 
   const engine = await testEngine();
   const peer = await WebRtcPeer.open();
   try {
+    const sockets = udpSockets();
     const stream = await createWebRtcStream(engine, { logger, host: '127.0.0.1', deferSending: true, connectTimeoutMs: 300 }, peer.offer);
+    assert.ok(udpSockets() > sockets, 'the leg opened sockets');
     stream.answer(peer.offer); // the answer "goes out" but the peer never applies it: no checks, no handshake
     assert.equal(engine.streamCount, 1);
     const failed = nextEvent(stream, 'failed', 5_000);
@@ -123,6 +128,7 @@ test('a peer that never completes ICE/DTLS: the stream fails with a clear error 
     assert.match(err.message, /ICE and DTLS did not complete within 0.3 s/);
     assert.equal(stream.closed, true);
     assert.equal(engine.streamCount, 0, 'the engine stream behind the leg is closed');
+    await until(() => udpSockets() === sockets, 'every socket of the leg closed');
   } finally {
     await peer.close();
     await engine.close();
@@ -147,6 +153,7 @@ test('ICE answered but the DTLS handshake never completes: the stream fails with
   try {
     sock.bind(0, '127.0.0.1');
     await once(sock, 'listening');
+    const sockets = udpSockets();
     const stream = await createWebRtcStream(engine, { logger, host: '127.0.0.1', deferSending: true, connectTimeoutMs: 1_000 }, peer.offer);
     const answer = parseSdp(stream.answer(peer.offer)).media[0]!;
     const cand = answer.candidates![0]!;
@@ -176,6 +183,7 @@ test('ICE answered but the DTLS handshake never completes: the stream fails with
     assert.match(err.message, /ICE and DTLS did not complete within 1 s/);
     assert.equal(stream.closed, true);
     assert.equal(engine.streamCount, 0, 'the engine stream behind the leg is closed');
+    await until(() => udpSockets() === sockets, 'every socket of the leg closed');
   } finally {
     sock.close();
     await peer.close();
