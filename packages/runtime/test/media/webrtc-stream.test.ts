@@ -128,7 +128,7 @@ test('a peer that never completes ICE/DTLS: the stream fails with a clear error 
     assert.match(err.message, /ICE and DTLS did not complete within 0.3 s/);
     assert.equal(stream.closed, true);
     assert.equal(engine.streamCount, 0, 'the engine stream behind the leg is closed');
-    await until(() => udpSockets() === sockets, 'every socket of the leg closed');
+    await until(() => udpSockets() <= sockets, 'every socket of the leg closed');
   } finally {
     await peer.close();
     await engine.close();
@@ -183,7 +183,7 @@ test('ICE answered but the DTLS handshake never completes: the stream fails with
     assert.match(err.message, /ICE and DTLS did not complete within 1 s/);
     assert.equal(stream.closed, true);
     assert.equal(engine.streamCount, 0, 'the engine stream behind the leg is closed');
-    await until(() => udpSockets() === sockets, 'every socket of the leg closed');
+    await until(() => udpSockets() <= sockets, 'every socket of the leg closed');
   } finally {
     sock.close();
     await peer.close();
