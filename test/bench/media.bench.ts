@@ -5,7 +5,6 @@
  * lateness, ticks missed, frames lost on the way out (sequence gaps at the generator), inbound overruns and
  * drops, heap per leg. `npm run bench -- media`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -16,6 +15,7 @@ import { loadavg } from 'node:os';
 import pino from 'pino';
 import { MediaEngine, type MediaStream } from '../../packages/runtime/src/media/index.js';
 import { tempDir, writeWav, sine } from '../support/audio-wav.js';
+import { BenchChild, plainRtpOffer } from './support/bench-child.js';
 
 export const name = 'media';
 
@@ -34,51 +34,9 @@ interface Counters {
   late: number;
 }
 
-class Generator {
-  readonly #child: ChildProcess;
-  #pending: Array<(m: Record<string, unknown>) => void> = [];
-
-  constructor() {
-    this.#child = fork(join(here, 'support', 'media-load-generator.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child.on('message', (m) => this.#pending.shift()?.(m as Record<string, unknown>));
-  }
-
-  request<T>(msg: Record<string, unknown>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load generator: no answer to ${String(msg.type)}`)), 30_000);
-      this.#pending.push((m) => {
-        clearTimeout(timer);
-        resolve(m as T);
-      });
-      this.#child.send(msg);
-    });
-  }
-
-  close(): void {
-    this.#child.kill();
-  }
-}
-
-function offerFor(port: number): string {
-  return [
-    'v=0',
-    'o=gen 1 1 IN IP4 127.0.0.1',
-    's=gen',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:101 telephone-event/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function runLegs(n: number, gen: Generator, prompt: string): Promise<Record<string, unknown>> {
+async function runLegs(n: number, gen: BenchChild, prompt: string): Promise<Record<string, unknown>> {
   const engine = await MediaEngine.create({ logger: pino({ level: 'silent' }), portRange: [20000, 29999] });
   const streams: MediaStream[] = [];
   try {
@@ -87,7 +45,7 @@ async function runLegs(n: number, gen: Generator, prompt: string): Promise<Recor
     const { ports } = await gen.request<{ ports: number[] }>({ type: 'open', count: n });
     for (let i = 0; i < n; i++) {
       const s = await engine.createStream();
-      s.answer(offerFor(ports[i]!));
+      s.answer(plainRtpOffer(ports[i]!));
       await s.play(prompt, { loop: true });
       streams.push(s);
     }
@@ -159,7 +117,7 @@ async function runLegs(n: number, gen: Generator, prompt: string): Promise<Recor
 export async function run(): Promise<Record<string, unknown>> {
   const quiz = join(here, '..', '..', 'apps', 'quizconnect', 'prompts', 'welcome_caller.wav');
   const prompt = existsSync(quiz) ? quiz : writeWav(join(tempDir(), 'prompt.wav'), [sine(440, 3000, 8000)]);
-  const gen = new Generator();
+  const gen = new BenchChild('media-load-generator.ts', 30_000);
   const result: Record<string, unknown> = {
     setup: `per leg: looped cached prompt out (PCMU), 50 pps G.711 speech in (in-band DTMF detection on), ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up; load generator in a child process`,
   };

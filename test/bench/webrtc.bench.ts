@@ -6,7 +6,6 @@
  * engine, so the process's CPU is all the legs'. Figures per kind: CPU µs per leg-frame (one packet out, one in),
  * legs per core (20 ms / that), packets the peers got. `npm run bench -- webrtc`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -16,6 +15,7 @@ import pino from 'pino';
 import { MediaEngine, type MediaStreamApi } from '../../packages/runtime/src/media/index.js';
 import { createWebRtcStream } from '../../packages/runtime/src/media/webrtc/webrtc-stream.js';
 import { tempDir, writeWav, sine } from '../support/audio-wav.js';
+import { BenchChild, plainRtpOffer } from './support/bench-child.js';
 
 export const name = 'webrtc';
 
@@ -24,46 +24,6 @@ const LEGS = (process.env.WEBRTC_BENCH_LEGS ?? '20,50').split(',').map(Number);
 const WARMUP_MS = 2000;
 const MEASURE_MS = Number(process.env.WEBRTC_BENCH_MS ?? 6000);
 const logger = pino({ level: 'silent' });
-
-class Child {
-  readonly #child: ChildProcess;
-  #pending: Array<(m: Record<string, unknown>) => void> = [];
-
-  constructor(file: string) {
-    this.#child = fork(join(here, 'support', file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.#child.on('message', (m) => this.#pending.shift()?.(m as Record<string, unknown>));
-  }
-
-  request<T>(msg: Record<string, unknown>, timeoutMs = 60_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bench child: no answer to ${String(msg.type)}`)), timeoutMs);
-      this.#pending.push((m) => {
-        clearTimeout(timer);
-        if (typeof m.error === 'string') reject(new Error(`bench child: ${m.error}`));
-        else resolve(m as T);
-      });
-      this.#child.send(msg);
-    });
-  }
-
-  close(): void {
-    this.#child.kill();
-  }
-}
-
-function rtpOffer(port: number): string {
-  return [
-    'v=0',
-    'o=gen 1 1 IN IP4 127.0.0.1',
-    's=gen',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:101 telephone-event/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,7 +61,7 @@ async function measure(streams: MediaStreamApi[], snapshot: () => Promise<{ sent
   };
 }
 
-async function runWebRtc(n: number, peers: Child, prompt: string): Promise<Record<string, unknown>> {
+async function runWebRtc(n: number, peers: BenchChild, prompt: string): Promise<Record<string, unknown>> {
   const engine = await MediaEngine.create({ logger, portRange: [30000, 34999] });
   const streams: MediaStreamApi[] = [];
   try {
@@ -129,14 +89,14 @@ async function runWebRtc(n: number, peers: Child, prompt: string): Promise<Recor
   }
 }
 
-async function runRtp(n: number, gen: Child, prompt: string): Promise<Record<string, unknown>> {
+async function runRtp(n: number, gen: BenchChild, prompt: string): Promise<Record<string, unknown>> {
   const engine = await MediaEngine.create({ logger, portRange: [35000, 39999] });
   const streams: MediaStreamApi[] = [];
   try {
     const { ports } = await gen.request<{ ports: number[] }>({ type: 'open', count: n });
     for (const port of ports) {
       const s = await engine.createStream();
-      s.answer(rtpOffer(port));
+      s.answer(plainRtpOffer(port));
       await s.play(prompt, { loop: true });
       streams.push(s);
     }
@@ -153,8 +113,8 @@ async function runRtp(n: number, gen: Child, prompt: string): Promise<Record<str
 export async function run(): Promise<Record<string, unknown>> {
   const quiz = join(here, '..', '..', 'apps', 'quizconnect', 'prompts', 'welcome_caller.wav');
   const prompt = existsSync(quiz) ? quiz : writeWav(join(tempDir(), 'prompt.wav'), [sine(440, 3000, 8000)]);
-  const peers = new Child('webrtc-peer-generator.ts');
-  const gen = new Child('media-load-generator.ts');
+  const peers = new BenchChild('webrtc-peer-generator.ts');
+  const gen = new BenchChild('media-load-generator.ts');
   const result: Record<string, unknown> = {
     setup: `per leg: looped cached prompt out (PCMU), 50 pps PCMU speech in; WebRTC legs (werift DTLS-SRTP + loopback relay to an engine stream) then plain RTP legs, same N, same process, in-thread engine; ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up; peers in child processes`,
   };
