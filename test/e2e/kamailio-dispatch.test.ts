@@ -30,6 +30,18 @@ async function untilRefusing(server: RunningServer): Promise<void> {
 
 const ALGORITHMS = { 4: 'round robin', 10: 'by load' } as const;
 
+/** Four callers through the proxy at 10/s, each holding its call 3 s and then hanging up. */
+const fourCallers = (proxy: { port: number }) =>
+  startSipp({
+    scenario: { file: scenario('drain-caller-bye-uac.xml') },
+    remote: `127.0.0.1:${proxy.port}`,
+    service: '35',
+    calls: 4,
+    rate: 10,
+    limit: 4,
+    timeoutSec: 40,
+  });
+
 const inbound = (s: RunningServer) => s.registry.list({ ended: true }).filter((r) => r.direction === 'inbound');
 
 describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
@@ -38,15 +50,7 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
     const b = await startTestServer({ apps: ['example-ivr'] });
     const proxy = await startKamailio({ instances: [a.sip.port, b.sip.port], probeIntervalS: 30 });
     try {
-      const callers = await startSipp({
-        scenario: { file: scenario('drain-caller-bye-uac.xml') },
-        remote: `127.0.0.1:${proxy.port}`,
-        service: '35',
-        calls: 4,
-        rate: 10,
-        limit: 4,
-        timeoutSec: 40,
-      });
+      const callers = await fourCallers(proxy);
       const res = await callers.done;
       assert.equal(res.code, 0, `calls through the proxy: ${res.errors.slice(0, 2000)}\n${proxy.log().slice(-1500)}`);
       await Promise.all([waitForIdle(a), waitForIdle(b)]);
@@ -84,15 +88,7 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
       // load: with the call's count moved to the next instance).
       const proxy = await startKamailio({ instances: [refusing.sip.port, ok.sip.port], probeIntervalS: 60, algorithm });
       try {
-        const callers = await startSipp({
-          scenario: { file: scenario('drain-caller-bye-uac.xml') },
-          remote: `127.0.0.1:${proxy.port}`,
-          service: '35',
-          calls: 4,
-          rate: 10,
-          limit: 4,
-          timeoutSec: 40,
-        });
+        const callers = await fourCallers(proxy);
         const res = await callers.done;
         assert.equal(res.code, 0, `every caller connected: ${res.errors.slice(0, 2000)}\n${proxy.log().slice(-1500)}`);
         assert.ok(refusing.admission.snapshot.refused >= 1, 'the refusing instance was tried and answered 503');
@@ -114,15 +110,7 @@ describe('sipflow behind Kamailio (dispatcher, record-route)', () => {
     try {
       // The dispatcher probes every second and logs the instance down (event_route[dispatcher:dst-down]).
       await proxy.waitForLog(new RegExp(`dispatcher: sip:127\\.0\\.0\\.1:${refusing.sip.port} is down`), 10_000);
-      const callers = await startSipp({
-        scenario: { file: scenario('drain-caller-bye-uac.xml') },
-        remote: `127.0.0.1:${proxy.port}`,
-        service: '35',
-        calls: 4,
-        rate: 10,
-        limit: 4,
-        timeoutSec: 40,
-      });
+      const callers = await fourCallers(proxy);
       const res = await callers.done;
       assert.equal(res.code, 0, `every caller connected: ${res.errors.slice(0, 2000)}`);
       assert.equal(refusing.admission.snapshot.refused, 0, 'no INVITE reached the instance out of rotation');
