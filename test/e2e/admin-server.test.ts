@@ -14,8 +14,8 @@ import { callsCommand, callCommand } from '../../packages/runtime/src/server/adm
 import type { CallRecord } from '../../packages/runtime/src/server/registry-types.js';
 import { startTestServer } from './flow-support.js';
 import { startSipp } from '../support/sipp.js';
+import { CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT = 30_000;
 
 /** Calls, waits for the server's BYE (the IVR hangs up when no key comes within digit_timeout), answers it. */
@@ -121,16 +121,7 @@ describe('admin API on a real server with a sipp call', () => {
     if (existsSync(CHROMIUM)) {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: [...HEADLESS_CHROMIUM_ARGS],
         timeout: 60_000,
       });
       page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

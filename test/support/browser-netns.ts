@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, HEADLESS_CHROMIUM_ARGS } from './chromium.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
 const INSIDE_ENV = 'SIPFLOW_TEST_NETNS';
 
 /** True in the inner run (inside the namespace). */
@@ -82,14 +82,7 @@ export async function launchChromium(wav: string): Promise<Browser> {
     executablePath: CHROMIUM,
     timeout: 60_000,
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...HEADLESS_CHROMIUM_ARGS,
       '--autoplay-policy=no-user-gesture-required',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',

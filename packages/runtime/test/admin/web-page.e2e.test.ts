@@ -7,22 +7,12 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startAdminServer } from '../../src/server/admin/index.js';
 import { fakeDeps } from './fakes.js';
+import { CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../../../../test/support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT = 20_000;
 
 async function withBrowser(fn: (browser: Browser) => Promise<void>): Promise<void> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_CHROMIUM_ARGS], timeout: 60_000 });
   try {
     await fn(browser);
   } finally {
