@@ -62,18 +62,22 @@ const dispatcherLog = (proxy: Kamailio) =>
     .slice(-30)
     .join('\n');
 
+/** The load: CALLS callers at RATE through the proxy. */
+const callersThrough = (proxy: Kamailio) =>
+  startSipp({
+    scenario: { file: scenario },
+    remote: `127.0.0.1:${proxy.port}`,
+    service: '35',
+    calls: CALLS,
+    rate: RATE,
+    limit: 200,
+    timeoutSec: 120,
+  });
+
 describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)', () => {
   it('SIGKILL one instance mid-load: only its calls are lost, new calls fail over', async () => {
     await withCluster(async (instances, proxy) => {
-      const callers = await startSipp({
-        scenario: { file: scenario },
-        remote: `127.0.0.1:${proxy.port}`,
-        service: '35',
-        calls: CALLS,
-        rate: RATE,
-        limit: 200,
-        timeoutSec: 120,
-      });
+      const callers = await callersThrough(proxy);
       await afterCalls(instances, 60);
       const victim = instances[1]!;
       const upOnVictim = (await health(victim)).activeCalls;
@@ -107,15 +111,7 @@ describe('failover under load behind Kamailio (3 instances, 300 calls at 20/s)',
 
   it('SIGTERM one instance mid-load: no call lost, it drains, leaves rotation and exits 0', async () => {
     await withCluster(async (instances, proxy) => {
-      const callers = await startSipp({
-        scenario: { file: scenario },
-        remote: `127.0.0.1:${proxy.port}`,
-        service: '35',
-        calls: CALLS,
-        rate: RATE,
-        limit: 200,
-        timeoutSec: 120,
-      });
+      const callers = await callersThrough(proxy);
       await afterCalls(instances, 60);
       const victim = instances[1]!;
       victim.child.kill('SIGTERM');
