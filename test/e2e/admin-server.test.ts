@@ -15,6 +15,7 @@ import type { CallRecord } from '../../packages/runtime/src/server/registry-type
 import { startTestServer } from './flow-support.js';
 import { startSipp } from '../support/sipp.js';
 import { CHROMIUM, HEADLESS_CHROMIUM_ARGS } from '../support/chromium.js';
+import { metricValue } from '../support/metrics.js';
 
 const TIMEOUT = 30_000;
 
@@ -189,13 +190,7 @@ describe('admin API on a real server with a sipp call', () => {
     }
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    const value = (name: string) =>
-      Number(
-        metrics
-          .split('\n')
-          .find((l) => l.startsWith(`${name} `))
-          ?.slice(name.length + 1),
-      );
+    const value = (series: string) => metricValue(metrics, series);
     assert.equal(value('sipflow_calls_started_total{app="example-ivr"}'), 1, metrics);
     assert.equal(value(`sipflow_calls_total{app="example-ivr",outcome="${call.outcome}"}`), 1, metrics);
     assert.equal(value('sipflow_calls_active{app="example-ivr"}'), 0);

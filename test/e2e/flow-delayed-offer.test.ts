@@ -11,6 +11,7 @@ import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { freePort } from '../support/ports.js';
 import { startSipp } from '../support/sipp.js';
 import { startTestServer, transitionsOf, waitForIdle, waitForRecord } from './flow-support.js';
+import { metricValue } from '../support/metrics.js';
 
 /** One 20 ms PCMA RTP packet (silence). */
 function rtpPacket(seq: number): Buffer {
@@ -84,13 +85,7 @@ describe('delayed offer (INVITE without SDP) against sipp', () => {
 
     // The admin /metrics counts the call's RTP both ways (the engine's counters, read without a cast).
     const metrics = await (await fetch(`http://127.0.0.1:${server.admin!.port}/metrics`)).text();
-    const value = (name: string) =>
-      Number(
-        metrics
-          .split('\n')
-          .find((l) => l.startsWith(`${name} `))
-          ?.slice(name.length + 1),
-      );
+    const value = (series: string) => metricValue(metrics, series);
     assert.ok(value('sipflow_rtp_packets_total{direction="out"}') > 10, metrics);
     assert.ok(value('sipflow_rtp_packets_total{direction="in"}') >= 1, metrics);
   });
