@@ -5,7 +5,9 @@
  * RFC's hosts are not on loopback); nothing else is changed.
  *   sdp01 (Accept excludes SDP) → 406; invut (unknown body type) → 415 with Accept; mcl01 (two Content-Length),
  *   multi01 (two Call-ID/CSeq/To/From/Max-Forwards), scalar02 (overlarge CSeq, Max-Forwards, Expires) → 400;
- *   an SDP body without Content-Type or as text/plain → 415 with Accept: application/sdp. No call is created.
+ *   an SDP body without Content-Type or as text/plain → 415 with Accept: application/sdp; unksm2 (a REGISTER with
+ *   unknown URI schemes in To, From and Contact: well-formed) → 405 with Allow, as we serve no REGISTER. No call is
+ *   created.
  * The valid longreq (long values, a top Via without branch) and inv2543 (RFC 2543: no branch, From tag or Contact)
  * are processed: they reach the flow, which answers by its own rules.
  */
@@ -51,6 +53,8 @@ describe('bodies and headers as the RFCs say (RFC 4475 corpus, real server)', ()
       try {
         const target = `${h.server.sip.host}:${h.server.sip.port}`;
         const cases: Array<[string, number, string | undefined]> = [
+          // unksm2: a well-formed REGISTER whose To, From and Contact use schemes we do not know; we serve no REGISTER.
+          ['unksm2', 405, undefined],
           ['sdp01', 406, undefined],
           ['invut', 415, 'application/sdp'],
           ['mcl01', 400, undefined],
@@ -63,6 +67,7 @@ describe('bodies and headers as the RFCs say (RFC 4475 corpus, real server)', ()
           const answer = await peer.next((m) => /^SIP\/2\.0 [2-6]\d\d /.test(m) && (header(m, 'Call-ID') ?? '').startsWith(`${name}.`));
           assert.equal(Number(answer.split(' ')[1]), code, `${name}: ${answer.split('\r\n')[0]}`);
           if (accept) assert.equal(header(answer, 'Accept'), accept, `${name}: Accept`);
+          if (code === 405) assert.match(header(answer, 'Allow') ?? '', /\bINVITE\b/, `${name}: Allow`);
         }
         for (const [id, type] of [
           ['no-content-type', undefined],

@@ -24,7 +24,7 @@ import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
 import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
-import { randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
+import { firstHeader, headerLines, randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
 
 /** Methods we implement. Out of dialog: INVITE, OPTIONS (and ACK/BYE/CANCEL matched to what exists). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO'] as const;
@@ -305,6 +305,10 @@ export class SipStack implements SipStackApi {
     }
     if (isRequest && repeat) this.stats.retransmissionsAbsorbed++;
     const text = isRequest ? stampVia(framed, remote.address, remote.port, remote.transport !== 'udp') : framed;
+    if (isRequest && !(ALLOWED_METHODS as readonly string[]).includes(key.method)) {
+      this.#refuseMethod(text, key.method, remote);
+      return;
+    }
     let message: IncomingRequestMessage | IncomingResponseMessage | undefined;
     try {
       message = Parser.parseMessage(text, this.#parserLogger);
@@ -330,6 +334,26 @@ export class SipStack implements SipStackApi {
     if (this.#drainWaiters.size > 0) for (const check of [...this.#drainWaiters]) check();
   }
 
+  /**
+   * A method we do not serve gets 405 (known) or 501 (unknown) with Allow (RFC 3261 §8.2.1), answered from the raw
+   * text: its To, From or Contact may use URI schemes sip.js's parser refuses (RFC 4475 unksm2), which do not matter
+   * to a refusal. Missing mandatory headers and the raw-text checks still get 400.
+   */
+  #refuseMethod(text: string, method: string, remote: Remote): void {
+    const present = new Set(headerLines(text).map(([name]) => name));
+    const missing = ['via', 'from', 'to', 'call-id', 'cseq'].find((name) => !present.has(name));
+    const cseqMethod = firstHeader(text, 'cseq')?.trim().split(/\s+/)[1];
+    const refused = missing ? undefined : headerRefusal(text);
+    if (missing || !TOKEN.test(method) || cseqMethod !== method || refused) {
+      const reason = missing ? `Missing ${missing}` : !TOKEN.test(method) ? 'Invalid method' : (refused?.reason ?? 'CSeq method does not match');
+      this.#malformed(remote, reason);
+      if (present.has('via')) this.#reply(text, refused?.code ?? 400, reason, refused?.headers);
+      return;
+    }
+    if (KNOWN_METHODS.has(method)) this.#reply(text, 405, 'Method Not Allowed', [ALLOW_HEADER]);
+    else this.#reply(text, 501, 'Not Implemented', [ALLOW_HEADER]);
+  }
+
   #onRequest(message: IncomingRequestMessage, text: string, remote: Remote): void {
     const method = message.method;
     const bad = requestDefect(message);
@@ -342,14 +366,6 @@ export class SipStack implements SipStackApi {
     if (refused) {
       this.#malformed(remote, refused.reason);
       if (method !== 'ACK') this.#reply(text, refused.code, refused.reason, refused.headers);
-      return;
-    }
-    if (!KNOWN_METHODS.has(method)) {
-      if (method !== 'ACK') this.#reply(text, 501, 'Not Implemented', [ALLOW_HEADER]);
-      return;
-    }
-    if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
-      this.#reply(text, 405, 'Method Not Allowed', [ALLOW_HEADER]);
       return;
     }
     if (method !== 'ACK' && method !== 'CANCEL') {
