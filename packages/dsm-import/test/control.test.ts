@@ -1,25 +1,31 @@
 /**
  * DSM flow control in an imported flow, one test per construct: timers (setTimer, removeTimer, removeTimers, the
- * timer condition), for loops (range, array, struct) and break, jumpFSM/callFSM/returnFSM between diagrams. The flow is imported from fixtures/control/ and run
- * (and fixtures/subfsm/) with testFlow (no network; a timer of 0 seconds fires on the next turn of the event loop, awaited).
+ * timer condition), for loops (range, array, struct) and break, jumpFSM/callFSM/returnFSM between diagrams, the
+ * B2B.* actions and conditions. The flow is imported from fixtures/control/ and run
+ * (and fixtures/subfsm/, fixtures/b2b/) with testFlow (no network; a timer of 0 seconds fires on the next turn of the event loop, awaited).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AnyStateMachine } from 'xstate';
-import { testFlow, type CallEvent } from '@sipflow/runtime/flow';
+import { testFlow, type CallEvent, type FlowCommand } from '@sipflow/runtime/flow';
 import { tempApps, type TempApps } from './support.js';
 
 let apps: TempApps;
 let control: AnyStateMachine;
 let subfsm: AnyStateMachine;
 let sub: AnyStateMachine;
+let b2b: AnyStateMachine;
+let b2bCallee: AnyStateMachine;
 
 before(async () => {
   apps = tempApps('control');
   apps.import('control', ['control/control.dsm']);
+  apps.import('b2b', ['b2b/b2b.dsm']);
   apps.import('subfsm', ['subfsm/subfsm.dsm', 'subfsm/subfsm_sub.dsm', 'subfsm/subfsm_menu.dsm']);
   control = (await apps.load<{ controlFlow: AnyStateMachine }>('control', 'control')).controlFlow;
   subfsm = (await apps.load<{ subfsmFlow: AnyStateMachine }>('subfsm', 'subfsm')).subfsmFlow;
+  b2b = (await apps.load<{ b2bFlow: AnyStateMachine }>('b2b', 'b2b')).b2bFlow;
+  b2bCallee = (await apps.load<{ b2bCalleeFlow: AnyStateMachine }>('b2b', 'b2b_callee')).b2bCalleeFlow;
   sub = (await apps.load<{ subfsmSubFlow: AnyStateMachine }>('subfsm', 'subfsm_sub')).subfsmSubFlow;
 });
 after(() => apps.cleanup());
@@ -119,5 +125,82 @@ describe('imported DSM sub-FSMs', () => {
     t.send(key('9'));
     assert.equal(t.state, 'SUB_END');
     assert.equal(vars(t)['trace'], 'sub-enter;returning;not-after-return;');
+  });
+});
+
+describe('imported DSM B2B', () => {
+  const dialled = (t: ReturnType<typeof run>) => {
+    const cmd = t.commands.find((c): c is Extract<FlowCommand, { type: 'dial' }> => c.type === 'dial');
+    assert.ok(cmd, 'a dial command');
+    return cmd.leg;
+  };
+
+  it('B2B.connectCallee dials the B leg (R-URI, From $b2b_local_party, credentials, the headers left by add/set/remove) and joins its room', () => {
+    const t = run('a', b2b);
+    t.send({ type: 'call.started' });
+    assert.equal(t.state, 'CALLING');
+    const l = dialled(t);
+    assert.equal(l.flow, 'b2b.b2b_callee');
+    assert.equal(l.dial.to, 'sip:bob@127.0.0.1:5099');
+    assert.deepEqual(l.dial.from, { user: 'alice', host: 'example.org', displayName: 'Alice' });
+    assert.deepEqual(l.dial.credentials, { username: 'alice', password: 'secret' });
+    assert.deepEqual(l.dial.headers, { 'X-A': 'a', 'X-C': 'c' }, 'setHeaders replaced X-Test, removeHeader took X-B');
+    const self = (t.snapshot.context as { self: { id: string } }).self.id;
+    assert.deepEqual(l.dial.input, { vars: { b2b_room: self } }, 'the B leg joins the room named after this leg');
+    assert.equal(vars(t)['b2b_other_ltag'], l.id);
+    assert.deepEqual(
+      t.commands.filter((c) => c.type === 'join'),
+      [{ type: 'join', room: self }],
+    );
+  });
+
+  it('B2B.otherReply takes the B leg ringing (#code 180), answering (200) and refusing (#code 486)', () => {
+    const t = run('a', b2b);
+    t.send({ type: 'call.started' });
+    const l = dialled(t);
+    t.send({ type: 'leg.ringing', leg: { id: l.id, flow: l.flow } as never, code: 180 });
+    assert.equal(vars(t)['rang'], '180');
+    t.send({ type: 'leg.answered', leg: { id: l.id, flow: l.flow } as never });
+    assert.equal(t.state, 'CONNECTED');
+    const f = run('a', b2b);
+    f.send({ type: 'call.started' });
+    const fl = dialled(f);
+    f.send({ type: 'leg.failed', leg: { id: fl.id, flow: fl.flow } as never, code: 486, reason: 'Busy Here' });
+    assert.equal(f.state, 'FAILED');
+    assert.equal(vars(f)['why'], '486');
+  });
+
+  it('B2B.otherBye: the B leg ended; B2B.terminateOtherLeg ends the B leg', () => {
+    const t = run('a', b2b);
+    t.send({ type: 'call.started' });
+    const l = dialled(t);
+    t.send({ type: 'leg.answered', leg: { id: l.id, flow: l.flow } as never });
+    t.send(key('1'));
+    assert.equal(t.state, 'DROPPED');
+    assert.deepEqual(
+      t.commands.filter((c) => c.type === 'hangupLeg'),
+      [{ type: 'hangupLeg', leg: { id: l.id, flow: '' } }],
+    );
+    t.send({ type: 'leg.ended', leg: { id: l.id, flow: l.flow } as never, reason: 'bye' });
+    assert.equal(t.snapshot.status, 'done');
+    const bye = run('a', b2b);
+    bye.send({ type: 'call.started' });
+    const bl = dialled(bye);
+    bye.send({ type: 'leg.answered', leg: { id: bl.id, flow: bl.flow } as never });
+    bye.send({ type: 'leg.ended', leg: { id: bl.id, flow: bl.flow } as never, reason: 'bye' });
+    assert.ok(
+      bye.commands.some((c) => c.type === 'hangup'),
+      'stop(true)',
+    );
+  });
+
+  it('the B leg joins the A leg room when it answers', () => {
+    const t = testFlow(b2bCallee, { input: { vars: { b2b_room: 'a-leg-1' } }, config: {}, call: { user: 'bob', direction: 'outbound' } as never });
+    t.send({ type: 'call.started' });
+    assert.equal(t.state, 'CONNECTED');
+    assert.deepEqual(
+      t.commands.filter((c) => c.type === 'join'),
+      [{ type: 'join', room: 'a-leg-1' }],
+    );
   });
 });

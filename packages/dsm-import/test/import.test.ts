@@ -21,6 +21,7 @@ const APPS: Record<string, string[]> = {
   constructs: ['constructs/constructs.dsm', 'constructs/constructs_b.dsm'],
   semantics: ['semantics/semantics.dsm'],
   control: ['control/control.dsm'],
+  b2b: ['b2b/b2b.dsm'],
   subfsm: ['subfsm/subfsm.dsm', 'subfsm/subfsm_sub.dsm', 'subfsm/subfsm_menu.dsm'],
 };
 

@@ -6,7 +6,7 @@
  * const { setVars, repost, dsmLog } = dsmActions<DsmContext<AppConfig>, AppEvents>();
  */
 import { assign, enqueueActions, raise, type ActionArgs, type ActionFunction, type AnyStateMachine, type EventObject } from 'xstate';
-import { dial, leg, servicesOf } from '@sipflow/runtime/flow';
+import { dial, hangupLeg, join, leg, servicesOf } from '@sipflow/runtime/flow';
 import type { DsmContext } from './values.js';
 
 /** An action usable in any imported flow's machine config (the helpers are typed by their arguments instead). */
@@ -66,6 +66,8 @@ export function loopPasses(loop: DsmLoop, vars: Record<string, string>): Array<R
 /** SEMS's $errno for an argument an action cannot read (DSM_ERRNO_UNKNOWN_ARG). */
 const ERRNO_UNKNOWN_ARG = '2';
 const TIMER_PREFIX = 'dsm.timer.';
+/** Where B2B.addHeader keeps the B leg's extra headers: variables b2b_hdr.<Name>. */
+const B2B_HEADER = 'b2b_hdr.';
 
 /** A diagram another leg can be dialled into (DSM `b_leg_app`). */
 export type DsmDiagrams = Record<string, () => AnyStateMachine>;
@@ -270,6 +272,58 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
     /** jumpFSM/callFSM/returnFSM in enter actions: handed to the flow's root (DsmFsmEvent). */
     switchFsm: (kind: DsmFsmEvent['params']['kind'], to: string, site: string): DsmActionFunction =>
       as(raise({ type: 'dsm.fsm', params: { kind, to, site } } as never)),
+
+    /**
+     * DSM B2B.connectCallee(remote_party, remote_uri): a second leg to remote_uri (To the same URI, From
+     * $b2b_local_party, digest $b2b_auth_user/$b2b_auth_pwd, the B2B.addHeader headers) running the app's B-leg
+     * flow, which joins this leg's room when it answers; this leg joins it now (SEMS relays the media). Its id lands in
+     * $b2b_other_ltag (for B2B.terminateOtherLeg); B2B.otherReply / B2B.otherBye are its leg.* events.
+     */
+    b2bConnect: (party: (args: Args) => string, uri: (args: Args) => string, calleeFlow: () => AnyStateMachine): DsmActionFunction =>
+      as(
+        enqueueActions(((args: Enqueue) => {
+          const vars = args.context.vars;
+          const headers: Record<string, string> = {};
+          for (const [k, val] of Object.entries(vars)) if (k.startsWith(B2B_HEADER)) headers[k.slice(B2B_HEADER.length)] = val;
+          // remote_party (SEMS's To) is not sent: the To header is the R-URI's (headers are added verbatim).
+          void party;
+          const from = /^(?:"?([^"<]*)"?\s*)?<?sip:([^@>;]+)@([^>;]+)>?/.exec(vars['b2b_local_party'] ?? '');
+          const room = args.context.self.id;
+          const l = leg(calleeFlow(), {
+            to: uri(args).trim(),
+            ...(from ? { from: { user: from[2]!, host: from[3]!, ...(from[1]?.trim() ? { displayName: from[1].trim() } : {}) } } : {}),
+            ...(Object.keys(headers).length ? { headers } : {}),
+            ...(vars['b2b_auth_user'] ? { credentials: { username: vars['b2b_auth_user'], password: vars['b2b_auth_pwd'] ?? '' } } : {}),
+            input: { vars: { b2b_room: room } } as never,
+          });
+          args.enqueue(assign({ vars: { ...vars, b2b_other_ltag: l.id } } as never));
+          args.enqueue(dial(l));
+          args.enqueue(join(() => room));
+        }) as never),
+      ),
+
+    /** DSM B2B.terminateOtherLeg: the leg B2B.connectCallee placed ends (CANCEL or BYE). */
+    b2bTerminateOther: (): DsmActionFunction =>
+      as(
+        hangupLeg((args: Args) => (args.context.vars['b2b_other_ltag'] ? { id: args.context.vars['b2b_other_ltag'], flow: '' } : undefined) as never),
+      ),
+
+    /** DSM B2B.addHeader("Name: value") / B2B.setHeaders(text) / B2B.removeHeader(name) / B2B.clearHeaders(). */
+    b2bHeaders: (op: 'add' | 'set' | 'remove' | 'clear', text: (args: Args) => string): DsmActionFunction =>
+      as(
+        assign((args: Args) => {
+          const vars = { ...args.context.vars };
+          if (op === 'set' || op === 'clear') for (const k of Object.keys(vars)) if (k.startsWith(B2B_HEADER)) delete vars[k];
+          if (op === 'remove') delete vars[`${B2B_HEADER}${text(args).trim()}`];
+          if (op === 'add' || op === 'set') {
+            for (const line of text(args).split(/\r\n|\\r\\n|\n/)) {
+              const colon = line.indexOf(':');
+              if (colon > 0) vars[`${B2B_HEADER}${line.slice(0, colon).trim()}`] = line.slice(colon + 1).trim();
+            }
+          }
+          return { vars } as never;
+        }),
+      ),
 
     /** DSM throw(type, a=b;c=d): raises a `dsm.exception` with #type and the parameters. */
     throwException: (params: (args: Args) => Record<string, string>): DsmActionFunction =>

@@ -61,6 +61,8 @@ const EXCEPTION_TYPE: Record<string, string> = {
 /** #name: a parameter of the current event, '' when it has none. */
 export function p(event: { type: string }, name: string): string {
   const e = event as Record<string, unknown> & { type: string };
+  // B2B.otherReply on a leg that answered: #code 200 (the runtime's leg.answered carries no code).
+  if (e.type === 'leg.answered' && (name === 'code' || name === 'reason')) return name === 'code' ? '200' : 'OK';
   if (e.type === 'dtmf' && name === 'key') {
     const key = String(e['key']);
     return DSM_KEY[key] ?? key;

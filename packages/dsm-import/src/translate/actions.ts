@@ -216,13 +216,30 @@ export class ActionTranslator {
         // that and goes on with the actions after it.
         if (name === 'returnFSM' && !this.fsmMode) return [`${this.dsm('dsmLog')}(0, () => 'returnFSM(): nothing to return to')`];
         return [this.unsupported(name, a.at)];
+      // B2B call control: a second leg running the app's B-leg flow (b2b_callee.ts), media through a room.
+      case 'B2B.connectCallee':
+        this.scope.facts.b2b = true;
+        this.scope.xstateImports.add('type AnyStateMachine');
+        this.scope.b2b = true;
+        return [
+          `${this.dsm('b2bConnect')}(${bodyFn(valueExpr(arg(0), this.scope))}, ${bodyFn(valueExpr(arg(1), this.scope))}, (): AnyStateMachine => b2bCalleeFlow)`,
+        ];
+      case 'B2B.terminateOtherLeg':
+        return [`${this.dsm('b2bTerminateOther')}()`];
+      case 'B2B.addHeader':
+      case 'B2B.setHeaders':
+      case 'B2B.removeHeader':
+        return [
+          `${this.dsm('b2bHeaders')}('${name === 'B2B.addHeader' ? 'add' : name === 'B2B.setHeaders' ? 'set' : 'remove'}', ${bodyFn(valueExpr(arg(0), this.scope))})`,
+        ];
+      case 'B2B.clearHeaders':
+        return [`${this.dsm('b2bHeaders')}('clear', () => '')`];
       case 'break':
         // Inside a for loop: the rest of the loop is skipped. Elsewhere SEMS also skips the rest of the action list
         // and the transition's target state: not translated.
         return this.loops > 0 ? [`${this.dsm('breakLoop')}()`] : [this.unsupported('break (outside a for loop)', a.at)];
       // Timers: session-wide, a `dsm.timer` event with #id when one fires.
       case 'setTimer':
-        this.scope.ownEvents.add('DsmTimerEvent');
         return [`${this.dsm('setTimer')}(${bodyFn(valueExpr(arg(0), this.scope))}, ${bodyFn(valueExpr(arg(1), this.scope))})`];
       case 'removeTimer':
         return [`${this.dsm('removeTimer')}(${bodyFn(valueExpr(arg(0), this.scope))})`];

@@ -4,8 +4,18 @@
 import type { DsmScript } from '../ast.js';
 import { dsmErrors } from '../errors.js';
 import { collectMessages } from './actions.js';
-import { buildConfig, configFile, indexFile, lookupsFile, messagesFile, packageJson, readmeFile, reviewPathsFile } from './app-files.js';
-import { flowConstName, newAppFacts, type AppFacts } from './context.js';
+import {
+  b2bCalleeFile,
+  buildConfig,
+  configFile,
+  indexFile,
+  lookupsFile,
+  messagesFile,
+  packageJson,
+  readmeFile,
+  reviewPathsFile,
+} from './app-files.js';
+import { B2B_CALLEE, flowConstName, newAppFacts, type AppFacts } from './context.js';
 import { translateFlow } from './flow.js';
 
 export interface TranslatedApp {
@@ -44,25 +54,25 @@ export function translateApp(scripts: DsmScript[], options: TranslateOptions): T
   const byName = new Map(scripts.map((s) => [s.name, s]));
   const flows = scripts.map((s) => ({ script: s, out: translateFlow(s, facts, byName) }));
   for (const f of flows) files.set(`src/${f.out.fileName}`, f.out.source);
+  if (facts.b2b) {
+    if (facts.diagrams.has(B2B_CALLEE)) throw dsmErrors.duplicateDiagram(B2B_CALLEE);
+    files.set(`src/${B2B_CALLEE}.ts`, b2bCalleeFile(options.app));
+  }
+  const flowList = [
+    ...flows.map((f) => ({ diagram: f.script.name, constName: f.out.constName })),
+    ...(facts.b2b ? [{ diagram: B2B_CALLEE, constName: 'b2bCalleeFlow' }] : []),
+  ];
   files.set('src/messages.ts', messagesFile(facts));
   files.set('src/config.ts', configFile(facts, options.app));
   const inbound = options.inbound ?? scripts[0]?.name ?? '';
-  files.set(
-    'src/index.ts',
-    indexFile(
-      options.app,
-      flows.map((f) => ({ diagram: f.script.name, constName: f.out.constName })),
-      inbound,
-      facts.queries.length > 0,
-    ),
-  );
+  files.set('src/index.ts', indexFile(options.app, flowList, inbound, facts.queries.length > 0));
   if (facts.queries.length) files.set('src/lookups.ts', lookupsFile(facts, options.app));
   files.set(
     'src/review-paths.ts',
     reviewPathsFile(
       facts,
       options.app,
-      scripts.map((s) => s.name),
+      flowList.map((f) => f.diagram),
       inbound,
     ),
   );

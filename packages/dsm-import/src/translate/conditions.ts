@@ -21,6 +21,8 @@ const EVENT_CONDITIONS: Record<string, string[]> = {
   early: ['call.ringing'],
   failed: ['call.failed'],
   timer: ['dsm.timer'],
+  'B2B.otherReply': ['leg.ringing', 'leg.answered', 'leg.failed'],
+  'B2B.otherBye': ['leg.ended'],
   timerTest: ['dsm.timer'],
 };
 
@@ -68,6 +70,7 @@ function intersect(a: string[] | undefined, b: string[]): string[] {
 
 export function translateConditions(conditions: DsmCondition[], scope: FlowScope, exception: boolean): TranslatedConditions {
   let events: string[] | undefined = exception ? ['error', 'dsm.exception'] : undefined;
+  if (exception) scope.ownEvents.add('DsmExceptionEvent');
   const guards: string[] = [];
   for (const c of conditions) {
     const name = c.name;

@@ -42,6 +42,8 @@ export interface AppFacts {
   todos: Todo[];
   unsupported: Todo[];
   translated: Map<string, number>;
+  /** Some script uses B2B.connectCallee: the app gets the B-leg flow (b2b_callee.ts). */
+  b2b: boolean;
 }
 
 export function newAppFacts(app: string): AppFacts {
@@ -55,6 +57,7 @@ export function newAppFacts(app: string): AppFacts {
     todos: [],
     unsupported: [],
     translated: new Map(),
+    b2b: false,
   };
 }
 
@@ -70,10 +73,12 @@ export interface FlowScope {
   /** dlg.dialout prefix → the diagram a constant set(<prefix>_app=…) named. */
   appTargets: Map<string, string>;
   /**
-   * Events the flow raises itself besides the app's (DsmTimerEvent, DsmFsmEvent): in its own event type only, so
-   * the review does not take them for leg messages other flows may send.
+   * Events the flow raises itself (DsmExceptionEvent, DsmTimerEvent, DsmFsmEvent), in its own event type when it has
+   * transitions for them: not in the app's AppEvents, so the review does not take them for leg messages.
    */
   ownEvents: Set<string>;
+  /** The flow dials the B leg (B2B.connectCallee): it imports b2b_callee.ts. */
+  b2b?: boolean;
 }
 
 export function whereOf(scope: FlowScope, at: SourceAt): string {
@@ -101,3 +106,6 @@ export function flowConstName(diagram: string): string {
 export function flowId(app: string, diagram: string): string {
   return `${app}.${diagram}`;
 }
+
+/** The diagram name of the B-leg flow B2B.connectCallee dials (src/b2b_callee.ts). */
+export const B2B_CALLEE = 'b2b_callee';

@@ -13,7 +13,7 @@ import type { DsmAction, DsmCall, DsmFunction, DsmScript, DsmState, DsmTransitio
 import { dsmErrors } from '../errors.js';
 import { ActionTranslator, queryFact } from './actions.js';
 import { translateConditions } from './conditions.js';
-import { flowConstName, flowId, type AppFacts, type FlowScope, type QueryFact } from './context.js';
+import { B2B_CALLEE, flowConstName, flowId, type AppFacts, type FlowScope, type QueryFact } from './context.js';
 import { callSites, fsmActionAt, fsmDiagrams, fsmStateId, fsmTarget } from './sub-fsm.js';
 import { quoteTs } from './values.js';
 
@@ -55,6 +55,9 @@ const BOUND = new Set([
   'popReturn',
   'skipOnReturn',
   'switchFsm',
+  'b2bConnect',
+  'b2bTerminateOther',
+  'b2bHeaders',
 ]);
 
 function indent(text: string, n: number): string {
@@ -412,6 +415,7 @@ export function translateFlow(script: DsmScript, facts: AppFacts, all: Map<strin
       what: 'a dialled leg that fails or ends (leg.failed, leg.ended) is not handled: DSM had no event for it',
     });
   const dialImports = [...scope.dials].filter((d) => d !== script.name).map((d) => `import { ${facts.diagrams.get(d)} } from './${d}.js';`);
+  if (scope.b2b) dialImports.push(`import { b2bCalleeFlow } from './${B2B_CALLEE}.js';`);
   const source = `/**
  * ${script.name}: imported from ${file} by \`npm run import-dsm\`. Each transition names its DSM line; TODOs name
  * the DSM line that needs a hand. DSM semantics are kept: first matching transition in declaration order, across

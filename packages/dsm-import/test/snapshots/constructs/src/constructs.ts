@@ -6,7 +6,7 @@
  */
 import { enqueueActions, setup, type AnyStateMachine } from 'xstate';
 import { answer, flowConfig, flush, hangup, join, leave, play, progress, reply, sendToLeg } from '@sipflow/runtime/flow';
-import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, unsupported, utils, v, type DsmContext, type DsmInput, type DsmTimerEvent } from '@sipflow/dsm-import/runtime';
+import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, unsupported, utils, v, type DsmContext, type DsmInput, type DsmExceptionEvent, type DsmTimerEvent } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 import { constructsBFlow } from './constructs_b.js';
@@ -17,7 +17,7 @@ export const constructsFlow = setup({
   types: {
     input: {} as DsmInput<AppConfig>,
     context: {} as DsmContext<AppConfig>,
-    events: {} as AppEvents | DsmTimerEvent,
+    events: {} as AppEvents | DsmExceptionEvent | DsmTimerEvent,
   },
 }).createMachine(
   flowConfig({

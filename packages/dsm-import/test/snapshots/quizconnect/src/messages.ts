@@ -3,7 +3,6 @@
  * variable a string. sendToLeg() only compiles with one of these.
  */
 import type { CallEvent } from '@sipflow/runtime/flow';
-import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 
 /** postEvent(leg, a_status) — first at quizconnect_caller.dsm:107. */
 export interface Post_a_status {
@@ -25,5 +24,8 @@ export interface Post_b_status {
 
 export type AppMessage = Post_a_status | Post_b_status_b_ltag | Post_b_status;
 
-/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
-export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
+/**
+ * What every flow of this app receives: call events and leg messages. A flow's own events (DSM exceptions, timers)
+ * are in its own event type only, where it has transitions for them.
+ */
+export type AppEvents = CallEvent | AppMessage;

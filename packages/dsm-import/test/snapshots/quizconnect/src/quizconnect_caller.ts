@@ -6,7 +6,7 @@
  */
 import { setup, type AnyStateMachine } from 'xstate';
 import { answer, effect, flowConfig, flush, hangup, join, play, progress, reply, sendToLeg, type EffectArgs } from '@sipflow/runtime/flow';
-import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import { cmp, dsmActions, dsmContext, inc, isDsmEvent, legById, p, sel, v, type DsmContext, type DsmInput, type DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
@@ -18,7 +18,7 @@ export const quizconnectCallerFlow = setup({
   types: {
     input: {} as DsmInput<AppConfig>,
     context: {} as DsmContext<AppConfig>,
-    events: {} as AppEvents,
+    events: {} as AppEvents | DsmExceptionEvent,
   },
   actors: {
     'quizconnect_caller_25': effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['quizconnect_caller_25']>[0], AppServices>) =>

@@ -3,9 +3,11 @@
  * variable a string. sendToLeg() only compiles with one of these.
  */
 import type { CallEvent } from '@sipflow/runtime/flow';
-import type { DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 
 export type AppMessage = never;
 
-/** What every flow of this app receives: call events, leg messages, and DSM throw() exceptions. */
-export type AppEvents = CallEvent | AppMessage | DsmExceptionEvent;
+/**
+ * What every flow of this app receives: call events and leg messages. A flow's own events (DSM exceptions, timers)
+ * are in its own event type only, where it has transitions for them.
+ */
+export type AppEvents = CallEvent | AppMessage;

@@ -6,7 +6,7 @@
  */
 import { setup } from 'xstate';
 import { effect, flowConfig, play, type EffectArgs } from '@sipflow/runtime/flow';
-import { cmp, dsmActions, dsmContext, evalSum, inc, isDsmEvent, p, sel, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import { cmp, dsmActions, dsmContext, evalSum, inc, isDsmEvent, p, sel, v, type DsmContext, type DsmInput, type DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
@@ -17,7 +17,7 @@ export const semanticsFlow = setup({
   types: {
     input: {} as DsmInput<AppConfig>,
     context: {} as DsmContext<AppConfig>,
-    events: {} as AppEvents,
+    events: {} as AppEvents | DsmExceptionEvent,
   },
   actors: {
     'semantics_70': effect(async ({ input, services }: EffectArgs<Parameters<AppServices['resources']['semantics_70']>[0], AppServices>) =>

@@ -6,7 +6,7 @@
  */
 import { setup } from 'xstate';
 import { flowConfig } from '@sipflow/runtime/flow';
-import { cmp, dsmActions, dsmContext, p, v, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import { cmp, dsmActions, dsmContext, p, v, type DsmContext, type DsmInput, type DsmExceptionEvent } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 
@@ -16,7 +16,7 @@ export const subfsmSubFlow = setup({
   types: {
     input: {} as DsmInput<AppConfig>,
     context: {} as DsmContext<AppConfig>,
-    events: {} as AppEvents,
+    events: {} as AppEvents | DsmExceptionEvent,
   },
 }).createMachine(
   flowConfig({
