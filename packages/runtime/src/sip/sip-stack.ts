@@ -24,7 +24,7 @@ import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
 import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
-import { firstHeader, headerLines, randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
+import { firstHeader, headerLines, parseSipUri, randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
 
 /** Methods we implement. Out of dialog: INVITE, OPTIONS (and ACK/BYE/CANCEL matched to what exists). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO'] as const;
@@ -66,9 +66,11 @@ export class SipStack implements SipStackApi {
   #aorUser = 'sipflow';
   #handler: ((call: InboundCall) => void) | undefined;
   #optionsUnavailable: () => number | undefined = () => undefined;
-  /** Source of the request being dispatched into the core (dispatch is synchronous). */
-  #currentRemote: Remote | undefined;
-  #currentRuri: string | undefined;
+  /**
+   * Where a request came from and its original Request-URI, by message object: sip.js hands the INVITE back to
+   * `onInvite` as the same object (`uas.message`), without the transport's source address.
+   */
+  readonly #origins = new WeakMap<IncomingRequestMessage, { remote: Remote; requestUri: string }>();
   readonly #calls = new CallSet();
   #stopped = false;
 
@@ -327,9 +329,6 @@ export class SipStack implements SipStackApi {
     } catch (err) {
       // sip.js throws on protocol states it does not expect; a peer must not be able to crash us with them.
       this.#log.warn({ err: (err as Error).message, remote: `${remote.address}:${remote.port}` }, 'sip: message processing failed');
-    } finally {
-      this.#currentRemote = undefined;
-      this.#currentRuri = undefined;
     }
     if (this.#drainWaiters.size > 0) for (const check of [...this.#drainWaiters]) check();
   }
@@ -402,7 +401,6 @@ export class SipStack implements SipStackApi {
     // sip.js 404s requests whose R-URI user is not its AOR's: we take any user at our address. Keep the original
     // R-URI for the call object, give the core its AOR user.
     const ruri = message.ruri!;
-    this.#currentRuri = requestUri;
     if (ruri.user !== this.#aorUser) {
       const alias = ruri.clone();
       alias.user = this.#aorUser;
@@ -410,7 +408,7 @@ export class SipStack implements SipStackApi {
     }
     // RFC 2543 clients may omit an INVITE's Contact (requestDefect let it through): their From URI is the target.
     if (method === 'INVITE' && !message.hasHeader('contact')) message.addHeader('Contact', `<${message.from.uri.toString()}>`);
-    this.#currentRemote = remote;
+    this.#origins.set(message, { remote, requestUri });
     let transaction = serverTransactionKey(message, remote, requestUri);
     // An RFC 2543 ACK for our 2xx has its INVITE's key; it belongs to the dialog (RFC 6026 §7.1), not the transaction.
     if (method === 'ACK' && this.#core.userAgentServers.get(transaction)?.transaction.state === TransactionState.Accepted) transaction += '|2xx';
@@ -445,8 +443,14 @@ export class SipStack implements SipStackApi {
   }
 
   #onInvite(uas: IncomingInviteRequest): void {
-    const remote = this.#currentRemote ?? { address: '', port: 0, transport: 'udp' as const };
-    const requestUri = this.#currentRuri ?? uas.message.ruri?.toString() ?? '';
+    const origin = this.#origins.get(uas.message);
+    if (!origin) {
+      // Every INVITE reaches the core through #onRequest, which records it: this is a bug, not a peer's doing.
+      this.#log.error({ callId: uas.message.callId }, 'sip: INVITE without a recorded source: refused');
+      uas.reject({ statusCode: 500 });
+      return;
+    }
+    const { remote, requestUri } = origin;
     const id = `in-${randomToken(12)}`;
     const key = mergeKey(uas.message);
     this.#inviteKeys.add(key);
@@ -463,7 +467,7 @@ export class SipStack implements SipStackApi {
       return;
     }
     if (remote.transport !== 'udp') this.#transport.bindCall(uas.message.callId, remote);
-    const requestUser = /^sips?:([^@;>]*)@/i.exec(requestUri)?.[1] ?? '';
+    const requestUser = parseSipUri(requestUri)?.user ?? '';
     const call = new SipInboundCall(uas, {
       id,
       requestUri,

@@ -9,12 +9,12 @@ import { Grammar, Parser } from 'sip.js/lib/core/index.js';
 import { SipStack, type InboundCall } from '../../src/sip/index.js';
 import { fastParse } from '../../src/sip/grammar-fast-path.js';
 import { startSipp } from '../../../../test/support/sipp.js';
-import { captureLogger, confirmedCall, nextEvent, staticSdp } from './helpers.js';
+import { captureLogger, confirmedCall, nextEvent, referenceGrammar, staticSdp } from './helpers.js';
 
 type Parse = (input: string, rule: string) => unknown;
 type Message = { headers: Record<string, unknown[]>; parseHeader(name: string, idx?: number): unknown };
 const holder = Grammar as { parse: Parse };
-const grammar: Parse = Grammar.parse.bind(Grammar);
+const grammar: Parse = referenceGrammar;
 const quiet = { debug() {}, log() {}, warn() {}, error() {} };
 
 /** Every message a stack receives, as text (Parser.parseMessage is looked up at call time). */
@@ -38,6 +38,7 @@ after(async () => {
 });
 
 function parseAll(data: string, parse: Parse): unknown {
+  const installed = holder.parse;
   holder.parse = parse;
   try {
     const msg = parseMessage(data, quiet as never) as Message | undefined;
@@ -46,7 +47,7 @@ function parseAll(data: string, parse: Parse): unknown {
     }
     return msg;
   } finally {
-    holder.parse = grammar;
+    holder.parse = installed;
   }
 }
 

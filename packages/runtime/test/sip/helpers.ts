@@ -1,7 +1,23 @@
 import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
+import { parse as pegParse } from 'sip.js/lib/grammar/pegjs/dist/grammar.js';
 import { SipStack, type InboundCall, type OutboundCall } from '../../src/sip/index.js';
 import { RawPeer } from './raw-peer.js';
+
+/**
+ * sip.js's header grammar as its `Grammar.parse` calls it (the result the rule's actions leave in `options.data`, -1 on
+ * a syntax error), taken from the generated parser module itself: a reference for the fast path's differential tests
+ * that nothing in the process can have replaced.
+ */
+export function referenceGrammar(input: string, startRule: string): unknown {
+  const options: { startRule: string; data?: unknown } = { startRule };
+  try {
+    pegParse(input, options);
+  } catch {
+    options.data = -1;
+  }
+  return options.data;
+}
 
 /** A static SDP answer/offer: the SIP layer treats SDP as opaque, so any well-formed text will do. */
 export function staticSdp(port = 40000, sessionId = '1'): string {
