@@ -10,7 +10,7 @@
  * await stream.play('prompts/welcome.wav');
  */
 import type { Logger } from 'pino';
-import type { MediaEngineApi, MediaEngineOptions, MediaLoad, MediaStreamOptions } from './media-types.js';
+import type { MediaEngineApi, MediaEngineOptions, MediaLoad, MediaStreamOptions, PortShare } from './media-types.js';
 import { mediaErrors } from './errors.js';
 import { MediaClock } from './media-clock.js';
 import { PortPool } from './port-pool.js';
@@ -84,6 +84,11 @@ export class MediaEngine implements MediaEngineApi {
     let n = 0;
     for (const s of this.#streams) if (!s.closed) n++;
     return n;
+  }
+
+  /** One share: the whole range. */
+  get portShares(): PortShare[] {
+    return [{ pairs: this.#pool.pairs, streams: this.streamCount }];
   }
 
   get clockStats(): MediaEngineApi['clockStats'] & { busyMeanMs: number; framesCaughtUp: number; framesDropped: number } {

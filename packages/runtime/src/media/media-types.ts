@@ -175,14 +175,25 @@ export interface MediaLoad {
   latenessP90Ms: number;
 }
 
+/** One media clock's share of the RTP port range: one per media worker (each binds its own part), one in-thread. */
+export interface PortShare {
+  /** RTP/RTCP port pairs in the share. */
+  pairs: number;
+  /** Streams on it now, each holding one pair (streams still being created are not counted). */
+  streams: number;
+}
+
 /** One per process: owns the media clock, the port pool and the rooms. */
 export interface MediaEngineApi {
   readonly host: string;
   /**
    * Allocate ports and create a stream. Rejects with MediaError 'NO_PORTS' when the range is exhausted.
    * `near`: a stream the new one may meet in a room (media workers place both on one worker).
+   * `share`: the index in `portShares` to place it on (admission chose it; `near` wins when both are given).
    */
-  createStream(options?: MediaStreamOptions & { near?: MediaStreamApi }): Promise<MediaStreamApi>;
+  createStream(options?: MediaStreamOptions & { near?: MediaStreamApi; share?: number }): Promise<MediaStreamApi>;
+  /** The port range's shares, in placement order (admission counts the ports a call will need on one share). */
+  readonly portShares?: readonly PortShare[];
   /** Load of each media clock over the last second (one for the in-thread engine, one per media worker). */
   readonly loads: MediaLoad[];
   readonly streamCount: number;

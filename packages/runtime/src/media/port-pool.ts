@@ -45,6 +45,11 @@ export class PortPool {
     if (this.#pairs === 0) throw mediaErrors.badOptions(`portRange ${lo}-${hi} holds no even/odd pair`);
   }
 
+  /** Even/odd pairs in the range. */
+  get pairs(): number {
+    return this.#pairs;
+  }
+
   get inUse(): number {
     return this.#inUse.size;
   }

@@ -34,8 +34,6 @@ export interface FlowRuntimeOptions {
   rtpLatch?: boolean;
   /** Refuses new INVITEs (503 + Retry-After) while media or signalling lack headroom. Default none. */
   admission?: AdmissionControl;
-  /** RTP port pairs of the media engine: an INVITE is admitted only if its call's streams fit. Default: not checked. */
-  rtpPortPairs?: number;
 }
 
 /** A SIP URI parsed by the SIP layer's one parser; the scheme may be left out ('john@h:5080'). */
@@ -71,8 +69,7 @@ export class FlowRuntime implements LegHost {
   readonly #rtpLatch: boolean;
   readonly #admission: AdmissionControl | undefined;
   readonly #legs = new Map<string, Leg>();
-  readonly #rtpPortPairs: number | undefined;
-  /** Legs admitted calls will still dial; INVITEs admitted whose leg is not created yet. */
+  /** Legs admitted calls will still dial, and their RTP ports (media.portShares); INVITEs admitted whose leg is not created yet. */
   readonly #budget = new LegBudget();
   #pendingInbound = 0;
   #accepting = true;
@@ -89,7 +86,6 @@ export class FlowRuntime implements LegHost {
     this.#rtpTimeoutMs = options.rtpTimeoutMs ?? 0;
     this.#rtpLatch = options.rtpLatch ?? false;
     this.#admission = options.admission;
-    this.#rtpPortPairs = options.rtpPortPairs;
     this.#stack.onInvite((call) => {
       this.#onInvite(call).catch((err: unknown) => {
         this.#log.error({ err, callId: call.callId }, 'inbound call setup failed');
@@ -154,7 +150,8 @@ export class FlowRuntime implements LegHost {
     const { app, flow: flowName } = route;
     const flow = app.definition.flows[flowName]!;
     // The whole call must fit: its own leg and those its flow will dial (learned fan-out), within the call limit and
-    // the RTP ports, counting what admitted calls will still dial.
+    // the RTP ports of one share of the range (a call's streams all go to one media worker), counting what admitted
+    // calls will still dial.
     const key = `${app.name}/${flowName}`;
     const need = this.#budget.need(key);
     const reserved = this.#budget.reserved + this.#pendingInbound;
@@ -162,18 +159,18 @@ export class FlowRuntime implements LegHost {
       log.warn({ active: this.#legs.size, reserved, need, max: this.#maxCalls }, 'call limit: the legs this call needs do not fit: 503');
       return call.reject(503, 'Too Many Calls', [retryAfter]);
     }
-    if (this.#rtpPortPairs !== undefined && this.#media.streamCount + reserved + need > this.#rtpPortPairs) {
-      log.warn(
-        { streams: this.#media.streamCount, reserved, need, pairs: this.#rtpPortPairs },
-        'RTP ports: the streams this call needs do not fit: 503',
-      );
+    const shares = this.#media.portShares;
+    const placed = shares ? this.#budget.place(shares, need) : undefined;
+    if (placed && placed.share === undefined) {
+      log.warn({ free: placed.free, need, shares: shares!.length }, 'RTP ports: the streams this call needs do not fit: 503');
       return call.reject(503, 'No Media Ports', [retryAfter]);
     }
-    this.#budget.admitted(call.id, key);
+    const share = placed?.share;
+    this.#budget.admitted(call.id, key, share);
     this.#pendingInbound++;
     let started = false;
     try {
-      started = await this.#setUpInbound(call, log, app, flow, flowName);
+      started = await this.#setUpInbound(call, log, app, flow, flowName, share);
     } finally {
       this.#pendingInbound--;
       if (!started) this.#budget.ended(call.id);
@@ -187,8 +184,10 @@ export class FlowRuntime implements LegHost {
     app: NonNullable<ReturnType<AppManager['route']>>['app'],
     flow: NonNullable<ReturnType<AppManager['route']>>['app']['definition']['flows'][string],
     flowName: string,
+    share: number | undefined,
   ): Promise<boolean> {
     let stream;
+    this.#budget.creating(share);
     try {
       // The answer is computed now (a bad offer gets 488 before any flow runs) but RTP waits until it has gone out.
       // A browser (SIP over WebSocket) offering DTLS-SRTP gets a WebRTC leg; everyone else plain RTP.
@@ -199,12 +198,18 @@ export class FlowRuntime implements LegHost {
             { rtpTimeoutMs: this.#rtpTimeoutMs, deferSending: true, webrtc: true, logger: log, host: this.#media.host },
             call.remoteSdp!,
           )
-        : await this.#media.createStream({ ...this.#streamOptions(call.remote.address), deferSending: true });
+        : await this.#media.createStream({
+            ...this.#streamOptions(call.remote.address),
+            deferSending: true,
+            ...(share !== undefined ? { share } : {}),
+          });
     } catch (err) {
       const e = toFlowError(err);
       log.error({ code: e.code, err: e.message }, 'no media stream: 503');
       call.reject(e.status >= 500 ? 503 : e.status);
       return false;
+    } finally {
+      this.#budget.created(share);
     }
     if (call.state === 'ended') {
       stream.close();
@@ -294,19 +299,30 @@ export class FlowRuntime implements LegHost {
     owner.owned.add(leg);
     let root = owner;
     while (root.owner) root = root.owner;
-    this.#budget.dialled(root.id);
+    // The leg's stream leaves the call's reservation and is counted as being created on the call's share.
+    const share = this.#budget.dialled(root.id);
+    this.#budget.creating(share);
     leg.start();
-    void this.#place(leg, spec).catch((err: unknown) => {
+    void this.#place(leg, spec, share).catch((err: unknown) => {
       const e = toFlowError(err);
       leg.log.error({ code: e.code, err: e.message }, 'dial-out failed');
       leg.dialFailed(e.code === 'NO_PORTS' ? 503 : 500, e.message);
     });
   }
 
-  async #place(leg: Leg, spec: Extract<FlowCommand, { type: 'dial' }>['leg']['dial']): Promise<void> {
-    // Near the owner's stream: legs of one call can meet in a room, so they share a media worker.
+  async #place(leg: Leg, spec: Extract<FlowCommand, { type: 'dial' }>['leg']['dial'], share: number | undefined): Promise<void> {
+    // Near the owner's stream: legs of one call can meet in a room, so they share a media worker (the call's share).
     const near = leg.owner?.stream;
-    const stream = await this.#media.createStream({ ...this.#streamOptions(uriHost(spec.to)), ...(near ? { near } : {}) });
+    let stream;
+    try {
+      stream = await this.#media.createStream({
+        ...this.#streamOptions(uriHost(spec.to)),
+        ...(near ? { near } : {}),
+        ...(share !== undefined ? { share } : {}),
+      });
+    } finally {
+      this.#budget.created(share);
+    }
     if (leg.finished) {
       stream.close();
       return;

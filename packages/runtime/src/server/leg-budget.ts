@@ -5,12 +5,29 @@
  *
  * A flow's fan-out is learned: the most legs one call of it has dialled so far (quizconnect: one per callee row).
  * Until a flow has dialled once, it is assumed to dial nothing.
+ *
+ * Ports are counted per share of the RTP range (`MediaEngineApi.portShares`): each media worker binds only its own
+ * part, and a call's legs all run on its caller's worker. So a call is placed on a share where all of its streams
+ * fit — counting the streams running there, those being created, and those its admitted calls have yet to dial —
+ * and every stream of the call is created on that share.
  */
+import type { PortShare } from '../media/media-types.js';
+
+interface AdmittedCall {
+  key: string;
+  /** Legs dialled so far. */
+  dialled: number;
+  /** The port share its streams go to; undefined when ports are not counted. */
+  share: number | undefined;
+}
+
 export class LegBudget {
   /** Flow key → the most legs one call of it has dialled. */
   readonly #fanout = new Map<string, number>();
-  /** Admitted calls (their inbound leg's id) → their flow and the legs they dialled so far. */
-  readonly #calls = new Map<string, { key: string; dialled: number }>();
+  /** Admitted calls (their inbound leg's id) → their flow, the legs they dialled so far and their share. */
+  readonly #calls = new Map<string, AdmittedCall>();
+  /** Share → streams being created on it (asked of the media engine, not answered yet). */
+  readonly #creating = new Map<number, number>();
 
   /** Legs (and RTP streams) a new call of flow `key` needs: its own and the fan-out its flow has shown. */
   need(key: string): number {
@@ -20,23 +37,65 @@ export class LegBudget {
   /** Legs the admitted calls have yet to dial, by their flows' fan-out. */
   get reserved(): number {
     let reserved = 0;
-    for (const call of this.#calls.values()) reserved += Math.max(0, (this.#fanout.get(call.key) ?? 0) - call.dialled);
+    for (const call of this.#calls.values()) reserved += this.#toDial(call);
     return reserved;
   }
 
-  admitted(callId: string, key: string): void {
-    this.#calls.set(callId, { key, dialled: 0 });
+  /**
+   * The share where `need` more streams fit, the one with the most room; undefined when none has room. Streams
+   * being created and the legs admitted calls have yet to dial count as taken.
+   */
+  place(shares: readonly PortShare[], need: number): { share: number | undefined; free: number } {
+    const taken = shares.map((_, i) => this.#creating.get(i) ?? 0);
+    for (const call of this.#calls.values()) if (call.share !== undefined && call.share < taken.length) taken[call.share]! += this.#toDial(call);
+    let best: number | undefined;
+    let bestFree = -Infinity;
+    shares.forEach((s, i) => {
+      const free = s.pairs - s.streams - taken[i]!;
+      if (free > bestFree) {
+        best = i;
+        bestFree = free;
+      }
+    });
+    return { share: bestFree >= need ? best : undefined, free: Math.max(0, bestFree) };
   }
 
-  /** A call dialled a leg (callId: the inbound leg at the top of its owners). */
-  dialled(callId: string): void {
+  admitted(callId: string, key: string, share?: number): void {
+    this.#calls.set(callId, { key, dialled: 0, share });
+  }
+
+  /** A call dialled a leg (callId: the inbound leg at the top of its owners). Returns the share of its streams. */
+  dialled(callId: string): number | undefined {
     const call = this.#calls.get(callId);
-    if (!call) return;
+    if (!call) return undefined;
     call.dialled++;
     if (call.dialled > (this.#fanout.get(call.key) ?? 0)) this.#fanout.set(call.key, call.dialled);
+    return call.share;
+  }
+
+  /** The share of an admitted call's streams. */
+  shareOf(callId: string): number | undefined {
+    return this.#calls.get(callId)?.share;
+  }
+
+  /** A stream is being created on `share` (until `created`: the engine does not count it yet). */
+  creating(share: number | undefined): void {
+    if (share !== undefined) this.#creating.set(share, (this.#creating.get(share) ?? 0) + 1);
+  }
+
+  /** The stream asked for by `creating` exists now, or failed. */
+  created(share: number | undefined): void {
+    if (share === undefined) return;
+    const n = (this.#creating.get(share) ?? 0) - 1;
+    if (n > 0) this.#creating.set(share, n);
+    else this.#creating.delete(share);
   }
 
   ended(callId: string): void {
     this.#calls.delete(callId);
+  }
+
+  #toDial(call: AdmittedCall): number {
+    return Math.max(0, (this.#fanout.get(call.key) ?? 0) - call.dialled);
   }
 }

@@ -145,7 +145,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
     ...(options.rtpTimeoutMs !== undefined ? { rtpTimeoutMs: options.rtpTimeoutMs } : {}),
     ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
-    rtpPortPairs: portPairs(options.rtpPorts ?? [10000, 20000]),
   });
 
   const stackRef = stack;
@@ -245,10 +244,4 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'sipflow serving',
   );
   return server;
-}
-
-/** RTP/RTCP port pairs (even RTP port, RTCP the odd one above) in a range, as the media engine's port pool counts them. */
-function portPairs([lo, hi]: [number, number]): number {
-  const first = lo % 2 === 0 ? lo : lo + 1;
-  return Math.max(0, Math.floor((hi - 1 - first) / 2) + 1);
 }

@@ -218,6 +218,39 @@ test('a worker killed mid-stream: its streams get `failed` and are closed, a new
   }
 });
 
+test("port shares: each worker's part of the range, its streams; `share` places a stream on the worker admission chose", async () => {
+  const base = await freeMediaPorts(20);
+  const engine = await WorkerMediaEngine.create({ logger, portRange: [base, base + 9], workers: 2, statsIntervalMs: 50 });
+  try {
+    assert.deepEqual(engine.portShares, [
+      { pairs: 2, streams: 0 },
+      { pairs: 3, streams: 0 },
+    ]);
+    const a = await engine.createStream({ share: 1 });
+    const b = await engine.createStream({ share: 1 });
+    assert.deepEqual(
+      [a, b].map((s) => s.workerIndex),
+      [1, 1],
+      'both on worker 1, though worker 0 runs fewer streams',
+    );
+    const near = await engine.createStream({ near: a, share: 0 });
+    assert.equal(near.workerIndex, 1, '`near` wins over `share`');
+    assert.deepEqual(engine.portShares, [
+      { pairs: 2, streams: 0 },
+      { pairs: 3, streams: 3 },
+    ]);
+    await assert.rejects(
+      engine.createStream({ share: 1 }),
+      (err: unknown) => isMediaError(err) && err.code === 'NO_PORTS',
+      "worker 1's part is full",
+    );
+    b.close();
+    assert.deepEqual(engine.portShares[1], { pairs: 3, streams: 2 }, 'a closed stream gives its pair back at once');
+  } finally {
+    await engine.close();
+  }
+});
+
 test('bad options: a port range too small for the workers, a bad worker count', async () => {
   await assert.rejects(WorkerMediaEngine.create({ logger, portRange: [30000, 30001], workers: 2 }), (e: unknown) => isMediaError(e, 'BAD_OPTIONS'));
   await assert.rejects(WorkerMediaEngine.create({ logger, workers: 0 }), (e: unknown) => isMediaError(e, 'BAD_OPTIONS'));

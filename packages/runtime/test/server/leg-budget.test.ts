@@ -20,3 +20,49 @@ test("a flow's fan-out is learned from its calls; admitted calls reserve the leg
   b.dialled('unknown'); // a leg of a call not admitted here (ignored)
   assert.equal(b.reserved, 0);
 });
+
+test('ports are counted per share of the range: a call goes where all its streams fit, counting reservations', () => {
+  const b = new LegBudget();
+  b.admitted('c0', 'qc/caller', 0);
+  b.dialled('c0');
+  b.dialled('c0'); // fan-out 2: a call needs 3 streams
+  b.ended('c0');
+  // Two workers of 4 pairs each; 10 pairs in all would fit a third call, but no single worker holds 3 more.
+  const shares = [
+    { pairs: 4, streams: 2 },
+    { pairs: 4, streams: 2 },
+  ];
+  assert.deepEqual(b.place(shares, 3), { share: undefined, free: 2 });
+  assert.deepEqual(
+    b.place(
+      [
+        { pairs: 4, streams: 2 },
+        { pairs: 5, streams: 1 },
+      ],
+      3,
+    ),
+    { share: 1, free: 4 },
+  );
+
+  // An admitted call that has not dialled yet holds its callees' pairs on its share; a stream being created counts.
+  const empty = [
+    { pairs: 4, streams: 0 },
+    { pairs: 4, streams: 0 },
+  ];
+  b.admitted('c1', 'qc/caller', 0);
+  b.creating(0); // c1's own stream
+  assert.deepEqual(b.place(empty, 3), { share: 1, free: 4 }, 'share 0 has 1 pair left: 4 - 1 creating - 2 to dial');
+  b.created(0);
+  const afterCreate = [
+    { pairs: 4, streams: 1 },
+    { pairs: 4, streams: 0 },
+  ];
+  assert.equal(b.place(afterCreate, 4).share, 1);
+  assert.equal(b.dialled('c1'), 0, "a dialled leg's stream goes to its call's share");
+  b.creating(0);
+  assert.equal(b.place(afterCreate, 3).free, 4, 'share 1 is the roomier: share 0 has 4 - 1 - 1 creating - 1 to dial');
+  assert.equal(b.place([{ pairs: 4, streams: 1 }], 2).free, 1);
+  b.created(0);
+  b.ended('c1');
+  assert.equal(b.place([{ pairs: 4, streams: 1 }], 3).share, 0, 'an ended call holds nothing; its live streams count through the engine');
+});

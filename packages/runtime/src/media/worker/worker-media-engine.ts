@@ -5,14 +5,15 @@
  *
  * Placement: a new stream goes to the worker running the fewest streams, unless `near` names a stream it must
  * share a worker with (a call's outbound legs go to its caller's worker, so the rooms a call makes never span
- * workers). Prompts are decoded once, here, into SharedArrayBuffers that every worker plays from.
+ * workers) or `share` names the worker admission reserved the call's ports on (`portShares`: each worker binds only
+ * its own part of the range). Prompts are decoded once, here, into SharedArrayBuffers that every worker plays from.
  *
  * A worker that dies takes its streams with it: each gets `failed` (the server ends those calls cleanly) and a new
  * worker takes the slot, with the same ports, so the server goes on serving.
  */
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { MediaClockStats, MediaEngineApi, MediaLoad, MediaStreamApi, MediaStreamOptions } from '../media-types.js';
+import type { MediaClockStats, MediaEngineApi, MediaLoad, MediaStreamApi, MediaStreamOptions, PortShare } from '../media-types.js';
 import type { MediaEngineOptionsExt } from '../media-engine.js';
 import { MediaError, mediaErrors } from '../errors.js';
 import { LATENESS_BUCKETS_MS } from '../media-clock.js';
@@ -85,6 +86,8 @@ export class WorkerMediaEngine implements MediaEngineApi {
   readonly #log: Logger;
   readonly #options: WorkerMediaEngineOptions;
   readonly #ranges: [number, number][];
+  /** Port pairs of each worker's range. */
+  readonly #pairs: number[];
   readonly #slots: MediaWorkerSlot[] = [];
   readonly #prompts = new PromptCache();
   readonly #promptIds = new WeakMap<Prompt, number>();
@@ -109,6 +112,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
     const tickMs = options.tickMs ?? 20;
     if (!(tickMs >= 5 && tickMs <= 100)) throw mediaErrors.badOptions(`tickMs ${tickMs} (5–100)`);
     this.#ranges = splitRange(options.portRange ?? [10000, 20000], n);
+    this.#pairs = this.#ranges.map(([a, b]) => (b + 1 - a) / 2);
   }
 
   /** Start the workers. Rejects with MediaError 'BAD_OPTIONS' on bad options, 'WORKER_FAILED' if one cannot start. */
@@ -183,12 +187,12 @@ export class WorkerMediaEngine implements MediaEngineApi {
     await Promise.all(this.#slots.map((s) => s.ready));
   }
 
-  async createStream(options: MediaStreamOptions & { near?: MediaStreamApi } = {}): Promise<RemoteMediaStream> {
+  async createStream(options: MediaStreamOptions & { near?: MediaStreamApi; share?: number } = {}): Promise<RemoteMediaStream> {
     if (this.#closed) throw mediaErrors.badOptions('media engine is closed');
-    const slot = this.#place(options.near);
+    const slot = this.#place(options.near, options.share);
     if (!slot) throw mediaErrors.workerFailed(-1, 'no media worker is running');
     await slot.ready;
-    const { near: _near, ...streamOptions } = options;
+    const { near: _near, share: _share, ...streamOptions } = options;
     const res = await slot.request({ op: 'create', req: this.#nextReq++, options: streamOptions });
     if (res.ev === 'createFailed') throw new MediaError(res.code, res.message, res.code === 'NO_PORTS' ? 503 : 500);
     if (res.ev !== 'created') throw mediaErrors.workerFailed(slot.index, `unexpected answer ${res.ev}`);
@@ -201,11 +205,13 @@ export class WorkerMediaEngine implements MediaEngineApi {
     return stream;
   }
 
-  #place(near: MediaStreamApi | undefined): MediaWorkerSlot | undefined {
+  #place(near: MediaStreamApi | undefined, share: number | undefined): MediaWorkerSlot | undefined {
     if (near instanceof RemoteMediaStream && !near.closed) {
       const slot = this.#slots[near.workerIndex];
       if (slot?.alive && slot.streams.has(near.id)) return slot;
     }
+    const chosen = share === undefined ? undefined : this.#slots[share];
+    if (chosen?.alive) return chosen;
     let best: MediaWorkerSlot | undefined;
     for (const s of this.#slots) if (s.alive && (!best || s.streams.size < best.streams.size)) best = s;
     return best;
@@ -312,6 +318,11 @@ export class WorkerMediaEngine implements MediaEngineApi {
       (err: unknown) => this.#log.error({ worker: slot.index, err }, 'media worker failed to restart'),
     );
     for (const s of lost) s.fail(error);
+  }
+
+  /** Each worker's part of the port range and the streams it runs (a restarting worker's slot starts at 0). */
+  get portShares(): PortShare[] {
+    return this.#slots.map((s, i) => ({ pairs: this.#pairs[i]!, streams: s.streams.size }));
   }
 
   get streamCount(): number {
