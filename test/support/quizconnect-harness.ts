@@ -54,6 +54,8 @@ export interface QuizHarnessOptions {
   rtpPorts?: [number, number];
   /** The server's --rtp-latch. Default false. */
   rtpLatch?: boolean;
+  /** The server's call limit (--max-calls). Default: the server's (1000). */
+  maxCalls?: number;
   /**
    * Put the real Kamailio (deploy/kamailio/kamailio.cfg) in front: callers send to it (it dispatches to the server
    * and record-routes), and it is the app's outbound proxy (`outbound_proxy` in its config), so the callee legs and
@@ -156,6 +158,7 @@ export class QuizHarness {
       ...(options.mediaWorkers !== undefined ? { mediaWorkers: options.mediaWorkers } : {}),
       ...(options.rtpPorts ? { rtpPorts: options.rtpPorts } : {}),
       ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
+      ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
       config: {
         file: {
           [app]: {
