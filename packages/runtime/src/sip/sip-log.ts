@@ -14,10 +14,3 @@ export function sipJsLoggerFactory(log: Logger): LoggerFactory {
   };
   return factory;
 }
-
-/** A factory that drops everything: for the parser, whose complaints we replace with one line of our own. */
-export function silentLoggerFactory(): LoggerFactory {
-  const factory = new LoggerFactory();
-  factory.builtinEnabled = false;
-  return factory;
-}

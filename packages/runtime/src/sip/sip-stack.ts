@@ -5,7 +5,6 @@ import {
   InviteServerTransaction,
   InviteUserAgentServer,
   TransactionState,
-  Parser,
   URI,
   UserAgentCore,
   type IncomingInviteRequest,
@@ -13,14 +12,14 @@ import {
   type UserAgentCoreConfiguration,
 } from 'sip.js/lib/core/index.js';
 import { CallSet } from './call-set.js';
-import { installGrammarFastPath } from './grammar-fast-path.js';
 import { SipInboundCall } from './inbound-call.js';
 import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
 import { serverTransactionKey } from './transaction-key.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { parseOutboundProxy } from './outbound-proxy.js';
 import { sipErrors } from './errors.js';
-import { silentLoggerFactory, sipJsLoggerFactory } from './sip-log.js';
+import { sipJsLoggerFactory } from './sip-log.js';
+import { parseSipMessage } from './sip-message-parser.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
 import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
@@ -59,7 +58,6 @@ export class SipStack implements SipStackApi {
   readonly #advertise: { host: string; port: number } | undefined;
   readonly #outboundProxy: string | undefined;
   readonly #loggerFactory: LoggerFactory;
-  readonly #parserLogger = silentLoggerFactory().getLogger('sip.parser');
   #transport!: SipTransport;
   #timers!: ResolvedTimers;
   #core!: UserAgentCore;
@@ -83,7 +81,6 @@ export class SipStack implements SipStackApi {
   }
 
   static async start(options: SipStackOptions): Promise<SipStack> {
-    installGrammarFastPath();
     if (options.outboundProxy !== undefined) {
       const proxy = parseOutboundProxy(options.outboundProxy);
       if (typeof proxy === 'string') throw sipErrors.badOutboundProxy(proxy);
@@ -313,7 +310,7 @@ export class SipStack implements SipStackApi {
     }
     let message: IncomingRequestMessage | IncomingResponseMessage | undefined;
     try {
-      message = Parser.parseMessage(text, this.#parserLogger);
+      message = parseSipMessage(text);
     } catch {
       message = undefined;
     }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IncomingRequestMessage, Parser } from 'sip.js/lib/core/index.js';
+import { IncomingRequestMessage } from 'sip.js/lib/core/index.js';
 import { serverTransactionKey } from '../../src/sip/transaction-key.js';
 import type { Remote } from '../../src/sip/transport.js';
-import { silentLoggerFactory } from '../../src/sip/sip-log.js';
+import { parseSipMessage } from '../../src/sip/sip-message-parser.js';
 
-const logger = silentLoggerFactory().getLogger('test');
 const here: Remote = { address: '127.0.0.1', port: 5070, transport: 'udp' };
 
 function parse(method: string, via: string, extra = ''): IncomingRequestMessage {
@@ -21,7 +20,7 @@ function parse(method: string, via: string, extra = ''): IncomingRequestMessage 
     '',
     '',
   ].join('\r\n');
-  const m = Parser.parseMessage(text, logger);
+  const m = parseSipMessage(text);
   assert.ok(m instanceof IncomingRequestMessage);
   return m;
 }
