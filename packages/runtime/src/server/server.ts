@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import { SipStack } from '../sip/sip-stack.js';
 import { createMediaEngine } from '../media/create-media-engine.js';
 import { WorkerMediaEngine } from '../media/worker/worker-media-engine.js';
-import type { SipStackApi, WebSocketListenOptions } from '../sip/sip-types.js';
+import type { SipStackApi, SipTimerOptions, WebSocketListenOptions } from '../sip/sip-types.js';
 import type { TcpLimits } from '../sip/tcp-limits.js';
 import type { MediaEngineApi } from '../media/media-types.js';
 import { AppManager, type AppConfigSources } from './app-manager.js';
@@ -60,6 +60,8 @@ export interface ServerOptions {
   websocket?: WebSocketListenOptions[];
   /** SIP over TCP: connection caps, idle/read timeouts, largest message. Default: DEFAULT_TCP_LIMITS (docs/sip.md). */
   sipTcp?: Partial<TcpLimits>;
+  /** SIP timers T1/T2/T4 (RFC 3261 §17), ms. Default 500/4000/5000; tests shorten them. */
+  sipTimers?: SipTimerOptions;
   /** Reload an app when its files change. Default false. */
   watch?: boolean;
   logger?: Logger;
@@ -125,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.outboundProxy ? { outboundProxy: options.outboundProxy } : {}),
       logger: logger.child({ component: 'sip' }),
       ...(options.sipTcp ? { tcp: options.sipTcp } : {}),
+      ...(options.sipTimers ? { timers: options.sipTimers } : {}),
       ...(options.websocket?.length ? { websocket: options.websocket } : {}),
     });
   } catch (err) {

@@ -1,5 +1,7 @@
-/** The calls a stack has not seen end yet, so stop() can release them. */
-export interface Releasable {
+import type { WatchedCall } from './call-watchdog.js';
+
+/** The calls a stack has not seen end yet, so stop() can release them and the watchdog can look at them. */
+export interface Releasable extends WatchedCall {
   shutdown(): void;
 }
 
@@ -16,6 +18,10 @@ export class CallSet {
 
   all(): Releasable[] {
     return [...this.#calls.values()];
+  }
+
+  values(): IterableIterator<Releasable> {
+    return this.#calls.values();
   }
 
   get size(): number {

@@ -72,6 +72,13 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
     this.end('shutdown');
   }
 
+  /** The watchdog found the call silent past its timers, with no transaction alive: forget it (and its dialog). */
+  expire(): void {
+    if (this.#state === 'ended') return;
+    this.dropSession();
+    this.end('watchdog');
+  }
+
   /**
    * The dialog's session, once there is one: BYE, INFO and re-INVITE received in it go to the call's events;
    * `delegate` adds the subclass's own handlers (e.g. the ACK of our 2xx).

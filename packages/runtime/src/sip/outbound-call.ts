@@ -29,6 +29,8 @@ export interface OutboundCallContext {
   resolve: (host: string) => Promise<string>;
   /** The call has ended (called before its `ended` event). */
   onEnded: () => void;
+  /** We sent a CANCEL for this INVITE (the watchdog gives it up if no final response comes). */
+  onCancelSent?: (uac: OutgoingInviteRequest) => void;
 }
 
 /** sip.js's UAC keeps the credentials it will answer a challenge with in this (undeclared) field. */
@@ -240,6 +242,7 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
     this.#cancelRequested = false;
     try {
       this.#uac.cancel();
+      this.#ctx.onCancelSent?.(this.#uac);
     } catch (err) {
       this.log.debug({ err }, 'sip: CANCEL not sent');
     }

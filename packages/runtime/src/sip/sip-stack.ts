@@ -12,6 +12,7 @@ import {
   type UserAgentCoreConfiguration,
 } from 'sip.js/lib/core/index.js';
 import { CallSet } from './call-set.js';
+import { CallWatchdog } from './call-watchdog.js';
 import { SipInboundCall } from './inbound-call.js';
 import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
 import { serverTransactionKey } from './transaction-key.js';
@@ -52,6 +53,7 @@ export class SipStack implements SipStackApi {
     retransmissionsOut: 0,
     retransmissionsAbsorbed: 0,
     malformedDropped: 0,
+    watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
   };
   readonly #log: Logger;
   readonly #userAgent: string;
@@ -70,6 +72,7 @@ export class SipStack implements SipStackApi {
    */
   readonly #origins = new WeakMap<IncomingRequestMessage, { remote: Remote; requestUri: string }>();
   readonly #calls = new CallSet();
+  #watchdog!: CallWatchdog;
   #stopped = false;
 
   private constructor(options: SipStackOptions) {
@@ -105,6 +108,13 @@ export class SipStack implements SipStackApi {
     stack.#core = new UserAgentCore(stack.#configuration(), {
       onInvite: (uas) => stack.#onInvite(uas),
     });
+    stack.#watchdog = new CallWatchdog(
+      timers.t1,
+      () => stack.#core,
+      () => stack.#calls.values(),
+      stack.stats,
+      stack.#log,
+    );
     return stack;
   }
 
@@ -143,6 +153,7 @@ export class SipStack implements SipStackApi {
       outboundProxy: options.outboundProxy === null ? undefined : (options.outboundProxy ?? this.#outboundProxy),
       resolve: (host) => this.#transport.resolve(host),
       onEnded: () => this.#calls.delete(id),
+      onCancelSent: (uac) => this.#watchdog.cancelSent(uac, call.callId),
     });
     this.#calls.add(id, call);
     return call;
@@ -211,6 +222,7 @@ export class SipStack implements SipStackApi {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#watchdog.stop();
     for (const call of this.#calls.all()) call.shutdown();
     this.#core.dispose();
     await this.#transport.close();
@@ -303,6 +315,7 @@ export class SipStack implements SipStackApi {
       return;
     }
     if (isRequest && repeat) this.stats.retransmissionsAbsorbed++;
+    this.#watchdog.heard(key.callId);
     const text = isRequest ? stampVia(framed, remote.address, remote.port, remote.transport !== 'udp') : framed;
     if (isRequest && !(ALLOWED_METHODS as readonly string[]).includes(key.method)) {
       this.#refuseMethod(text, key.method, remote);

@@ -67,6 +67,8 @@ export interface SipStats {
   retransmissionsOut: number;
   retransmissionsAbsorbed: number;
   malformedDropped: number;
+  /** Calls and INVITE transactions the watchdog ended, by cause (see CallWatchdog). */
+  watchdogEnded: { 'no-final-after-cancel': number; 'silent-dialog': number };
 }
 
 /** Digest credentials for one outbound call. */
@@ -105,6 +107,7 @@ export type CallEndReason =
   | 'local' // we hung up / rejected / cancelled
   | 'failed' // outbound: final non-2xx response, or transaction timeout
   | 'connection-lost' // the WebSocket connection the call came on closed (a browser tab closed); nothing was sent
+  | 'watchdog' // not confirmed, no transaction alive and silent for 64*T1 (CallWatchdog); nothing was sent
   | 'shutdown';
 
 export interface SipHeaderAccess {

@@ -88,7 +88,14 @@ export function fakeDeps(): FakeDeps {
     },
     flowMachine: (app, flow): AnyStateMachine | undefined => (app === 'demo' && flow === 'clean' ? clean : undefined),
     metrics: () => ({
-      sip: { messagesIn: 10, messagesOut: 12, retransmissionsOut: 2, retransmissionsAbsorbed: 1, malformedDropped: 0 },
+      sip: {
+        messagesIn: 10,
+        messagesOut: 12,
+        retransmissionsOut: 2,
+        retransmissionsAbsorbed: 1,
+        malformedDropped: 0,
+        watchdogEnded: { 'no-final-after-cancel': 1, 'silent-dialog': 0 },
+      },
       media: {
         clock: {
           ticks: 500,

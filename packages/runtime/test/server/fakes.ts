@@ -172,7 +172,14 @@ export class FakeOutboundCall extends FakeDialog<OutboundCallEvents> implements 
 export class FakeSipStack implements SipStackApi {
   readonly address = { host: '127.0.0.1', port: 5060 };
   readonly advertised = this.address;
-  readonly stats: SipStats = { messagesIn: 0, messagesOut: 0, retransmissionsOut: 0, retransmissionsAbsorbed: 0, malformedDropped: 0 };
+  readonly stats: SipStats = {
+    messagesIn: 0,
+    messagesOut: 0,
+    retransmissionsOut: 0,
+    retransmissionsAbsorbed: 0,
+    malformedDropped: 0,
+    watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
+  };
   readonly dialled: FakeOutboundCall[] = [];
   #handler: ((call: InboundCall) => void) | undefined;
   onDial: ((call: FakeOutboundCall) => void) | undefined;

@@ -109,6 +109,12 @@ export function renderMetrics(input: MetricsInput): string {
       [{ direction: 'in' }, sip.retransmissionsAbsorbed],
     ]);
     out.metric('sipflow_sip_malformed_total', 'counter', 'Malformed SIP messages dropped.', [[{}, sip.malformedDropped]]);
+    out.metric(
+      'sipflow_sip_watchdog_total',
+      'counter',
+      'INVITEs given up 64*T1 after our CANCEL, and calls silent 64*T1 with no transaction alive, ended by the watchdog.',
+      Object.entries(sip.watchdogEnded).map(([cause, n]) => [{ cause }, n]),
+    );
   }
   if (media) {
     out.metric('sipflow_rtp_packets_total', 'counter', 'RTP packets received and sent, all streams.', [

@@ -100,6 +100,7 @@ function sipEndedOutcomeKind(reason: CallEndReason, leg: LegProgress): FinalOutc
       return leg.answered ? 'completed' : 'cancelled';
     case 'failed':
     case 'ack-timeout':
+    case 'watchdog':
       return 'failed';
     case 'local':
       return leg.lastReply !== undefined && !leg.answered ? 'rejected' : 'completed';

@@ -62,6 +62,7 @@ export function hangupReasonOf(reason: CallEndReason): HangupReason | undefined 
     case 'cancel':
       return 'cancel';
     case 'ack-timeout':
+    case 'watchdog':
       return 'timeout';
     case 'local':
     case 'failed':
