@@ -5,6 +5,7 @@ import { CommanderError } from 'commander';
 import { appCommand, parseAppArgs } from '../cli-options.js';
 import { createCliLogger } from '../cli-logger.js';
 import { ServerError } from '../errors.js';
+import { limitHeapGrowth } from '../heap-growth.js';
 import { startServer } from '../server.js';
 
 async function main(): Promise<number> {
@@ -27,6 +28,9 @@ async function main(): Promise<number> {
     throw err;
   }
   const logger = createCliLogger(parsed.logLevel, parsed.logFormat);
+  // The process is ours (not a library embedding the server), so it may set V8 flags for itself.
+  const heapGrowingPercent = limitHeapGrowth();
+  logger.debug({ heapGrowingPercent }, 'main heap growth limited');
   // Signals are taken from the start: one arriving during start-up stops the server as soon as it serves.
   let signalled: string | undefined;
   let onSignal: ((signal: string) => void) | undefined;
