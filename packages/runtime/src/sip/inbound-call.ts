@@ -3,7 +3,7 @@ import type { Body, IncomingAckRequest, IncomingInviteRequest } from 'sip.js/lib
 import { DialogCall } from './dialog-call.js';
 import { sipErrors } from './errors.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
-import type { InboundCall, InboundCallEvents, InboundCallState } from './sip-types.js';
+import type { CallEndReason, InboundCall, InboundCallEvents, InboundCallState } from './sip-types.js';
 import type { Remote } from './transport.js';
 
 export interface InboundCallInit {
@@ -55,6 +55,18 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
       onCancel: () => this.#onCancel(),
       onTransportError: () => this.end('local'),
     };
+  }
+
+  protected override end(reason: CallEndReason): void {
+    super.end(reason);
+    this.#releaseWhenDone();
+  }
+
+  /** Ended, and no ACK awaited for a BYE: sip.js's INVITE transaction (kept 64*T1) no longer holds this call. */
+  #releaseWhenDone(): void {
+    if (this.state !== 'ended' || this.#byeWhenAcked) return;
+    this.#uas.delegate = undefined;
+    this.release();
   }
 
   header(name: string): string | undefined {
@@ -153,6 +165,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.#byeWhenAcked) {
       this.#byeWhenAcked = false;
       this.sendBye();
+      this.#releaseWhenDone();
       return;
     }
     if (this.state !== 'answered') return;
@@ -161,8 +174,12 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   }
 
   #onAckTimeout(): void {
+    this.#byeWhenAcked = false;
     this.sendBye();
-    if (this.state === 'ended') return;
+    if (this.state === 'ended') {
+      this.#releaseWhenDone();
+      return;
+    }
     this.emit('ackTimeout');
     this.end('ack-timeout');
   }

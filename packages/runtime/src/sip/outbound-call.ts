@@ -14,7 +14,7 @@ import {
 } from 'sip.js/lib/core/index.js';
 import { DialogCall } from './dialog-call.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
-import type { DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
+import type { CallEndReason, DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
 import { parseOutboundProxy } from './outbound-proxy.js';
 import { uriDestination, type Destination } from './wire.js';
 
@@ -73,6 +73,8 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
   /** hangup() before any final response: CANCEL when possible, then ACK+BYE any 2xx. */
   #cancelRequested = false;
   #finalReceived = false;
+  /** The handlers given to sip.js reach the call through this; emptied once the call is done with them. */
+  readonly #link: { call?: SipOutboundCall } = { call: this };
 
   constructor(id: string, options: DialOptions, log: Logger, ctx: OutboundCallContext) {
     super(log, 'calling', ctx.onEnded);
@@ -148,15 +150,18 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
     }
     if (this.state === 'ended') return; // hung up before anything was sent
     try {
+      // sip.js reaches the call only through #link, which #releaseWhenDone() empties (see DialogCall.release).
+      const link = this.#link;
+      const log = this.log; // not `this`: the closures below must not hold the call
       const uac = this.#ctx.core.invite(message, {
-        onTrying: () => this.#onProvisional(),
-        onProgress: (r) => this.#onProgress(r),
-        onAccept: (r) => this.#onAccept(r),
-        onRedirect: (r) => this.#onFinal(r),
-        onReject: (r) => this.#onFinal(r),
+        onTrying: () => link.call && link.call.#onProvisional(),
+        onProgress: (r) => link.call && link.call.#onProgress(r),
+        onAccept: (r) => (link.call ? link.call.#onAccept(r) : ackAndBye(r, log)),
+        onRedirect: (r) => link.call && link.call.#onFinal(r),
+        onReject: (r) => link.call && link.call.#onFinal(r),
       });
       this.#uac = uac;
-      this.#observeResponses(uac);
+      SipOutboundCall.#observeResponses(uac, link);
       if (credentials) (uac as unknown as UacWithCredentials).credentials = this.#digest(credentials);
     } catch (err) {
       this.log.warn({ err }, 'sip: INVITE not sent');
@@ -181,18 +186,35 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
    * delegate sees it, though its transaction has moved to Proceeding. Such a response still means "ringing" and
    * still allows CANCEL (RFC 3261 §9.1), so we look at responses before sip.js's UAC does.
    */
-  #observeResponses(uac: OutgoingInviteRequest): void {
+  static #observeResponses(uac: OutgoingInviteRequest, link: { call?: SipOutboundCall }): void {
     const sink = uac as unknown as UacResponseSink;
     const original = sink.receiveResponse.bind(uac);
     sink.receiveResponse = (message) => {
       const code = message.statusCode ?? 0;
-      if (code > 100 && code < 200 && !createsEarlyDialog(message)) {
-        this.#lastResponse = { message };
-        this.#onProvisional();
-        this.#emitProvisional(message);
+      const call = link.call;
+      if (call && code > 100 && code < 200 && !createsEarlyDialog(message)) {
+        call.#lastResponse = { message };
+        call.#onProvisional();
+        call.#emitProvisional(message);
       }
       original(message);
     };
+  }
+
+  protected override end(reason: CallEndReason): void {
+    super.end(reason);
+    this.#releaseWhenDone();
+  }
+
+  /**
+   * Ended, and no final response still to handle (a CANCEL's 487, or a 2xx to ACK and BYE): the INVITE client
+   * transaction, kept 64*T1 after a 2xx, no longer holds this call. A 2xx of another fork after that is still
+   * ACKed and BYEd.
+   */
+  #releaseWhenDone(): void {
+    if (this.state !== 'ended' || (this.#uac && !this.#finalReceived)) return;
+    this.#link.call = undefined;
+    this.release();
   }
 
   #onProvisional(): void {
@@ -224,6 +246,7 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
     if (this.state === 'ended') {
       // A 2xx that raced our CANCEL (or came after a local hangup): ACK then BYE (RFC 3261 §9.1, §15).
       this.sendBye();
+      this.#releaseWhenDone();
       return;
     }
     this.state = 'confirmed';
@@ -267,5 +290,15 @@ function createsEarlyDialog(message: IncomingResponseMessage): boolean {
     return !!message.parseHeader('contact');
   } catch {
     return false;
+  }
+}
+
+/** A 2xx for a call already done with its INVITE (another fork answered): ACK it, then BYE (RFC 3261 §13.2.2.4, §15). */
+function ackAndBye(r: AckableIncomingResponseWithSession, log: Logger): void {
+  try {
+    r.ack();
+    r.session.bye();
+  } catch (err) {
+    log.debug({ err }, 'sip: late 2xx not ACKed and BYEd');
   }
 }

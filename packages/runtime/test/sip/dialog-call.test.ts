@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SipStack, type CallEndReason, type InboundCall, type OutboundCall } from '../../src/sip/index.js';
 import { TypedEmitter } from '../../src/util/index.js';
 import { captureLogger, confirmedCall, staticSdp } from './helpers.js';
@@ -77,6 +80,41 @@ describe('a call after its end', () => {
       assert.equal(listeners(out, 'bye'), 0);
       await peerBye;
       assert.equal(listeners(call, 'ended'), 0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
+
+/** A full collection, without `node --expose-gc` on the command line. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+describe('a call once its signalling is done', () => {
+  it('is not kept by the transactions and dialogs sip.js keeps for 64*T1 after a 2xx', async () => {
+    const { logger } = captureLogger('error');
+    const a = await SipStack.start({ port: 0, logger });
+    const b = await SipStack.start({ port: 0, logger });
+    try {
+      // In a function of their own, so that nothing of this test holds the calls afterwards.
+      const [outRef, inRef] = await (async () => {
+        const { out, call } = await confirmedCall(a, b);
+        const peerEnded = new Promise<void>((resolve) => call.on('ended', () => resolve()));
+        out.hangup();
+        await peerEnded;
+        return [new WeakRef(out), new WeakRef(call)];
+      })();
+      b.onInvite(() => undefined); // confirmedCall's handler holds the promise it resolved with the call
+      // Both INVITE transactions are still in their 64*T1 wait (32 s): they, not we, would be what holds the calls.
+      for (let i = 0; i < 3 && (outRef.deref() || inRef.deref()); i++) {
+        await nextTurn(); // a WeakRef's target is kept until the end of the job that made or read it
+        collectGarbage();
+      }
+      assert.equal(outRef.deref(), undefined, 'the outbound call was collected (the UAC and its dialog are not holding it)');
+      assert.equal(inRef.deref(), undefined, 'the inbound call was collected (the UAS and its dialog are not holding it)');
     } finally {
       await a.stop();
       await b.stop();
