@@ -72,6 +72,7 @@ export class FlowRuntime implements LegHost {
   /** Legs admitted calls will still dial, and their RTP ports (media.portShares); INVITEs admitted whose leg is not created yet. */
   readonly #budget = new LegBudget();
   #pendingInbound = 0;
+  readonly #refused = { calls: 0, ports: 0 };
   #accepting = true;
   /** drain() callers waiting for the last leg to end. */
   #idleWaiters: (() => void)[] = [];
@@ -92,6 +93,11 @@ export class FlowRuntime implements LegHost {
         if (call.state !== 'ended') call.hangup(500);
       });
     });
+  }
+
+  /** INVITEs refused with 503 because their call would not fit the call limit or the RTP ports. */
+  get refusedForResources(): { calls: number; ports: number } {
+    return { ...this.#refused };
   }
 
   /** Legs alive now. */
@@ -134,6 +140,7 @@ export class FlowRuntime implements LegHost {
     if (!this.#accepting) return call.reject(503, 'Shutting Down');
     const retryAfter = `Retry-After: ${this.#admission?.retryAfterS ?? 2}`;
     if (this.#legs.size >= this.#maxCalls) {
+      this.#refused.calls++;
       log.warn({ active: this.#legs.size, max: this.#maxCalls }, 'call limit reached: 503');
       return call.reject(503, 'Too Many Calls', [retryAfter]);
     }
@@ -156,12 +163,14 @@ export class FlowRuntime implements LegHost {
     const need = this.#budget.need(key);
     const reserved = this.#budget.reserved + this.#pendingInbound;
     if (this.#legs.size + reserved + need > this.#maxCalls) {
+      this.#refused.calls++;
       log.warn({ active: this.#legs.size, reserved, need, max: this.#maxCalls }, 'call limit: the legs this call needs do not fit: 503');
       return call.reject(503, 'Too Many Calls', [retryAfter]);
     }
     const shares = this.#media.portShares;
     const placed = shares ? this.#budget.place(shares, need) : undefined;
     if (placed && placed.share === undefined) {
+      this.#refused.ports++;
       log.warn({ free: placed.free, need, shares: shares!.length }, 'RTP ports: the streams this call needs do not fit: 503');
       return call.reject(503, 'No Media Ports', [retryAfter]);
     }

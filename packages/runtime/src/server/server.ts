@@ -183,7 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
                 overloaded: mediaRef.overloaded,
                 ...(mediaRef instanceof WorkerMediaEngine ? { workers: mediaRef.workers, workerRestarts: mediaRef.workerRestarts } : {}),
               },
-              admission: admission.snapshot,
+              admission: { ...admission.snapshot, refusedForResources: runtime.refusedForResources },
             };
           },
         },

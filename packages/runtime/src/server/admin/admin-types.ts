@@ -49,8 +49,11 @@ export interface MediaMetrics {
   workerRestarts?: number;
 }
 
-/** The admission rule's state (server/admission.ts). */
-export type AdmissionMetrics = AdmissionSnapshot;
+/**
+ * The admission rule's state (server/admission.ts), and the INVITEs refused because their call would not fit: the
+ * call limit ('calls') or the RTP ports of a media worker's share ('ports') (server/flow-runtime.ts).
+ */
+export type AdmissionMetrics = AdmissionSnapshot & { refusedForResources?: { calls: number; ports: number } };
 
 /**
  * Counters the admin server cannot see itself. Call counts and event-loop lag are measured by the admin server

@@ -183,6 +183,13 @@ export function renderMetrics(input: MetricsInput): string {
       [{ reason: 'signalling' }, admission.refusing && admission.reason === 'signalling' ? 1 : 0],
     ]);
     out.metric('sipflow_admission_refused_total', 'counter', 'INVITEs refused with 503 for lack of headroom.', [[{}, admission.refused]]);
+    if (admission.refusedForResources) {
+      const r = admission.refusedForResources;
+      out.metric('sipflow_admission_refused_resources_total', 'counter', 'INVITEs refused with 503 because their call would not fit, by resource.', [
+        [{ resource: 'calls' }, r.calls],
+        [{ resource: 'ports' }, r.ports],
+      ]);
+    }
     out.metric('sipflow_admission_media_busy_share', 'gauge', 'Tick work share of the least loaded media clock, last second.', [
       [{}, admission.mediaBusyShare],
     ]);
