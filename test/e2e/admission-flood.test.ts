@@ -53,8 +53,16 @@ const EDGE: Record<'ports' | 'calls', string | RegExp> = {
   calls: /^call limit( reached|: the legs this call needs do not fit): 503$/,
 };
 
+/**
+ * The headroom rule (server/admission.ts: media clocks and main thread busy for a whole second) is out of this test:
+ * on a loaded machine it refuses the whole flood as 'Overloaded' before the resource edge is reached, and what is
+ * tested here is that the calls admitted are carried. Its own tests: packages/runtime/test/server/flow-runtime.test.ts
+ * (burst vs window, hysteresis) and test/e2e/flow-limits.test.ts (503 + Retry-After on the wire).
+ */
+const NO_HEADROOM_RULE = { signallingEluMax: Infinity, busyShareMax: Infinity, latenessP90MaxMs: Infinity };
+
 async function floodCase(options: QuizHarnessOptions, edge: keyof typeof EDGE, note: (message: string) => void): Promise<void> {
-  await withQuiz({ ...options, config: { ring_timeout: 60 } }, async (h) => {
+  await withQuiz({ ...options, admission: NO_HEADROOM_RULE, config: { ring_timeout: 60 } }, async (h) => {
     // The callees ring until the server CANCELs them. One UAS takes every callee INVITE of the run; it is stopped
     // with the harness.
     await h.startCallees({ behaviours: { john: 'ring', anna: 'ring' }, calls: 100_000, timeoutSec: 120 });
@@ -67,7 +75,7 @@ async function floodCase(options: QuizHarnessOptions, edge: keyof typeof EDGE, n
     note(`${admitted} admitted, ${refused} refused with 503 + Retry-After`);
     await h.idle(60_000);
     // The first INVITEs of the flood fill the resource within milliseconds, before any call can end: the next are
-    // refused for it (later ones may also be refused for headroom, 'Overloaded', on a busy machine).
+    // refused for it.
     const atEdge = h.logs(EDGE[edge]).length;
     assert.ok(atEdge > 0, `INVITEs refused at the resource edge (${admitted} admitted, ${refused} refused)`);
     assert.equal(h.server.runtime.refusedForResources[edge], atEdge, 'counted for /metrics (sipflow_admission_refused_resources_total)');

@@ -56,6 +56,8 @@ export interface QuizHarnessOptions {
   rtpLatch?: boolean;
   /** The server's call limit (--max-calls). Default: the server's (1000). */
   maxCalls?: number;
+  /** The server's headroom rule (media clocks, main thread). Default: the server's. */
+  admission?: ServerOptions['admission'];
   /**
    * Put the real Kamailio (deploy/kamailio/kamailio.cfg) in front: callers send to it (it dispatches to the server
    * and record-routes), and it is the app's outbound proxy (`outbound_proxy` in its config), so the callee legs and
@@ -159,6 +161,7 @@ export class QuizHarness {
       ...(options.rtpPorts ? { rtpPorts: options.rtpPorts } : {}),
       ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
       ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
+      ...(options.admission ? { admission: options.admission } : {}),
       config: {
         file: {
           [app]: {
