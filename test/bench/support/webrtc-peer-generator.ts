@@ -63,7 +63,7 @@ process.on('message', (raw) => {
         break;
       case 'answers':
         await Promise.all(peers.map((p, i) => p.accept(msg.answers![i]!)));
-        await Promise.all(peers.map((p) => p.connected(30_000)));
+        await Promise.all(peers.map((p) => p.connected(120_000)));
         process.send!({ connected: peers.length });
         break;
       case 'start':
