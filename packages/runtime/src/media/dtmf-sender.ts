@@ -102,11 +102,16 @@ export class DtmfSender {
     });
   }
 
-  /** Drop everything queued; the pending promises reject with `err`. */
-  cancel(err: Error): void {
+  /**
+   * Drop everything queued; the pending promises reject with `error()`, called only when one is pending (an Error
+   * costs a stack trace, and most streams close with nothing queued).
+   */
+  cancel(error: () => Error): void {
     const jobs = this.#jobs.splice(0);
     this.#phase = PHASE_START;
     this.#key = 0;
+    if (jobs.length === 0) return;
+    const err = error();
     for (const j of jobs) j.reject(err);
   }
 

@@ -341,7 +341,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.leave();
     this.#closed = true;
     this.#playlist.flush();
-    this.#dtmfOut.cancel(mediaErrors.streamClosed(this.id));
+    this.#dtmfOut.cancel(() => mediaErrors.streamClosed(this.id));
     const { rtp, rtcp } = this.#ctx;
     rtp.off('message', this.#onRtp);
     rtcp.off('message', this.#onRtcp);

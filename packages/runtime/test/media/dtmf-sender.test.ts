@@ -116,7 +116,8 @@ test('bad keys and options throw before anything is queued; cancel rejects the r
   );
   assert.equal(s.active, false);
   const p = s.enqueue('ABCD*#0');
-  s.cancel(new Error('gone'));
+  s.cancel(() => new Error('gone'));
+  s.cancel(() => assert.fail('no error is built when nothing is pending'));
   await assert.rejects(p, /gone/);
   assert.equal(s.active, false);
   assert.equal(run(s, 1, 101)[0]!.kind, DTMF_OFF);

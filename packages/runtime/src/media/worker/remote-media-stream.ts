@@ -176,7 +176,7 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
     this.#closed = true;
     this.#playing = false;
     this.#host.send({ op: 'close', id: this.id });
-    this.#rejectDtmf(mediaErrors.streamClosed(this.id));
+    this.#rejectDtmf();
     this.#host.released(this);
   }
 
@@ -193,7 +193,7 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
     this.#room = undefined;
     this.#closed = true;
     this.#playing = false;
-    this.#rejectDtmf(mediaErrors.streamClosed(this.id));
+    this.#rejectDtmf();
     this.#host.released(this);
     this.emit('failed', error);
   }
@@ -241,7 +241,10 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
     if (this.#closed) throw mediaErrors.streamClosed(this.id);
   }
 
-  #rejectDtmf(err: Error): void {
+  /** Pending sendDtmf() promises fail with STREAM_CLOSED (built only when there are some: an Error costs a stack trace). */
+  #rejectDtmf(): void {
+    if (this.#dtmfJobs.size === 0) return;
+    const err = mediaErrors.streamClosed(this.id);
     const jobs = [...this.#dtmfJobs.values()];
     this.#dtmfJobs.clear();
     for (const j of jobs) j.reject(err);
