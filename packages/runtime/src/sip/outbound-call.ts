@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import {
-  DigestAuthentication,
   Grammar,
   URI,
   type AckableIncomingResponseWithSession,
@@ -12,7 +11,9 @@ import {
   type PrackableIncomingResponseWithSession,
   type UserAgentCore,
 } from 'sip.js/lib/core/index.js';
+import { CallDigest } from './call-credentials.js';
 import { DialogCall } from './dialog-call.js';
+import { SipInviteClient } from './invite-client.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
 import type { CallEndReason, DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
 import { parseOutboundProxy } from './outbound-proxy.js';
@@ -31,20 +32,6 @@ export interface OutboundCallContext {
   onEnded: () => void;
   /** We sent a CANCEL for this INVITE (the watchdog gives it up if no final response comes). */
   onCancelSent?: (uac: OutgoingInviteRequest) => void;
-}
-
-/** sip.js's UAC keeps the credentials it will answer a challenge with in this (undeclared) field. */
-interface UacWithCredentials {
-  credentials?: DigestAuthentication;
-}
-
-/**
- * sip.js's UAC receives every response of its (current) client transaction through this method; the transaction
- * calls it on the instance, so an instance-level wrapper sees them all, also after a digest retry swapped the
- * transaction.
- */
-interface UacResponseSink {
-  receiveResponse(message: IncomingResponseMessage): void;
 }
 
 /**
@@ -66,7 +53,7 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
   protected contact = '';
   readonly #ctx: OutboundCallContext;
   readonly #message: OutgoingRequestMessage | undefined;
-  #uac: OutgoingInviteRequest | undefined;
+  #uac: SipInviteClient | undefined;
   #lastResponse: IncomingResponse | undefined;
   /** A provisional response came: CANCEL may be sent. */
   #proceeding = false;
@@ -153,32 +140,25 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
       // sip.js reaches the call only through #link, which #releaseWhenDone() empties (see DialogCall.release).
       const link = this.#link;
       const log = this.log; // not `this`: the closures below must not hold the call
-      const uac = this.#ctx.core.invite(message, {
-        onTrying: () => link.call && link.call.#onProvisional(),
-        onProgress: (r) => link.call && link.call.#onProgress(r),
-        onAccept: (r) => (link.call ? link.call.#onAccept(r) : ackAndBye(r, log)),
-        onRedirect: (r) => link.call && link.call.#onFinal(r),
-        onReject: (r) => link.call && link.call.#onFinal(r),
-      });
-      this.#uac = uac;
-      SipOutboundCall.#observeResponses(uac, link);
-      if (credentials) (uac as unknown as UacWithCredentials).credentials = this.#digest(credentials);
+      this.#uac = new SipInviteClient(
+        this.#ctx.core,
+        message,
+        {
+          onTrying: () => link.call && link.call.#onProvisional(),
+          onProgress: (r) => link.call && link.call.#onProgress(r),
+          onAccept: (r) => (link.call ? link.call.#onAccept(r) : ackAndBye(r, log)),
+          onRedirect: (r) => link.call && link.call.#onFinal(r),
+          onReject: (r) => link.call && link.call.#onFinal(r),
+        },
+        {
+          onResponse: (m) => link.call && link.call.#beforeUac(m),
+          credentials: credentials ? new CallDigest(this.#ctx.loggerFactory, credentials) : undefined,
+        },
+      );
     } catch (err) {
       this.log.warn({ err }, 'sip: INVITE not sent');
       this.#fail(503, 'Service Unavailable');
     }
-  }
-
-  #digest(credentials: SipCredentials): DigestAuthentication {
-    const digest = new DigestAuthentication(this.#ctx.loggerFactory, undefined, credentials.username, credentials.password);
-    if (credentials.realm !== undefined) {
-      const realm = credentials.realm;
-      const original = digest.authenticate.bind(digest);
-      // Answer only the realm these credentials are for.
-      digest.authenticate = (request, challenge, body) =>
-        (challenge as { realm?: string } | undefined)?.realm === realm && original(request, challenge, body);
-    }
-    return digest;
   }
 
   /**
@@ -186,19 +166,13 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
    * delegate sees it, though its transaction has moved to Proceeding. Such a response still means "ringing" and
    * still allows CANCEL (RFC 3261 §9.1), so we look at responses before sip.js's UAC does.
    */
-  static #observeResponses(uac: OutgoingInviteRequest, link: { call?: SipOutboundCall }): void {
-    const sink = uac as unknown as UacResponseSink;
-    const original = sink.receiveResponse.bind(uac);
-    sink.receiveResponse = (message) => {
-      const code = message.statusCode ?? 0;
-      const call = link.call;
-      if (call && code > 100 && code < 200 && !createsEarlyDialog(message)) {
-        call.#lastResponse = { message };
-        call.#onProvisional();
-        call.#emitProvisional(message);
-      }
-      original(message);
-    };
+  #beforeUac(message: IncomingResponseMessage): void {
+    const code = message.statusCode ?? 0;
+    if (code > 100 && code < 200 && !createsEarlyDialog(message)) {
+      this.#lastResponse = { message };
+      this.#onProvisional();
+      this.#emitProvisional(message);
+    }
   }
 
   protected override end(reason: CallEndReason): void {

@@ -11,6 +11,7 @@ import {
   type LoggerFactory,
   type UserAgentCoreConfiguration,
 } from 'sip.js/lib/core/index.js';
+import { callCredentials } from './call-credentials.js';
 import { CallSet } from './call-set.js';
 import { CallWatchdog } from './call-watchdog.js';
 import { SipInboundCall } from './inbound-call.js';
@@ -284,7 +285,8 @@ export class SipStack implements SipStackApi {
       userAgentHeaderFieldValue: this.#userAgent,
       viaForceRport: true,
       viaHost: hostport,
-      authenticationFactory: () => undefined,
+      // A call's own credentials, while sip.js answers that call's challenge (call-credentials.ts).
+      authenticationFactory: callCredentials,
       transportAccessor: () => this.#transport,
       mergedRequestCheck: (m) => this.#inviteKeys.has(mergeKey(m)),
     };
