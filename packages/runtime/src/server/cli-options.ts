@@ -115,6 +115,12 @@ export function appCommand(): Command {
     )
     .addOption(
       new Option(
+        '--sip-dialog-any-source',
+        "take BYE, INFO and re-INVITE of a call from anyone who knows its Call-ID and tags (a proxy cluster relaying from several IPs); default: only from the dialog peer's IP, others get 403",
+      ),
+    )
+    .addOption(
+      new Option(
         '--tcp-max-connections <n>',
         'SIP over TCP: most connections at once (when full, the longest-idle one without a call is closed)',
       ).default(String(DEFAULT_TCP_LIMITS.maxConnections)),
@@ -196,6 +202,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     mediaWorkers?: string;
     rtpTimeout: string;
     rtpLatch?: boolean;
+    sipDialogAnySource?: boolean;
     tcpMaxConnections: string;
     tcpMaxPerSource: string;
     tcpIdleTimeout: string;
@@ -237,6 +244,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
       ...(o.mediaWorkers !== undefined ? { mediaWorkers: mediaWorkers(o.mediaWorkers) } : {}),
       rtpTimeoutMs: positiveInt('--rtp-timeout', o.rtpTimeout) * 1000,
       rtpLatch: !!o.rtpLatch,
+      ...(o.sipDialogAnySource ? { sipDialogSource: 'any' as const } : {}),
       sipTcp: {
         maxConnections: atLeastOne('--tcp-max-connections', o.tcpMaxConnections),
         maxPerSource: atLeastOne('--tcp-max-per-source', o.tcpMaxPerSource),

@@ -60,6 +60,8 @@ export interface ServerOptions {
   websocket?: WebSocketListenOptions[];
   /** SIP over TCP: connection caps, idle/read timeouts, largest message. Default: DEFAULT_TCP_LIMITS (docs/sip.md). */
   sipTcp?: Partial<TcpLimits>;
+  /** Requests inside a call's dialog only from its peer's IP ('peer'), or from anyone ('any'). Default 'peer'. */
+  sipDialogSource?: 'peer' | 'any';
   /** SIP timers T1/T2/T4 (RFC 3261 §17), ms. Default 500/4000/5000; tests shorten them. */
   sipTimers?: SipTimerOptions;
   /** Reload an app when its files change. Default false. */
@@ -128,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: logger.child({ component: 'sip' }),
       ...(options.sipTcp ? { tcp: options.sipTcp } : {}),
       ...(options.sipTimers ? { timers: options.sipTimers } : {}),
+      ...(options.sipDialogSource ? { dialogSource: options.sipDialogSource } : {}),
       ...(options.websocket?.length ? { websocket: options.websocket } : {}),
     });
   } catch (err) {

@@ -14,6 +14,7 @@ import {
 import { callCredentials } from './call-credentials.js';
 import { CallSet } from './call-set.js';
 import { CallWatchdog } from './call-watchdog.js';
+import { DialogPeers, type DialogSourcePolicy } from './dialog-peers.js';
 import { SipInboundCall } from './inbound-call.js';
 import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
 import { serverTransactionKey } from './transaction-key.js';
@@ -36,6 +37,8 @@ const SUPPORTED_OPTION_TAGS: ReadonlySet<string> = new Set<string>();
 const KNOWN_METHODS = new Set([...ALLOWED_METHODS, 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'REFER', 'PUBLISH', 'UPDATE', 'PRACK']);
 /** Client transaction states before the final response: the request is still being (re)sent. */
 const CLIENT_BUSY = new Set<TransactionState>([TransactionState.Calling, TransactionState.Trying, TransactionState.Proceeding]);
+/** In-dialog requests that act on a call: taken only from its dialog peer (`DialogPeers`). */
+const DIALOG_GUARDED = new Set(['BYE', 'INFO', 'INVITE', 'ACK']);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 
 /**
@@ -54,6 +57,7 @@ export class SipStack implements SipStackApi {
     retransmissionsOut: 0,
     retransmissionsAbsorbed: 0,
     malformedDropped: 0,
+    dialogSourceRefused: 0,
     watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
   };
   readonly #log: Logger;
@@ -74,6 +78,8 @@ export class SipStack implements SipStackApi {
   readonly #origins = new WeakMap<IncomingRequestMessage, { remote: Remote; requestUri: string }>();
   readonly #calls = new CallSet();
   #watchdog!: CallWatchdog;
+  readonly #dialogPeers = new DialogPeers();
+  readonly #dialogSource: DialogSourcePolicy;
   #stopped = false;
 
   private constructor(options: SipStackOptions) {
@@ -81,6 +87,7 @@ export class SipStack implements SipStackApi {
     this.#userAgent = options.userAgent ?? 'sipflow';
     this.#advertise = options.advertise;
     this.#outboundProxy = options.outboundProxy;
+    this.#dialogSource = options.dialogSource ?? 'peer';
     this.#loggerFactory = sipJsLoggerFactory(options.logger.child({ layer: 'sip.js' }));
   }
 
@@ -153,10 +160,14 @@ export class SipStack implements SipStackApi {
       local: this.advertised,
       outboundProxy: options.outboundProxy === null ? undefined : (options.outboundProxy ?? this.#outboundProxy),
       resolve: (host) => this.#transport.resolve(host),
-      onEnded: () => this.#calls.delete(id),
+      onEnded: () => {
+        this.#calls.delete(id);
+        this.#dialogPeers.forget(call.callId);
+      },
       onCancelSent: (uac) => this.#watchdog.cancelSent(uac, call.callId),
     });
     this.#calls.add(id, call);
+    if (call.state !== 'ended') this.#dialogPeers.track(call.callId);
     return call;
   }
 
@@ -230,10 +241,11 @@ export class SipStack implements SipStackApi {
   }
 
   /** Internal table sizes, for leak checks in tests and monitoring. */
-  get internals(): { transactions: number; dialogs: number; inviteKeys: number; calls: number } {
+  get internals(): { transactions: number; dialogs: number; dialogPeers: number; inviteKeys: number; calls: number } {
     return {
       transactions: this.#core.userAgentServers.size + this.#core.userAgentClients.size,
       dialogs: this.#core.dialogs.size,
+      dialogPeers: this.#dialogPeers.size,
       inviteKeys: this.#inviteKeys.size,
       calls: this.#calls.size,
     };
@@ -420,6 +432,15 @@ export class SipStack implements SipStackApi {
     }
     // RFC 2543 clients may omit an INVITE's Contact (requestDefect let it through): their From URI is the target.
     if (method === 'INVITE' && !message.hasHeader('contact')) message.addHeader('Contact', `<${message.from.uri.toString()}>`);
+    if (message.toTag && DIALOG_GUARDED.has(method) && !this.#fromDialogPeer(message, remote)) {
+      this.stats.dialogSourceRefused++;
+      this.#log.warn(
+        { callId: message.callId, method, from: `${remote.transport}:${remote.address}:${remote.port}` },
+        'sip: request inside a call from outside its dialog peer refused (403)',
+      );
+      if (method !== 'ACK') this.#reply(text, 403, 'Forbidden');
+      return;
+    }
     this.#origins.set(message, { remote, requestUri });
     let transaction = serverTransactionKey(message, remote, requestUri);
     // An RFC 2543 ACK for our 2xx has its INVITE's key; it belongs to the dialog (RFC 6026 §7.1), not the transaction.
@@ -446,11 +467,22 @@ export class SipStack implements SipStackApi {
     }
   }
 
+  /**
+   * Whether an in-dialog request may act on its dialog: one of our calls' dialogs takes requests only from its peer's
+   * IP (`DialogPeers`), unless `dialogSource` is 'any'. A request matching no dialog goes on (the core answers 481).
+   */
+  #fromDialogPeer(message: IncomingRequestMessage, remote: Remote): boolean {
+    if (this.#dialogSource === 'any') return true;
+    if (!this.#core.dialogs.has(message.callId + message.toTag + message.fromTag)) return true;
+    return this.#dialogPeers.allows(message.callId, remote.address);
+  }
+
   #onResponse(message: IncomingResponseMessage, remote: Remote): void {
     if (!message.statusCode || !message.via || !message.callId || !message.cseq || !message.from || !message.to) {
       this.#malformed(remote, 'response without mandatory headers');
       return;
     }
+    if (message.method === 'INVITE') this.#dialogPeers.answeredFrom(message.callId, remote.address, message.getHeader('contact'));
     this.#core.receiveIncomingResponseFromTransport(message);
   }
 
@@ -490,6 +522,7 @@ export class SipStack implements SipStackApi {
       onEnded: () => {
         this.#calls.delete(id);
         this.#byCallId.delete(uas.message.callId);
+        this.#dialogPeers.forget(uas.message.callId);
         if (remote.transport !== 'udp') {
           // Keep the connection mapping while the BYE (or its answer) may still be in flight.
           const callId = uas.message.callId;
@@ -499,6 +532,7 @@ export class SipStack implements SipStackApi {
       },
     });
     this.#calls.add(id, call);
+    this.#dialogPeers.track(uas.message.callId, remote.address, uas.message.getHeader('contact'));
     if (remote.transport === 'ws' || remote.transport === 'wss') this.#byCallId.set(uas.message.callId, call);
     try {
       this.#handler(call);

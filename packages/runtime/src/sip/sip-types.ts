@@ -52,6 +52,13 @@ export interface SipStackOptions {
    * Loose routing only. A dial's own `outboundProxy` overrides it. Default: none (INVITEs go to the Request-URI).
    */
   outboundProxy?: string;
+  /**
+   * Where requests inside a call's dialog (BYE, INFO, re-INVITE, ACK) may come from: 'peer' — only the IP the dialog's
+   * signalling came from (the INVITE's source, or the source of the responses to ours), others get 403; 'any' — whoever
+   * knows its Call-ID and tags (RFC 3261 §12.2.2 alone; behind a proxy cluster that relays from several IPs).
+   * Default 'peer'.
+   */
+  dialogSource?: 'peer' | 'any';
   logger: Logger;
   /**
    * Test hook: called for every datagram/message about to be sent or just received; returning false drops it.
@@ -67,6 +74,8 @@ export interface SipStats {
   retransmissionsOut: number;
   retransmissionsAbsorbed: number;
   malformedDropped: number;
+  /** In-dialog requests (BYE, INFO, re-INVITE, ACK) refused because they came from outside the dialog's peer. */
+  dialogSourceRefused: number;
   /** Calls and INVITE transactions the watchdog ended, by cause (see CallWatchdog). */
   watchdogEnded: { 'no-final-after-cancel': number; 'silent-dialog': number };
 }

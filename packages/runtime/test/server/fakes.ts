@@ -178,6 +178,7 @@ export class FakeSipStack implements SipStackApi {
     retransmissionsOut: 0,
     retransmissionsAbsorbed: 0,
     malformedDropped: 0,
+    dialogSourceRefused: 0,
     watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
   };
   readonly dialled: FakeOutboundCall[] = [];

@@ -19,6 +19,7 @@ function stats(): SipStats {
     retransmissionsOut: 0,
     retransmissionsAbsorbed: 0,
     malformedDropped: 0,
+    dialogSourceRefused: 0,
     watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
   };
 }

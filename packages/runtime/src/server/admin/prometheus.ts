@@ -110,6 +110,12 @@ export function renderMetrics(input: MetricsInput): string {
     ]);
     out.metric('sipflow_sip_malformed_total', 'counter', 'Malformed SIP messages dropped.', [[{}, sip.malformedDropped]]);
     out.metric(
+      'sipflow_sip_dialog_source_refused_total',
+      'counter',
+      'Requests inside a call (BYE, INFO, re-INVITE, ACK) refused because they came from outside its dialog peer.',
+      [[{}, sip.dialogSourceRefused]],
+    );
+    out.metric(
       'sipflow_sip_watchdog_total',
       'counter',
       'INVITEs given up 64*T1 after our CANCEL, and calls silent 64*T1 with no transaction alive, ended by the watchdog.',
