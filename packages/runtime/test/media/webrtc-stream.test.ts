@@ -151,6 +151,39 @@ for (const stack of ['datachannel', 'werift'] as WebRtcStack[]) {
       }
     });
 
+    test('an offer it cannot take gets a clear MediaError (488) and leaves nothing behind', async () => {
+      const engine = await testEngine();
+      const peer = await WebRtcPeer.open();
+      try {
+        const sockets = udpSockets();
+        const opusOnly = peer.offer
+          .replace(/^m=audio (\d+) (\S+) .*$/m, 'm=audio $1 $2 111')
+          .replace(/^a=rtpmap:(0|8|101) .*\r\n/gm, '')
+          .replace(/^a=ssrc:/m, 'a=rtpmap:111 opus/48000/2\r\na=ssrc:');
+        const cases: Array<[string, string, RegExp]> = [
+          ['Opus only', opusOnly, /NO_COMMON_CODEC/],
+          ['no fingerprint', peer.offer.replace(/^a=fingerprint:.*\r\n/m, ''), /BAD_SDP/],
+          ['no audio', peer.offer.replace(/^m=audio/m, 'm=video'), /BAD_SDP/],
+          ['garbage', 'this is not SDP', /BAD_SDP/],
+        ];
+        for (const [what, offer, code] of cases) {
+          await assert.rejects(
+            createWebRtcStream(engine, { logger, host: '127.0.0.1', stack }, offer).then(() => assert.fail(`${what}: accepted`)),
+            (err: Error & { code?: string; sipStatus?: number }) => {
+              assert.match(String(err.code), code, `${what}: ${err.message}`);
+              assert.equal(err.sipStatus, 488, what);
+              return true;
+            },
+          );
+          assert.equal(engine.streamCount, 0, `${what}: the engine stream is freed`);
+        }
+        await until(() => udpSockets() <= sockets, 'every relay socket closed');
+      } finally {
+        await peer.close();
+        await engine.close();
+      }
+    });
+
     test('the peer offer carries loopback candidates only (the test peer never uses another interface)', async () => {
       const peer = await WebRtcPeer.open();
       try {

@@ -31,13 +31,17 @@ export interface WebRtcTransportOptions {
 
 /** The first PCMU/PCMA of the offer (the browser's order of preference) and its 8 kHz telephone-event. */
 export function pickAudio(offerSdp: string): { mid: string; codecPt: number; codecName: 'PCMU' | 'PCMA'; eventPt: number | undefined } {
-  let audio;
+  let sdp;
   try {
-    audio = parseSdp(offerSdp).media.find((m) => m.type === 'audio');
+    sdp = parseSdp(offerSdp);
   } catch (err) {
     throw mediaErrors.badSdp(`WebRTC offer: ${(err as Error).message}`, err);
   }
+  const audio = sdp.media.find((m) => m.type === 'audio');
   if (!audio || audio.port === 0) throw mediaErrors.badSdp('no audio in the WebRTC offer');
+  // DTLS-SRTP authenticates the browser by this hash of its certificate (RFC 5763): no fingerprint, no call (werift
+  // would otherwise take any certificate).
+  if (!audio.fingerprint && !sdp.fingerprint) throw mediaErrors.badSdp('WebRTC offer without a=fingerprint');
   const rtp = audio.rtp ?? [];
   const order = String(audio.payloads ?? '')
     .split(/\s+/)
