@@ -194,6 +194,19 @@ describe('imported DSM B2B', () => {
     );
   });
 
+  it('B2B.otherBye does not take the end of a B leg that was refused (the leg.ended after its leg.failed)', () => {
+    const f = run('a', b2b);
+    f.send({ type: 'call.started' });
+    const l = dialled(f);
+    const ref = { id: l.id, flow: l.flow } as never;
+    f.send({ type: 'leg.failed', leg: ref, code: 486, reason: 'Busy Here' });
+    assert.equal(f.state, 'FAILED');
+    f.send({ type: 'leg.ended', leg: ref, reason: '486', answered: false });
+    assert.equal(f.state, 'FAILED', 'not a BYE');
+    f.send({ type: 'leg.ended', leg: ref, reason: 'bye', answered: true });
+    assert.equal(f.snapshot.status, 'done', 'the end of a leg that had answered is');
+  });
+
   it('the B leg joins the A leg room when it answers', () => {
     const t = testFlow(b2bCallee, { input: { vars: { b2b_room: 'a-leg-1' } }, config: {}, call: { user: 'bob', direction: 'outbound' } as never });
     t.send({ type: 'call.started' });

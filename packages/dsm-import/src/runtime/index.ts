@@ -6,6 +6,7 @@ export {
   dsmContext,
   v,
   p,
+  otherLegWasUp,
   sel,
   cmp,
   evalSum,

@@ -59,6 +59,14 @@ const EXCEPTION_TYPE: Record<string, string> = {
 };
 
 /** #name: a parameter of the current event, '' when it has none. */
+/**
+ * B2B.otherBye: the other leg hung up after it had answered. A leg.ended after a refusal (leg.failed) or a CANCEL is
+ * not a BYE in SEMS (B2B.otherReply took the refusal), so it does not match.
+ */
+export function otherLegWasUp(event: { type: string }): boolean {
+  return !(event.type === 'leg.ended' && (event as { answered?: boolean }).answered === false);
+}
+
 export function p(event: { type: string }, name: string): string {
   const e = event as Record<string, unknown> & { type: string };
   // B2B.otherReply on a leg that answered: #code 200 (the runtime's leg.answered carries no code).

@@ -90,6 +90,11 @@ export function translateConditions(conditions: DsmCondition[], scope: FlowScope
       types = EVENT_CONDITIONS[name];
       scope.dsmImports.add('p');
       guard = `p(e, 'key') === ${quoteTs(c.args?.trim() ?? '')}`;
+    } else if (name === 'B2B.otherBye') {
+      // leg.ended of a B leg that had answered (not the end that follows a refusal).
+      types = EVENT_CONDITIONS[name];
+      scope.dsmImports.add('otherLegWasUp');
+      guard = c.args?.trim() ? `otherLegWasUp(e) && ${testExpr(c.args, scope)}` : 'otherLegWasUp(e)';
     } else if (EVENT_CONDITIONS[name]) {
       types = EVENT_CONDITIONS[name];
       if (types[0] === 'dsm.timer') scope.ownEvents.add('DsmTimerEvent');

@@ -107,6 +107,8 @@ export interface LegEndedEvent {
   type: 'leg.ended';
   leg: LegRef<never>;
   reason: string;
+  /** Whether it had been answered (false after leg.failed, or when it was cancelled while ringing). */
+  answered?: boolean;
 }
 
 export type CallEvent =

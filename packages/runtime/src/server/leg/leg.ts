@@ -217,7 +217,7 @@ export class Leg implements CallPort {
     this.#host.removed(this);
     if (this.owner && !this.owner.#finished) {
       this.owner.owned.delete(this);
-      this.owner.#later({ type: 'leg.ended', leg: this.ref, reason: by.reason });
+      this.owner.#later({ type: 'leg.ended', leg: this.ref, reason: by.reason, answered: this.#session.answered });
     }
   }
 

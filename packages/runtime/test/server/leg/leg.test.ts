@@ -54,7 +54,13 @@ function recordingFlow(id: string, heard: string[], onInvite: 'answer' | 'wait' 
         on: {
           '*': {
             actions: ({ event }) =>
-              heard.push(event.type === 'sip.hangup' ? `sip.hangup ${String('reason' in event ? event.reason : '')}` : event.type),
+              heard.push(
+                event.type === 'sip.hangup'
+                  ? `sip.hangup ${String('reason' in event ? event.reason : '')}`
+                  : event.type === 'leg.ended'
+                    ? `leg.ended${'answered' in event && event.answered ? ' (answered)' : ''}`
+                    : event.type,
+              ),
           },
           ...(onInvite === 'answer' ? { 'sip.invite': { actions: [({ event }) => heard.push(event.type), answer()] } } : {}),
         },
@@ -103,7 +109,7 @@ test('finish(): once — owned legs hear sip.hangup owner and end, the dialog ge
   await caller.sipDone; // its BYE ended the dialog
 });
 
-test('an owned leg that ends tells its owner leg.ended; the owner goes on', async () => {
+test('an owned leg that ends tells its owner leg.ended (not answered, after its leg.failed); the owner goes on', async () => {
   const host = new RecordingHost();
   const log = pino({ level: 'silent' });
   const ownerHeard: string[] = [];

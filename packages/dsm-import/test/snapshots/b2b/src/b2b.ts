@@ -6,7 +6,7 @@
  */
 import { setup, type AnyStateMachine } from 'xstate';
 import { flowConfig, hangup } from '@sipflow/runtime/flow';
-import { cmp, dsmActions, dsmContext, p, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
+import { cmp, dsmActions, dsmContext, otherLegWasUp, p, type DsmContext, type DsmInput } from '@sipflow/dsm-import/runtime';
 import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 import { b2bCalleeFlow } from './b2b_callee.js';
@@ -179,6 +179,7 @@ export const b2bFlow = setup({
               target: 'END',
               reenter: true,
               description: 'other hung up',
+              guard: ({ context: c, event: e }) => otherLegWasUp(e),
               actions: [
                 hangup(),
               ],
@@ -216,15 +217,37 @@ export const b2bFlow = setup({
               target: 'END',
               reenter: true,
               description: 'dropped leg ended',
+              guard: ({ context: c, event: e }) => otherLegWasUp(e),
             },
           ],
         },
       },
       // b2b.dsm:31
       FAILED: {
-        type: 'final',
+        on: {
+          'leg.ended': [
+            // b2b.dsm:33
+            {
+              target: 'END',
+              reenter: true,
+              description: 'failed leg said bye',
+              guard: ({ context: c, event: e }) => otherLegWasUp(e),
+            },
+          ],
+          'sip.hangup': [
+            // b2b.dsm:34
+            {
+              target: 'END',
+              reenter: true,
+              description: 'hangup in failed',
+              actions: [
+                hangup(),
+              ],
+            },
+          ],
+        },
       },
-      // b2b.dsm:32
+      // b2b.dsm:35
       END: {
         type: 'final',
       },
