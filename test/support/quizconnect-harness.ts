@@ -31,7 +31,7 @@ export type CalleeBehaviour = 'answer' | 'info' | 'hangup' | 'ring' | 'busy' | '
 export const scenario = (name: string): string => fileURLToPath(new URL(`../e2e/scenarios/${name}`, import.meta.url));
 
 /** A leg of the flow `name`: the hand-written app's id, or an imported app's `<app>.<diagram>` id. */
-function isFlow(record: CallRecord, name: 'quizconnect_caller' | 'quizconnect_callee'): boolean {
+export function isFlow(record: CallRecord, name: 'quizconnect_caller' | 'quizconnect_callee'): boolean {
   return record.flow === name || record.flow.endsWith(`.${name}`);
 }
 
