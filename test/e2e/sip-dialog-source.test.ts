@@ -13,6 +13,9 @@ import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { RawPeer, header, isRequest, responseTo } from '../../packages/runtime/test/sip/raw-peer.js';
 import { startTestServer, waitForIdle, waitForRecord } from './flow-support.js';
 
+/** A loaded machine's 'Overloaded' 503s (server/admission.ts headroom rule) are not what these cases are about. */
+const NO_HEADROOM_RULE = { signallingEluMax: Infinity, busyShareMax: Infinity, latenessP90MaxMs: Infinity };
+
 const sdp = (port: number) => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0`, ''].join('\r\n');
 
 interface DialogSide {
@@ -66,7 +69,7 @@ describe('in-dialog requests only from the dialog peer (real server)', () => {
   };
 
   it("a stranger's BYE, INFO and re-INVITE in an inbound call get 403; the caller's BYE ends it", async () => {
-    const server = await startTestServer({ apps: ['example-ivr'] });
+    const server = await startTestServer({ apps: ['example-ivr'], admission: NO_HEADROOM_RULE });
     servers.push(server);
     const caller = await open();
     const stranger = await open('127.0.0.2');
@@ -113,6 +116,7 @@ describe('in-dialog requests only from the dialog peer (real server)', () => {
     const server = await startTestServer({
       apps: ['example-bridge'],
       config: { sets: [{ key: 'outbound_domain', value: `127.0.0.1:${far.port}` }] },
+      admission: NO_HEADROOM_RULE,
     });
     servers.push(server);
     const caller = await open();
