@@ -4,6 +4,7 @@ import { DialogCall } from './dialog-call.js';
 import { sipErrors } from './errors.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
 import type { CallEndReason, InboundCall, InboundCallEvents, InboundCallState } from './sip-types.js';
+import type { ResponseTag } from './response-tag.js';
 import type { Remote } from './transport.js';
 
 export interface InboundCallInit {
@@ -16,6 +17,10 @@ export interface InboundCallInit {
   contact: string;
   /** The call has ended (called before its `ended` event). */
   onEnded: () => void;
+  /** Our 2xx to the INVITE was sent (true), and its ACK came or will not (false): what a drain waits for. */
+  onAckWait: (waiting: boolean) => void;
+  /** The To tag of our responses, shared with the stack (its 200 to a CANCEL carries it). */
+  responseTag: ResponseTag;
 }
 
 /**
@@ -37,10 +42,15 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   readonly #uas: IncomingInviteRequest;
   /** hangup() while waiting for the ACK: BYE once it comes (or the 2xx times out) — RFC 3261 §15. */
   #byeWhenAcked = false;
+  readonly #responseTag: ResponseTag;
+  readonly #onAckWait: (waiting: boolean) => void;
+  #ackWait = false;
 
   constructor(uas: IncomingInviteRequest, init: InboundCallInit) {
     super(init.log, 'incoming', init.onEnded);
     this.#uas = uas;
+    this.#onAckWait = init.onAckWait;
+    this.#responseTag = init.responseTag;
     this.contact = init.contact;
     const m = uas.message;
     this.id = init.id;
@@ -65,12 +75,20 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   /** Ended, and no ACK awaited for a BYE: sip.js's INVITE transaction (kept 64*T1) no longer holds this call. */
   #releaseWhenDone(): void {
     if (this.state !== 'ended' || this.#byeWhenAcked) return;
+    // sip.js will not tell us of an ACK any more: whatever the dialog waits for, no drain waits for it.
+    this.#setAckWait(false);
     this.#uas.delegate = undefined;
     this.release();
   }
 
   header(name: string): string | undefined {
     return this.#uas.message.getHeader(name);
+  }
+
+  #setAckWait(waiting: boolean): void {
+    if (this.#ackWait === waiting) return;
+    this.#ackWait = waiting;
+    this.#onAckWait(waiting);
   }
 
   /**
@@ -88,7 +106,8 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('progress', this.state);
     // No offer in the INVITE: an SDP in a 1xx would be our offer, allowed only in a reliable provisional (RFC 3262).
     const body: Body | undefined = sdp === undefined || this.remoteSdp === undefined ? undefined : sdpBody(sdp);
-    this.#uas.progress({ statusCode: code, ...(body ? { body } : {}) });
+    const { session } = this.#uas.progress({ statusCode: code, ...(body ? { body } : {}) });
+    this.#responseTag.learn(session.localTag);
     this.state = 'early';
   }
 
@@ -96,6 +115,8 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.#ignoredAfterEnd('answer')) return;
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('answer', this.state);
     const { session } = this.#uas.accept({ statusCode: 200, body: sdpBody(sdp) });
+    this.#responseTag.learn(session.localTag);
+    this.#setAckWait(true);
     this.attachSession(session, {
       onAck: (req: IncomingAckRequest) => this.#onAck(sdpOf(req.message)),
       onAckTimeout: () => this.#onAckTimeout(),
@@ -107,7 +128,12 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.#ignoredAfterEnd('reject')) return;
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('reject', this.state);
     if (code < 300 || code > 699) throw sipErrors.invalidState(`reject(${code})`, this.state);
-    this.#uas.reject({ statusCode: code, ...(reason ? { reasonPhrase: reason } : {}), ...(headers?.length ? { extraHeaders: headers } : {}) });
+    this.#uas.reject({
+      statusCode: code,
+      toTag: this.#responseTag.value,
+      ...(reason ? { reasonPhrase: reason } : {}),
+      ...(headers?.length ? { extraHeaders: headers } : {}),
+    });
     this.end('local');
   }
 
@@ -139,7 +165,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.state === 'ended') return;
     if (this.state === 'incoming' || this.state === 'early') {
       try {
-        this.#uas.reject({ statusCode: 480 });
+        this.#uas.reject({ statusCode: 480, toTag: this.#responseTag.value });
       } catch (err) {
         this.log.debug({ err }, 'sip: 480 after connection loss not sent');
       }
@@ -153,7 +179,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.state !== 'incoming' && this.state !== 'early') return;
     // The core has already answered 200 to the CANCEL; the INVITE gets 487 (RFC 3261 §9.2).
     try {
-      this.#uas.reject({ statusCode: 487 });
+      this.#uas.reject({ statusCode: 487, toTag: this.#responseTag.value });
     } catch (err) {
       this.log.debug({ err }, 'sip: 487 after CANCEL not sent');
     }
@@ -162,6 +188,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   }
 
   #onAck(sdp: string | undefined): void {
+    this.#setAckWait(false);
     if (this.#byeWhenAcked) {
       this.#byeWhenAcked = false;
       this.sendBye();
@@ -174,6 +201,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   }
 
   #onAckTimeout(): void {
+    this.#setAckWait(false);
     this.#byeWhenAcked = false;
     this.sendBye();
     if (this.state === 'ended') {

@@ -20,6 +20,7 @@ import { headerRefusal, inviteBodyRefusal } from './request-policy.js';
 import { serverTransactionKey } from './transaction-key.js';
 import { SipOutboundCall } from './outbound-call.js';
 import { parseOutboundProxy } from './outbound-proxy.js';
+import { ResponseTag } from './response-tag.js';
 import { sipErrors } from './errors.js';
 import { sipJsLoggerFactory } from './sip-log.js';
 import { parseSipMessage } from './sip-message-parser.js';
@@ -187,14 +188,8 @@ export class SipStack implements SipStackApi {
       if (state === TransactionState.Trying || state === TransactionState.Proceeding) serverTransactions++;
       else if (state === TransactionState.Completed && uas.transaction instanceof InviteServerTransaction) serverTransactions++;
     }
-    let awaitingAck = 0;
-    for (const dialog of this.#core.dialogs.values()) {
-      // sip.js sets ackWait on every UAS dialog, early ones too (a 180 with a To tag): only a confirmed one sent a 2xx.
-      const d = dialog as unknown as { ackWait?: boolean; early: boolean; initialTransaction?: { state: TransactionState } };
-      const initial = d.initialTransaction;
-      if (d.ackWait === true && !d.early && initial instanceof InviteServerTransaction && initial.state !== TransactionState.Terminated)
-        awaitingAck++;
-    }
+    // 2xx answers of ours to an INVITE whose ACK has not come (each call tells us: sip.js keeps this to its dialog).
+    const awaitingAck = this.#awaitingAck.size;
     return { clientTransactions, serverTransactions, awaitingAck, total: clientTransactions + serverTransactions + awaitingAck };
   }
 
@@ -269,6 +264,23 @@ export class SipStack implements SipStackApi {
     if (!call) return;
     this.#log.info({ call: call.id, callId }, 'sip: WebSocket connection of a call closed: call ended');
     call.connectionLost();
+  }
+
+  /** Inbound calls (by id) whose 2xx waits for its ACK, ended ones included (a local hangup waits for it to BYE). */
+  readonly #awaitingAck = new Set<string>();
+
+  /**
+   * The To tag of each INVITE's responses, by sip.js's server (the object `onInvite` got and `userAgentServers` holds):
+   * the 200 to a CANCEL carries it. Shared with the call, which learns or fixes it (never the call itself: sip.js
+   * keeps its server 64*T1).
+   */
+  readonly #responseTags = new WeakMap<object, ResponseTag>();
+
+  /** An INVITE the stack refuses before any call exists, with a To tag it remembers for a CANCEL's 200. */
+  #refuseInvite(uas: IncomingInviteRequest, statusCode: number): void {
+    const tag = new ResponseTag();
+    this.#responseTags.set(uas, tag);
+    uas.reject({ statusCode, toTag: tag.value });
   }
 
   /** From-tag|Call-ID|CSeq of live INVITE server transactions: the core's merged-request check (482), indexed. */
@@ -460,7 +472,7 @@ export class SipStack implements SipStackApi {
       this.#reply(text, 481, 'Call/Transaction Does Not Exist');
       return;
     }
-    this.#reply(text, 200, 'OK', [], (uas as unknown as { toTag: string }).toTag);
+    this.#reply(text, 200, 'OK', [], this.#responseTags.get(uas)?.value);
     const transaction = uas.transaction;
     if (uas instanceof InviteUserAgentServer && transaction instanceof InviteServerTransaction && transaction.state === TransactionState.Proceeding) {
       uas.receiveCancel(message);
@@ -491,7 +503,7 @@ export class SipStack implements SipStackApi {
     if (!origin) {
       // Every INVITE reaches the core through #onRequest, which records it: this is a bug, not a peer's doing.
       this.#log.error({ callId: uas.message.callId }, 'sip: INVITE without a recorded source: refused');
-      uas.reject({ statusCode: 500 });
+      this.#refuseInvite(uas, 500);
       return;
     }
     const { remote, requestUri } = origin;
@@ -507,11 +519,13 @@ export class SipStack implements SipStackApi {
     transaction.addStateChangeListener(forget);
     uas.trying();
     if (!this.#handler || this.#stopped) {
-      uas.reject({ statusCode: 503 });
+      this.#refuseInvite(uas, 503);
       return;
     }
     if (remote.transport !== 'udp') this.#transport.bindCall(uas.message.callId, remote);
     const requestUser = parseSipUri(requestUri)?.user ?? '';
+    const responseTag = new ResponseTag();
+    this.#responseTags.set(uas, responseTag);
     const call = new SipInboundCall(uas, {
       id,
       requestUri,
@@ -519,6 +533,8 @@ export class SipStack implements SipStackApi {
       remote,
       log: this.#log.child({ call: id }),
       contact: this.#core.configuration.contact.toString(),
+      responseTag,
+      onAckWait: (waiting) => (waiting ? this.#awaitingAck.add(id) : this.#awaitingAck.delete(id)),
       onEnded: () => {
         this.#calls.delete(id);
         this.#byCallId.delete(uas.message.callId);

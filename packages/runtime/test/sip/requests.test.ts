@@ -169,6 +169,29 @@ describe('requests the stack answers itself', () => {
     );
   });
 
+  it("CANCEL: its 200 and the 487 carry the To tag of the INVITE's responses (before any 1xx, after a 180, retransmitted)", async () => {
+    const toTag = (m: string) => /;tag=([^;\s]+)/.exec(header(m, 'To') ?? '')?.[1];
+    for (const ring of [false, true]) {
+      stack.onInvite((call) => {
+        if (ring) call.progress(180);
+      });
+      seq++;
+      const ids = { branch: `z9hG4bK-cx${seq}`, callId: `cancel-tag-${seq}`, fromTag: `cx${seq}` };
+      await peer.send(req('INVITE', { ...ids, body: staticSdp() }), stack.address.port);
+      const ringing = ring ? toTag(await peer.next(isResponse(180, 'INVITE'))) : undefined;
+      if (!ring) await peer.next(isResponse(100, 'INVITE'));
+      const cancel = req('CANCEL', ids);
+      await peer.send(cancel, stack.address.port);
+      const tag = toTag(await peer.next(isResponse(200, 'CANCEL')));
+      assert.ok(tag, 'the 200 to the CANCEL has a To tag');
+      assert.equal(toTag(await peer.next(isResponse(487, 'INVITE'))), tag, 'the 487 has the same To tag');
+      if (ring) assert.equal(tag, ringing, 'the tag of the 180');
+      await peer.send(cancel, stack.address.port);
+      assert.equal(toTag(await peer.next(isResponse(200, 'CANCEL'))), tag, 'a retransmitted CANCEL gets the same 200');
+      await peer.send(req('ACK', { ...ids, toTag: tag }), stack.address.port);
+    }
+  });
+
   it('CANCEL for no transaction → 481', async () => {
     await peer.send(req('CANCEL'), stack.address.port);
     await peer.next(isResponse(481, 'CANCEL'));
