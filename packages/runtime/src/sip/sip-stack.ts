@@ -25,7 +25,7 @@ import { sipErrors } from './errors.js';
 import { sipJsLoggerFactory } from './sip-log.js';
 import { parseSipMessage } from './sip-message-parser.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
-import { applyCoreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
+import { resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
 import { firstHeader, headerLines, parseSipUri, randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
 
@@ -100,7 +100,6 @@ export class SipStack implements SipStackApi {
     const stack = new SipStack(options);
     const timers = resolveTimers(options.timers);
     stack.#timers = timers;
-    applyCoreTimers(timers);
     stack.#transport = await SipTransport.listen({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 5060,

@@ -1,4 +1,4 @@
-import { Timers } from 'sip.js/lib/core/index.js';
+import type { Timers } from 'sip.js/lib/core/index.js';
 import type { SipTimerOptions } from './sip-types.js';
 
 export interface ResolvedTimers {
@@ -11,14 +11,22 @@ export function resolveTimers(options: SipTimerOptions | undefined): ResolvedTim
   return { t1: options?.t1 ?? 500, t2: options?.t2 ?? 4000, t4: options?.t4 ?? 5000 };
 }
 
+/** The shape of sip.js's timer table (its module-level `Timers`, which we never write). */
+export type CoreTimers = { -readonly [K in keyof typeof Timers]: number };
+
 /**
- * sip.js reads its transaction timeouts from one module-level `Timers` object, with D/I/J/K set to 0 (right only for
- * reliable transports): a retransmitted request then finds no transaction and is treated as new. We set the
- * unreliable-transport values (RFC 3261 §17, Table 4) derived from T1/T2/T4. The object is per process: the last
- * stack started wins (one stack per server process; tests use the same values on both sides).
+ * One stack's timer table for sip.js's transactions and dialogs, handed to them through the stack's transport:
+ * sip.js (patched, patches/sip.js+*.patch) reads `transport.timers` where it used to read its module-level `Timers`,
+ * so two stacks in one process keep their own T1/T2/T4.
+ *
+ * The values are RFC 3261 §17 Table 4's for unreliable transports, derived from T1/T2/T4. sip.js's own table has
+ * D/I/J/K = 0 (right only for reliable transports): a retransmitted request would then find no transaction and be
+ * treated as new. Timer A/E/G retransmissions are not sip.js's (it leaves them TODO): retransmitter.ts sends them from
+ * the same T1/T2. Timer N (subscriptions) and the 60 s provisional-response interval are not T1-derived; sipflow
+ * accepts no SUBSCRIBE.
  */
-export function applyCoreTimers({ t1, t2, t4 }: ResolvedTimers): void {
-  Object.assign(Timers, {
+export function coreTimers({ t1, t2, t4 }: ResolvedTimers): CoreTimers {
+  return {
     T1: t1,
     T2: t2,
     T4: t4,
@@ -32,5 +40,6 @@ export function applyCoreTimers({ t1, t2, t4 }: ResolvedTimers): void {
     TIMER_L: 64 * t1,
     TIMER_M: 64 * t1,
     TIMER_N: 64 * t1,
-  });
+    PROVISIONAL_RESPONSE_INTERVAL: 60_000,
+  };
 }

@@ -1,12 +1,14 @@
 /**
  * RFC 3261 §17 timers with a fake clock (node:test mock timers drive both our retransmitter and sip.js's own
- * timeouts): each timer's effect is asserted — retransmission schedules through the stats counters (incremented
- * synchronously when a timer fires), transaction lifetimes through what a raw UDP peer gets back.
+ * timeouts, which it reads from the stack's transport): each timer's effect is asserted — retransmission schedules
+ * through the stats counters (incremented synchronously when a timer fires), transaction lifetimes through what a raw
+ * UDP peer gets back.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { Timers } from 'sip.js/lib/core/index.js';
 import { SipStack, type CallEndReason, type InboundCall } from '../../src/sip/index.js';
+import { coreTimers, resolveTimers } from '../../src/sip/timers.js';
 import { captureLogger, staticSdp } from './helpers.js';
 import { RawPeer, header, isRequest, isResponse, request, responseTo } from './raw-peer.js';
 
@@ -92,15 +94,19 @@ describe('RFC 3261 timers (fake clock)', () => {
     });
   }
 
-  it('configures sip.js timeouts for unreliable transports (B, D, F, H, I, J, K)', () => {
-    assert.equal(Timers.T1, T1);
-    assert.equal(Timers.TIMER_B, 64 * T1);
-    assert.equal(Timers.TIMER_D, 64 * T1);
-    assert.equal(Timers.TIMER_F, 64 * T1);
-    assert.equal(Timers.TIMER_H, 64 * T1);
-    assert.equal(Timers.TIMER_I, T4);
-    assert.equal(Timers.TIMER_J, 64 * T1);
-    assert.equal(Timers.TIMER_K, T4);
+  it('gives sip.js the timeouts for unreliable transports (B, D, F, H, I, J, K), per stack', () => {
+    // The table the stack's transport hands sip.js's transactions and dialogs (the patch reads `transport.timers`).
+    const table = coreTimers(resolveTimers({ t1: T1, t2: T2, t4: T4 }));
+    assert.deepEqual(
+      { ...table },
+      {
+        ...{ T1, T2, T4, TIMER_B: 64 * T1, TIMER_D: 64 * T1, TIMER_F: 64 * T1, TIMER_H: 64 * T1, TIMER_I: T4 },
+        ...{ TIMER_J: 64 * T1, TIMER_K: T4, TIMER_L: 64 * T1, TIMER_M: 64 * T1, TIMER_N: 64 * T1, PROVISIONAL_RESPONSE_INTERVAL: 60_000 },
+      },
+    );
+    // sip.js's module-level table is never written: D/I/J/K stay at its reliable-transport 0.
+    assert.equal(Timers.TIMER_D, 0);
+    assert.equal(Timers.TIMER_K, 0);
   });
 
   it('Timer A retransmits the INVITE at T1, 2T1, 4T1…; Timer B fails the call with 408 at 64*T1', async () => {
