@@ -22,6 +22,7 @@ import { SipOutboundCall } from './outbound-call.js';
 import { parseOutboundProxy } from './outbound-proxy.js';
 import { ResponseTag } from './response-tag.js';
 import { sipErrors } from './errors.js';
+import { zeroSipStats } from './sip-stats.js';
 import { sipJsLoggerFactory } from './sip-log.js';
 import { parseSipMessage } from './sip-message-parser.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
@@ -52,15 +53,7 @@ const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
  * stack.onInvite((call) => { call.progress(183, sdp); call.answer(sdp); });
  */
 export class SipStack implements SipStackApi {
-  readonly stats: SipStats = {
-    messagesIn: 0,
-    messagesOut: 0,
-    retransmissionsOut: 0,
-    retransmissionsAbsorbed: 0,
-    malformedDropped: 0,
-    dialogSourceRefused: 0,
-    watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
-  };
+  readonly stats: SipStats = zeroSipStats();
   readonly #log: Logger;
   readonly #userAgent: string;
   readonly #advertise: { host: string; port: number } | undefined;

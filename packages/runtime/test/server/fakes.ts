@@ -15,6 +15,7 @@ import type {
   SipStackApi,
   SipStats,
 } from '../../src/sip/sip-types.js';
+import { zeroSipStats } from '../../src/sip/sip-stats.js';
 import { dtmfEventsOf } from '../../src/media/dtmf-keys.js';
 import type { MediaLoad, MediaStreamOptions } from '../../src/media/media-types.js';
 import type {
@@ -172,15 +173,7 @@ export class FakeOutboundCall extends FakeDialog<OutboundCallEvents> implements 
 export class FakeSipStack implements SipStackApi {
   readonly address = { host: '127.0.0.1', port: 5060 };
   readonly advertised = this.address;
-  readonly stats: SipStats = {
-    messagesIn: 0,
-    messagesOut: 0,
-    retransmissionsOut: 0,
-    retransmissionsAbsorbed: 0,
-    malformedDropped: 0,
-    dialogSourceRefused: 0,
-    watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
-  };
+  readonly stats: SipStats = zeroSipStats();
   readonly dialled: FakeOutboundCall[] = [];
   #handler: ((call: InboundCall) => void) | undefined;
   onDial: ((call: FakeOutboundCall) => void) | undefined;

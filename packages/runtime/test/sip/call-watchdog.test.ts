@@ -7,22 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TransactionState, type UserAgentCore } from 'sip.js/lib/core/index.js';
 import { CallWatchdog, type WatchedCall } from '../../src/sip/call-watchdog.js';
-import type { SipStats } from '../../src/sip/index.js';
+import { zeroSipStats } from '../../src/sip/index.js';
 import { captureLogger } from './helpers.js';
 
 const T1 = 500;
-
-function stats(): SipStats {
-  return {
-    messagesIn: 0,
-    messagesOut: 0,
-    retransmissionsOut: 0,
-    retransmissionsAbsorbed: 0,
-    malformedDropped: 0,
-    dialogSourceRefused: 0,
-    watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },
-  };
-}
 
 class Call implements WatchedCall {
   expired: string[] = [];
@@ -53,7 +41,7 @@ describe('call watchdog', () => {
     const silent = new Call('silent', 'early');
     const confirmed = new Call('confirmed', 'confirmed');
     const ringing = new Call('ringing', 'early');
-    const s = stats();
+    const s = zeroSipStats();
     const dog = new CallWatchdog(T1, fakeCore({ callId: 'ringing' }), () => [silent, confirmed, ringing], s, logger);
     try {
       dog.sweep(0);
@@ -75,7 +63,7 @@ describe('call watchdog', () => {
   it('a message of the call starts its 64·T1 again', () => {
     const { logger } = captureLogger('warn');
     const call = new Call('c', 'calling');
-    const dog = new CallWatchdog(T1, fakeCore({}), () => [call], stats(), logger);
+    const dog = new CallWatchdog(T1, fakeCore({}), () => [call], zeroSipStats(), logger);
     try {
       dog.sweep(0);
       dog.heard('c');
