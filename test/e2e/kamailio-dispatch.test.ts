@@ -7,6 +7,7 @@
  * call goes to the instance with the fewest calls in progress, and a call's count is released by its BYE from
  * either end, by its refusal and by the caller's CANCEL.
  */
+// Media engine: one pass only — the subject is routing through the proxy, which carries signalling only.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

@@ -5,6 +5,7 @@
  * Record-Route (rrs, [routes], [next_url]): an in-dialog request without the recorded Route gets 404 from Kamailio,
  * so a scenario that passes took the record-routed path. Rows C1, C6, C7, C8 (BYE both ways) and B1.
  */
+// Media engine: one pass only — the subject is routing through the proxy (callee legs included), which carries signalling only.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
