@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAIN_NODE_ARGS } from '../../../packages/runtime/src/server/heap-growth.js';
 import { freePort } from '../../support/ports.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -46,6 +47,8 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
   writeFileSync(configFile, JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }));
   // QC_BENCH_NODE_ARGS: extra node flags for the server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/qc-prof' to profile it.
   const nodeArgs = (process.env.QC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The node arguments `npm run app` and `npm start` pass, unless QC_BENCH_NODE_ARGS gives its own value of one.
+  for (const arg of MAIN_NODE_ARGS) if (!nodeArgs.some((a) => a.split('=')[0] === arg.split('=')[0])) nodeArgs.unshift(arg);
   const snapshots = process.env.QC_REAL_HEAP_SNAPSHOT;
   if (snapshots) nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`);
   // QC_BENCH_COMPILED=1: the compiled server (`npm run build` first), as `npm start` runs it in production.
