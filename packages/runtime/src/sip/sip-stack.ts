@@ -13,6 +13,7 @@ import {
 } from 'sip.js/lib/core/index.js';
 import { callCredentials } from './call-credentials.js';
 import { CallSet } from './call-set.js';
+import { CancelAnswers } from './cancel-answers.js';
 import { CallWatchdog } from './call-watchdog.js';
 import { DialogPeers, type DialogSourcePolicy } from './dialog-peers.js';
 import { SipInboundCall } from './inbound-call.js';
@@ -72,6 +73,8 @@ export class SipStack implements SipStackApi {
   readonly #origins = new WeakMap<IncomingRequestMessage, { remote: Remote; requestUri: string }>();
   readonly #calls = new CallSet();
   #watchdog!: CallWatchdog;
+  /** CANCELs answered 200 within the last 64·T1: a retransmission gets the same 200 (their own transactions). */
+  #cancelAnswers!: CancelAnswers;
   readonly #dialogPeers = new DialogPeers();
   readonly #dialogSource: DialogSourcePolicy;
   #stopped = false;
@@ -116,6 +119,7 @@ export class SipStack implements SipStackApi {
       stack.stats,
       stack.#log,
     );
+    stack.#cancelAnswers = new CancelAnswers(64 * timers.t1);
     return stack;
   }
 
@@ -222,6 +226,7 @@ export class SipStack implements SipStackApi {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#watchdog.stop();
+    this.#cancelAnswers.stop();
     for (const call of this.#calls.all()) call.shutdown();
     this.#core.dispose();
     await this.#transport.close();
@@ -417,7 +422,7 @@ export class SipStack implements SipStackApi {
     }
     const requestUri = text.slice(0, text.indexOf('\r\n')).split(' ')[1] ?? message.ruri!.toString();
     if (method === 'CANCEL') {
-      this.#onCancel(message, text, serverTransactionKey(message, remote, requestUri, 'INVITE'));
+      this.#onCancel(text, serverTransactionKey(message, remote, requestUri), serverTransactionKey(message, remote, requestUri, 'INVITE'), message);
       return;
     }
     if (method === 'OPTIONS' && !message.toTag) {
@@ -456,15 +461,23 @@ export class SipStack implements SipStackApi {
   /**
    * CANCEL (RFC 3261 §9.2), as sip.js's core does it but with the To tag of the INVITE's responses in the 200 (sip.js
    * picks a new tag per reply, so a retransmitted CANCEL would get a different 200), and matched to its INVITE by
-   * branch, sent-by and source (`serverTransactionKey`): a stranger's copy gets 481.
+   * branch, sent-by and source (`serverTransactionKey`): a stranger's copy gets 481. A CANCEL is its own transaction:
+   * a retransmission of one we answered gets its 200 again (`CancelAnswers`), even once the INVITE's has ended.
    */
-  #onCancel(message: IncomingRequestMessage, text: string, inviteKey: string): void {
+  #onCancel(text: string, cancelKey: string, inviteKey: string, message: IncomingRequestMessage): void {
+    const answered = this.#cancelAnswers.toTagOf(cancelKey);
+    if (answered !== undefined) {
+      this.#reply(text, 200, 'OK', [], answered);
+      return;
+    }
     const uas = this.#core.userAgentServers.get(inviteKey);
     if (!uas) {
       this.#reply(text, 481, 'Call/Transaction Does Not Exist');
       return;
     }
-    this.#reply(text, 200, 'OK', [], this.#responseTags.get(uas)?.value);
+    const toTag = this.#responseTags.get(uas)?.value ?? randomToken(10);
+    this.#reply(text, 200, 'OK', [], toTag);
+    this.#cancelAnswers.answered(cancelKey, toTag);
     const transaction = uas.transaction;
     if (uas instanceof InviteUserAgentServer && transaction instanceof InviteServerTransaction && transaction.state === TransactionState.Proceeding) {
       uas.receiveCancel(message);
