@@ -320,6 +320,22 @@ test('dial-out: every leg failing → the owner learns it at once (leg.failed/le
   assert.deepEqual(far.map((r) => `${r.outcome} ${r.endReason}`).sort(), ['failed 404', 'failed 486']);
 });
 
+test("dial-out: a leg's own flow hanging it up while it rings sends CANCEL, and the record says cancelled", async () => {
+  const { call, stream } = await waiting();
+  stream.dtmf('5');
+  await flushAsync();
+  const [a, b] = stack.dialled;
+  a!.ring(182);
+  await flushAsync();
+  assert.deepEqual(a!.actions, ['cancel']);
+  const farA = registry.list({ ended: true }).find((r) => r.flow === 'far' && r.outcome !== 'active')!;
+  assert.deepEqual([farA.outcome, farA.endReason, farA.state], ['cancelled', 'hangup', 'END']);
+  b!.fail(486);
+  await flushAsync();
+  assert.deepEqual(call.actions, ['183+sdp', 'reject 480']);
+  assertIdle();
+});
+
 test('the caller cancelling while legs ring cancels every owned leg', async () => {
   const { call, stream } = await waiting();
   stream.dtmf('5');

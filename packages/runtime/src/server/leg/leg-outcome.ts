@@ -92,7 +92,8 @@ function sipEndedOutcome(reason: CallEndReason, leg: LegProgress): LegEnd {
 
 function sipEndedOutcomeKind(reason: CallEndReason, leg: LegProgress): FinalOutcome {
   // A WebSocket client gone (tab closed) is a caller giving up before the answer, a BYE after it.
-  // Our own end ('local') is a refusal before the answer (reject, hangup with a code), else a hangup.
+  // Our own end ('local') before the answer is a refusal of an inbound call (reject, hangup with a code) and a CANCEL
+  // of an outbound one (as when its owner hangs it up); after the answer it is a hangup.
   switch (reason) {
     case 'cancel':
       return 'cancelled';
@@ -103,7 +104,9 @@ function sipEndedOutcomeKind(reason: CallEndReason, leg: LegProgress): FinalOutc
     case 'watchdog':
       return 'failed';
     case 'local':
-      return leg.lastReply !== undefined && !leg.answered ? 'rejected' : 'completed';
+      if (leg.answered) return 'completed';
+      if (leg.direction === 'outbound') return 'cancelled';
+      return leg.lastReply !== undefined ? 'rejected' : 'completed';
     case 'bye':
     case 'shutdown':
       return 'completed';

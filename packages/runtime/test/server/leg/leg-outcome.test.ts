@@ -20,7 +20,10 @@ const table: Array<[string, LegEnding, LegProgress, LegEnd]> = [
   ['no ACK for our 200', { kind: 'sip-ended', reason: 'ack-timeout' }, answered(inbound), { outcome: 'failed', reason: 'ack-timeout' }],
   ['we rejected (486)', { kind: 'sip-ended', reason: 'local' }, replied(inbound, 486), { outcome: 'rejected', reason: '486' }],
   ['we hung up after answer', { kind: 'sip-ended', reason: 'local' }, answered(inbound), { outcome: 'completed', reason: 'hangup' }],
-  ['we hung up, nothing replied', { kind: 'sip-ended', reason: 'local' }, outbound, { outcome: 'completed', reason: 'hangup' }],
+  // An unanswered outbound leg we hang up (a CANCEL on the wire) is cancelled, as when its owner hangs it up.
+  ['we hung up a ringing outbound leg', { kind: 'sip-ended', reason: 'local' }, outbound, { outcome: 'cancelled', reason: 'hangup' }],
+  ['we hung up an answered outbound leg', { kind: 'sip-ended', reason: 'local' }, answered(outbound), { outcome: 'completed', reason: 'hangup' }],
+  ['we ended an inbound call, nothing replied', { kind: 'sip-ended', reason: 'local' }, inbound, { outcome: 'completed', reason: 'hangup' }],
   ['callee refused (busy)', { kind: 'sip-ended', reason: 'failed' }, replied(outbound, 486), { outcome: 'failed', reason: '486' }],
   ['outbound failed without a reply', { kind: 'sip-ended', reason: 'failed' }, outbound, { outcome: 'failed', reason: 'failed' }],
   [
@@ -85,10 +88,13 @@ for (const [name, ending, progress, expected] of table) {
   });
 }
 
-/** The expression leg.ts had before the split (when the dialog ended first), kept here as the reference. */
-function formerSipEndedOutcome(reason: CallEndReason, answered: boolean, lastReply: number | undefined): LegEnd {
+/**
+ * The expression leg.ts had before the split (when the dialog ended first), kept here as the reference — with the one
+ * deliberate change since: our own end of an unanswered outbound leg (a CANCEL) is 'cancelled', no longer 'completed'.
+ */
+function formerSipEndedOutcome(reason: CallEndReason, outbound: boolean, answered: boolean, lastReply: number | undefined): LegEnd {
   const outcome: LegEnd['outcome'] =
-    reason === 'cancel' || (reason === 'connection-lost' && !answered)
+    reason === 'cancel' || (reason === 'connection-lost' && !answered) || (reason === 'local' && outbound && !answered)
       ? 'cancelled'
       : reason === 'failed'
         ? 'failed'
@@ -101,7 +107,7 @@ function formerSipEndedOutcome(reason: CallEndReason, answered: boolean, lastRep
   return { outcome, reason: why };
 }
 
-test('outcomeOf: the end of the dialog gives what the former nested ternary gave, for every reason, answered or not, replied or not', () => {
+test('outcomeOf: the end of the dialog gives what the former nested ternary gave (but a cancelled unanswered outbound leg), for every case', () => {
   const reasons: CallEndReason[] = ['bye', 'cancel', 'ack-timeout', 'local', 'failed', 'connection-lost', 'shutdown'];
   let rows = 0;
   for (const reason of reasons)
@@ -112,7 +118,7 @@ test('outcomeOf: the end of the dialog gives what the former nested ternary gave
             const got = outcomeOf({ kind: 'sip-ended', reason }, { direction, answered: isAnswered, lastReply, sipEnded });
             assert.deepEqual(
               got,
-              formerSipEndedOutcome(reason, isAnswered, lastReply),
+              formerSipEndedOutcome(reason, direction === 'outbound', isAnswered, lastReply),
               `${reason} ${direction} answered=${isAnswered} lastReply=${lastReply}`,
             );
             rows++;
