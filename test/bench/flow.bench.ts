@@ -11,7 +11,7 @@
  *    one with 2 digits typed), after a full GC, for N = 1,000 and 10,000 calls at once; and per bare callee actor.
  */
 import { loadavg } from 'node:os';
-import { settledHeap } from './support/flow-gc.js';
+import { settledHeap } from '../support/gc.js';
 import { CALLEE_EVENTS, callerEvents, startBareCallee, startCallee, startCaller, type CalleeTest, type CallerTest } from './support/flow-quiz.js';
 
 export const name = 'flow';

@@ -8,13 +8,12 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import pino from 'pino';
 import { MediaEngine, type MediaStream } from '../../packages/runtime/src/media/index.js';
 import { tempDir, writeWav, sine } from '../support/audio-wav.js';
+import { collectGarbage } from '../support/gc.js';
 import { BenchChild, plainRtpOffer } from './support/bench-child.js';
 
 export const name = 'media';
@@ -23,9 +22,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const LEGS = (process.env.MEDIA_BENCH_LEGS ?? '100,500,1000').split(',').map(Number);
 const WARMUP_MS = 2000;
 const MEASURE_MS = Number(process.env.MEDIA_BENCH_MS ?? 8000);
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 interface Counters {
   sent: number;
@@ -40,7 +36,7 @@ async function runLegs(n: number, gen: BenchChild, prompt: string): Promise<Reco
   const engine = await MediaEngine.create({ logger: pino({ level: 'silent' }), portRange: [20000, 29999] });
   const streams: MediaStream[] = [];
   try {
-    gc();
+    collectGarbage();
     const mem0 = process.memoryUsage();
     const { ports } = await gen.request<{ ports: number[] }>({ type: 'open', count: n });
     for (let i = 0; i < n; i++) {
@@ -49,7 +45,7 @@ async function runLegs(n: number, gen: BenchChild, prompt: string): Promise<Reco
       await s.play(prompt, { loop: true });
       streams.push(s);
     }
-    gc();
+    collectGarbage();
     const mem1 = process.memoryUsage();
     const heapPerLeg = (mem1.heapUsed - mem0.heapUsed) / n;
     const buffersPerLeg = (mem1.arrayBuffers - mem0.arrayBuffers) / n;

@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { SipStack, type CallEndReason, type InboundCall, type OutboundCall } from '../../src/sip/index.js';
 import { TypedEmitter } from '../../src/util/index.js';
+import { collectGarbage } from '../../../../test/support/gc.js';
 import { captureLogger, confirmedCall, staticSdp } from './helpers.js';
 
 /** Every `ended` reason of one call, in order. */
@@ -86,12 +85,6 @@ describe('a call after its end', () => {
     }
   });
 });
-
-/** A full collection, without `node --expose-gc` on the command line. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
 
 describe('a call once its signalling is done', () => {
   it('is not kept by the transactions and dialogs sip.js keeps for 64*T1 after a 2xx', async () => {
