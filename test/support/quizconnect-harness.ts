@@ -58,6 +58,8 @@ export interface QuizHarnessOptions {
   maxCalls?: number;
   /** The server's headroom rule (media clocks, main thread). Default: the server's. */
   admission?: ServerOptions['admission'];
+  /** The server's SIP timers (T1, T2, T4: shorter ones keep loss tests short). Default: RFC 3261's. */
+  sipTimers?: ServerOptions['sipTimers'];
   /**
    * Put the real Kamailio (deploy/kamailio/kamailio.cfg) in front: callers send to it (it dispatches to the server
    * and record-routes), and it is the app's outbound proxy (`outbound_proxy` in its config), so the callee legs and
@@ -162,6 +164,7 @@ export class QuizHarness {
       ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
       ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
+      ...(options.sipTimers ? { sipTimers: options.sipTimers } : {}),
       config: {
         file: {
           [app]: {

@@ -1,0 +1,100 @@
+/**
+ * The issue's row "30 % SIP loss, CANCEL 4 s after the 100": a sipp caller loses 30 % of what it sends and receives, at
+ * random (-lost 30, seeded by the clock: not chosen losses), and CANCELs 4 s after the server's first answer (100 or
+ * 183), call after call, against the real server running quizconnect (every call rings two callees, a sipp UAS that
+ * rings until CANCELled). The server's T1 is 100 ms, so 64·T1 — the longest any transaction may live — is 6.4 s.
+ *
+ * Shown:
+ *   - every call ended correctly: sipp counts every call successful (its scenario survives loss by retransmission
+ *     only, and fails on any other answer — a 481 to its CANCEL, a 480, a 500); the registry ended every caller leg
+ *     as cancelled by its caller and every callee leg as cancelled by its flow;
+ *   - no call outlives its transactions: within 64·T1 of sipp's last message the admin API's `/calls` lists nothing,
+ *     and the SIP stack has nothing pending (no transaction waiting, no answer waiting for its ACK), no stream left.
+ * The raw-UDP cases with chosen losses (each message of the exchange lost once, a 487 never re-sent) are
+ * test/e2e/sip-lossy-cancel.test.ts.
+ */
+// Media engine: one pass only — its subject is SIP retransmission and the call registry under loss; the CANCEL
+// paths' media (streams closed) run in both modes in sip-lossy-cancel and the quizconnect caller suites.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { scenario, withQuiz, type QuizHarness } from '../support/quizconnect-harness.js';
+import { NO_HEADROOM_RULE } from '../support/admission-flood.js';
+import { freePort } from '../support/ports.js';
+import { startSipp } from '../support/sipp.js';
+
+const T1 = 100;
+const LIFETIME_MS = 64 * T1;
+/** Room for a loaded machine (the test runs beside others on 2 vCPUs). */
+const SLACK_MS = 3000;
+const CALLS = 30;
+const RATE = 10;
+const LOSS_PERCENT = 30;
+const CANCEL_AFTER_MS = 4000;
+
+/** `/calls` of the admin API: the calls it lists now. */
+async function listedCalls(h: QuizHarness): Promise<number> {
+  const admin = h.server.admin!;
+  const res = await fetch(`http://${admin.host}:${admin.port}/calls`);
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { count: number }).count;
+}
+
+/** Polls `/calls` until it lists nothing; resolves the ms it took, or fails after `ms`. */
+async function untilNoCallListed(h: QuizHarness, ms: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const listed = await listedCalls(h);
+    if (listed === 0) return Date.now() - start;
+    const states = h.server.registry
+      .list()
+      .map((r) => `${r.flow} ${r.state}`)
+      .join(', ');
+    if (Date.now() - start > ms) assert.fail(`${listed} calls still listed ${ms} ms after the last message: ${states}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('30 % SIP loss at random, CANCEL 4 s after the first answer (sipp -lost 30, quizconnect, T1 = 100 ms)', () => {
+  it('every call ends as its caller chose, and none is listed or pending 64·T1 after the last message', async (t) => {
+    const admin = { host: '127.0.0.1', port: await freePort() };
+    await withQuiz({ admin, sipTimers: { t1: T1, t2: 400, t4: 500 }, admission: NO_HEADROOM_RULE, config: { ring_timeout: 60 } }, async (h) => {
+      await h.startCallees({ behaviours: { john: 'ring', anna: 'ring' }, calls: 100_000, timeoutSec: 120 });
+      const caller = await startSipp({
+        scenario: { file: scenario('qc-caller-lossy-cancel.xml') },
+        remote: `127.0.0.1:${h.server.sip.port}`,
+        service: '35',
+        calls: CALLS,
+        rate: RATE,
+        keys: { rtp_port: String(h.peers.caller.port) },
+        timeoutSec: 150,
+        args: ['-d', String(CANCEL_AFTER_MS), '-lost', String(LOSS_PERCENT), '-recv_timeout', '60000'],
+      });
+      const res = await caller.done;
+      // sipp has exited: nothing more comes from the caller.
+      const failures = Object.entries(res.stats).filter(([k, v]) => k.startsWith('Failed') && k.endsWith('(C)') && v !== '0');
+      // A copy of our 487 that reaches sipp after its call ended is a "Dead call" to it: harmless.
+      const errors = res.errors.split(/\n(?='?\d{4}-\d\d-\d\d\t)/).filter((e) => e.trim() && !/Dead call/.test(e));
+      assert.equal(res.code, 0, `${JSON.stringify(failures)} ${errors.slice(0, 4).join('\n')}`);
+      assert.equal(res.stats['SuccessfulCall(C)'], String(CALLS), 'every call ended as the scenario expects');
+      const retransmitted = Number(res.stats['Retransmissions(C)'] ?? 0);
+      t.diagnostic(`sipp retransmitted ${retransmitted} messages; ${h.server.stack.stats.retransmissionsOut} re-sent by the server`);
+      assert.ok(retransmitted > 0, 'sipp lost messages and re-sent them');
+
+      const took = await untilNoCallListed(h, LIFETIME_MS + SLACK_MS);
+      t.diagnostic(`/calls empty ${took} ms after the last message`);
+      assert.ok(await h.server.stack.drain(LIFETIME_MS + SLACK_MS), `SIP work left: ${JSON.stringify(h.server.stack.pendingDialogWork)}`);
+      assert.equal(h.server.media.streamCount, 0, 'every media stream closed');
+
+      const callers = h.records('quizconnect_caller');
+      assert.equal(callers.length, CALLS, 'a caller leg for every call');
+      assert.deepEqual([...new Set(callers.map((r) => `${r.outcome} ${r.endReason}`))], ['cancelled cancel'], 'every caller leg ended by its CANCEL');
+      const callees = h.records('quizconnect_callee');
+      assert.equal(callees.length, 2 * CALLS, 'every call rang both its callees');
+      assert.deepEqual(
+        [...new Set(callees.map((r) => `${r.outcome} ${r.endReason}`))],
+        ['cancelled hung up by owner'],
+        'every callee leg was CANCELled by its flow',
+      );
+    });
+  });
+});
