@@ -15,6 +15,7 @@ import { randomInt } from 'node:crypto';
 import { Audio, PeerConnection, type Track } from 'node-datachannel';
 import { mediaErrors } from '../errors.js';
 import { isRtcpPacket, pickAudio, type WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.js';
+import { WebRtcTransportBase } from './webrtc-transport-base.js';
 
 /** Gathering host candidates on one address takes milliseconds; this only bounds a libdatachannel that hangs. */
 const GATHER_TIMEOUT_MS = 5_000;
@@ -55,56 +56,30 @@ export async function openDataChannelTransport(offerSdp: string, options: WebRtc
   }
 }
 
-class DataChannelTransport implements WebRtcTransport {
-  readonly answer: string;
-  readonly codecPt: number;
-  readonly codecName: 'PCMU' | 'PCMA';
-  readonly eventPt: number | undefined;
-  connected = false;
+class DataChannelTransport extends WebRtcTransportBase {
   readonly #pc: PeerConnection;
   readonly #track: Track;
   readonly #ssrc: number;
-  #closed = false;
-  #onRtp: (packet: Buffer) => void = () => undefined;
-  #onConnected: () => void = () => undefined;
-  #onFailed: (err: Error) => void = () => undefined;
 
   constructor(pc: PeerConnection, track: Track, ssrc: number, answer: string, chosen: ReturnType<typeof pickAudio>) {
+    super(answer, chosen);
     this.#pc = pc;
     this.#track = track;
     this.#ssrc = ssrc;
-    this.answer = answer;
-    this.codecPt = chosen.codecPt;
-    this.codecName = chosen.codecName;
-    this.eventPt = chosen.eventPt;
     track.onMessage((packet) => {
-      if (!this.#closed && packet.length >= 12 && !isRtcpPacket(packet)) this.#onRtp(packet);
+      if (packet.length >= 12 && !isRtcpPacket(packet)) this.rtpReceived(packet);
     });
     // The track opens when DTLS-SRTP is keyed: from then on both directions work.
-    track.onOpen(() => {
-      if (this.#closed || this.connected) return;
-      this.connected = true;
-      this.#onConnected();
-    });
+    track.onOpen(() => this.connectionUp());
     // node-datachannel frees the track's callbacks (which keep the process alive) only when it has a closed handler.
     track.onClosed(() => undefined);
     pc.onStateChange((state) => {
-      if (!this.#closed && state === 'failed') this.#onFailed(new Error('WebRTC connection failed (ICE or DTLS)'));
+      if (state === 'failed') this.connectionFailed();
     });
   }
 
-  onRtp(handler: (packet: Buffer) => void): void {
-    this.#onRtp = handler;
-  }
-  onConnected(handler: () => void): void {
-    this.#onConnected = handler;
-  }
-  onFailed(handler: (err: Error) => void): void {
-    this.#onFailed = handler;
-  }
-
   send(packet: Buffer): void {
-    if (this.#closed || !this.connected || packet.length < 8) return;
+    if (this.closed || !this.connected || packet.length < 8) return;
     // Our SSRC as the answer announced it (the engine stream has its own): bytes 8-11 of RTP, 4-7 of RTCP.
     packet.writeUInt32BE(this.#ssrc, isRtcpPacket(packet) ? 4 : 8);
     try {
@@ -114,9 +89,7 @@ class DataChannelTransport implements WebRtcTransport {
     }
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+  protected release(): void {
     try {
       this.#track.close();
     } catch {

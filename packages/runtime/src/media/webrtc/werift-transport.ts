@@ -6,6 +6,7 @@
 import { type MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpPacket } from 'werift';
 import { mediaErrors } from '../errors.js';
 import { isRtcpPacket, pickAudio, type WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.js';
+import { WebRtcTransportBase } from './webrtc-transport-base.js';
 
 export async function openWeriftTransport(offerSdp: string, options: WebRtcTransportOptions): Promise<WebRtcTransport> {
   const chosen = pickAudio(offerSdp);
@@ -55,55 +56,26 @@ export async function openWeriftTransport(offerSdp: string, options: WebRtcTrans
   }
 }
 
-class WeriftTransport implements WebRtcTransport {
-  readonly answer: string;
-  readonly codecPt: number;
-  readonly codecName: 'PCMU' | 'PCMA';
-  readonly eventPt: number | undefined;
-  connected = false;
+class WeriftTransport extends WebRtcTransportBase {
   readonly #pc: RTCPeerConnection;
-  #closed = false;
-  #onRtp: (packet: Buffer) => void = () => undefined;
-  #onConnected: () => void = () => undefined;
-  #onFailed: (err: Error) => void = () => undefined;
 
   constructor(pc: RTCPeerConnection, answer: string, chosen: ReturnType<typeof pickAudio>) {
+    super(answer, chosen);
     this.#pc = pc;
-    this.answer = answer;
-    this.codecPt = chosen.codecPt;
-    this.codecName = chosen.codecName;
-    this.eventPt = chosen.eventPt;
     const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio')!;
     // The remote track exists once the offer was applied; a later one (re-keyed SSRC) is followed too.
-    const follow = (track: MediaStreamTrack) =>
-      track.onReceiveRtp.subscribe((rtp) => {
-        if (!this.#closed) this.#onRtp(rtp.serialize());
-      });
+    const follow = (track: MediaStreamTrack) => track.onReceiveRtp.subscribe((rtp) => this.rtpReceived(rtp.serialize()));
     for (const track of transceiver.receiver.tracks) follow(track);
     transceiver.onTrack.subscribe((track) => follow(track));
     pc.connectionStateChange.subscribe((state) => {
-      if (this.#closed) return;
-      if (state === 'connected' && !this.connected) {
-        this.connected = true;
-        this.#onConnected();
-      }
-      if (state === 'failed') this.#onFailed(new Error('WebRTC connection failed (ICE or DTLS)'));
+      if (state === 'connected') this.connectionUp();
+      if (state === 'failed') this.connectionFailed();
     });
-  }
-
-  onRtp(handler: (packet: Buffer) => void): void {
-    this.#onRtp = handler;
-  }
-  onConnected(handler: () => void): void {
-    this.#onConnected = handler;
-  }
-  onFailed(handler: (err: Error) => void): void {
-    this.#onFailed = handler;
   }
 
   send(buf: Buffer): void {
     // werift sends its own RTCP; audio goes through the sender (its SSRC); telephone-events keep their PT.
-    if (this.#closed || !this.connected || isRtcpPacket(buf)) return;
+    if (this.closed || !this.connected || isRtcpPacket(buf)) return;
     let packet: RtpPacket;
     try {
       packet = RtpPacket.deSerialize(buf);
@@ -119,9 +91,7 @@ class WeriftTransport implements WebRtcTransport {
     }
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+  protected release(): void {
     void this.#pc.close().catch(() => undefined);
   }
 }
