@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Runs the typecheck, then every *.test.ts with node's test runner (through tsx).
-// `--unit` skips the end-to-end suites (files under test/e2e/ and *.e2e.test.ts).
+// `--unit` skips the end-to-end suites (files under test/e2e/ and *.e2e.test.ts); `--list` prints the files each
+// pass would run and runs nothing.
 // Files run one at a time, by choice (--test-concurrency=1): node --test would otherwise run
 // os.availableParallelism() - 1 files at once (1 on a 2-CPU machine, 7 on an 8-CPU one), so the suite would behave
 // differently per machine. The e2e suites start real peers (sipp, baresip, Kamailio, MariaDB), measure RTP timing
 // and media-clock lateness, and some hold a server under load; run side by side they starve each other of CPU and
 // fail on timing, not on a bug. Tests inside a file run in order (node's default).
-// The media engine runs on worker threads by default; after the whole suite, every e2e file that runs the server
-// or the media harness runs again with SIPFLOW_MEDIA_WORKERS=0 (media on the main thread), so both engines pass
-// the same tests. SIPFLOW_MEDIA_WORKERS set by the caller picks one mode for a single pass.
+// The media engine runs on worker threads by default; after the whole suite, every file that says so on a line of its
+// own, `// Media engine: both modes — <why>`, runs again with SIPFLOW_MEDIA_WORKERS=0 (media on the main thread), so
+// both engines pass the same tests. SIPFLOW_MEDIA_WORKERS set by the caller picks one mode for a single pass.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -31,6 +32,30 @@ let files = ['packages', 'apps', 'test'].flatMap((d) => walk(join(root, d), []))
 if (unitOnly) files = files.filter((f) => !f.startsWith('test/e2e/') && !f.endsWith('.e2e.test.ts'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 files.sort();
+
+// The second pass, media on the main thread: the files whose subject runs in the media engine ask for it, each on a
+// line of its own, `// Media engine: both modes — <why>`; every other file runs once. A file may say why one pass is
+// enough, `// Media engine: one pass only — <why>`; saying both is an error. (CI time: a file run twice costs 40-50 s.)
+const bothModes = /^\/\/ Media engine: both modes — \S/m;
+const onePassOnly = /^\/\/ Media engine: one pass only — \S/m;
+const bothModeFiles = files.filter((f) => {
+  const source = readFileSync(join(root, f), 'utf8');
+  if (!bothModes.test(source)) return false;
+  if (onePassOnly.test(source)) {
+    console.error(`${f}: says both 'Media engine: both modes' and 'Media engine: one pass only'`);
+    process.exit(1);
+  }
+  return true;
+});
+// SIPFLOW_MEDIA_WORKERS set by the caller: one pass in that mode.
+const again = process.env.SIPFLOW_MEDIA_WORKERS === undefined ? bothModeFiles : [];
+if (process.argv.includes('--list')) {
+  // What would run, without running it: the first pass, then the second.
+  console.log(files.join('\n'));
+  console.log(`\n# again with media on the main thread (SIPFLOW_MEDIA_WORKERS=0): ${again.length} files`);
+  console.log(again.join('\n'));
+  process.exit(0);
+}
 
 if (!filters.length) {
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
@@ -71,17 +96,6 @@ function runFiles(list, env) {
   return res.status ?? 1;
 }
 const first = runFiles(files, {});
-if (first !== 0 || process.env.SIPFLOW_MEDIA_WORKERS !== undefined) process.exit(first);
-// Media on the main thread: the e2e files whose server or harness runs a media engine (the worker-crash test needs
-// workers and pins them itself). A file whose subject the engine's mode cannot change says so on a line of its own,
-// `// Media engine: one pass only — <why>`, and runs once (CI time: each such pass costs 40-50 s).
-const dependsOnEngine = /startServer|startTestServer|withQuiz|MediaSipHarness/;
-const onePassOnly = /^\/\/ Media engine: one pass only — \S/m;
-const again = files.filter((f) => {
-  if (!(f.startsWith('test/e2e/') || f.endsWith('.e2e.test.ts')) || f.includes('media-worker-crash')) return false;
-  const source = readFileSync(join(root, f), 'utf8');
-  return dependsOnEngine.test(source) && !onePassOnly.test(source);
-});
-if (!again.length) process.exit(0);
+if (first !== 0 || !again.length) process.exit(first);
 console.log(`\n# again with media on the main thread (SIPFLOW_MEDIA_WORKERS=0): ${again.length} files`);
 process.exit(runFiles(again, { SIPFLOW_MEDIA_WORKERS: '0' }));

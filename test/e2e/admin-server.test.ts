@@ -3,6 +3,7 @@
  * `npm run calls`, and the web page (headless Chromium) while in progress, then as ended with its state graph;
  * /metrics counts it; a reload bumps the app version.
  */
+// Media engine: both modes — the IVR call it watches plays prompts and takes DTMF through the media engine, and /metrics reports that engine.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';

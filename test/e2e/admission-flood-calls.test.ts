@@ -4,6 +4,7 @@
  * Retry-After) or carried to the end its caller chose; no callee leg is refused for the limit halfway. In its own
  * file so that each flood has the per-file time budget to itself on a loaded machine.
  */
+// Media engine: both modes — admission reads the media engine's load and ports, which differ between workers and the main thread.
 import { describe, it } from 'node:test';
 import { withQuiz } from '../support/quizconnect-harness.js';
 import { NO_HEADROOM_RULE, floodCase } from '../support/admission-flood.js';

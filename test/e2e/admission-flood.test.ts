@@ -9,6 +9,7 @@
  * Before the fix the same flood admitted calls whose callee legs found no RTP port on their worker, and their
  * callers got 480 (rule B2: every callee leg failed).
  */
+// Media engine: both modes — the RTP range is split between media workers; on the main thread one engine holds it all.
 import { describe, it } from 'node:test';
 import { withQuiz } from '../support/quizconnect-harness.js';
 import { NO_HEADROOM_RULE, floodCase } from '../support/admission-flood.js';

@@ -4,6 +4,7 @@
  * at once with 503 and Retry-After otherwise, rather than admitted and then ended with 480 when its callee legs find
  * no RTP port. Here the RTP range holds 4 port pairs; a quizconnect call with two callees needs 3.
  */
+// Media engine: both modes — admission counts the RTP ports the media engine has free, per worker or on the main thread.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertSippPassed, withQuiz } from '../support/quizconnect-harness.js';

@@ -10,6 +10,7 @@
  *     to the browser's 1 kHz tone (Goertzel), silence while the phone is muted; the browser receives the callee's
  *     audio.
  */
+// Media engine: both modes — the browser's WebRTC audio is relayed to an engine stream (prompts, RFC 4733, the bridge).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';

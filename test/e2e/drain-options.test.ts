@@ -4,6 +4,7 @@
  * dispatcher) needs to take it out of rotation — and 200 again once it admits calls. A drain lets the calls in
  * progress end on their own, refuses new INVITEs with 503, and ends the calls still up at its deadline.
  */
+// Media engine: both modes — OPTIONS answers 503 from admission, which reads the media engine's headroom.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

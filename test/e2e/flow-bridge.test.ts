@@ -3,6 +3,7 @@
  * the bridge flow dials a sipp UAS, joins both legs in one conference room. Hang-ups from either side, a CANCEL
  * while the far end rings and a busy far end all end both legs properly; the registry is empty after each.
  */
+// Media engine: both modes — both legs are joined in a conference room of the media engine.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

@@ -3,6 +3,7 @@
  * caller's answer comes in the ACK and is applied — RTP goes to the address and codec of that answer (a UDP socket
  * of this test, PCMA only). An ACK without the answer ends the call with BYE.
  */
+// Media engine: both modes — the ACK's SDP answer is applied to the leg's engine stream, which sends the RTP the test checks.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, afterEach, before, describe, it } from 'node:test';

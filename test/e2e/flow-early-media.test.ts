@@ -3,6 +3,7 @@
  * socket of this test) and never answers. The 183's SDP is applied to the far-end leg's stream, so RTP reaches that
  * address with that codec before any 2xx; the flow hears of it as ringing. Stopping the server then CANCELs it.
  */
+// Media engine: both modes — the 183's SDP is applied to the far-end leg's engine stream, which sends the RTP the test checks.
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';

@@ -2,6 +2,7 @@
  * The runtime on loopback with sipp as the caller: the example IVR answers, plays, collects a wrong code then the
  * right one (SIP INFO), says goodbye and hangs up. The registry records the state graph and is empty afterwards.
  */
+// Media engine: both modes — the IVR plays prompts and collects digits through the media engine.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

@@ -4,6 +4,7 @@
  * (far end ringing, both legs connected): every peer gets its 503/CANCEL/BYE, and stop() resolves only once the stack
  * has drained (no BYE/CANCEL unanswered, no final answer unACKed), without the 'still pending' warning.
  */
+// Media engine: both modes — shutdown ends calls in every state and closes their engine streams.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

@@ -3,6 +3,7 @@
  * sent as RFC 4733 (at PT 101 and 96) and in-band tones (PCMU, PCMA) from pcaps generated here, by SIP INFO;
  * a prompt played to sipp checked on the wire (dumpcap); flush within one tick; two sipp legs in a room.
  */
+// Media engine: both modes — it tests the media engine itself (DTMF, prompts, rooms) against sipp.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

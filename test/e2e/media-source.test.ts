@@ -9,6 +9,7 @@
  *   - every rejected packet is counted (sipflow_rtp_rejected_source_total).
  * Runs on media workers and again with media on the main thread (scripts/test.mjs).
  */
+// Media engine: both modes — RTP source validation runs inside the media engine.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertPairPassed, withQuiz, type QuizHarness } from '../support/quizconnect-harness.js';

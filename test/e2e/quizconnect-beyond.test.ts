@@ -2,8 +2,8 @@
  * quizconnect end to end, what the tutorial's scripts left broken (docs/quizconnect.md B1–B6), against
  * apps/quizconnect. The tests are in quizconnect-suites/beyond.ts; quizconnect-dsm-beyond.test.ts runs the same
  * ones against quizconnect imported from the DSM tutorial's scripts.
- * (The suite starts the server with withQuiz: scripts/test.mjs runs this file again with media on the main thread.)
  */
+// Media engine: both modes — quizconnect's prompts, PIN digits and bridge run through the media engine.
 import { beyondSuite } from './quizconnect-suites/beyond.js';
 import { HANDWRITTEN_QUIZCONNECT } from '../support/quiz-apps.js';
 

@@ -7,6 +7,7 @@
  * - baresip is the caller (a real phone): it types with `sndcode` and reports the keys it receives.
  * After each call the registry has no active call and no media stream is left.
  */
+// Media engine: both modes — the RFC 4733 events and in-band tones it decodes are made by the media engine.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';

@@ -7,6 +7,7 @@
  *   - outbound (example-bridge: the far end answered): a BYE from 127.0.0.2 in the far end's dialog gets 403 and the
  *     bridge stays up; the far end's own BYE ends both legs.
  */
+// Media engine: both modes — a re-INVITE or INFO the stranger sends would reach the call's engine stream; the peer's own must.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { RunningServer } from '../../packages/runtime/src/server/index.js';

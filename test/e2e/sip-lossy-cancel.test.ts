@@ -11,6 +11,7 @@
  *     after the CANCEL the INVITE transaction is given up (watchdog);
  *   - the caller loses our first 100, the 200 to its CANCEL, our first 487.
  */
+// Media engine: both modes — the bridge opens and closes engine streams while CANCEL races; none may be left in either engine.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../packages/runtime/src/server/index.js';

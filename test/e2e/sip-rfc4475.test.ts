@@ -11,6 +11,7 @@
  * The valid longreq (long values, a top Via without branch) and inv2543 (RFC 2543: no branch, From tag or Contact)
  * are processed: they reach the flow, which answers by its own rules.
  */
+// Media engine: both modes — the valid torture messages reach quizconnect's flow, which opens engine streams.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -9,6 +9,7 @@
  *   - after the caller's own CANCEL (200, 487), an ACK copied from another host does not stop the 487's
  *     retransmissions (Timer G): only the caller's ACK does.
  */
+// Media engine: both modes — quizconnect rings two callees, each leg with an engine stream, while strangers try its transaction.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertSippPassed, withQuiz } from '../support/quizconnect-harness.js';

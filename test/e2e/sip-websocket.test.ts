@@ -8,6 +8,7 @@
  *     subprotocol gets 400, a plain HTTP request 426; the server keeps answering;
  *   - wss with a certificate and key answers OPTIONS.
  */
+// Media engine: both modes — the IVR call over WebSocket plays prompts and takes DTMF through the media engine.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
