@@ -5,7 +5,8 @@
  * keeps its word: each INVITE is either refused at once (503 + Retry-After, before any early media) or admitted,
  * and every admitted call then runs
  * its flow to the end its caller chose (here: early media, then CANCEL → 487; both callee legs rung and CANCELled).
- * None ends for lack of ports or legs — no callee leg fails, no caller gets 480.
+ * None ends for lack of ports or legs — no callee leg fails, no caller gets 480 — also in the start-up burst: the
+ * flood is the server's first traffic, admitted before any call has dialled (its fan-out is assumed until then).
  * Before the fix the same flood admitted calls whose callee legs found no RTP port on their worker, and their
  * callers got 480 (rule B2: every callee leg failed).
  */

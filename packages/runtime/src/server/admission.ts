@@ -27,6 +27,11 @@ export interface AdmissionOptions {
   sampleMs?: number;
   /** Retry-After of the 503, seconds. Default 2. */
   retryAfterS?: number;
+  /**
+   * Legs a call of a flow is assumed to dial (its callee legs, each with an RTP stream) until the flow has shown its
+   * fan-out: one of its calls has dialled, or answered without dialling (server/leg-budget.ts). Default 2.
+   */
+  assumedFanOut?: number;
 }
 
 export interface AdmissionSnapshot {
@@ -43,6 +48,8 @@ export interface AdmissionSnapshot {
 
 export class AdmissionControl {
   readonly retryAfterS: number;
+  /** See `AdmissionOptions.assumedFanOut`. */
+  readonly assumedFanOut: number;
   readonly #loads: () => MediaLoad[];
   readonly #busyMax: number;
   readonly #lateMax: number;
@@ -69,6 +76,7 @@ export class AdmissionControl {
     this.#samples = Math.max(1, Math.round((options.windowMs ?? 1000) / this.#sampleMs));
     this.#ring = new Uint8Array(this.#samples);
     this.retryAfterS = options.retryAfterS ?? 2;
+    this.assumedFanOut = options.assumedFanOut ?? 2;
   }
 
   start(): void {

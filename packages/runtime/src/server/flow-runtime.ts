@@ -70,7 +70,7 @@ export class FlowRuntime implements LegHost {
   readonly #admission: AdmissionControl | undefined;
   readonly #legs = new Map<string, Leg>();
   /** Legs admitted calls will still dial, and their RTP ports (media.portShares); INVITEs admitted whose leg is not created yet. */
-  readonly #budget = new LegBudget();
+  readonly #budget: LegBudget;
   #pendingInbound = 0;
   readonly #refused = { calls: 0, ports: 0 };
   #accepting = true;
@@ -87,6 +87,7 @@ export class FlowRuntime implements LegHost {
     this.#rtpTimeoutMs = options.rtpTimeoutMs ?? 0;
     this.#rtpLatch = options.rtpLatch ?? false;
     this.#admission = options.admission;
+    this.#budget = new LegBudget(options.admission?.assumedFanOut);
     this.#stack.onInvite((call) => {
       this.#onInvite(call).catch((err: unknown) => {
         this.#log.error({ err, callId: call.callId }, 'inbound call setup failed');
@@ -156,26 +157,34 @@ export class FlowRuntime implements LegHost {
     }
     const { app, flow: flowName } = route;
     const flow = app.definition.flows[flowName]!;
-    // The whole call must fit: its own leg and those its flow will dial (learned fan-out), within the call limit and
-    // the RTP ports of one share of the range (a call's streams all go to one media worker), counting what admitted
-    // calls will still dial.
+    // The whole call must fit: its own leg and those its flow will dial (its learned fan-out, or the assumed one until
+    // a call of the flow has shown it), within the call limit and the RTP ports of one share of the range (a call's
+    // streams all go to one media worker), counting what admitted calls will still dial.
     const key = `${app.name}/${flowName}`;
-    const need = this.#budget.need(key);
+    this.#budget.learnFromAnswers((id) => {
+      const state = this.#legs.get(id)?.sip?.state;
+      return state === 'answered' || state === 'confirmed';
+    });
     const reserved = this.#budget.reserved + this.#pendingInbound;
-    if (this.#legs.size + reserved + need > this.#maxCalls) {
+    const legsFree = this.#maxCalls - this.#legs.size - reserved;
+    const shares = this.#media.portShares;
+    const pairsFree = shares ? this.#budget.place(shares, 1).free : Infinity;
+    const fanOut = this.#budget.fanOut(key, Math.min(legsFree, pairsFree));
+    const need = 1 + fanOut;
+    const learned = this.#budget.learned(key);
+    if (need > legsFree) {
       this.#refused.calls++;
-      log.warn({ active: this.#legs.size, reserved, need, max: this.#maxCalls }, 'call limit: the legs this call needs do not fit: 503');
+      log.warn({ active: this.#legs.size, reserved, need, learned, max: this.#maxCalls }, 'call limit: the legs this call needs do not fit: 503');
       return call.reject(503, 'Too Many Calls', [retryAfter]);
     }
-    const shares = this.#media.portShares;
     const placed = shares ? this.#budget.place(shares, need) : undefined;
     if (placed && placed.share === undefined) {
       this.#refused.ports++;
-      log.warn({ free: placed.free, need, shares: shares!.length }, 'RTP ports: the streams this call needs do not fit: 503');
+      log.warn({ free: placed.free, need, learned, shares: shares!.length }, 'RTP ports: the streams this call needs do not fit: 503');
       return call.reject(503, 'No Media Ports', [retryAfter]);
     }
     const share = placed?.share;
-    this.#budget.admitted(call.id, key, share);
+    this.#budget.admitted(call.id, key, share, fanOut);
     this.#pendingInbound++;
     let started = false;
     try {

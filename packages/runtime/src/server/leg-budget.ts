@@ -4,7 +4,12 @@
  * rather than admitted and then failed for lack of ports or legs halfway through its flow.
  *
  * A flow's fan-out is learned: the most legs one call of it has dialled so far (quizconnect: one per callee row).
- * Until a flow has dialled once, it is assumed to dial nothing.
+ * Until a flow has shown it — one of its calls has dialled, or has answered without dialling — each of its calls is
+ * assumed to dial `assumedFanOut` legs, so that a burst of INVITEs at start-up, all admitted before any call of the
+ * flow has dialled, cannot overrun the ports or the call limit (they used to count one leg each). The first call of
+ * a flow not learned yet assumes no more than what is free besides its own leg: a server whose limits are smaller
+ * than the assumption still takes its calls, one at a time, until the flow has shown what it needs. Why not a
+ * declared bound: docs/security.md.
  *
  * Ports are counted per share of the RTP range (`MediaEngineApi.portShares`): each media worker binds only its own
  * part, and a call's legs all run on its caller's worker. So a call is placed on a share where all of its streams
@@ -17,6 +22,8 @@ interface AdmittedCall {
   key: string;
   /** Legs dialled so far. */
   dialled: number;
+  /** Legs it was assumed to dial when admitted (its flow's fan-out, or the assumption while that was unknown). */
+  fanOut: number;
   /** The port share its streams go to; undefined when ports are not counted. */
   share: number | undefined;
 }
@@ -29,9 +36,39 @@ export class LegBudget {
   /** Share → streams being created on it (asked of the media engine, not answered yet). */
   readonly #creating = new Map<number, number>();
 
-  /** Legs (and RTP streams) a new call of flow `key` needs: its own and the fan-out its flow has shown. */
-  need(key: string): number {
-    return 1 + (this.#fanout.get(key) ?? 0);
+  /** `assumedFanOut`: legs a call of a flow is assumed to dial until the flow has shown its fan-out. */
+  constructor(readonly assumedFanOut = 2) {}
+
+  /**
+   * Legs a new call of flow `key` will dial: the fan-out its flow has shown; until it has shown one,
+   * `assumedFanOut`, or for the first call of it no more than `room - 1` (room: the legs or pairs free now, its own
+   * leg included).
+   */
+  fanOut(key: string, room = Infinity): number {
+    const learned = this.#fanout.get(key);
+    if (learned !== undefined) return learned;
+    for (const call of this.#calls.values()) if (call.key === key) return this.assumedFanOut;
+    return Math.max(0, Math.min(this.assumedFanOut, room - 1));
+  }
+
+  /** Legs (and RTP streams) a new call of flow `key` needs: its own and the legs it will dial (`fanOut`). */
+  need(key: string, room = Infinity): number {
+    return 1 + this.fanOut(key, room);
+  }
+
+  /** Whether flow `key` has shown its fan-out (a call of it dialled, or answered without dialling). */
+  learned(key: string): boolean {
+    return this.#fanout.has(key);
+  }
+
+  /**
+   * Admitted calls of flows not learned yet that have answered without dialling (`isAnswered(callId)`): their flow
+   * answers calls without dialling first, so its fan-out is taken as 0 until one of its calls dials (an IVR).
+   */
+  learnFromAnswers(isAnswered: (callId: string) => boolean): void {
+    for (const [id, call] of this.#calls) {
+      if (call.dialled === 0 && !this.#fanout.has(call.key) && isAnswered(id)) this.#fanout.set(call.key, 0);
+    }
   }
 
   /** Legs the admitted calls have yet to dial, by their flows' fan-out. */
@@ -60,8 +97,9 @@ export class LegBudget {
     return { share: bestFree >= need ? best : undefined, free: Math.max(0, bestFree) };
   }
 
-  admitted(callId: string, key: string, share?: number): void {
-    this.#calls.set(callId, { key, dialled: 0, share });
+  /** A call of flow `key` was admitted, assumed to dial `fanOut` legs (default: what `fanOut(key)` says now). */
+  admitted(callId: string, key: string, share?: number, fanOut = this.fanOut(key)): void {
+    this.#calls.set(callId, { key, dialled: 0, fanOut, share });
   }
 
   /** A call dialled a leg (callId: the inbound leg at the top of its owners). Returns the share of its streams. */
@@ -96,6 +134,6 @@ export class LegBudget {
   }
 
   #toDial(call: AdmittedCall): number {
-    return Math.max(0, (this.#fanout.get(call.key) ?? 0) - call.dialled);
+    return Math.max(0, (this.#fanout.get(call.key) ?? call.fanOut) - call.dialled);
   }
 }

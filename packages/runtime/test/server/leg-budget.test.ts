@@ -4,11 +4,11 @@ import { LegBudget } from '../../src/server/leg-budget.js';
 
 test("a flow's fan-out is learned from its calls; admitted calls reserve the legs they have yet to dial", () => {
   const b = new LegBudget();
-  assert.equal(b.need('qc/caller'), 1, "nothing known yet: the call's own leg");
   b.admitted('c1', 'qc/caller');
   b.dialled('c1');
   b.dialled('c1');
   assert.equal(b.need('qc/caller'), 3);
+  assert.ok(b.learned('qc/caller'));
   assert.equal(b.reserved, 0, 'c1 dialled all it will');
   b.admitted('c2', 'qc/caller');
   assert.equal(b.reserved, 2);
@@ -16,9 +16,45 @@ test("a flow's fan-out is learned from its calls; admitted calls reserve the leg
   assert.equal(b.reserved, 1);
   b.ended('c2');
   assert.equal(b.reserved, 0);
-  assert.equal(b.need('other/flow'), 1, 'per flow');
+  assert.equal(b.need('other/flow', 1), 1, 'per flow');
   b.dialled('unknown'); // a leg of a call not admitted here (ignored)
   assert.equal(b.reserved, 0);
+});
+
+test('until a flow has shown its fan-out, its calls are assumed to dial assumedFanOut legs (a start-up burst)', () => {
+  const b = new LegBudget(2);
+  assert.equal(b.learned('qc/caller'), false);
+  // The first call of the flow assumes no more than is free besides its own leg: tiny limits still take calls.
+  assert.equal(b.fanOut('qc/caller', 1), 0, 'one leg free: the first call alone');
+  assert.equal(b.fanOut('qc/caller', 2), 1);
+  assert.equal(b.fanOut('qc/caller', 100), 2);
+  b.admitted('c1', 'qc/caller', undefined, b.fanOut('qc/caller', 100));
+  // While it has not dialled, the next calls of the flow are assumed to dial the whole assumption, whatever is free.
+  assert.equal(b.fanOut('qc/caller', 1), 2);
+  assert.equal(b.need('qc/caller', 1), 3);
+  b.admitted('c2', 'qc/caller', undefined, b.fanOut('qc/caller'));
+  assert.equal(b.reserved, 4, 'c1 and c2 hold two legs each for the callees they may dial');
+  // c1 dials one leg: the flow has shown a fan-out of (at least) 1, which replaces the assumption for every call.
+  b.dialled('c1');
+  assert.ok(b.learned('qc/caller'));
+  assert.equal(b.reserved, 1, 'c2 will dial one');
+  assert.equal(b.need('qc/caller', 1), 2);
+  b.ended('c1');
+  b.ended('c2');
+
+  // A flow that answers without dialling (an IVR) has shown its fan-out: 0 until one of its calls dials.
+  const ivr = new LegBudget(2);
+  ivr.admitted('i1', 'ivr/menu', undefined, ivr.fanOut('ivr/menu'));
+  ivr.admitted('i2', 'ivr/menu', undefined, ivr.fanOut('ivr/menu'));
+  assert.equal(ivr.reserved, 4);
+  ivr.learnFromAnswers((id) => id === 'i9');
+  assert.equal(ivr.learned('ivr/menu'), false, 'neither has answered yet');
+  ivr.learnFromAnswers((id) => id === 'i1');
+  assert.ok(ivr.learned('ivr/menu'));
+  assert.equal(ivr.reserved, 0);
+  assert.equal(ivr.need('ivr/menu'), 1);
+  ivr.dialled('i2');
+  assert.equal(ivr.need('ivr/menu'), 2, 'a transfer later: learned like any other dial');
 });
 
 test('ports are counted per share of the range: a call goes where all its streams fit, counting reservations', () => {
