@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { InviteUserAgentClient, TransactionState, type OutgoingInviteRequest, type UserAgentCore } from 'sip.js/lib/core/index.js';
+import { TransactionState, type UserAgentCore } from 'sip.js/lib/core/index.js';
+import type { SipInviteClient } from './invite-client.js';
 import type { SipStats } from './sip-types.js';
 
 /** Why the watchdog ended something (the `cause` label of `sipflow_sip_watchdog_total`). */
@@ -11,11 +12,6 @@ export interface WatchedCall {
   readonly state: string;
   /** End it without signalling: nothing is left that could reach the peer. */
   expire(cause: WatchdogCause): void;
-}
-
-/** sip.js gives a transaction up (state Terminated, its user agent disposed) through this protected path only. */
-interface TransactionAbort {
-  onTransportError(error: Error): void;
 }
 
 const LIVE = new Set<TransactionState>([
@@ -37,7 +33,7 @@ const LIVE = new Set<TransactionState>([
  * Each end is one warn line naming the cause and counts in `SipStats.watchdogEnded` (`sipflow_sip_watchdog_total`).
  */
 export class CallWatchdog {
-  readonly #cancelled = new Map<InviteUserAgentClient, { callId: string; at: number }>();
+  readonly #cancelled = new Map<SipInviteClient, { callId: string; at: number }>();
   /** Call-ID → when the watchdog first saw it without a live transaction (cleared by a message of the call). */
   readonly #quietSince = new Map<string, number>();
   readonly #timer: ReturnType<typeof setInterval>;
@@ -56,8 +52,8 @@ export class CallWatchdog {
   }
 
   /** We sent a CANCEL for this INVITE. */
-  cancelSent(uac: OutgoingInviteRequest, callId: string): void {
-    if (uac instanceof InviteUserAgentClient) this.#cancelled.set(uac, { callId, at: Date.now() });
+  cancelSent(uac: SipInviteClient, callId: string): void {
+    this.#cancelled.set(uac, { callId, at: Date.now() });
   }
 
   /** A message of this call arrived: it is not silent. */
@@ -82,7 +78,7 @@ export class CallWatchdog {
       this.#cancelled.delete(uac);
       this.#count('no-final-after-cancel', callId);
       try {
-        (uac.transaction as unknown as TransactionAbort).onTransportError(new Error('no final response 64*T1 after CANCEL'));
+        uac.giveUp();
       } catch (err) {
         this.log.debug({ err }, 'sip watchdog: INVITE transaction not ended');
       }

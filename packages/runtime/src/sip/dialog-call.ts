@@ -3,6 +3,7 @@ import type { Session, SessionDelegate } from 'sip.js/lib/core/index.js';
 import { sipErrors } from './errors.js';
 import { dialogRequestDelegate, sendInfoRequest, sendReinvite, type DialogRequestHandlers } from './session-helpers.js';
 import type { CallDirection, CallEndReason, InDialogRequests, InfoRequest, ReinviteRequest, ReinviteResult } from './sip-types.js';
+import type { StackScope } from './timer-scope.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 
 /** The events both directions emit for their confirmed dialog, and at their end. */
@@ -28,6 +29,11 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
 {
   abstract readonly direction: CallDirection;
   protected readonly log: Logger;
+  /**
+   * Runs what makes sip.js send as work of the call's stack, so that the timeouts it arms are the stack's
+   * (timer-scope.ts): a flow may call the call's methods from a media or admin event, outside any stack's work.
+   */
+  protected readonly inStack: StackScope;
   /** Our Contact header value (re-INVITEs we send carry it). */
   protected abstract readonly contact: string;
   #state: State | 'ended';
@@ -44,9 +50,10 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
   };
 
   /** `onEnded` runs when the call ends, before `ended` is emitted (the stack forgets the call). */
-  constructor(log: Logger, initial: State, onEnded: () => void) {
+  constructor(log: Logger, initial: State, onEnded: () => void, inStack: StackScope) {
     super(log);
     this.log = log;
+    this.inStack = inStack;
     this.#state = initial;
     this.#onEnded = onEnded;
   }
@@ -60,11 +67,15 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
   }
 
   reinvite(sdp: string): Promise<ReinviteResult> {
-    return sendReinvite(this.#confirmedSession('reinvite'), sdp, this.contact, this.log);
+    const session = this.#confirmedSession('reinvite');
+    const { contact, log } = this;
+    return this.inStack(() => sendReinvite(session, sdp, contact, log));
   }
 
   sendInfo(contentType: string, body: string): Promise<number> {
-    return sendInfoRequest(this.#confirmedSession('sendInfo'), contentType, body, this.log);
+    const session = this.#confirmedSession('sendInfo');
+    const log = this.log;
+    return this.inStack(() => sendInfoRequest(session, contentType, body, log));
   }
 
   /** Stack shutdown: forget the call without signalling. */
@@ -85,7 +96,7 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
    */
   protected attachSession(session: Session, delegate: SessionDelegate = {}): void {
     this.#session = session;
-    session.delegate = { ...delegate, ...dialogRequestDelegate(this.#dialogHandlers, this.log) };
+    session.delegate = { ...delegate, ...dialogRequestDelegate(this.#dialogHandlers, this.log, this.inStack) };
   }
 
   /** BYE in the dialog, if there is one; a failure to send is only logged (the call ends anyway). */
@@ -93,7 +104,7 @@ export abstract class DialogCall<Events extends DialogCallEvents & { [K in keyof
     const session = this.#session;
     if (!session) return;
     try {
-      session.bye();
+      this.inStack(() => session.bye());
     } catch (err) {
       this.log.debug({ err }, 'sip: BYE not sent');
     }

@@ -5,6 +5,7 @@ import { sipErrors } from './errors.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
 import type { CallEndReason, InboundCall, InboundCallEvents, InboundCallState } from './sip-types.js';
 import type { ResponseTag } from './response-tag.js';
+import type { StackScope } from './timer-scope.js';
 import type { Remote } from './transport.js';
 
 export interface InboundCallInit {
@@ -21,6 +22,8 @@ export interface InboundCallInit {
   onAckWait: (waiting: boolean) => void;
   /** The To tag of our responses, shared with the stack (its 200 to a CANCEL carries it). */
   responseTag: ResponseTag;
+  /** The stack's scope: what makes sip.js send runs in it (see `DialogCall.inStack`). */
+  inStack: StackScope;
 }
 
 /**
@@ -47,7 +50,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   #ackWait = false;
 
   constructor(uas: IncomingInviteRequest, init: InboundCallInit) {
-    super(init.log, 'incoming', init.onEnded);
+    super(init.log, 'incoming', init.onEnded, init.inStack);
     this.#uas = uas;
     this.#onAckWait = init.onAckWait;
     this.#responseTag = init.responseTag;
@@ -106,7 +109,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('progress', this.state);
     // No offer in the INVITE: an SDP in a 1xx would be our offer, allowed only in a reliable provisional (RFC 3262).
     const body: Body | undefined = sdp === undefined || this.remoteSdp === undefined ? undefined : sdpBody(sdp);
-    const { session } = this.#uas.progress({ statusCode: code, ...(body ? { body } : {}) });
+    const { session } = this.inStack(() => this.#uas.progress({ statusCode: code, ...(body ? { body } : {}) }));
     this.#responseTag.learn(session.localTag);
     this.state = 'early';
   }
@@ -114,7 +117,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
   answer(sdp: string): void {
     if (this.#ignoredAfterEnd('answer')) return;
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('answer', this.state);
-    const { session } = this.#uas.accept({ statusCode: 200, body: sdpBody(sdp) });
+    const { session } = this.inStack(() => this.#uas.accept({ statusCode: 200, body: sdpBody(sdp) }));
     this.#responseTag.learn(session.localTag);
     this.#setAckWait(true);
     this.attachSession(session, {
@@ -128,12 +131,14 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.#ignoredAfterEnd('reject')) return;
     if (this.state !== 'incoming' && this.state !== 'early') throw sipErrors.invalidState('reject', this.state);
     if (code < 300 || code > 699) throw sipErrors.invalidState(`reject(${code})`, this.state);
-    this.#uas.reject({
-      statusCode: code,
-      toTag: this.#responseTag.value,
-      ...(reason ? { reasonPhrase: reason } : {}),
-      ...(headers?.length ? { extraHeaders: headers } : {}),
-    });
+    this.inStack(() =>
+      this.#uas.reject({
+        statusCode: code,
+        toTag: this.#responseTag.value,
+        ...(reason ? { reasonPhrase: reason } : {}),
+        ...(headers?.length ? { extraHeaders: headers } : {}),
+      }),
+    );
     this.end('local');
   }
 
@@ -165,7 +170,7 @@ export class SipInboundCall extends DialogCall<InboundCallEvents, InboundCallSta
     if (this.state === 'ended') return;
     if (this.state === 'incoming' || this.state === 'early') {
       try {
-        this.#uas.reject({ statusCode: 480, toTag: this.#responseTag.value });
+        this.inStack(() => this.#uas.reject({ statusCode: 480, toTag: this.#responseTag.value }));
       } catch (err) {
         this.log.debug({ err }, 'sip: 480 after connection loss not sent');
       }

@@ -35,6 +35,17 @@ export class SipInviteClient extends InviteUserAgentClient {
     super.receiveResponse(message);
   }
 
+  /**
+   * RFC 3261 §9.1: with no final response 64*T1 after our CANCEL, the INVITE transaction is considered cancelled and
+   * destroyed. sip.js's INVITE client transaction has no timer in Proceeding and ends only on a response or a
+   * transport error, so the client takes itself out of the core's table of client transactions and disposes of
+   * itself (the transaction's timers, its early dialogs): nothing of sip.js holds it any more.
+   */
+  giveUp(): void {
+    for (const [id, client] of this.core.userAgentClients) if (client === this) this.core.userAgentClients.delete(id);
+    this.dispose();
+  }
+
   protected override authenticationGuard(message: IncomingResponseMessage, dialog?: Dialog): boolean {
     const credentials = this.#options.credentials;
     if (!credentials) return super.authenticationGuard(message, dialog);

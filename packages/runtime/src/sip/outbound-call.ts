@@ -6,7 +6,6 @@ import {
   type IncomingResponse,
   type IncomingResponseMessage,
   type LoggerFactory,
-  type OutgoingInviteRequest,
   type OutgoingRequestMessage,
   type PrackableIncomingResponseWithSession,
   type UserAgentCore,
@@ -17,6 +16,7 @@ import { SipInviteClient } from './invite-client.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
 import type { CallEndReason, DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
 import { parseOutboundProxy } from './outbound-proxy.js';
+import type { StackScope } from './timer-scope.js';
 import { uriDestination, type Destination } from './wire.js';
 
 export interface OutboundCallContext {
@@ -31,7 +31,9 @@ export interface OutboundCallContext {
   /** The call has ended (called before its `ended` event). */
   onEnded: () => void;
   /** We sent a CANCEL for this INVITE (the watchdog gives it up if no final response comes). */
-  onCancelSent?: (uac: OutgoingInviteRequest) => void;
+  onCancelSent?: (uac: SipInviteClient) => void;
+  /** The stack's scope: what makes sip.js send runs in it (see `DialogCall.inStack`). */
+  inStack: StackScope;
 }
 
 /**
@@ -64,7 +66,7 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
   readonly #link: { call?: SipOutboundCall } = { call: this };
 
   constructor(id: string, options: DialOptions, log: Logger, ctx: OutboundCallContext) {
-    super(log, 'calling', ctx.onEnded);
+    super(log, 'calling', ctx.onEnded, ctx.inStack);
     this.id = id;
     this.#ctx = ctx;
     this.requestUri = options.to;
@@ -140,21 +142,20 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
       // sip.js reaches the call only through #link, which #releaseWhenDone() empties (see DialogCall.release).
       const link = this.#link;
       const log = this.log; // not `this`: the closures below must not hold the call
-      this.#uac = new SipInviteClient(
-        this.#ctx.core,
-        message,
-        {
-          onTrying: () => link.call && link.call.#onProvisional(),
-          onProgress: (r) => link.call && link.call.#onProgress(r),
-          onAccept: (r) => (link.call ? link.call.#onAccept(r) : ackAndBye(r, log)),
-          onRedirect: (r) => link.call && link.call.#onFinal(r),
-          onReject: (r) => link.call && link.call.#onFinal(r),
-        },
-        {
-          onResponse: (m) => link.call && link.call.#beforeUac(m),
-          credentials: credentials ? new CallDigest(this.#ctx.loggerFactory, credentials) : undefined,
-        },
-      );
+      const core = this.#ctx.core;
+      const delegate = {
+        onTrying: () => link.call && link.call.#onProvisional(),
+        onProgress: (r: PrackableIncomingResponseWithSession) => link.call && link.call.#onProgress(r),
+        onAccept: (r: AckableIncomingResponseWithSession) => (link.call ? link.call.#onAccept(r) : ackAndBye(r, log)),
+        onRedirect: (r: IncomingResponse) => link.call && link.call.#onFinal(r),
+        onReject: (r: IncomingResponse) => link.call && link.call.#onFinal(r),
+      };
+      const options = {
+        onResponse: (m: IncomingResponseMessage) => link.call && link.call.#beforeUac(m),
+        credentials: credentials ? new CallDigest(this.#ctx.loggerFactory, credentials) : undefined,
+      };
+      // After an await: the INVITE's Timer B is armed in the stack's scope, whatever ran this continuation.
+      this.#uac = this.inStack(() => new SipInviteClient(core, message, delegate, options));
     } catch (err) {
       this.log.warn({ err }, 'sip: INVITE not sent');
       this.#fail(503, 'Service Unavailable');
@@ -238,7 +239,8 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
     if (!this.#cancelRequested || !this.#proceeding || this.#finalReceived || !this.#uac) return;
     this.#cancelRequested = false;
     try {
-      this.#uac.cancel();
+      const uac = this.#uac;
+      this.inStack(() => uac.cancel());
       this.#ctx.onCancelSent?.(this.#uac);
     } catch (err) {
       this.log.debug({ err }, 'sip: CANCEL not sent');

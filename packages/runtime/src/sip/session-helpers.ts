@@ -9,6 +9,7 @@ import type {
   SessionDelegate,
 } from 'sip.js/lib/core/index.js';
 import type { InfoRequest, ReinviteRequest, ReinviteResult } from './sip-types.js';
+import type { StackScope } from './timer-scope.js';
 
 /** The subset of sip.js's message classes we read bodies from. */
 interface MessageWithBody {
@@ -32,14 +33,17 @@ export function infoOf(message: MessageWithBody): InfoRequest {
   return { contentType: message.getHeader('content-type'), body: message.body ?? '' };
 }
 
-/** A re-INVITE for the layer above: answered once, by accept or reject (a second answer is ignored). */
-export function reinviteRequest(req: IncomingInviteRequest, log: Logger): ReinviteRequest {
+/**
+ * A re-INVITE for the layer above: answered once, by accept or reject (a second answer is ignored), as work of the
+ * stack (`inStack`: the answer arms the stack's timers, whatever event the flow answers from).
+ */
+export function reinviteRequest(req: IncomingInviteRequest, log: Logger, inStack: StackScope): ReinviteRequest {
   let answered = false;
   const once = (fn: () => void) => {
     if (answered) return;
     answered = true;
     try {
-      fn();
+      inStack(fn);
     } catch (err) {
       log.warn({ err }, 'sip: re-INVITE answer failed');
     }
@@ -64,7 +68,7 @@ export interface DialogRequestHandlers {
  * calls: BYE and INFO are answered 200 (even after the call ended, so the peer stops retransmitting), a re-INVITE
  * after the end gets 481.
  */
-export function dialogRequestDelegate(handlers: DialogRequestHandlers, log: Logger): SessionDelegate {
+export function dialogRequestDelegate(handlers: DialogRequestHandlers, log: Logger, inStack: StackScope): SessionDelegate {
   return {
     onBye: (req: IncomingByeRequest) => {
       req.accept();
@@ -80,7 +84,7 @@ export function dialogRequestDelegate(handlers: DialogRequestHandlers, log: Logg
         return;
       }
       req.trying();
-      handlers.reinvite(reinviteRequest(req, log));
+      handlers.reinvite(reinviteRequest(req, log, inStack));
     },
   };
 }

@@ -27,7 +27,8 @@ import { zeroSipStats } from './sip-stats.js';
 import { sipJsLoggerFactory } from './sip-log.js';
 import { parseSipMessage } from './sip-message-parser.js';
 import type { DialOptions, InboundCall, OutboundCall, PendingDialogWork, SipStackApi, SipStackOptions, SipStats } from './sip-types.js';
-import { resolveTimers, type ResolvedTimers } from './timers.js';
+import { stackScope, type StackScope } from './timer-scope.js';
+import { coreTimers, resolveTimers, type ResolvedTimers } from './timers.js';
 import { SipTransport, type Remote } from './transport.js';
 import { firstHeader, headerLines, parseSipUri, randomToken, responseDestination, statelessResponse, stampVia, type MessageKey } from './wire.js';
 
@@ -62,6 +63,8 @@ export class SipStack implements SipStackApi {
   readonly #loggerFactory: LoggerFactory;
   #transport!: SipTransport;
   #timers!: ResolvedTimers;
+  /** Work of this stack: sip.js's timeouts armed in it are this stack's (timer-scope.ts). */
+  #inStack!: StackScope;
   #core!: UserAgentCore;
   #aorUser = 'sipflow';
   #handler: ((call: InboundCall) => void) | undefined;
@@ -96,6 +99,8 @@ export class SipStack implements SipStackApi {
     const stack = new SipStack(options);
     const timers = resolveTimers(options.timers);
     stack.#timers = timers;
+    const inStack = stackScope(coreTimers(timers));
+    stack.#inStack = inStack;
     stack.#transport = await SipTransport.listen({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 5060,
@@ -106,8 +111,8 @@ export class SipStack implements SipStackApi {
       lossFilter: options.lossFilter,
       tcpLimits: options.tcp,
       websocket: options.websocket,
-      onConnectionLost: (callId) => stack.#onConnectionLost(callId),
-      onMessage: (text, remote, key, repeat) => stack.#onMessage(text, remote, key, repeat),
+      onConnectionLost: (callId) => inStack(() => stack.#onConnectionLost(callId)),
+      onMessage: (text, remote, key, repeat) => inStack(() => stack.#onMessage(text, remote, key, repeat)),
     });
     stack.#core = new UserAgentCore(stack.#configuration(), {
       onInvite: (uas) => stack.#onInvite(uas),
@@ -150,6 +155,10 @@ export class SipStack implements SipStackApi {
   }
 
   dial(options: DialOptions): OutboundCall {
+    return this.#inStack(() => this.#dial(options));
+  }
+
+  #dial(options: DialOptions): OutboundCall {
     const id = `out-${randomToken(12)}`;
     const call = new SipOutboundCall(id, options, this.#log.child({ call: id }), {
       core: this.#core,
@@ -162,6 +171,7 @@ export class SipStack implements SipStackApi {
         this.#dialogPeers.forget(call.callId);
       },
       onCancelSent: (uac) => this.#watchdog.cancelSent(uac, call.callId),
+      inStack: this.#inStack,
     });
     this.#calls.add(id, call);
     if (call.state !== 'ended') this.#dialogPeers.track(call.callId);
@@ -280,10 +290,10 @@ export class SipStack implements SipStackApi {
     uas.reject({ statusCode, toTag: tag.value });
   }
 
-  /** From-tag|Call-ID|CSeq of live INVITE server transactions: the core's merged-request check (482), indexed. */
+  /** From-tag|Call-ID|CSeq of live INVITE server transactions: the merged-request check (482) of `#outsideDialog`. */
   readonly #inviteKeys = new Set<string>();
 
-  #configuration(): UserAgentCoreConfiguration & { mergedRequestCheck(message: IncomingRequestMessage): boolean } {
+  #configuration(): UserAgentCoreConfiguration {
     const { host, port } = this.advertised;
     const hostport = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const aor = new URI('sip', this.#aorUser, host, port);
@@ -309,7 +319,6 @@ export class SipStack implements SipStackApi {
       // A call's own credentials, while sip.js answers that call's challenge (call-credentials.ts).
       authenticationFactory: callCredentials,
       transportAccessor: () => this.#transport,
-      mergedRequestCheck: (m) => this.#inviteKeys.has(mergeKey(m)),
     };
   }
 
@@ -455,7 +464,41 @@ export class SipStack implements SipStackApi {
     // An RFC 2543 ACK for our 2xx has its INVITE's key; it belongs to the dialog (RFC 6026 §7.1), not the transaction.
     if (method === 'ACK' && this.#core.userAgentServers.get(transaction)?.transaction.state === TransactionState.Accepted) transaction += '|2xx';
     message.viaBranch = transaction;
-    this.#core.receiveIncomingRequestFromTransport(message);
+    if (!message.toTag && !this.#core.userAgentServers.has(transaction)) this.#outsideDialog(message, text);
+    else this.#core.receiveIncomingRequestFromTransport(message);
+  }
+
+  /**
+   * A request with no To tag that matches no server transaction: new, outside any dialog. The core would check it
+   * against every live server transaction for a merged request (RFC 3261 §8.2.2.2), a scan per new INVITE that made
+   * the core quadratic in the calls alive; the stack takes the core's steps for such requests itself (RFC 3261 §8.2),
+   * with the check on an index of the live INVITEs, and builds the INVITE's server (sip.js's InviteUserAgentServer, as
+   * the core would) itself. OPTIONS and CANCEL never get here (answered above).
+   */
+  #outsideDialog(message: IncomingRequestMessage, text: string): void {
+    if (message.ruri!.scheme !== 'sip') {
+      if (message.method !== 'ACK') this.#reply(text, 416, 'Unsupported URI Scheme');
+      return;
+    }
+    if (this.#inviteKeys.has(mergeKey(message))) {
+      // The same request again by another path (a forking proxy): the first one is being answered.
+      if (message.method !== 'ACK') this.#reply(text, 482, 'Loop Detected');
+      return;
+    }
+    switch (message.method) {
+      case 'INVITE':
+        this.#onInvite(new InviteUserAgentServer(this.#core, message));
+        return;
+      case 'BYE':
+        this.#reply(text, 481, 'Call/Transaction Does Not Exist');
+        return;
+      case 'INFO':
+        this.#reply(text, 405, 'Method Not Allowed', [ALLOW_HEADER]);
+        return;
+      default:
+        // ACK matching nothing (its transaction is gone): dropped, as a stateless UAS does (RFC 3261 §8.2.7).
+        return;
+    }
   }
 
   /**
@@ -539,6 +582,7 @@ export class SipStack implements SipStackApi {
       log: this.#log.child({ call: id }),
       contact: this.#core.configuration.contact.toString(),
       responseTag,
+      inStack: this.#inStack,
       onAckWait: (waiting) => (waiting ? this.#awaitingAck.add(id) : this.#awaitingAck.delete(id)),
       onEnded: () => {
         this.#calls.delete(id);

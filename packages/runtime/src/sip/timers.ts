@@ -15,9 +15,8 @@ export function resolveTimers(options: SipTimerOptions | undefined): ResolvedTim
 export type CoreTimers = { -readonly [K in keyof typeof Timers]: number };
 
 /**
- * One stack's timer table for sip.js's transactions and dialogs, handed to them through the stack's transport:
- * sip.js (patched, patches/sip.js+*.patch) reads `transport.timers` where it used to read its module-level `Timers`,
- * so two stacks in one process keep their own T1/T2/T4.
+ * One stack's timer table for sip.js's transactions and dialogs: what their reads of sip.js's `Timers` return while
+ * that stack's work runs (timer-scope.ts), so two stacks in one process keep their own T1/T2/T4.
  *
  * The values are RFC 3261 §17 Table 4's for unreliable transports, derived from T1/T2/T4. sip.js's own table has
  * D/I/J/K = 0 (right only for reliable transports): a retransmitted request would then find no transaction and be

@@ -8,7 +8,7 @@ import { sipErrors } from './errors.js';
 import { Retransmitter } from './retransmitter.js';
 import type { SipStats, WebSocketListenOptions } from './sip-types.js';
 import { TcpConnectionTable, type CloseReason, type TcpLimits } from './tcp-limits.js';
-import { coreTimers, type CoreTimers, type ResolvedTimers } from './timers.js';
+import type { ResolvedTimers } from './timers.js';
 import {
   StreamFramer,
   messageKey,
@@ -53,11 +53,6 @@ export interface TransportOptions {
  */
 export class SipTransport implements CoreTransport {
   readonly protocol = 'UDP';
-  /**
-   * This stack's timer table, read by sip.js's transactions and dialogs (they get this transport from the core) where
-   * sip.js alone would read its process-wide `Timers` — see timers.ts.
-   */
-  readonly timers: CoreTimers;
   readonly #udp: UdpSocket | undefined;
   readonly #tcp: Server | undefined;
   readonly #connections = new Map<string, TcpSocket>();
@@ -87,7 +82,6 @@ export class SipTransport implements CoreTransport {
     this.#udp = udp;
     this.#tcp = tcp;
     this.#log = options.logger;
-    this.timers = coreTimers(options.timers);
     this.#retransmitter = new Retransmitter(options.timers, (text, dest) => {
       options.stats.retransmissionsOut++;
       this.#transmit(text, dest);

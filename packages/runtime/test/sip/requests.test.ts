@@ -196,4 +196,45 @@ describe('requests the stack answers itself', () => {
     await peer.send(req('CANCEL'), stack.address.port);
     await peer.next(isResponse(481, 'CANCEL'));
   });
+
+  it('a merged INVITE (same From tag, Call-ID and CSeq by another branch) → 482 while the first is alive; then a new one is a call', async () => {
+    const calls: InboundCall[] = [];
+    stack.onInvite((call) => {
+      calls.push(call);
+      call.progress(180);
+    });
+    const n = ++seq;
+    const keys = stack.internals.inviteKeys;
+    const ids = { callId: `merged-${n}`, fromTag: `m${n}`, body: staticSdp() };
+    await peer.send(req('INVITE', { ...ids, branch: `z9hG4bK-m${n}a` }), stack.address.port);
+    await peer.next(isResponse(180, 'INVITE'));
+    // The same request by another path (a forking proxy): not a second call (RFC 3261 §8.2.2.2).
+    await peer.send(req('INVITE', { ...ids, branch: `z9hG4bK-m${n}b` }), stack.address.port);
+    const loop = await peer.next(isResponse(482, 'INVITE'));
+    assert.match(header(loop, 'Via') ?? '', new RegExp(`branch=z9hG4bK-m${n}b;`));
+    assert.equal(calls.length, 1);
+    assert.equal(stack.internals.inviteKeys, keys + 1, 'one live INVITE indexed');
+    calls[0]!.reject(486);
+    await peer.next(isResponse(486, 'INVITE'));
+    // A new CSeq is a new request: offered as a call.
+    await peer.send(req('INVITE', { ...ids, cseq: 2, branch: `z9hG4bK-m${n}c` }), stack.address.port);
+    await peer.next(isResponse(180, 'INVITE'));
+    assert.equal(calls.length, 2);
+    calls[1]!.reject(486);
+    await peer.next(isResponse(486, 'INVITE'));
+  });
+
+  it('new requests outside any dialog: BYE → 481, INFO → 405, a sips: Request-URI → 416, an ACK matching nothing dropped', async () => {
+    await peer.send(req('ACK'), stack.address.port);
+    await peer.send(req('BYE'), stack.address.port);
+    await peer.next(isResponse(481, 'BYE'));
+    await peer.send(req('INFO'), stack.address.port);
+    const info = await peer.next(isResponse(405, 'INFO'));
+    assert.match(header(info, 'Allow') ?? '', /INVITE/);
+    const calls: InboundCall[] = [];
+    stack.onInvite((call) => calls.push(call));
+    await peer.send(req('INVITE', { ruri: `sips:someone@127.0.0.1:${stack.address.port}`, body: staticSdp() }), stack.address.port);
+    await peer.next(isResponse(416, 'INVITE'));
+    assert.equal(calls.length, 0);
+  });
 });
