@@ -30,6 +30,20 @@ export interface LegSession {
   sipEnded: boolean;
 }
 
+/** A leg's session before anything happened: no call, no stream, nothing sent or answered. */
+export function newLegSession(): LegSession {
+  return {
+    sip: undefined,
+    stream: undefined,
+    localSdp: undefined,
+    delayedOffer: false,
+    mediaStarted: false,
+    answered: false,
+    lastReply: undefined,
+    sipEnded: false,
+  };
+}
+
 export interface LegContext {
   readonly session: LegSession;
   readonly direction: CallDirection;

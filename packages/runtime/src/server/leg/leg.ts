@@ -17,7 +17,7 @@ import { bindPort, bindServices } from '../../flow/port-binding.js';
 import { StateGraphRecorder } from '../../flow/state-graph.js';
 import type { CallOutcome, StateGraphStep } from '../registry-types.js';
 import type { AppVersion } from '../app-manager.js';
-import type { LegContext, LegSession } from './leg-context.js';
+import { newLegSession, type LegContext, type LegSession } from './leg-context.js';
 import { executeCommand } from './leg-commands.js';
 import { handleSipEvent, listenToSip } from './leg-sip-events.js';
 import { outcomeOf, type LegEnd, type LegEnding } from './leg-outcome.js';
@@ -59,16 +59,7 @@ export class Leg implements CallPort {
   readonly #host: LegHost;
   readonly #actor: Actor<AnyStateMachine>;
   readonly #recorder: StateGraphRecorder;
-  readonly #session: LegSession = {
-    sip: undefined,
-    stream: undefined,
-    localSdp: undefined,
-    delayedOffer: false,
-    mediaStarted: false,
-    answered: false,
-    lastReply: undefined,
-    sipEnded: false,
-  };
+  readonly #session: LegSession = newLegSession();
   /** What the command and SIP-event handlers see of this leg. */
   readonly #context: LegContext;
   #finished = false;

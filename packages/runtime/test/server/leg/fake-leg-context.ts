@@ -8,20 +8,11 @@ import type { CallDirection } from '../../../src/sip/sip-types.js';
 import type { FlowCommand } from '../../../src/flow/commands.js';
 import type { CallEvent } from '../../../src/flow/events.js';
 import type { LegRef } from '../../../src/flow/leg-ref.js';
-import type { LegContext, LegSession } from '../../../src/server/leg/leg-context.js';
+import { newLegSession, type LegContext, type LegSession } from '../../../src/server/leg/leg-context.js';
 import type { LegEnding } from '../../../src/server/leg/leg-outcome.js';
 
 export class FakeLegContext implements LegContext {
-  readonly session: LegSession = {
-    sip: undefined,
-    stream: undefined,
-    localSdp: undefined,
-    delayedOffer: false,
-    mediaStarted: false,
-    answered: false,
-    lastReply: undefined,
-    sipEnded: false,
-  };
+  readonly session: LegSession = newLegSession();
   readonly ref: LegRef<never> = { id: 'leg-1', flow: 'test' };
   readonly log = pino({ level: 'silent' });
   readonly promptDir = '/prompts';
