@@ -6,7 +6,9 @@
  *   - an RTP flood across the whole RTP range while a call is set up changes nothing: the call connects, its audio
  *     goes where the SDPs say, both ways;
  *   - nothing, RTP or RTCP, is ever sent back to the stranger or the flooder (no reflection);
- *   - every rejected packet is counted (sipflow_rtp_rejected_source_total).
+ *   - every rejected packet is counted (sipflow_rtp_rejected_source_total);
+ *   - with --rtp-latch (peers behind NAT) the stream latches once, to a source on the signalling peer's IP only, and
+ *     never away from the source it latched to.
  * Runs on media workers and again with media on the main thread (scripts/test.mjs).
  */
 // Media engine: both modes — RTP source validation runs inside the media engine.
@@ -68,6 +70,40 @@ describe('media source validation against sipp (no RTP bleed, no reflection)', (
         assert.equal(stranger.rtcp.length, 0, 'no RTCP to the stranger');
       } finally {
         stranger.close();
+      }
+    });
+  });
+
+  it("--rtp-latch (NAT): latches once, to the signalling peer's IP only, and never away from the source it latched to", async () => {
+    await withQuiz({ rtpPorts: await privateRange(), rtpLatch: true }, async (h) => {
+      const stranger = await RtpPeer.open({ host: '127.0.0.2' }); // another host
+      const natted = await RtpPeer.open(); // the caller behind a NAT: its signalling's IP, not the port its SDP names
+      const late = await RtpPeer.open(); // the same IP again, once the stream has latched
+      try {
+        const pair = await h.startPair({ behaviours: { john: 'ring', anna: 'ring' } }, { scenario: 'qc-caller-cancel.xml', pauseMs: 5000 });
+        // Until something latches, the welcome prompt goes to the address the SDP names.
+        const to = await h.firstRtp('caller', 3);
+        await stranger.send(rtp(1), to.port, to.address);
+        await until(() => rejected(h) >= 1, "the stranger's packet counted as rejected: it is not on the signalling peer's IP");
+        await natted.send(rtp(2), to.port, to.address);
+        await natted.waitFor(() => natted.packets.length >= 20, 10_000, "the call's audio at the source it latched to");
+        const atSdpAddress = h.peers.caller.packets.length;
+        await late.send(rtp(3), to.port, to.address);
+        const n = natted.packets.length;
+        await natted.waitFor(() => natted.packets.length >= n + 25, 10_000, 'half a second more of audio at the latched source');
+        await until(() => rejected(h) >= 2, 'the later source counted as rejected: latched once');
+        assert.equal(h.peers.caller.packets.length, atSdpAddress, 'nothing more to the SDP address once latched');
+        assert.ok(
+          natted.packets.every((p) => p.from.port === to.port),
+          'from the same server port',
+        );
+        await assertPairPassed(pair);
+        assert.equal(stranger.packets.length, 0, 'no RTP to the stranger');
+        assert.equal(late.packets.length, 0, 'no RTP to the later source');
+      } finally {
+        stranger.close();
+        natted.close();
+        late.close();
       }
     });
   });
