@@ -1,6 +1,6 @@
 /**
  * RFC 3261 §17 timers with a fake clock (node:test mock timers drive both our retransmitter and sip.js's own
- * timeouts, which it reads from the stack's transport): each timer's effect is asserted — retransmission schedules
+ * timeouts, which it reads from the stack's table: timer-scope.ts): each timer's effect is asserted — retransmission schedules
  * through the stats counters (incremented synchronously when a timer fires), transaction lifetimes through what a raw
  * UDP peer gets back.
  */
@@ -95,7 +95,7 @@ describe('RFC 3261 timers (fake clock)', () => {
   }
 
   it('gives sip.js the timeouts for unreliable transports (B, D, F, H, I, J, K), per stack', () => {
-    // The table the stack's transport hands sip.js's transactions and dialogs (the patch reads `transport.timers`).
+    // The table sip.js's transactions and dialogs read (through its `Timers`) while the stack's work runs (timer-scope.ts).
     const table = coreTimers(resolveTimers({ t1: T1, t2: T2, t4: T4 }));
     assert.deepEqual(
       { ...table },
