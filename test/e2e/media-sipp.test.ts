@@ -14,17 +14,13 @@ import { writeRfc4733Pcap, writeInbandPcap, writePacketsPcap } from '../support/
 import { startCapture, type Capture, type CapturedRtp } from '../support/pcap-capture.js';
 import { tempDir, writeWav, numberedFrames, sine } from '../support/audio-wav.js';
 import { talkerPackets, matchTalkerFrames } from '../support/rtp-talker.js';
+import { until as waitUntil } from '../support/deadline.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/media/${name}`, import.meta.url));
 const PIN = '11223';
 
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The calls here wait up to 20 s for their counts (sipp's pace under a loaded machine). */
+const until = (cond: () => boolean, what: string): Promise<void> => waitUntil(cond, what, 20_000);
 
 describe('media engine against sipp', () => {
   let h: MediaSipHarness;

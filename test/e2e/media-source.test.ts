@@ -17,6 +17,7 @@ import { describe, it } from 'node:test';
 import { assertPairPassed, withQuiz, type QuizHarness } from '../support/quizconnect-harness.js';
 import { RtpPeer, buildRtp } from '../support/rtp-peer.js';
 import { freeMediaPorts } from '../support/ports.js';
+import { until } from '../support/deadline.js';
 
 /** An RTCP receiver report (no report blocks), what a flooder would send to the odd ports. */
 const RR = Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 7]);
@@ -27,14 +28,6 @@ function rtp(seq: number): Buffer {
 
 function sendRtcp(peer: RtpPeer, port: number, address: string): Promise<void> {
   return new Promise((resolve) => peer.rtcpSocket!.send(RR, port, address, () => resolve()));
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The server's count of packets rejected for their source (media workers report every 100 ms). */

@@ -7,14 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertPairPassed, withQuiz } from '../support/quizconnect-harness.js';
 import { WorkerMediaEngine } from '../../packages/runtime/src/media/index.js';
-
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from '../support/deadline.js';
 
 const JOHN = [{ caller: '35', callee: 'john', pin: '12345' }];
 

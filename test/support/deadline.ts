@@ -30,3 +30,15 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string | 
     );
   });
 }
+
+/**
+ * Poll `cond` every 10 ms, for a count or a state that has no event to await; rejects after `timeoutMs` with `what`
+ * in the message.
+ */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new DeadlineError(`timed out waiting for ${what}`);
+    await new Promise((r) => realSetTimeout(r, 10));
+  }
+}

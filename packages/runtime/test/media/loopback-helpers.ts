@@ -27,11 +27,5 @@ export function nextEvent<K extends keyof MediaStreamEvents>(stream: MediaStream
   });
 }
 
-/** Poll a condition every 10 ms (for counters that have no event); rejects after `timeoutMs`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Poll a condition every 10 ms (for counters that have no event): test/support/deadline.ts. */
+export { until } from '../../../../test/support/deadline.js';
