@@ -1,7 +1,8 @@
 /**
  * The quizconnect apps the quizconnect end-to-end suites (test/e2e/quizconnect-suites/) run against: the hand-written
- * apps/quizconnect (quizconnect-caller/callee/beyond.test.ts), and the tutorial's DSM scripts imported by
- * `npm run import-dsm` with the committed TODO patch (quizconnect-dsm-*.test.ts, docs/migrating-from-dsm.md).
+ * apps/quizconnect (quizconnect-caller/callee/beyond.test.ts), and the tutorial's DSM scripts with its bugs fixed in
+ * DSM, imported by `npm run import-dsm`, with the committed TODO patch (quizconnect-dsm-*.test.ts,
+ * docs/migrating-from-dsm.md).
  * Both must show the same behaviour on the wire. Their state graphs name the steps differently in a few places
  * (the DSM scripts' own transition names): `step()` translates a hand-written app's name into this app's name for the
  * same step, so each file keeps asserting the exact state graph of each app.
@@ -40,6 +41,8 @@ export interface QuizApp {
   readonly callerConnected: string[];
   /** The caller leg's last transitions when the caller cancels, with the two demo rows (C6). */
   readonly callerCancelled: string[];
+  /** The caller leg's last transitions when nobody types a PIN within ring_timeout, with the two demo rows (B1). */
+  readonly callerRingTimeout: string[];
   /** The log message of a welcome prompt that cannot be played (C2), and the part of its line that names the file. */
   readonly promptError: { log: string; detail(line: LogLine): string };
   /** The caller leg's transition and log message when the database is down (connect) or the query fails (C3). */
@@ -50,8 +53,6 @@ export interface QuizApp {
   readonly calleeHungUpWhileTyping: string;
   /** The callee leg's last transition and the log message when its flow fails unexpectedly (B6). */
   readonly calleeFailure: { lastTransition: string; log: string };
-  /** What this app does not do, by test id (B1…), and why: the test is skipped with that reason. */
-  readonly lacks: Partial<Record<'B1' | 'B4' | 'B5', string>>;
 }
 
 type LogLine = Record<string, unknown>;
@@ -68,6 +69,7 @@ export const HANDWRITTEN_QUIZCONNECT: QuizApp = {
   statesOnInvite: ['START', 'RUN_INVITE.LOOKUP', 'RUN_INVITE.WELCOME'],
   callerConnected: ['got INVITE in caller leg', 'we have results', 'prompt playing', 'done creating callee legs', 'callee got it', 'canceled all'],
   callerCancelled: ['CANCEL received', 'canceled all'],
+  callerRingTimeout: ['ring timeout'],
   promptError: { log: 'error opening file', detail: (line) => String(line['error']) },
   dbErrors: {
     connect: { transition: 'DB error', log: 'error connecting to DB' },
@@ -76,7 +78,6 @@ export const HANDWRITTEN_QUIZCONNECT: QuizApp = {
   errorCodeOf: (line) => line['code'],
   calleeHungUpWhileTyping: 'BYE received',
   calleeFailure: { lastTransition: 'unexpected failure', log: 'callee leg failed unexpectedly' },
-  lacks: {},
 };
 
 /** The hand-written app's step names → the DSM scripts' names for the same step. */
@@ -89,7 +90,11 @@ const DSM_STEPS: Record<string, string> = {
 /** The DSM variables a dsm.log line carries. */
 const varsOf = (line: LogLine): Record<string, unknown> => (line['vars'] ?? {}) as Record<string, unknown>;
 
-/** quizconnect imported from the DSM tutorial's scripts: prepare() imports it into a temporary apps folder. */
+/**
+ * quizconnect imported from the DSM tutorial's scripts, its bugs fixed in DSM (a ring timeout, the first PIN wins,
+ * dialout credentials: packages/dsm-import/test/fixtures/quizconnect/quizconnect-dsm-fixes.patch): prepare() imports it
+ * into a temporary apps folder.
+ */
 export function importedQuizconnect(): QuizApp {
   let imported: TempApps | undefined;
   return {
@@ -100,8 +105,8 @@ export function importedQuizconnect(): QuizApp {
     cleanup: () => imported?.cleanup(),
     options: (options = {}) => {
       if (!imported) throw new Error('importedQuizconnect: prepare() was not called');
-      // The hand-written app's keys for what the scripts lack (ring_timeout, outbound_auth_*) are not in its config.
-      const { ring_timeout: _ringTimeout, outbound_auth_user: _user, outbound_auth_password: _password, ...config } = options.config ?? {};
+      // The scripts read their $config values as text (a SEMS app's .conf): ring_timeout 2 is '2'.
+      const config = Object.fromEntries(Object.entries(options.config ?? {}).map(([k, val]) => [k, typeof val === 'number' ? String(val) : val]));
       return {
         ...options,
         app: { name: QC_DSM_APP, appsDir: imported.appsDir },
@@ -112,7 +117,9 @@ export function importedQuizconnect(): QuizApp {
     step: (name) => DSM_STEPS[name] ?? name,
     // The caller leg posts a_status=CANCEL and the callee flow ends its own leg (stop(true) → hangup): the registry
     // records our own hangup. A ringing leg ended so is 'completed' (leg-outcome.ts: a local end of an outbound leg
-    // nobody answered), while one the caller flow's END hangs up first (hangupLeg, as in C6) is 'cancelled'.
+    // nobody answered), while one the caller flow's END hangs up first (hangupLeg, as in C6) is 'cancelled'; which
+    // end comes first is a race, so the outcome is not asserted here (the CANCEL on the wire is). Once a flow's own
+    // hangup of an unanswered outbound leg is recorded 'cancelled' too, this becomes 'cancelled' and is asserted.
     endedByCallerLeg: { endReason: 'hangup', ringingOutcome: undefined },
     lookupBeforeEarlyMedia: false,
     statesOnInvite: ['START', 'RUN_INVITE', 'CREATE_CALLEE_LEGS'],
@@ -129,6 +136,8 @@ export function importedQuizconnect(): QuizApp {
       'canceled all',
     ],
     callerCancelled: ['CANCEL received', 'one more to cancel', 'one more to cancel', 'canceled all'],
+    // The fixed script's timer transition answers 480 and cancels the callee legs as on a CANCEL (CANCEL_CALLEES).
+    callerRingTimeout: ['ring timeout', 'one more to cancel', 'one more to cancel', 'canceled all'],
     // log(0, "error opening file!") logs the call's variables: $prompt_name is the file.
     promptError: { log: 'error opening file!', detail: (line) => String(varsOf(line)['prompt_name']) },
     // The lookup is opened by the app (mysql.connect() became a no-op): the query fails either way, $errno says why.
@@ -142,13 +151,6 @@ export function importedQuizconnect(): QuizApp {
     // No exception transition takes the failed playFile: the runtime ends the leg (BYE) and logs it; the state graph
     // ends where the flow was.
     calleeFailure: { lastTransition: 'session starts in callee leg', log: 'unhandled flow error: ending the call' },
-    lacks: {
-      B1: 'the tutorial scripts have no ring timeout (a DSM user adds setTimer + a timer transition to the script)',
-      B4:
-        'the tutorial scripts let every matching callee join the room itself (conference.join in MATCHING_PIN), ' +
-        'so two PINs at once make a three-party room',
-      B5: 'the tutorial scripts set no credentials for dlg.dialout ($b_leg_auth_user / $b_leg_auth_pwd)',
-    },
   };
 }
 

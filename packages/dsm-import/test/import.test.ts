@@ -91,6 +91,43 @@ describe('import-dsm on the fixture scripts', () => {
     });
   }
 
+  it('a DSM transition listed more than once (several from-states, several event keys) has its actions written once', () => {
+    let helpers = 0;
+    for (const [app, res] of Object.entries(imported)) {
+      for (const [rel, source] of res.files) {
+        if (!rel.startsWith('src/') || !source.includes('flowConfig(')) continue;
+        // Every inline action list with the DSM line of its transition: none may appear twice.
+        const lists = new Set<string>();
+        const lines = source.split('\n');
+        let where = '';
+        for (let i = 0; i < lines.length; i++) {
+          where = /^\s*\/\/ ([\w.]+\.dsm:\d+)$/.exec(lines[i]!)?.[1] ?? where;
+          const open = /^(\s*)actions: \[$/.exec(lines[i]!);
+          if (!open) continue;
+          const end = lines.findIndex((l, j) => j > i && l === `${open[1]}],`);
+          const list = `${where}\n${lines
+            .slice(i + 1, end)
+            .map((l) => l.trim())
+            .join('\n')}`;
+          assert.ok(!lists.has(list), `${app}/${rel}: the actions of ${where} are written twice (a sharedActions helper is expected)`);
+          lists.add(list);
+        }
+        // Each helper is used where the list would have been: at least twice.
+        for (const [, name] of source.matchAll(/^const (\w+Actions) = sharedActions\(/gm)) {
+          helpers++;
+          assert.ok(source.split(`actions: ${name!},`).length - 1 >= 2, `${app}/${rel}: ${name} used at least twice`);
+        }
+      }
+    }
+    assert.ok(helpers > 0, 'the fixtures have transitions listed more than once');
+    const callee = imported['quizconnect']!.files.get('src/quizconnect_callee.ts')!;
+    assert.match(
+      callee,
+      /\/\*\* quizconnect_callee\.dsm:20 "got cancel from A leg": its actions, in 3 transitions\. \*\/\nconst gotCancelFromALegActions = sharedActions\(\n {2}hangup\(\),\n\);/,
+    );
+    assert.equal(callee.split('actions: gotCancelFromALegActions,').length - 1, 3);
+  });
+
   it('quizconnect: what was translated, typed messages and config from the scripts', () => {
     const res = imported['quizconnect']!;
     const messages = res.files.get('src/messages.ts')!;

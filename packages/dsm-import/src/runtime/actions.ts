@@ -82,6 +82,16 @@ export function dsmActions<TContext extends DsmContext<any>, TEvent extends Even
 
   return {
     /**
+     * The same list of actions in several transitions of a flow, written once (the importer names each list DSM repeats:
+     * a transition with several `from` states, or one that fires on any event). Each action is typed by the flow's
+     * context and events, as it would be written inline in a transition.
+     */
+    sharedActions: (
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- inline actions take any params (none)
+      ...list: Array<ActionFunction<TContext, TEvent, TEvent, any, never, never, never, never, never>>
+    ): DsmActionFunction[] => list as DsmActionFunction[],
+
+    /**
      * Write DSM variables: `fn` returns the variables to set (strings; `undefined` clears one). The variables live in
      * context, so a later action of the same list sees the value.
      */

@@ -58,7 +58,76 @@ const BOUND = new Set([
   'b2bConnect',
   'b2bTerminateOther',
   'b2bHeaders',
+  'sharedActions',
 ]);
+
+/** Where a transition's action list goes in the text until it is known whether the list repeats (see ActionBlocks). */
+const BLOCK_MARK = '\u0000block';
+
+/**
+ * The action lists of a flow's transitions. The flow repeats a DSM transition: one with several `from` states, or one
+ * that fires on any event, is listed once per state and event key. Its actions, when they are written more than once,
+ * become one named helper (`const <transition name>Actions = sharedActions(...)`, typed by the flow's context and
+ * events) that each copy names; actions written once stay inline. (Two DSM transitions with the same actions keep a
+ * list each, as in the script.)
+ */
+class ActionBlocks {
+  private readonly byText = new Map<
+    string,
+    { id: number; acts: string[]; uses: number; label: string; where: string; line: number; name?: string }
+  >();
+
+  /** A mark for `acts` in the text of the DSM transition `transitionName` (at `where`, file:line). */
+  ref(acts: string[], transitionName: string, where: string, line: number): string {
+    const key = `${where} ${transitionName}\n${acts.join(',\n')}`;
+    let block = this.byText.get(key);
+    if (!block) {
+      block = { id: this.byText.size, acts, uses: 0, label: transitionName, where, line };
+      this.byText.set(key, block);
+    }
+    block.uses++;
+    return `${BLOCK_MARK}${block.id}\u0000`;
+  }
+
+  /** Names the repeated lists (first use first) and returns their helpers' code; none when nothing repeats. */
+  helpers(): string[] {
+    const taken = new Set<string>(['dsmActions', 'sharedActions']);
+    const out: string[] = [];
+    for (const block of this.byText.values()) {
+      if (block.uses < 2) continue;
+      const words = block.label
+        .replace(/['\u2019]/g, '')
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean);
+      // camelCase; a word in capitals is one word ("BYE received" → byeReceived).
+      const camel = words.map((w, i) => {
+        const word = w.length > 1 && w === w.toUpperCase() ? w.toLowerCase() : w;
+        return (i === 0 ? word[0]!.toLowerCase() : word[0]!.toUpperCase()) + word.slice(1);
+      });
+      let name = camel.join('') || 'transition';
+      if (/^[0-9]/.test(name)) name = `on${name}`;
+      name = `${name}Actions`;
+      if (taken.has(name)) name = `${name.slice(0, -'Actions'.length)}At${block.line}Actions`;
+      for (let n = 2; taken.has(name); n++) name = `${name.replace(/\d*$/, '')}${n}`;
+      taken.add(name);
+      block.name = name;
+      out.push(
+        `/** ${block.where} "${block.label.replace(/\*\//g, '* /')}": its actions, in ${block.uses} transitions. */\nconst ${name} = sharedActions(\n${indent(block.acts.join(',\n'), 2)},\n);`,
+      );
+    }
+    return out;
+  }
+
+  /** The flow's text with each mark replaced by its helper's name, or by the list itself where it is written once. */
+  resolve(source: string): string {
+    const byId = new Map([...this.byText.values()].map((b) => [String(b.id), b]));
+    return source.replace(new RegExp(`^( *)(.*)${BLOCK_MARK}(\\d+)\u0000`, 'gm'), (_m, pad: string, before: string, id: string) => {
+      const block = byId.get(id)!;
+      if (block.name) return `${pad}${before}${block.name}`;
+      return `${pad}${before}[\n${indent(block.acts.join(',\n'), pad.length + 2)},\n${pad}]`;
+    });
+  }
+}
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
@@ -171,6 +240,7 @@ export function translateFlow(script: DsmScript, facts: AppFacts, all: Map<strin
       };
     });
   const rootFsm: string[] = [];
+  const actionBlocks = new ActionBlocks();
   let rootReturns = false;
   const queries: QueryFact[] = [];
 
@@ -215,7 +285,8 @@ export function translateFlow(script: DsmScript, facts: AppFacts, all: Map<strin
               const conds = [...(extraGuard ? [extraGuard] : []), ...guards, ...(variant.guard ? [variant.guard] : [])];
               const lines = [`target: ${quoteTs(variant.target)}`, 'reenter: true', `description: ${quoteTs(t.name)}`];
               if (conds.length) lines.push(`guard: ({ context: c, event: e }) => ${conds.join(' && ')}`);
-              if (variant.acts.length) lines.push(`actions: [\n${indent(variant.acts.join(',\n'), 2)},\n]`);
+              if (variant.acts.length)
+                lines.push(`actions: ${actionBlocks.ref(variant.acts, t.name, `${t.at.file ?? file}:${t.at.line}`, t.at.line)}`);
               return `// ${t.at.file ?? file}:${t.at.line}\n{\n${indent(lines.join(',\n'), 2)},\n}`;
             })
             .join(',\n'),
@@ -414,9 +485,11 @@ export function translateFlow(script: DsmScript, facts: AppFacts, all: Map<strin
       where: `${dialAt.file ?? file}:${dialAt.line}`,
       what: 'a dialled leg that fails or ends (leg.failed, leg.ended) is not handled: DSM had no event for it',
     });
+  const helpers = actionBlocks.helpers();
+  if (helpers.length) scope.dsmImports.add('sharedActions');
   const dialImports = [...scope.dials].filter((d) => d !== script.name).map((d) => `import { ${facts.diagrams.get(d)} } from './${d}.js';`);
   if (scope.b2b) dialImports.push(`import { b2bCalleeFlow } from './${B2B_CALLEE}.js';`);
-  const source = `/**
+  const source = actionBlocks.resolve(`/**
  * ${script.name}: imported from ${file} by \`npm run import-dsm\`. Each transition names its DSM line; TODOs name
  * the DSM line that needs a hand. DSM semantics are kept: first matching transition in declaration order, across
  * event types; a transition with no event condition fires on any DSM event; every transition re-enters its target
@@ -439,7 +512,7 @@ const { ${[...scope.dsmImports]
     .filter((n) => BOUND.has(n))
     .sort()
     .join(', ')} } = dsmActions<DsmContext<AppConfig>, AppEvents>();
-
+${helpers.map((h) => `\n${h}\n`).join('')}
 export const ${constName} = setup({
   types: {
     input: {} as DsmInput<AppConfig>,
@@ -459,6 +532,6 @@ ${indent(stateBlocks.join(',\n'), 6)},
     },
   }),
 );
-`;
+`);
   return { fileName: `${script.name}.ts`, constName, source };
 }

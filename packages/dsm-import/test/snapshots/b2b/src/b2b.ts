@@ -11,7 +11,22 @@ import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 import { b2bCalleeFlow } from './b2b_callee.js';
 
-const { b2bConnect, b2bHeaders, b2bTerminateOther, setVars } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { b2bConnect, b2bHeaders, b2bTerminateOther, setVars, sharedActions } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** b2b.dsm:18 "ringing": its actions, in 3 transitions. */
+const ringingActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'rang': p(e, 'code') })),
+);
+
+/** b2b.dsm:20 "other refused": its actions, in 3 transitions. */
+const otherRefusedActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'why': p(e, 'code') })),
+);
+
+/** b2b.dsm:21 "hangup": its actions, in 2 transitions. */
+const hangupActions = sharedActions(
+  hangup(),
+);
 
 export const b2bFlow = setup({
   types: {
@@ -66,9 +81,7 @@ export const b2bFlow = setup({
               reenter: true,
               description: 'ringing',
               guard: ({ context: c, event: e }) => cmp(p(e, 'code'), '<', '200'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'rang': p(e, 'code') })),
-              ],
+              actions: ringingActions,
             },
             // b2b.dsm:19
             {
@@ -83,9 +96,7 @@ export const b2bFlow = setup({
               reenter: true,
               description: 'other refused',
               guard: ({ context: c, event: e }) => cmp(p(e, 'code'), '>=', '300'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'why': p(e, 'code') })),
-              ],
+              actions: otherRefusedActions,
             },
           ],
           'leg.answered': [
@@ -95,9 +106,7 @@ export const b2bFlow = setup({
               reenter: true,
               description: 'ringing',
               guard: ({ context: c, event: e }) => cmp(p(e, 'code'), '<', '200'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'rang': p(e, 'code') })),
-              ],
+              actions: ringingActions,
             },
             // b2b.dsm:19
             {
@@ -112,9 +121,7 @@ export const b2bFlow = setup({
               reenter: true,
               description: 'other refused',
               guard: ({ context: c, event: e }) => cmp(p(e, 'code'), '>=', '300'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'why': p(e, 'code') })),
-              ],
+              actions: otherRefusedActions,
             },
           ],
           'leg.failed': [
@@ -124,9 +131,7 @@ export const b2bFlow = setup({
               reenter: true,
               description: 'ringing',
               guard: ({ context: c, event: e }) => cmp(p(e, 'code'), '<', '200'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'rang': p(e, 'code') })),
-              ],
+              actions: ringingActions,
             },
             // b2b.dsm:19
             {
@@ -141,9 +146,7 @@ export const b2bFlow = setup({
               reenter: true,
               description: 'other refused',
               guard: ({ context: c, event: e }) => cmp(p(e, 'code'), '>=', '300'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'why': p(e, 'code') })),
-              ],
+              actions: otherRefusedActions,
             },
           ],
           'sip.hangup': [
@@ -152,9 +155,7 @@ export const b2bFlow = setup({
               target: 'END',
               reenter: true,
               description: 'hangup',
-              actions: [
-                hangup(),
-              ],
+              actions: hangupActions,
             },
           ],
         },
@@ -168,9 +169,7 @@ export const b2bFlow = setup({
               target: 'END',
               reenter: true,
               description: 'hangup',
-              actions: [
-                hangup(),
-              ],
+              actions: hangupActions,
             },
           ],
           'leg.ended': [

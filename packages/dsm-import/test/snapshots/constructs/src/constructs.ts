@@ -11,7 +11,17 @@ import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 import { constructsBFlow } from './constructs_b.js';
 
-const { clearVars, dialout, dsmLog, setVars } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { clearVars, dialout, dsmLog, setVars, sharedActions } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** constructs.dsm:60 "not a hangup": its actions, in 6 transitions. */
+const notAHangupActions = sharedActions(
+  clearVars('x', 'struct'),
+);
+
+/** constructs.dsm:63 "an exception": its actions, in 2 transitions. */
+const anExceptionActions = sharedActions(
+  reply(500, 'Server Internal Error'),
+);
 
 export const constructsFlow = setup({
   types: {
@@ -86,9 +96,7 @@ export const constructsFlow = setup({
               reenter: true,
               description: 'not a hangup',
               guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
-              actions: [
-                clearVars('x', 'struct'),
-              ],
+              actions: notAHangupActions,
             },
           ],
           'dtmf': [
@@ -148,9 +156,7 @@ export const constructsFlow = setup({
               reenter: true,
               description: 'not a hangup',
               guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
-              actions: [
-                clearVars('x', 'struct'),
-              ],
+              actions: notAHangupActions,
             },
           ],
           'dsm.cmd': [
@@ -160,9 +166,7 @@ export const constructsFlow = setup({
               reenter: true,
               description: 'not a hangup',
               guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
-              actions: [
-                clearVars('x', 'struct'),
-              ],
+              actions: notAHangupActions,
             },
             // constructs.dsm:61
             {
@@ -182,9 +186,7 @@ export const constructsFlow = setup({
               reenter: true,
               description: 'not a hangup',
               guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
-              actions: [
-                clearVars('x', 'struct'),
-              ],
+              actions: notAHangupActions,
             },
             // constructs.dsm:62
             {
@@ -199,9 +201,7 @@ export const constructsFlow = setup({
               target: 'END',
               reenter: true,
               description: 'an exception',
-              actions: [
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: anExceptionActions,
             },
           ],
           'dsm.exception': [
@@ -210,9 +210,7 @@ export const constructsFlow = setup({
               target: 'END',
               reenter: true,
               description: 'an exception',
-              actions: [
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: anExceptionActions,
             },
           ],
           'dsm.timer': [
@@ -222,9 +220,7 @@ export const constructsFlow = setup({
               reenter: true,
               description: 'not a hangup',
               guard: ({ context: c, event: e }) => !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
-              actions: [
-                clearVars('x', 'struct'),
-              ],
+              actions: notAHangupActions,
             },
             // constructs.dsm:64
             {
@@ -241,9 +237,7 @@ export const constructsFlow = setup({
               reenter: true,
               description: 'not a hangup',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && !((e.type as string) === 'sip.hangup') && cmp(v(c, 'x'), '==', 'y'),
-              actions: [
-                clearVars('x', 'struct'),
-              ],
+              actions: notAHangupActions,
             },
           ],
         },

@@ -11,7 +11,25 @@ import type { AppConfig } from './config.js';
 import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 
-const { beginEffect, defer, dsmLog, endEffect, getResult, queryFailed, repostAfterEffect, setVars, storeRows } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, dsmLog, endEffect, getResult, queryFailed, repostAfterEffect, setVars, sharedActions, storeRows } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** constructs_b.dsm:13 "failed": its actions, in 2 transitions. */
+const failedActions = sharedActions(
+  hangup(),
+);
+
+/** constructs_b.dsm:14 "found": its actions, in 2 transitions. */
+const foundActions = sharedActions(
+  getResult(({ context: c, event: e }) => '0'),
+  play(({ context: c, event: e }) => v(c, 'greeting')),
+  setVars(({ context: c, event: e }) => ({ 'cmd': 'stop' })),
+  sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'from_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.cmd', params: { 'cmd': v(c, 'cmd') } })),
+);
+
+/** constructs_b.dsm:20 "nobody": its actions, in 2 transitions. */
+const nobodyActions = sharedActions(
+  unsupported('callFSM', 'constructs_b.dsm:20'),
+);
 
 export const constructsBFlow = setup({
   types: {
@@ -82,9 +100,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'failed',
               guard: ({ context: c, event: e }) => cmp(v(c, 'errno'), '!=', ''),
-              actions: [
-                hangup(),
-              ],
+              actions: failedActions,
             },
             // constructs_b.dsm:14
             {
@@ -92,12 +108,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'found',
               guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '>', '0'),
-              actions: [
-                getResult(({ context: c, event: e }) => '0'),
-                play(({ context: c, event: e }) => v(c, 'greeting')),
-                setVars(({ context: c, event: e }) => ({ 'cmd': 'stop' })),
-                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'from_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.cmd', params: { 'cmd': v(c, 'cmd') } })),
-              ],
+              actions: foundActions,
             },
             // constructs_b.dsm:20
             {
@@ -105,9 +116,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'nobody',
               guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '==', '0'),
-              actions: [
-                unsupported('callFSM', 'constructs_b.dsm:20'),
-              ],
+              actions: nobodyActions,
             },
             // constructs_b.dsm:21
             {
@@ -125,9 +134,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'failed',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'errno'), '!=', ''),
-              actions: [
-                hangup(),
-              ],
+              actions: failedActions,
             },
             // constructs_b.dsm:14
             {
@@ -135,12 +142,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'found',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'db.rows'), '>', '0'),
-              actions: [
-                getResult(({ context: c, event: e }) => '0'),
-                play(({ context: c, event: e }) => v(c, 'greeting')),
-                setVars(({ context: c, event: e }) => ({ 'cmd': 'stop' })),
-                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'from_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.cmd', params: { 'cmd': v(c, 'cmd') } })),
-              ],
+              actions: foundActions,
             },
             // constructs_b.dsm:20
             {
@@ -148,9 +150,7 @@ export const constructsBFlow = setup({
               reenter: true,
               description: 'nobody',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'db.rows'), '==', '0'),
-              actions: [
-                unsupported('callFSM', 'constructs_b.dsm:20'),
-              ],
+              actions: nobodyActions,
             },
           ],
         },

@@ -10,7 +10,19 @@ import { cmp, dsmActions, dsmContext, isDsmEvent, legById, p, sel, v, type DsmCo
 import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 
-const { dsmLog, repost, setVars } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { dsmLog, repost, setVars, sharedActions } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** quizconnect_callee.dsm:20 "got cancel from A leg": its actions, in 3 transitions. */
+const gotCancelFromALegActions = sharedActions(
+  hangup(),
+);
+
+/** quizconnect_callee.dsm:40 "pin doesn't match": its actions, in 2 transitions. */
+const pinDoesntMatchActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'entered_pin': undefined })),
+  setVars(({ context: c, event: e }) => ({ 'prompt_name': `${c.config.prompt_path}/sorry_pin_wrong.wav` })),
+  play(({ context: c, event: e }) => v(c, 'prompt_name')),
+);
 
 export const quizconnectCalleeFlow = setup({
   types: {
@@ -54,9 +66,7 @@ export const quizconnectCalleeFlow = setup({
               reenter: true,
               description: 'got cancel from A leg',
               guard: ({ context: c, event: e }) => cmp(p(e, 'a_status'), '==', 'CANCEL'),
-              actions: [
-                hangup(),
-              ],
+              actions: gotCancelFromALegActions,
             },
           ],
         },
@@ -75,9 +85,7 @@ export const quizconnectCalleeFlow = setup({
               reenter: true,
               description: 'got cancel from A leg',
               guard: ({ context: c, event: e }) => cmp(p(e, 'a_status'), '==', 'CANCEL'),
-              actions: [
-                hangup(),
-              ],
+              actions: gotCancelFromALegActions,
             },
           ],
         },
@@ -93,9 +101,7 @@ export const quizconnectCalleeFlow = setup({
               reenter: true,
               description: 'got cancel from A leg',
               guard: ({ context: c, event: e }) => cmp(p(e, 'a_status'), '==', 'CANCEL'),
-              actions: [
-                hangup(),
-              ],
+              actions: gotCancelFromALegActions,
             },
           ],
           'dtmf': [
@@ -184,11 +190,7 @@ export const quizconnectCalleeFlow = setup({
               reenter: true,
               description: 'pin doesn\'t match',
               guard: ({ context: c, event: e }) => cmp(v(c, 'pin'), '!=', v(c, 'entered_pin')),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'entered_pin': undefined })),
-                setVars(({ context: c, event: e }) => ({ 'prompt_name': `${c.config.prompt_path}/sorry_pin_wrong.wav` })),
-                play(({ context: c, event: e }) => v(c, 'prompt_name')),
-              ],
+              actions: pinDoesntMatchActions,
             },
           ],
           '*': [
@@ -205,11 +207,7 @@ export const quizconnectCalleeFlow = setup({
               reenter: true,
               description: 'pin doesn\'t match',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'pin'), '!=', v(c, 'entered_pin')),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'entered_pin': undefined })),
-                setVars(({ context: c, event: e }) => ({ 'prompt_name': `${c.config.prompt_path}/sorry_pin_wrong.wav` })),
-                play(({ context: c, event: e }) => v(c, 'prompt_name')),
-              ],
+              actions: pinDoesntMatchActions,
             },
           ],
         },

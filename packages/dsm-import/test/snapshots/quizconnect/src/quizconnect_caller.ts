@@ -12,7 +12,91 @@ import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 import { quizconnectCalleeFlow } from './quizconnect_callee.js';
 
-const { beginEffect, defer, dialout, dsmLog, endEffect, getResult, queryFailed, repost, repostAfterEffect, setVars, storeRows, throwOnError } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, dialout, dsmLog, endEffect, getResult, queryFailed, repost, repostAfterEffect, setVars, sharedActions, storeRows, throwOnError } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** quizconnect_caller.dsm:29 "error opening file": its actions, in 2 transitions. */
+const errorOpeningFileActions = sharedActions(
+  dsmLog(0, ({ context: c, event: e }) => 'error opening file!'),
+  reply(500, 'Server Internal Error'),
+);
+
+/** quizconnect_caller.dsm:35 "DB error": its actions, in 2 transitions. */
+const dbErrorActions = sharedActions(
+  dsmLog(0, ({ context: c, event: e }) => 'error connecting to DB!'),
+  dsmLog(0, () => 'logParams'),
+  reply(500, 'Server Internal Error'),
+);
+
+/** quizconnect_caller.dsm:42 "query failed": its actions, in 2 transitions. */
+const queryFailedActions = sharedActions(
+  dsmLog(1, ({ context: c, event: e }) => 'query failed!'),
+  dsmLog(0, () => 'logParams'),
+  reply(500, 'Server Internal Error'),
+);
+
+/** quizconnect_caller.dsm:49 "no results": its actions, in 2 transitions. */
+const noResultsActions = sharedActions(
+  dsmLog(3, ({ context: c, event: e }) => 'no results'),
+  reply(404, 'Not found'),
+);
+
+/** quizconnect_caller.dsm:55 "we have results": its actions, in 2 transitions. */
+const weHaveResultsActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'callee_counter': '0' })),
+);
+
+/** quizconnect_caller.dsm:62 "create one more": its actions, in 2 transitions. */
+const createOneMoreActions = sharedActions(
+  getResult(({ context: c, event: e }) => v(c, 'callee_counter')),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_caller': 'quizconnect' })),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_callee': v(c, 'callee') })),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_domain': c.config.outbound_domain })),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_app': 'quizconnect_callee' })),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_var.pin': v(c, 'pin') })),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_var.a_ltag': sel(c, 'local_tag') })),
+  dialout('b_leg', { 'quizconnect_callee': (): AnyStateMachine => quizconnectCalleeFlow }),
+  dsmLog(3, ({ context: c, event: e }) => v(c, 'b_leg_ltag')),
+  setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
+  setVars(({ context: c, event: e }) => ({ [v(c, 'var_name')]: v(c, 'b_leg_ltag') })),
+  setVars(({ context: c, event: e }) => ({ 'b_leg_ltag': undefined })),
+  setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
+);
+
+/** quizconnect_caller.dsm:113 "callee got it": its actions, in 2 transitions. */
+const calleeGotItActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'b_ltag': p(e, 'b_ltag') })),
+  setVars(({ context: c, event: e }) => ({ 'callee_counter': '0' })),
+);
+
+/** quizconnect_caller.dsm:103 "one more to cancel": its actions, in 2 transitions. */
+const oneMoreToCancelActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
+  setVars(({ context: c, event: e }) => ({ 'cancel_ltag': v(c, v(c, 'var_name')) })),
+  setVars(({ context: c, event: e }) => ({ 'a_status': 'CANCEL' })),
+  sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'cancel_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.a_status', params: { 'a_status': v(c, 'a_status') } })),
+  setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
+);
+
+/** quizconnect_caller.dsm:123 "one more to cancel": its actions, in 2 transitions. */
+const oneMoreToCancelAt123Actions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
+  setVars(({ context: c, event: e }) => ({ 'cancel_ltag': v(c, v(c, 'var_name')) })),
+  setVars(({ context: c, event: e }) => ({ 'a_status': 'CANCEL' })),
+  sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'cancel_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.a_status', params: { 'a_status': v(c, 'a_status') } })),
+  setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
+);
+
+/** quizconnect_caller.dsm:131 "canceled all": its actions, in 2 transitions. */
+const canceledAllActions = sharedActions(
+  flush(),
+  answer(),
+  join(({ context: c, event: e }) => sel(c, 'local_tag')),
+);
+
+/** quizconnect_caller.dsm:145 "BYE in other leg": its actions, in 2 transitions. */
+const byeInOtherLegActions = sharedActions(
+  hangup(),
+);
 
 export const quizconnectCallerFlow = setup({
   types: {
@@ -92,10 +176,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'error opening file',
               guard: ({ context: c, event: e }) => cmp(p(e, 'type'), '==', 'file'),
-              actions: [
-                dsmLog(0, ({ context: c, event: e }) => 'error opening file!'),
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: errorOpeningFileActions,
             },
             // quizconnect_caller.dsm:35
             {
@@ -103,11 +184,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'DB error',
               guard: ({ context: c, event: e }) => cmp(p(e, 'type'), '==', 'connection'),
-              actions: [
-                dsmLog(0, ({ context: c, event: e }) => 'error connecting to DB!'),
-                dsmLog(0, () => 'logParams'),
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: dbErrorActions,
             },
           ],
           'dsm.exception': [
@@ -117,10 +194,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'error opening file',
               guard: ({ context: c, event: e }) => cmp(p(e, 'type'), '==', 'file'),
-              actions: [
-                dsmLog(0, ({ context: c, event: e }) => 'error opening file!'),
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: errorOpeningFileActions,
             },
             // quizconnect_caller.dsm:35
             {
@@ -128,11 +202,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'DB error',
               guard: ({ context: c, event: e }) => cmp(p(e, 'type'), '==', 'connection'),
-              actions: [
-                dsmLog(0, ({ context: c, event: e }) => 'error connecting to DB!'),
-                dsmLog(0, () => 'logParams'),
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: dbErrorActions,
             },
           ],
           'sip.hangup': [
@@ -142,11 +212,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'query failed',
               guard: ({ context: c, event: e }) => cmp(v(c, 'errno'), '!=', ''),
-              actions: [
-                dsmLog(1, ({ context: c, event: e }) => 'query failed!'),
-                dsmLog(0, () => 'logParams'),
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: queryFailedActions,
             },
             // quizconnect_caller.dsm:49
             {
@@ -154,10 +220,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'no results',
               guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '==', '0'),
-              actions: [
-                dsmLog(3, ({ context: c, event: e }) => 'no results'),
-                reply(404, 'Not found'),
-              ],
+              actions: noResultsActions,
             },
             // quizconnect_caller.dsm:55
             {
@@ -165,9 +228,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'we have results',
               guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '!=', '0'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': '0' })),
-              ],
+              actions: weHaveResultsActions,
             },
           ],
           '*': [
@@ -179,11 +240,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'query failed',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'errno'), '!=', ''),
-              actions: [
-                dsmLog(1, ({ context: c, event: e }) => 'query failed!'),
-                dsmLog(0, () => 'logParams'),
-                reply(500, 'Server Internal Error'),
-              ],
+              actions: queryFailedActions,
             },
             // quizconnect_caller.dsm:49
             {
@@ -191,10 +248,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'no results',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'db.rows'), '==', '0'),
-              actions: [
-                dsmLog(3, ({ context: c, event: e }) => 'no results'),
-                reply(404, 'Not found'),
-              ],
+              actions: noResultsActions,
             },
             // quizconnect_caller.dsm:55
             {
@@ -202,9 +256,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'we have results',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'db.rows'), '!=', '0'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': '0' })),
-              ],
+              actions: weHaveResultsActions,
             },
           ],
         },
@@ -223,21 +275,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'create one more',
               guard: ({ context: c, event: e }) => cmp(v(c, 'callee_counter'), '<', v(c, 'db.rows')),
-              actions: [
-                getResult(({ context: c, event: e }) => v(c, 'callee_counter')),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_caller': 'quizconnect' })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_callee': v(c, 'callee') })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_domain': c.config.outbound_domain })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_app': 'quizconnect_callee' })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_var.pin': v(c, 'pin') })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_var.a_ltag': sel(c, 'local_tag') })),
-                dialout('b_leg', { 'quizconnect_callee': (): AnyStateMachine => quizconnectCalleeFlow }),
-                dsmLog(3, ({ context: c, event: e }) => v(c, 'b_leg_ltag')),
-                setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
-                setVars(({ context: c, event: e }) => ({ [v(c, 'var_name')]: v(c, 'b_leg_ltag') })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_ltag': undefined })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
-              ],
+              actions: createOneMoreActions,
             },
             // quizconnect_caller.dsm:89
             {
@@ -254,21 +292,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'create one more',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'callee_counter'), '<', v(c, 'db.rows')),
-              actions: [
-                getResult(({ context: c, event: e }) => v(c, 'callee_counter')),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_caller': 'quizconnect' })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_callee': v(c, 'callee') })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_domain': c.config.outbound_domain })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_app': 'quizconnect_callee' })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_var.pin': v(c, 'pin') })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_var.a_ltag': sel(c, 'local_tag') })),
-                dialout('b_leg', { 'quizconnect_callee': (): AnyStateMachine => quizconnectCalleeFlow }),
-                dsmLog(3, ({ context: c, event: e }) => v(c, 'b_leg_ltag')),
-                setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
-                setVars(({ context: c, event: e }) => ({ [v(c, 'var_name')]: v(c, 'b_leg_ltag') })),
-                setVars(({ context: c, event: e }) => ({ 'b_leg_ltag': undefined })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
-              ],
+              actions: createOneMoreActions,
             },
             // quizconnect_caller.dsm:89
             {
@@ -300,10 +324,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'callee got it',
               guard: ({ context: c, event: e }) => cmp(p(e, 'b_status'), '==', 'MATCHED'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'b_ltag': p(e, 'b_ltag') })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': '0' })),
-              ],
+              actions: calleeGotItActions,
             },
           ],
           '*': [
@@ -313,10 +334,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'callee got it',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(p(e, 'b_status'), '==', 'MATCHED'),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'b_ltag': p(e, 'b_ltag') })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': '0' })),
-              ],
+              actions: calleeGotItActions,
             },
           ],
         },
@@ -335,13 +353,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'one more to cancel',
               guard: ({ context: c, event: e }) => cmp(v(c, 'callee_counter'), '<', v(c, 'db.rows')),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
-                setVars(({ context: c, event: e }) => ({ 'cancel_ltag': v(c, v(c, 'var_name')) })),
-                setVars(({ context: c, event: e }) => ({ 'a_status': 'CANCEL' })),
-                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'cancel_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.a_status', params: { 'a_status': v(c, 'a_status') } })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
-              ],
+              actions: oneMoreToCancelActions,
             },
             // quizconnect_caller.dsm:111
             {
@@ -358,13 +370,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'one more to cancel',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'callee_counter'), '<', v(c, 'db.rows')),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
-                setVars(({ context: c, event: e }) => ({ 'cancel_ltag': v(c, v(c, 'var_name')) })),
-                setVars(({ context: c, event: e }) => ({ 'a_status': 'CANCEL' })),
-                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'cancel_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.a_status', params: { 'a_status': v(c, 'a_status') } })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
-              ],
+              actions: oneMoreToCancelActions,
             },
             // quizconnect_caller.dsm:111
             {
@@ -390,13 +396,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'one more to cancel',
               guard: ({ context: c, event: e }) => cmp(v(c, 'callee_counter'), '<', v(c, 'db.rows')),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
-                setVars(({ context: c, event: e }) => ({ 'cancel_ltag': v(c, v(c, 'var_name')) })),
-                setVars(({ context: c, event: e }) => ({ 'a_status': 'CANCEL' })),
-                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'cancel_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.a_status', params: { 'a_status': v(c, 'a_status') } })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
-              ],
+              actions: oneMoreToCancelAt123Actions,
             },
             // quizconnect_caller.dsm:131
             {
@@ -404,11 +404,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'canceled all',
               guard: ({ context: c, event: e }) => cmp(v(c, 'callee_counter'), '==', v(c, 'db.rows')),
-              actions: [
-                flush(),
-                answer(),
-                join(({ context: c, event: e }) => sel(c, 'local_tag')),
-              ],
+              actions: canceledAllActions,
             },
           ],
           '*': [
@@ -418,13 +414,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'one more to cancel',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'callee_counter'), '<', v(c, 'db.rows')),
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'var_name': `b_ltags[${v(c, 'callee_counter')}]` })),
-                setVars(({ context: c, event: e }) => ({ 'cancel_ltag': v(c, v(c, 'var_name')) })),
-                setVars(({ context: c, event: e }) => ({ 'a_status': 'CANCEL' })),
-                sendToLeg(({ context: c, event: e }) => legById<AppEvents>(v(c, 'cancel_ltag')), ({ context: c, event: e }) => ({ type: 'dsm.a_status', params: { 'a_status': v(c, 'a_status') } })),
-                setVars(({ context: c, event: e }) => ({ 'callee_counter': inc(v(c, 'callee_counter')) })),
-              ],
+              actions: oneMoreToCancelAt123Actions,
             },
             // quizconnect_caller.dsm:131
             {
@@ -432,11 +422,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'canceled all',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'callee_counter'), '==', v(c, 'db.rows')),
-              actions: [
-                flush(),
-                answer(),
-                join(({ context: c, event: e }) => sel(c, 'local_tag')),
-              ],
+              actions: canceledAllActions,
             },
           ],
         },
@@ -463,9 +449,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'BYE in other leg',
               guard: ({ context: c, event: e }) => cmp(p(e, 'b_status'), '==', 'BYE'),
-              actions: [
-                hangup(),
-              ],
+              actions: byeInOtherLegActions,
             },
           ],
           'dsm.b_status': [
@@ -475,9 +459,7 @@ export const quizconnectCallerFlow = setup({
               reenter: true,
               description: 'BYE in other leg',
               guard: ({ context: c, event: e }) => cmp(p(e, 'b_status'), '==', 'BYE'),
-              actions: [
-                hangup(),
-              ],
+              actions: byeInOtherLegActions,
             },
           ],
         },

@@ -11,7 +11,17 @@ import type { AppConfig } from './config.js';
 import type { AppServices } from './lookups.js';
 import type { AppEvents } from './messages.js';
 
-const { beginEffect, defer, endEffect, getResult, queryFailed, repost, repostAfterEffect, setVars, storeRows, throwException } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { beginEffect, defer, endEffect, getResult, queryFailed, repost, repostAfterEffect, setVars, sharedActions, storeRows, throwException } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** semantics.dsm:41 "caught": its actions, in 2 transitions. */
+const caughtActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'reason': p(e, 'reason') })),
+);
+
+/** semantics.dsm:74 "one row": its actions, in 3 transitions. */
+const oneRowActions = sharedActions(
+  getResult(({ context: c, event: e }) => '0'),
+);
 
 export const semanticsFlow = setup({
   types: {
@@ -234,9 +244,7 @@ export const semanticsFlow = setup({
               target: 'CAUGHT',
               reenter: true,
               description: 'caught',
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'reason': p(e, 'reason') })),
-              ],
+              actions: caughtActions,
             },
           ],
           'dsm.exception': [
@@ -252,9 +260,7 @@ export const semanticsFlow = setup({
               target: 'CAUGHT',
               reenter: true,
               description: 'caught',
-              actions: [
-                setVars(({ context: c, event: e }) => ({ 'reason': p(e, 'reason') })),
-              ],
+              actions: caughtActions,
             },
           ],
           'sip.hangup': [
@@ -412,9 +418,7 @@ export const semanticsFlow = setup({
               reenter: true,
               description: 'one row',
               guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '==', '1'),
-              actions: [
-                getResult(({ context: c, event: e }) => '0'),
-              ],
+              actions: oneRowActions,
             },
           ],
           'sip.hangup': [
@@ -424,9 +428,7 @@ export const semanticsFlow = setup({
               reenter: true,
               description: 'one row',
               guard: ({ context: c, event: e }) => cmp(v(c, 'db.rows'), '==', '1'),
-              actions: [
-                getResult(({ context: c, event: e }) => '0'),
-              ],
+              actions: oneRowActions,
             },
           ],
           '*': [
@@ -438,9 +440,7 @@ export const semanticsFlow = setup({
               reenter: true,
               description: 'one row',
               guard: ({ context: c, event: e }) => isDsmEvent(e) && cmp(v(c, 'db.rows'), '==', '1'),
-              actions: [
-                getResult(({ context: c, event: e }) => '0'),
-              ],
+              actions: oneRowActions,
             },
           ],
         },

@@ -10,7 +10,14 @@ import { cmp, dsmActions, dsmContext, p, returnsTo, sel, v, type DsmContext, typ
 import type { AppConfig } from './config.js';
 import type { AppEvents } from './messages.js';
 
-const { popReturn, pushReturn, setVars, skipOnReturn, switchFsm } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+const { popReturn, pushReturn, setVars, sharedActions, skipOnReturn, switchFsm } = dsmActions<DsmContext<AppConfig>, AppEvents>();
+
+/** subfsm_sub.dsm:3 "return": its actions, in 2 transitions. */
+const returnActions = sharedActions(
+  setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'returning;' })),
+  popReturn(),
+  setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'after-return;' })),
+);
 
 export const subfsmFlow = setup({
   types: {
@@ -211,11 +218,7 @@ export const subfsmFlow = setup({
                   reenter: true,
                   description: 'return',
                   guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '9') && returnsTo(c, 'subfsm.CALLER.18'),
-                  actions: [
-                    setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'returning;' })),
-                    popReturn(),
-                    setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'after-return;' })),
-                  ],
+                  actions: returnActions,
                 },
                 // subfsm_sub.dsm:3
                 {
@@ -223,11 +226,7 @@ export const subfsmFlow = setup({
                   reenter: true,
                   description: 'return',
                   guard: ({ context: c, event: e }) => cmp(p(e, 'key'), '==', '9') && returnsTo(c, 'subfsm.ENTER_CALLER.35'),
-                  actions: [
-                    setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'returning;' })),
-                    popReturn(),
-                    setVars(({ context: c, event: e }) => ({ 'trace': v(c, 'trace') + 'after-return;' })),
-                  ],
+                  actions: returnActions,
                 },
                 // subfsm_sub.dsm:3
                 {
