@@ -24,11 +24,10 @@ export interface QuizApp {
   /** This app's name for the step the hand-written app names `name`. */
   step(name: string): string;
   /**
-   * How the registry records a callee leg the caller leg ended (a loser): its endReason once it had answered, and
-   * its outcome while it was still ringing (undefined: it depends on which end comes first; CANCEL on the wire
-   * either way, which the tests assert).
+   * How the registry records a callee leg the caller leg ended (a loser) once it had answered: its endReason. (One
+   * still ringing is 'cancelled' in both apps, CANCEL on the wire.)
    */
-  readonly endedByCallerLeg: { endReason: string; ringingOutcome: string | undefined };
+  readonly endedByCallerLeg: { endReason: string };
   /**
    * Whether the caller leg looks its callees up before it answers 183: the hand-written app does, so a lookup failure
    * or no row is refused before any early media; the tutorial's scripts answer 183 and play the welcome prompt
@@ -64,7 +63,7 @@ export const HANDWRITTEN_QUIZCONNECT: QuizApp = {
   options: (options = {}) => options,
   step: (name) => name,
   // The caller leg hangs its callee legs up (hangupLeg).
-  endedByCallerLeg: { endReason: 'hung up by owner', ringingOutcome: 'cancelled' },
+  endedByCallerLeg: { endReason: 'hung up by owner' },
   lookupBeforeEarlyMedia: true,
   statesOnInvite: ['START', 'RUN_INVITE.LOOKUP', 'RUN_INVITE.WELCOME'],
   callerConnected: ['got INVITE in caller leg', 'we have results', 'prompt playing', 'done creating callee legs', 'callee got it', 'canceled all'],
@@ -116,11 +115,9 @@ export function importedQuizconnect(): QuizApp {
     },
     step: (name) => DSM_STEPS[name] ?? name,
     // The caller leg posts a_status=CANCEL and the callee flow ends its own leg (stop(true) → hangup): the registry
-    // records our own hangup. A ringing leg ended so is 'completed' (leg-outcome.ts: a local end of an outbound leg
-    // nobody answered), while one the caller flow's END hangs up first (hangupLeg, as in C6) is 'cancelled'; which
-    // end comes first is a race, so the outcome is not asserted here (the CANCEL on the wire is). Once a flow's own
-    // hangup of an unanswered outbound leg is recorded 'cancelled' too, this becomes 'cancelled' and is asserted.
-    endedByCallerLeg: { endReason: 'hangup', ringingOutcome: undefined },
+    // records our own hangup. A ringing one is 'cancelled' whichever end comes first, the callee flow's own hangup or
+    // the caller flow's END (hangupLeg, as in C6): both CANCEL an outbound leg nobody answered (leg-outcome.ts).
+    endedByCallerLeg: { endReason: 'hangup' },
     lookupBeforeEarlyMedia: false,
     statesOnInvite: ['START', 'RUN_INVITE', 'CREATE_CALLEE_LEGS'],
     // One 'create one more' per row, one 'one more to cancel' per row (CREATE_CALLEE_LEGS, CANCEL_OTHER_CALLEES).
