@@ -105,6 +105,12 @@ export function appCommand(): Command {
     .addOption(new Option('--watch', 'reload an app when its files change (new calls only)'))
     .addOption(new Option('--max-calls <n>', 'most call legs at once; INVITEs beyond get 503').default('1000'))
     .addOption(
+      new Option(
+        '--assumed-fan-out <n>',
+        "legs a call of a flow is assumed to dial (counted against --max-calls and the RTP ports) until one of the flow's calls has dialled or answered",
+      ).default('2'),
+    )
+    .addOption(
       new Option('--media-workers <n>', 'media worker threads (RTP, clock, rooms); 0 = media on the main thread; default: cores - 1, at least 1'),
     )
     .addOption(
@@ -199,6 +205,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
     logFormat?: 'pretty' | 'json';
     watch?: boolean;
     maxCalls: string;
+    assumedFanOut: string;
     mediaWorkers?: string;
     rtpTimeout: string;
     rtpLatch?: boolean;
@@ -241,6 +248,7 @@ export function parseAppArgs(argv: string[]): ParsedAppArgs {
       admin,
       config: { ...(file ? { file } : {}), sets: (o.set ?? []).map(parseSet) },
       maxCalls: positiveInt('--max-calls', o.maxCalls),
+      admission: { assumedFanOut: positiveInt('--assumed-fan-out', o.assumedFanOut) },
       ...(o.mediaWorkers !== undefined ? { mediaWorkers: mediaWorkers(o.mediaWorkers) } : {}),
       rtpTimeoutMs: positiveInt('--rtp-timeout', o.rtpTimeout) * 1000,
       rtpLatch: !!o.rtpLatch,

@@ -56,6 +56,13 @@ test('--media-workers: a count, 0 for media on the main thread; unset leaves the
   assert.equal(parseAppArgs(['x', '--media-workers', '3']).options.mediaWorkers, 3);
 });
 
+test('--assumed-fan-out: 2 by default (legs a call of a flow not learned yet is assumed to dial), 0 allowed, a typo refused', () => {
+  assert.deepEqual(parseAppArgs(['x']).options.admission, { assumedFanOut: 2 });
+  assert.deepEqual(parseAppArgs(['x', '--assumed-fan-out', '0']).options.admission, { assumedFanOut: 0 });
+  assert.deepEqual(parseAppArgs(['x', '--assumed-fan-out', '5']).options.admission, { assumedFanOut: 5 });
+  assert.throws(() => parseAppArgs(['x', '--assumed-fan-out', 'two']), /--assumed-fan-out/);
+});
+
 test('--rtp-latch: off by default (RTP only from the SDP address), on when given', () => {
   assert.equal(parseAppArgs(['x']).options.rtpLatch, false);
   assert.equal(parseAppArgs(['x', '--rtp-latch']).options.rtpLatch, true);
