@@ -26,6 +26,7 @@ export const URI_CORE = `(sips?):(?:(${USER})@)?(${IPV4}|${HOSTNAME})(?::(${PORT
 
 const NAME_ADDR = new RegExp(`^(?:${QUOTED}|${DISPLAY_TOKENS})?[ \\t]*<${URI_CORE}(${URI_PARAMS})>(${PARAMS})$`, 'i');
 const ADDR_SPEC = new RegExp(`^${URI_CORE}(${PARAMS})$`, 'i');
+const SIP_URI = new RegExp(`^${URI_CORE}(${URI_PARAMS})$`, 'i');
 const PARAM = /;([^;=]+)(?:=([^;]*))?/g;
 
 /** Plain object like the grammar's (assignment, not defineProperty, so even odd names behave the same). */
@@ -73,6 +74,12 @@ export function buildUri(scheme: string, user: string | undefined, host: string,
   }
   const portNumber = port === undefined ? undefined : Number(port);
   return new URI(scheme, decoded as string, host, portNumber, params as Record<string, string> | undefined);
+}
+
+/** The grammar's SIP_URI rule (what `Grammar.URIParse` gives: a `dial()` target), for the subset; else undefined. */
+export function fastSipUri(input: string): URI | undefined {
+  const m = SIP_URI.exec(input);
+  return m ? buildUri(m[1] as string, m[2], m[3] as string, m[4], m[5] as string) : undefined;
 }
 
 interface Parsed {

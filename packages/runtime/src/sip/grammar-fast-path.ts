@@ -1,13 +1,14 @@
-import { fastContact, fastFromTo } from './grammar-fast-name-addr.js';
+import { fastContact, fastFromTo, fastSipUri } from './grammar-fast-name-addr.js';
 import { fastContentType, fastStartLine } from './grammar-fast-start-line.js';
 import { fastVia } from './grammar-fast-via.js';
 
 /**
  * sip.js parses every header with its PEG grammar, ~15–90 µs a header, most of a SIP server's CPU. For the start
  * line and the headers of every message (Call-ID, CSeq, Content-Length, Max-Forwards, Via, From, To, Contact,
- * Content-Type) a small parser that accepts a strict subset of the grammar gives the same result; anything it does
- * not accept goes to the grammar, so results (including -1 for invalid input) never differ. Used by our own message
- * parser (sip-message-parser.ts); sip.js's `Grammar.parse` is never replaced.
+ * Content-Type), and for a `dial()` target (SIP_URI), a small parser that accepts a strict subset of the grammar gives
+ * the same result; anything it does not accept goes to the grammar, so results (including -1 for invalid input) never
+ * differ. Used by our own message parser (sip-message-parser.ts) and the outbound call; sip.js's `Grammar.parse` is
+ * never replaced.
  */
 const WORD = '[A-Za-z0-9\\-.!%*_+`\'~()<>:\\\\"/\\[\\]?{}]+';
 const CALL_ID = new RegExp(`^${WORD}(?:@${WORD})?$`);
@@ -39,6 +40,8 @@ export function fastHeader(input: string, startRule: string): unknown {
       return fastStartLine(input);
     case 'Content_Type':
       return fastContentType(input);
+    case 'SIP_URI':
+      return fastSipUri(input);
   }
   return undefined;
 }

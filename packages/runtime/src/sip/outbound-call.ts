@@ -12,6 +12,7 @@ import {
 } from 'sip.js/lib/core/index.js';
 import { CallDigest } from './call-credentials.js';
 import { DialogCall } from './dialog-call.js';
+import { fastSipUri } from './grammar-fast-name-addr.js';
 import { SipInviteClient } from './invite-client.js';
 import { sdpBody, sdpOf } from './session-helpers.js';
 import type { CallEndReason, DialOptions, OutboundCall, OutboundCallEvents, OutboundCallState, SipCredentials } from './sip-types.js';
@@ -70,7 +71,8 @@ export class SipOutboundCall extends DialogCall<OutboundCallEvents, OutboundCall
     this.id = id;
     this.#ctx = ctx;
     this.requestUri = options.to;
-    const ruri = Grammar.URIParse(options.to);
+    // The fast path first: sip.js's grammar would be the one PEG parse left on the path of a call.
+    const ruri = fastSipUri(options.to) ?? Grammar.URIParse(options.to);
     const proxy = ctx.outboundProxy === undefined ? undefined : parseOutboundProxy(ctx.outboundProxy);
     const dest = proxy === undefined ? uriDestination(options.to) : typeof proxy === 'string' ? undefined : proxy.destination;
     if (!ruri || !dest || (ruri.scheme !== 'sip' && ruri.scheme !== 'sips') || !uriDestination(options.to)) {
