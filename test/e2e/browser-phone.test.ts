@@ -7,7 +7,8 @@
  *     its sip.js UserAgent connects to the WebSocket listener; the served apps are listed;
  *   - a call the server cannot take (an unknown number) is refused with a clear notice and leaves no call behind.
  */
-// Media engine: both modes — the server it calls runs its media engine in the mode of the pass; a refused call leaves no stream in either.
+// Media engine: one pass only — its subject is the page, its token and SIP over WebSocket; its one call is refused by
+// number, and browser-calls covers the audio in both modes.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';

@@ -7,7 +7,7 @@
  *   - a connection without traffic is closed after the idle timeout;
  *   - a message larger than the maximum closes the connection; one within it is answered.
  */
-// Media engine: both modes — the server under test runs its media engine in the mode of the pass.
+// Media engine: one pass only — it sends OPTIONS and half messages over TCP: no call is made, so no media stream exists.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
