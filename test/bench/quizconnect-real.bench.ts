@@ -265,6 +265,8 @@ export interface RealStep {
   ticksOver10msShare: number | null;
   /** CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc. */
   cpuPercent: { mainThread: number | null; workers: number[]; process: number; sippCaller: number; sippCallees: number };
+  /** Main-thread CPU per connected call, ms (the whole step's main-thread CPU over its connected calls). */
+  mainThreadCpuMsPerCall: number | null;
   /** Time the server's runnable threads waited for a CPU, ms per s (see runQueueWait). */
   runQueueWaitMsPerS: { mainThread: number; busiestOtherThread: number; process: number };
   /** Whole machine busy during the step (100 = every core). */
@@ -417,6 +419,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
       sippCaller: round((uacCpuS / wallS) * 100, 0),
       sippCallees: round(((procCpuS(uas.pid) - uasCpu0) / wallS) * 100, 0),
     },
+    mainThreadCpuMsPerCall: mainCpuS === null || connected === 0 ? null : round((mainCpuS * 1000) / connected, 2),
     runQueueWaitMsPerS: runQueueWait(sched0, sched1, pid, wallS),
     machineBusyPercent: machine(),
     loadAvg: la,

@@ -48,6 +48,31 @@ test('a prompt played on a worker arrives complete, byte for byte; playlistEnded
   }
 });
 
+test("a stream's counters are its own: a new stream in a closed one's stats slot starts at 0; a closed stream keeps its last", async () => {
+  const engine = await workerEngine(1);
+  const peer = await RtpPeer.open();
+  try {
+    const a = await engine.createStream();
+    a.answer(peer.offer({ payloads: '0' }));
+    await a.play(promptA);
+    await until(() => a.stats.packetsOut >= 10, 'stats report from the worker');
+    a.close();
+    const atClose = a.stats;
+    // The worker reuses a's slot in its reports; the report the main thread holds still has a's counters there.
+    const b = await engine.createStream();
+    assert.equal(b.stats.packetsOut, 0, 'b does not read a report made before it existed');
+    const ticks = () => engine.workers[0]!.clock?.ticks ?? 0;
+    const seen = ticks();
+    await until(() => ticks() > seen, 'a later report');
+    assert.equal(b.stats.packetsOut, 0, 'b sends nothing: it has no remote address');
+    assert.deepEqual(a.stats, atClose, 'a closed stream keeps the counters it had at close');
+    assert.ok(atClose.packetsOut >= 10);
+  } finally {
+    peer.close();
+    await engine.close();
+  }
+});
+
 test('flush crossing a playlistEnded: the stale end is not reported; a play queued before the end extends it', async () => {
   const engine = await workerEngine(1);
   const peer = await RtpPeer.open();

@@ -1,20 +1,14 @@
 /**
  * One media worker as the main thread sees it: the thread, its batched command queue (one postMessage per
- * microtask turn), the streams it runs, the prompts it holds, its last stats report, and its death. A slot keeps
+ * event-loop turn: what the SIP messages read in one poll phase ask of the worker goes in one message, and wakes the
+ * worker once), the streams it runs, the prompts it holds, its last stats report, and its death. A slot keeps
  * its index and port share across restarts; each start is a new generation.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { mediaErrors, type MediaError } from '../errors.js';
 import type { RemoteMediaStream } from './remote-media-stream.js';
-import {
-  STREAM_STAT_FIELDS,
-  STREAM_STAT_KEYS,
-  type MediaCommand,
-  type MediaEvent,
-  type MediaWorkerInit,
-  type WorkerStatsReport,
-} from './protocol.js';
+import type { MediaCommand, MediaEvent, MediaWorkerInit, WorkerStatsReport } from './protocol.js';
 
 /**
  * The worker's V8 young generation, MB. A media worker's live heap is small (streams, rooms, jitter buffers) and
@@ -54,6 +48,8 @@ export class MediaWorkerSlot {
   /** Prompt ids this worker has been given. */
   readonly prompts = new Set<number>();
   stats: WorkerStatsReport | undefined;
+  /** Rooms relaying as of the last report that named them (reports carry the set only when it changed). */
+  relayingRooms: readonly string[] = [];
   readonly #worker: Worker;
   readonly #log: Logger;
   readonly #hooks: SlotHooks;
@@ -113,7 +109,7 @@ export class MediaWorkerSlot {
     this.#outbox.push(cmd);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      setImmediate(this.#flush);
     }
   }
 
@@ -155,18 +151,11 @@ export class MediaWorkerSlot {
         this.#log[fn](rest, typeof msg === 'string' ? msg : '');
         return;
       }
-      case 'stats': {
+      case 'stats':
+        // Nothing per stream here: each stream reads its counters from the latest report when asked.
         this.stats = e;
-        const c = e.counters;
-        for (let i = 0; i < e.ids.length; i++) {
-          const s = this.streams.get(e.ids[i]!);
-          if (!s) continue;
-          const base = i * STREAM_STAT_FIELDS;
-          const st = s.stats;
-          for (let k = 0; k < STREAM_STAT_FIELDS; k++) st[STREAM_STAT_KEYS[k]!] = c[base + k]!;
-        }
+        if (e.relayingRooms) this.relayingRooms = e.relayingRooms;
         return;
-      }
       case 'ready':
         return;
       default:

@@ -65,6 +65,12 @@ const engine = await MediaEngine.create({
   ...(init.overloadBusyShare !== undefined ? { overloadBusyShare: init.overloadBusyShare } : {}),
 });
 const streams = new Map<string, MediaStream>();
+/** Each stream's place in the stats report's counters; freed slots are reused (statsFrom keeps a new owner clean). */
+const statSlots = new Map<string, number>();
+const bySlot: Array<MediaStream | undefined> = [];
+const freeSlots: number[] = [];
+let reportSeq = 0;
+let lastRelaying = '';
 /** Last play/flush sequence number applied per stream (tags playlistEnded). */
 const playSeq = new Map<string, number>();
 const prompts = new Map<number, Prompt>();
@@ -81,7 +87,10 @@ async function create(req: number, options: MediaCommand & { op: 'create' }): Pr
     s.on('rtpTimeout', () => post({ ev: 'rtpTimeout', id }));
     s.on('latched', (address, p) => post({ ev: 'latched', id, address, port: p }));
     s.on('dtmfSent', () => post({ ev: 'dtmfSent', id }));
-    post({ ev: 'created', req, id, port: s.localPort });
+    const statSlot = freeSlots.pop() ?? bySlot.length;
+    bySlot[statSlot] = s;
+    statSlots.set(id, statSlot);
+    post({ ev: 'created', req, id, port: s.localPort, statSlot, statsFrom: reportSeq + 1 });
   } catch (err) {
     const code = isMediaError(err) ? err.code : 'BAD_OPTIONS';
     post({ ev: 'createFailed', req, code, message: err instanceof Error ? err.message : String(err) });
@@ -168,6 +177,7 @@ function handle(cmd: MediaCommand): void {
       s.close();
       streams.delete(cmd.id);
       playSeq.delete(cmd.id);
+      freeStatSlot(cmd.id);
       return;
   }
 }
@@ -182,14 +192,26 @@ port.on('message', (batch: MediaCommand[]) => {
   }
 });
 
+function freeStatSlot(id: string): void {
+  const slot = statSlots.get(id);
+  if (slot === undefined) return;
+  statSlots.delete(id);
+  bySlot[slot] = undefined;
+  freeSlots.push(slot);
+}
+
 const statsTimer = setInterval(() => {
-  const ids: string[] = [];
-  const counters = new Float64Array(streams.size * STREAM_STAT_FIELDS);
-  let i = 0;
-  for (const [id, s] of streams) {
-    ids.push(id);
+  const counters = new Float64Array(bySlot.length * STREAM_STAT_FIELDS);
+  for (let slot = 0; slot < bySlot.length; slot++) {
+    const s = bySlot[slot];
+    if (!s) continue;
+    let i = slot * STREAM_STAT_FIELDS;
     for (const key of STREAM_STAT_KEYS) counters[i++] = s.stats[key];
   }
+  const relaying = engine.rooms.filter((r) => engine.roomRelaying(r));
+  const relayingKey = relaying.join('\n');
+  const relayingChanged = relayingKey !== lastRelaying;
+  lastRelaying = relayingKey;
   const cpu = threadCpuMs();
   const heap = getHeapStatistics();
   const load = engine.load;
@@ -207,9 +229,9 @@ const statsTimer = setInterval(() => {
     cpuSystemMs: cpu.system,
     heapUsedBytes: heap.used_heap_size,
     heapTotalBytes: heap.total_heap_size,
-    ids,
+    seq: ++reportSeq,
     counters,
-    relayingRooms: engine.rooms.filter((r) => engine.roomRelaying(r)),
+    relayingRooms: relayingChanged ? relaying : undefined,
   });
 }, init.statsIntervalMs);
 statsTimer.unref();

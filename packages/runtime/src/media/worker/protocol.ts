@@ -1,9 +1,11 @@
 /**
  * The one protocol between the main thread and a media worker. Both sides batch: every message is an array of
- * commands (main → worker, flushed once per microtask turn) or of events (worker → main, flushed once per event
+ * commands (main → worker, flushed once per event loop turn) or of events (worker → main, flushed once per event
  * loop turn, i.e. about once per tick). Per-packet work never crosses it: only what a flow does (a prompt, a room,
  * a key to send) and what it must hear (a key pressed, a prompt ended), plus a stats report every 100 ms whose
- * per-stream counters travel as a transferred Float64Array.
+ * per-stream counters travel as a transferred Float64Array, indexed by a stable slot each stream gets at creation:
+ * no stream ids cross with it and the main thread does nothing per stream when it arrives (it reads a stream's
+ * counters only when asked).
  *
  * Streams are named by the worker-assigned id; requests that expect an answer carry `req`.
  */
@@ -85,16 +87,18 @@ export interface WorkerStatsReport {
   /** The worker's V8 heap (its own isolate), bytes. */
   heapUsedBytes: number;
   heapTotalBytes: number;
-  /** Stream ids, and their counters (STREAM_STAT_FIELDS each), transferred. */
-  ids: string[];
+  /** Reports count up from 1; a stream created after report N reads only reports > N (`created.statsFrom`). */
+  seq: number;
+  /** Per stream, STREAM_STAT_FIELDS counters at `statSlot * STREAM_STAT_FIELDS` (`created.statSlot`), transferred. */
   counters: Float64Array;
-  /** Rooms relaying now. */
-  relayingRooms: string[];
+  /** Rooms relaying now; sent only when the set changed since the last report (undefined: unchanged). */
+  relayingRooms: string[] | undefined;
 }
 
 export type MediaEvent =
   | { ev: 'ready' }
-  | { ev: 'created'; req: number; id: string; port: number }
+  /** `statSlot`: where the stream's counters are in each stats report from report `statsFrom` on. */
+  | { ev: 'created'; req: number; id: string; port: number; statSlot: number; statsFrom: number }
   | { ev: 'createFailed'; req: number; code: MediaErrorCode; message: string }
   | { ev: 'dtmf'; id: string; key: DtmfKey; source: DtmfSource; durationMs: number | undefined }
   | { ev: 'playlistEnded'; id: string; seq: number }

@@ -19,7 +19,7 @@ import { isDtmfKey } from '../dtmf-keys.js';
 import { validateDtmfSend } from '../dtmf-sender.js';
 import type { MediaStreamStatsExt } from '../media-stream.js';
 import type { G711Codec } from '../g711.js';
-import type { MediaCommand, MediaEvent } from './protocol.js';
+import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type WorkerStatsReport } from './protocol.js';
 
 /** What a remote stream needs from the engine that made it. */
 export interface RemoteStreamHost {
@@ -27,6 +27,8 @@ export interface RemoteStreamHost {
   /** The worker that runs the stream (its slot index). */
   readonly workerIndex: number;
   send(cmd: MediaCommand): void;
+  /** The worker's latest stats report. */
+  stats(): WorkerStatsReport | undefined;
   /** Load a prompt on the main thread's cache and make sure this worker holds it; its id for `play`. */
   sharePrompt(path: string): Promise<number>;
   join(stream: RemoteMediaStream, room: string): void;
@@ -39,20 +41,12 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
   readonly id: string;
   readonly localAddress: string;
   readonly localPort: number;
-  /** Counters as of the worker's last report (every 100 ms). */
-  stats: MediaStreamStatsExt = {
-    packetsIn: 0,
-    packetsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    packetsDropped: 0,
-    packetsRejected: 0,
-    rtcpIn: 0,
-    rtcpOut: 0,
-    overruns: 0,
-    framesRelayed: 0,
-  };
   readonly #host: RemoteStreamHost;
+  /** Where this stream's counters are in the worker's reports, and the first report that has them. */
+  readonly #statSlot: number;
+  readonly #statsFrom: number;
+  /** The counters at close (the slot then belongs to the next stream). */
+  #finalStats: MediaStreamStatsExt | undefined;
   readonly #sdp: SdpNegotiator;
   #media: NegotiatedMedia | undefined;
   #room: string | undefined;
@@ -62,14 +56,38 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
   #inband: boolean;
   readonly #dtmfJobs = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
 
-  constructor(host: RemoteStreamHost, id: string, address: string, port: number, inbandDtmf: boolean) {
+  constructor(host: RemoteStreamHost, id: string, address: string, port: number, inbandDtmf: boolean, statSlot: number, statsFrom: number) {
     super(host.log);
     this.#host = host;
+    this.#statSlot = statSlot;
+    this.#statsFrom = statsFrom;
     this.id = id;
     this.localAddress = address;
     this.localPort = port;
     this.#inband = inbandDtmf;
     this.#sdp = new SdpNegotiator(address, port);
+  }
+
+  /** Counters as of the worker's last report (every 100 ms); after close, as of the close. */
+  get stats(): MediaStreamStatsExt {
+    if (this.#finalStats) return this.#finalStats;
+    const out: MediaStreamStatsExt = {
+      packetsIn: 0,
+      packetsOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      packetsDropped: 0,
+      packetsRejected: 0,
+      rtcpIn: 0,
+      rtcpOut: 0,
+      overruns: 0,
+      framesRelayed: 0,
+    };
+    const report = this.#host.stats();
+    const base = this.#statSlot * STREAM_STAT_FIELDS;
+    if (report === undefined || report.seq < this.#statsFrom || base + STREAM_STAT_FIELDS > report.counters.length) return out;
+    for (let k = 0; k < STREAM_STAT_FIELDS; k++) out[STREAM_STAT_KEYS[k]!] = report.counters[base + k]!;
+    return out;
   }
 
   get workerIndex(): number {
@@ -173,6 +191,7 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
   close(): void {
     if (this.#closed) return;
     this.leave();
+    this.#finalStats = this.stats;
     this.#closed = true;
     this.#playing = false;
     this.#host.send({ op: 'close', id: this.id });
@@ -191,6 +210,7 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
   fail(error: MediaError): void {
     if (this.#closed) return;
     this.#room = undefined;
+    this.#finalStats = this.stats;
     this.#closed = true;
     this.#playing = false;
     this.#rejectDtmf();

@@ -196,7 +196,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
     const res = await slot.request({ op: 'create', req: this.#nextReq++, options: streamOptions });
     if (res.ev === 'createFailed') throw new MediaError(res.code, res.message, res.code === 'NO_PORTS' ? 503 : 500);
     if (res.ev !== 'created') throw mediaErrors.workerFailed(slot.index, `unexpected answer ${res.ev}`);
-    const stream = new RemoteMediaStream(this.#hostFor(slot), res.id, this.host, res.port, options.inbandDtmf ?? true);
+    const stream = new RemoteMediaStream(this.#hostFor(slot), res.id, this.host, res.port, options.inbandDtmf ?? true, res.statSlot, res.statsFrom);
     if (!slot.alive || this.#closed) {
       stream.close();
       throw this.#closed ? mediaErrors.badOptions('media engine is closed') : mediaErrors.workerFailed(slot.index, 'died');
@@ -217,11 +217,21 @@ export class WorkerMediaEngine implements MediaEngineApi {
     return best;
   }
 
+  /** One host per worker slot, shared by its streams (a stream holds it for its whole life). */
+  readonly #hosts = new WeakMap<MediaWorkerSlot, RemoteStreamHost>();
+
   #hostFor(slot: MediaWorkerSlot): RemoteStreamHost {
+    let host = this.#hosts.get(slot);
+    if (!host) this.#hosts.set(slot, (host = this.#newHost(slot)));
+    return host;
+  }
+
+  #newHost(slot: MediaWorkerSlot): RemoteStreamHost {
     return {
       log: this.#log,
       workerIndex: slot.index,
       send: (cmd) => slot.send(cmd),
+      stats: () => slot.stats,
       sharePrompt: (path) => this.#sharePrompt(slot, path),
       join: (stream, room) => this.#join(slot, stream, room),
       leave: (stream) => this.#leave(stream),
@@ -387,7 +397,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
   /** Whether a room relays (two members on one codec), as of its worker's last report. */
   roomRelaying(room: string): boolean {
     const r = this.#rooms.get(room);
-    return r?.slot.stats?.relayingRooms.includes(room) ?? false;
+    return r?.slot.relayingRooms.includes(room) ?? false;
   }
 
   get rooms(): string[] {
