@@ -1,6 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { readdirSync } from 'node:fs';
+import { createSocket, type Socket } from 'node:dgram';
 import { startAdminServer, type AdminServer } from '../../src/server/admin/index.js';
 import { fakeDeps, type FakeDeps } from './fakes.js';
 
@@ -306,13 +308,36 @@ test('routes answer only what they declare: HEAD and unknown methods are 405 nam
   assert.equal((await fetch(`${base}/calls/`)).status, 200);
 });
 
-test('GET /metrics also carries the process figures (resident memory, heap) from prom-client', async (t) => {
+test('GET /metrics also carries the process figures (resident memory, heap, open fds) from prom-client', async (t) => {
   const { base } = await start(t);
   const text = await (await fetch(`${base}/metrics`)).text();
   assert.match(text, /^# TYPE process_resident_memory_bytes gauge$/m);
   const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
   assert.ok(rss > 10_000_000, `resident memory ${rss}`);
   assert.match(text, /^nodejs_heap_size_used_bytes \d+/m);
+  // Open fds, listed off the event loop: one sample, the process's count, and 20 sockets more are 20 more
+  const fds = async () => {
+    const t = await (await fetch(`${base}/metrics`)).text();
+    assert.equal(t.match(/^process_open_fds /gm)?.length, 1);
+    return Number(/^process_open_fds (\d+)$/m.exec(t)?.[1]);
+  };
+  const before = await fds();
+  // (± a connection the HTTP client may open or close between two reads)
+  const listed = readdirSync('/proc/self/fd').length - 1;
+  assert.ok(Math.abs(before - listed) <= 2, `process_open_fds ${before}, /proc/self/fd lists ${listed}`);
+  const sockets = await Promise.all(
+    Array.from(
+      { length: 20 },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = createSocket('udp4');
+          s.bind(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  t.after(() => sockets.forEach((s) => s.close()));
+  const after = await fds();
+  assert.ok(after - before >= 18 && after - before <= 22, `20 sockets more: ${before} → ${after}`);
 });
 
 test('the phone: /phone?token= trades the token and comes back to /phone; /phone/config lists the WebSocket listeners, the SIP address and the apps; /vendor/sip.js is sip.js as one ES module', async (t) => {
