@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertSippPassed, withQuiz } from '../support/quizconnect-harness.js';
 import { freeMediaPorts } from '../support/ports.js';
-import { RawPeer, header } from '../../packages/runtime/test/sip/raw-peer.js';
+import { RawPeer, header, toTagOf } from '../../packages/runtime/test/sip/raw-peer.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 9 RTP/AVP 0', ''].join('\r\n');
 
@@ -38,8 +38,6 @@ async function until(pred: () => boolean, ms: number): Promise<boolean> {
   while (!pred() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return pred();
 }
-
-const toTagOf = (m: string): string => /;\s*tag=([^;\s>]+)/.exec(header(m, 'To') ?? '')?.[1] ?? '';
 
 describe('admission counts the RTP ports of the legs a call will need (real server)', () => {
   it('a second call that would not find ports for its callee legs gets 503 + Retry-After at once, not a 480 later', async () => {

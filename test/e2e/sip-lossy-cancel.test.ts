@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../packages/runtime/src/server/index.js';
-import { RawPeer, header, isRequest, isResponse, request, responseTo } from '../../packages/runtime/test/sip/raw-peer.js';
+import { RawPeer, header, isRequest, isResponse, request, responseTo, toTagOf } from '../../packages/runtime/test/sip/raw-peer.js';
 import { startTestServer, waitForIdle } from './flow-support.js';
 
 const T1 = 50;
@@ -61,8 +61,6 @@ class Caller {
   /** The next response of ours to this call: `code` to `method`. */
   next = (code: number, method: string) => this.peer.next((m) => isResponse(code, method)(m) && header(m, 'Call-ID') === this.callId, 10_000);
 }
-
-const toTagOf = (m: string): string => /;\s*tag=([^;\s>]+)/.exec(header(m, 'To') ?? '')?.[1] ?? '';
 
 describe('no call outlives its transactions: CANCEL on a lossy network (real server, T1 = 50 ms)', () => {
   let server: RunningServer;

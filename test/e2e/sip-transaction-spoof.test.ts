@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertSippPassed, withQuiz } from '../support/quizconnect-harness.js';
-import { RawPeer, header } from '../../packages/runtime/test/sip/raw-peer.js';
+import { RawPeer, header, toTagOf } from '../../packages/runtime/test/sip/raw-peer.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 9 RTP/AVP 0', ''].join('\r\n');
 
@@ -47,7 +47,6 @@ function request({ method, user, target, via, callId, fromTag, toTag }: Request)
 
 const answer = (code: number, method: string, callId: string) => (m: string) =>
   m.startsWith(`SIP/2.0 ${code} `) && new RegExp(`^CSeq:\\s*1 ${method}\\s*$`, 'im').test(m) && header(m, 'Call-ID') === callId;
-const toTagOf = (m: string): string => /;\s*tag=([^;\s>]+)/.exec(header(m, 'To') ?? '')?.[1] ?? '';
 
 describe('transaction matching by branch + sent-by + method (real server)', () => {
   it("strangers copying a caller's branch neither cancel its call nor stop its answers, and get their own transactions", () =>

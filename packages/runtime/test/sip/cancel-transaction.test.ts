@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SipStack } from '../../src/sip/index.js';
-import { until } from '../media/loopback-helpers.js';
+import { until } from '../../../../test/support/deadline.js';
 import { captureLogger, staticSdp } from './helpers.js';
 import { RawPeer, header, isResponse, request } from './raw-peer.js';
 

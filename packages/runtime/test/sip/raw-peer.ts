@@ -137,6 +137,9 @@ export function header(message: string, name: string): string | undefined {
   return re.exec(message.slice(0, message.indexOf('\r\n\r\n')))?.[1]?.trim();
 }
 
+/** The tag of a message's To header ('' without one): what an ACK to a final answer or a CANCEL's 487 must carry. */
+export const toTagOf = (message: string): string => /;\s*tag=([^;\s>]+)/.exec(header(message, 'To') ?? '')?.[1] ?? '';
+
 export const isRequest = (method: string) => (m: string) => m.startsWith(`${method} `);
 export const isResponse = (code: number, cseqMethod: string) => (m: string) =>
   m.startsWith(`SIP/2.0 ${code} `) && new RegExp(`^CSeq:\\s*\\d+ ${cseqMethod}\\s*$`, 'im').test(m);
