@@ -22,7 +22,7 @@ import { describe, it } from 'node:test';
 import { scenario, withQuiz, type QuizHarness } from '../support/quizconnect-harness.js';
 import { NO_HEADROOM_RULE } from '../support/admission-flood.js';
 import { freePort } from '../support/ports.js';
-import { startSipp } from '../support/sipp.js';
+import { sippCallDebug, sippErrorEntries, startSipp, unexpectedMessageCallIds } from '../support/sipp.js';
 
 const T1 = 100;
 const LIFETIME_MS = 64 * T1;
@@ -78,21 +78,29 @@ describe('30 % SIP loss at random, CANCEL 4 s after the first answer (sipp -lost
         rate: RATE,
         keys: { rtp_port: String(h.peers.caller.port) },
         timeoutSec: 150,
+        callDebug: true,
         args: ['-d', String(CANCEL_AFTER_MS), '-lost', String(LOSS_PERCENT), '-recv_timeout', '60000'],
       });
       const res = await caller.done;
       // sipp has exited: nothing more comes from the caller.
       const stat = (name: string) => Number(res.stats[`${name}(C)`] ?? 0);
       const failures = Object.entries(res.stats).filter(([k, v]) => k.startsWith('Failed') && k.endsWith('(C)') && v !== '0');
-      // A copy of our 487 that reaches sipp after its call ended is a "Dead call" to it: harmless.
-      const errors = res.errors.split(/\n(?='?\d{4}-\d\d-\d\d\t)/).filter((e) => e.trim() && !/Dead call|receive timeout on message/.test(e));
+      // A copy of our 487 that reaches sipp after its call ended is a "Dead call" to it, and the last recv's timeout
+      // jumps to the scenario's end: both harmless. What is left names the failing caller's unexpected message, and
+      // sipp's own history of that call (each message sent, received or lost) follows it.
+      const entries = sippErrorEntries(res.errors);
+      const unexpected = unexpectedMessageCallIds(entries);
+      const errors = entries
+        .filter((e) => !/Dead call|receive timeout on message/.test(e))
+        .sort((a, b) => Number(/unexpected/.test(b)) - Number(/unexpected/.test(a)));
+      const history = sippCallDebug(res.callDebug, unexpected).join('\n').slice(0, 30_000);
       // A caller none of whose 6 INVITEs got an answer through gives up (sipp's Timer B, 5 retransmissions): legal on a
       // 30 % lossy path both ways (about 1 call in 60). Every other call must succeed: no 481, no 480, no 500.
       const gaveUp = stat('FailedMaxUDPRetrans');
       assert.equal(
         stat('FailedCall'),
         gaveUp,
-        `only callers whose INVITE got no answer may fail: ${JSON.stringify(failures)} ${errors.slice(0, 4).join('\n')}`,
+        `only callers whose INVITE got no answer may fail: ${JSON.stringify(failures)}\n${errors.slice(0, 4).join('\n')}\n${history}`,
       );
       assert.equal(stat('SuccessfulCall') + gaveUp, CALLS);
       assert.ok(gaveUp <= 3, `${gaveUp} callers gave up their INVITE`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario, type QuizHarness } from './quizconnect-harness.js';
-import { startSipp } from './sipp.js';
+import { sippErrorEntries, startSipp } from './sipp.js';
 
 const RATE = 300;
 const CALLS = 600; // two seconds of flood
@@ -28,7 +28,7 @@ async function flood(h: QuizHarness, calls: number, rate: number): Promise<{ adm
   });
   const res = await sipp.done;
   // A 503 retransmitted after its ACK left reaches a finished call ("Dead call"): harmless, and hides the real errors.
-  const errors = res.errors.split(/\n(?='?\d{4}-\d\d-\d\d\t)/).filter((e) => !/Dead call/.test(e));
+  const errors = sippErrorEntries(res.errors).filter((e) => !/Dead call/.test(e));
   const failures = Object.entries(res.stats).filter(([k, v]) => k.startsWith('Failed') && k.endsWith('(C)') && v !== '0');
   assert.equal(res.code, 0, `${JSON.stringify(failures)} ${errors.slice(0, 4).join('\n')}`);
   assert.equal(res.stats['SuccessfulCall(C)'], String(calls), 'every caller saw a 503 + Retry-After at once, or its whole call');

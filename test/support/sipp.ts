@@ -29,14 +29,18 @@ export interface SippOptions {
   args?: string[];
   /** -t: transport. Default 'u1'. */
   transport?: 'u1' | 'un' | 't1' | 'tn';
+  /** -trace_calldebug: keep sipp's own history (each message sent, received or lost) of every call it aborted. */
+  callDebug?: boolean;
 }
 
 export interface SippResult {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** Contents of the -trace_err file, if any. */
+  /** Contents of the -trace_err file, if any (its entries: `sippErrorEntries`). */
   errors: string;
+  /** With `callDebug`: the -trace_calldebug file, one block per aborted call (`sippCallDebug`); else ''. */
+  callDebug: string;
   /** Last line of the -trace_stat CSV as a name → value map. */
   stats: Record<string, string>;
   /** The SIP port sipp used. */
@@ -75,6 +79,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   if (options.service) args.push('-s', options.service);
   for (const [k, v] of Object.entries(options.keys ?? {})) args.push('-key', k, v);
   args.push('-trace_err', '-error_file', join(dir, 'err.log'), '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1');
+  if (options.callDebug) args.push('-trace_calldebug', '-calldebug_file', join(dir, 'calldebug.log'));
   args.push(...(options.args ?? []));
 
   const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
@@ -93,11 +98,13 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
       clearTimeout(killer);
       const errFile = join(dir, 'err.log');
       const statFile = join(dir, 'stat.csv');
+      const callDebugFile = join(dir, 'calldebug.log');
       resolve({
         code,
         stdout,
         stderr,
         errors: existsSync(errFile) ? readFileSync(errFile, 'utf8') : '',
+        callDebug: existsSync(callDebugFile) ? readFileSync(callDebugFile, 'utf8') : '',
         stats: existsSync(statFile) ? parseStatCsv(readFileSync(statFile, 'utf8')) : {},
         port,
       });
@@ -105,6 +112,38 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     });
   });
   return { pid: child.pid, port, mediaPort, done, kill: () => child.kill('SIGTERM') };
+}
+
+/** sipp's timestamp at the start of each -trace_err entry: date, time and epoch, tab-separated, then ': '. */
+const ERROR_ENTRY_START = /(?=\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d\.\d{6}\t\d+\.\d{6}: )/;
+
+/**
+ * The entries of a sipp -trace_err file, each starting with its timestamp. sipp ends an entry with a newline only when
+ * its text has one ("receive timeout on message …, jumping to label 12" runs straight into the next entry), so the
+ * file is split at the timestamps, not at line ends. The file's header line is left out.
+ */
+export function sippErrorEntries(errors: string): string[] {
+  return errors
+    .split(ERROR_ENTRY_START)
+    .filter((e) => /^\d{4}-\d\d-\d\d\t/.test(e))
+    .map((e) => e.trimEnd());
+}
+
+/** The Call-IDs of the calls sipp aborted on an unexpected message, from its error entries. */
+export function unexpectedMessageCallIds(entries: string[]): string[] {
+  return entries.flatMap((e) => /Aborting call on unexpected message for Call-Id '([^']*)'/.exec(e)?.[1] ?? []);
+}
+
+/**
+ * The -trace_calldebug blocks (sipp's history of one aborted call: each message sent, received or lost, with its
+ * scenario index) of the calls named, or of every aborted call when `callIds` is empty.
+ */
+export function sippCallDebug(callDebug: string, callIds: string[]): string[] {
+  return callDebug
+    .split(/^-{20,}\n(?=Call debugging information for call )/m)
+    .filter((b) => b.startsWith('Call debugging information for call '))
+    .filter((b) => callIds.length === 0 || callIds.some((id) => b.startsWith(`Call debugging information for call ${id}:`)))
+    .map((b) => b.trimEnd());
 }
 
 function parseStatCsv(csv: string): Record<string, string> {
