@@ -82,7 +82,9 @@ export interface PromptAction<P extends string> {
 }
 
 /**
- * Queue a prompt: a file name in the app's prompt dir, or an absolute path. A missing file → `error` PROMPT_UNREADABLE.
+ * Queue a prompt: a file name in the app's prompt dir, or an absolute path. A missing or unreadable file → `error`
+ * PROMPT_UNREADABLE, which the flow gets before any event from the network, a timer or an effect (as DSM's playFile
+ * throws at once); else `prompt.queued`. Prompts play in the order of the `play()`s.
  * In a flow made with `setup({ prompts })`, a literal name must be one of those prompts (a compile error otherwise);
  * a name computed from the context (`play(({ context }) => ...)`) is not checked.
  */

@@ -275,11 +275,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#apply(this.#sdp.setRemoteAnswer(answerSdp));
   }
 
+  // async for the contract only: the prompt is looked up and queued now (see PromptCache), a failure rejects.
   async play(path: string, options: PlayOptions = {}): Promise<void> {
     this.#assertOpen();
-    const prompt = await this.#ctx.prompts.load(path);
-    if (this.#closed) return;
-    this.#playlist.add(prompt, options);
+    this.#playlist.add(this.#ctx.prompts.get(path), options);
   }
 
   /** Queue a prompt already loaded (a media worker gets it from the main thread's cache). */

@@ -116,7 +116,11 @@ export interface MediaStreamApi {
   /** Apply the answer to our offer. Throws MediaError 'NO_COMMON_CODEC' or 'BAD_SDP'. */
   setRemoteAnswer(answerSdp: string): void;
 
-  /** Load (cached) then queue a WAV prompt. Rejects with MediaError 'PROMPT_UNREADABLE' naming the file, before queuing anything. */
+  /**
+   * Queue a WAV prompt, loaded synchronously (cached): when play() returns, the prompt is queued, or the promise is
+   * already rejected with MediaError 'PROMPT_UNREADABLE' naming the file and nothing was queued. So prompts play in the
+   * order of the calls, and a failure is known before any I/O or timer event that comes after the call.
+   */
   play(path: string, options?: PlayOptions): Promise<void>;
   /** Empty the playlist; the prompt stops within one tick. No 'playlistEnded'. */
   flush(): void;

@@ -3,7 +3,7 @@
  * channel count) is converted once to 8 kHz mono 16-bit, encoded once per codec, and cached by path + mtime.
  * Playback then copies 160 cached bytes per tick: no per-packet encoding.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import wavefile from 'wavefile';
 import { mediaErrors } from './errors.js';
@@ -102,8 +102,15 @@ export interface PromptCacheOptions {
   now?: () => number;
 }
 
+/**
+ * Decoded prompts by absolute path. A play looks its prompt up synchronously (`get`): read and decoded at its first
+ * play (and again when the file's mtime changes), from memory after that. So a play's outcome is known when it is
+ * called: prompts queue in the order they were played, and a missing or unreadable file fails before the flow sees
+ * any later event (as DSM's playFile throws at once, and the script's next transition sees the error). The file is
+ * read once per mtime; the decode was always synchronous work on this thread.
+ */
 export class PromptCache {
-  readonly #entries = new Map<string, Promise<Prompt>>();
+  readonly #entries = new Map<string, Prompt>();
   /** When each path's mtime was last checked against its cached prompt. */
   readonly #checkedAt = new Map<string, number>();
   readonly #recheckMs: number;
@@ -120,54 +127,45 @@ export class PromptCache {
   }
 
   /**
-   * Load a prompt, from the cache when the file's mtime is unchanged.
-   * Rejects with MediaError 'PROMPT_UNREADABLE' naming the file.
+   * The prompt at `path`: from the cache when its mtime is unchanged (not even a stat within `recheckMs` of the last
+   * check), else read and decoded now. Throws MediaError 'PROMPT_UNREADABLE' naming the file.
    */
-  async load(path: string): Promise<Prompt> {
+  get(path: string): Prompt {
     const abs = resolve(path);
-    const recent = this.#entries.get(abs);
+    const cached = this.#entries.get(abs);
     const checkedAt = this.#checkedAt.get(abs);
-    if (recent && checkedAt !== undefined && this.#now() - checkedAt < this.#recheckMs) return recent;
-    let mtimeMs: number;
+    if (cached && checkedAt !== undefined && this.#now() - checkedAt < this.#recheckMs) return cached;
+    let prompt: Prompt;
     try {
-      const st = await stat(abs);
+      const st = statSync(abs);
       if (!st.isFile()) throw new Error('not a regular file');
-      mtimeMs = st.mtimeMs;
+      if (cached && cached.mtimeMs === st.mtimeMs) prompt = cached;
+      else {
+        const pcm = wavTo8kMono(readFileSync(abs));
+        if (pcm.length === 0) throw new Error('no audio samples');
+        prompt = promptFromPcm(abs, pcm, st.mtimeMs);
+      }
     } catch (err) {
       this.#entries.delete(abs);
       this.#checkedAt.delete(abs);
       throw mediaErrors.promptUnreadable(path, err);
     }
-    const cached = this.#entries.get(abs);
-    if (cached) {
-      const p = await cached.catch(() => undefined);
-      if (p && p.mtimeMs === mtimeMs) {
-        this.#checkedAt.set(abs, this.#now());
-        return p;
-      }
-      if (this.#entries.get(abs) !== cached) return this.load(path); // someone reloaded meanwhile
-    }
-    const loading = (async () => {
-      try {
-        const bytes = await readFile(abs);
-        const pcm = wavTo8kMono(bytes);
-        if (pcm.length === 0) throw new Error('no audio samples');
-        return promptFromPcm(abs, pcm, mtimeMs);
-      } catch (err) {
-        throw mediaErrors.promptUnreadable(path, err);
-      }
-    })();
-    this.#entries.set(abs, loading);
+    this.#entries.set(abs, prompt);
     this.#checkedAt.set(abs, this.#now());
-    loading.catch(() => {
-      if (this.#entries.get(abs) !== loading) return;
-      this.#entries.delete(abs);
-      this.#checkedAt.delete(abs);
-    });
-    return loading;
+    return prompt;
+  }
+
+  /** `get()` as a promise: rejects with MediaError 'PROMPT_UNREADABLE' naming the file. */
+  load(path: string): Promise<Prompt> {
+    try {
+      return Promise.resolve(this.get(path));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#checkedAt.clear();
   }
 }

@@ -29,8 +29,11 @@ export interface RemoteStreamHost {
   send(cmd: MediaCommand): void;
   /** The worker's latest stats report. */
   stats(): WorkerStatsReport | undefined;
-  /** Load a prompt on the main thread's cache and make sure this worker holds it; its id for `play`. */
-  sharePrompt(path: string): Promise<number>;
+  /**
+   * Look a prompt up in the main thread's cache (read and decoded there at its first play) and make sure this worker
+   * holds it; its id for `play`. Throws MediaError 'PROMPT_UNREADABLE'.
+   */
+  sharePrompt(path: string): number;
   join(stream: RemoteMediaStream, room: string): void;
   leave(stream: RemoteMediaStream): void;
   released(stream: RemoteMediaStream): void;
@@ -140,10 +143,10 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
     this.#apply(this.#sdp.setRemoteAnswer(answerSdp));
   }
 
+  // async for the contract only: the prompt is looked up and the play sent now (see PromptCache), a failure rejects.
   async play(path: string, options: PlayOptions = {}): Promise<void> {
     this.#assertOpen();
-    const promptId = await this.#host.sharePrompt(path);
-    if (this.#closed) return;
+    const promptId = this.#host.sharePrompt(path);
     this.#playing = true;
     this.#host.send({ op: 'play', id: this.id, promptId, front: options.front ?? false, loop: options.loop ?? false, seq: ++this.#seq });
   }

@@ -240,9 +240,9 @@ export class WorkerMediaEngine implements MediaEngineApi {
     };
   }
 
-  /** Load (cached, SharedArrayBuffer) on this thread; hand the worker the shared memory once. */
-  async #sharePrompt(slot: MediaWorkerSlot, path: string): Promise<number> {
-    const prompt = await this.#prompts.load(path);
+  /** Look up (cached, SharedArrayBuffer) on this thread, synchronously; hand the worker the shared memory once. */
+  #sharePrompt(slot: MediaWorkerSlot, path: string): number {
+    const prompt = this.#prompts.get(path);
     let id = this.#promptIds.get(prompt);
     if (id === undefined) {
       id = this.#nextPromptId++;

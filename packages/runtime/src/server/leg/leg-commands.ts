@@ -1,8 +1,8 @@
 /**
  * The flow's commands, executed against the leg's SIP dialog and media stream: one handler per `FlowCommand` type
  * (a new command without a handler does not compile). A handler throws a FlowError when the command is not allowed
- * now; `executeCommand` turns that into the flow's `error` event. Failures that come later (a prompt that cannot be
- * read, a re-INVITE refused) come back as `error` events too.
+ * now; `executeCommand` turns that into the flow's `error` event. A prompt that cannot be read rejects its play at
+ * once; failures that come later (a re-INVITE refused) come back as `error` events too.
  */
 import { isAbsolute, join } from 'node:path';
 import type { InboundCall, OutboundCall } from '../../sip/sip-types.js';
@@ -53,6 +53,8 @@ export const legCommands: CommandHandlers = {
     if (!leg.session.delayedOffer) leg.startMedia(); // else once the ACK's answer is applied
   },
 
+  // The stream looks the prompt up synchronously: its prompt.queued or error reaches the flow (two microtasks on)
+  // before any event from the network, a timer or an effect, so a flow's next step sees a missing file (DSM playFile).
   play(leg, cmd) {
     const stream = needStream(leg, cmd.type);
     const path = isAbsolute(cmd.prompt) ? cmd.prompt : join(leg.promptDir, cmd.prompt);
