@@ -15,8 +15,6 @@ import type { TempApps } from '../../packages/dsm-import/test/support.js';
 export interface QuizApp {
   /** Shown in the describe() title. */
   readonly label: string;
-  /** Tests that show a race still open in this app, skipped with the reason printed (not passed: see the reason). */
-  readonly quarantined?: { readonly C2?: string };
   /** Prepares the app (the DSM import); call in before(). */
   prepare(): void;
   /** Removes what prepare() made; call in after(). */
@@ -100,11 +98,6 @@ export function importedQuizconnect(): QuizApp {
   let imported: TempApps | undefined;
   return {
     label: 'quizconnect imported from DSM',
-    quarantined: {
-      C2:
-        'open race: the imported script goes on to dial while the unreadable prompt is still being opened (its error ' +
-        'comes back asynchronously), so in one fresh-clone CI run of two a callee leg was made and cancelled at once',
-    },
     prepare: () => {
       imported = importQuizconnectDsm('qc-e2e');
     },

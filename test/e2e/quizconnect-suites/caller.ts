@@ -45,34 +45,30 @@ export function callerSuite(app: QuizApp): void {
         await h.assertQuietAfterEnd();
       }));
 
-    it(
-      'C2: welcome prompt missing or unreadable → 500, no callee leg created, the log names the file',
-      { skip: app.quarantined?.C2 ?? false },
-      async () => {
-        for (const [what, edit] of [
-          ['missing', (d: string) => rmSync(join(d, 'welcome_caller.wav'))],
-          ['unreadable', (d: string) => writeFileSync(join(d, 'welcome_caller.wav'), 'this is not a WAV file')],
-        ] as const) {
-          const prompts = promptDir(edit);
-          try {
-            await withQuiz(app.options({ config: { prompt_path: prompts.dir } }), async (h) => {
-              await h.callAlone({ scenario: 'qc-caller-500.xml' }, `caller (${what})`);
-              await h.idle();
-              assert.deepEqual(h.records('quizconnect_callee'), [], `no callee leg (${what})`);
-              assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('error opening file'));
-              const logged = h.logs(app.promptError.log);
-              assert.ok(
-                logged.some((l) => app.promptError.detail(l).includes('welcome_caller.wav')),
-                `the log names the file (${what}): ${JSON.stringify(logged)}`,
-              );
-              await h.assertQuietAfterEnd();
-            });
-          } finally {
-            prompts.cleanup();
-          }
+    it('C2: welcome prompt missing or unreadable → 500, no callee leg created, the log names the file', async () => {
+      for (const [what, edit] of [
+        ['missing', (d: string) => rmSync(join(d, 'welcome_caller.wav'))],
+        ['unreadable', (d: string) => writeFileSync(join(d, 'welcome_caller.wav'), 'this is not a WAV file')],
+      ] as const) {
+        const prompts = promptDir(edit);
+        try {
+          await withQuiz(app.options({ config: { prompt_path: prompts.dir } }), async (h) => {
+            await h.callAlone({ scenario: 'qc-caller-500.xml' }, `caller (${what})`);
+            await h.idle();
+            assert.deepEqual(h.records('quizconnect_callee'), [], `no callee leg (${what})`);
+            assert.ok(transitions(h.records('quizconnect_caller')[0]).includes('error opening file'));
+            const logged = h.logs(app.promptError.log);
+            assert.ok(
+              logged.some((l) => app.promptError.detail(l).includes('welcome_caller.wav')),
+              `the log names the file (${what}): ${JSON.stringify(logged)}`,
+            );
+            await h.assertQuietAfterEnd();
+          });
+        } finally {
+          prompts.cleanup();
         }
-      },
-    );
+      }
+    });
 
     it('C3: database unreachable, or the query fails → 500 (before any 183 where the app looks up first); the log says which', async () => {
       // Unreachable: a MySQL URL nobody listens on (the MariaDB variant kills a real server: quizconnect-mysql).
