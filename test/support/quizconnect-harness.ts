@@ -70,6 +70,8 @@ export interface QuizHarnessOptions {
   websocket?: ServerOptions['websocket'];
   /** The server's admin API (the phone page). Default none. */
   admin?: ServerOptions['admin'];
+  /** How long the registry keeps ended calls (--keep-ended), ms; 0 keeps none. Default: the server's (300 s). */
+  retainEndedMs?: number;
 }
 
 export interface CalleesOptions {
@@ -165,6 +167,7 @@ export class QuizHarness {
       ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
       ...(options.sipTimers ? { sipTimers: options.sipTimers } : {}),
+      ...(options.retainEndedMs !== undefined ? { retainEndedMs: options.retainEndedMs } : {}),
       config: {
         file: {
           [app]: {
