@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { MediaEngineApi, MediaEngineOptions, MediaLoad, MediaStreamOptions, PortShare } from './media-types.js';
 import { mediaErrors } from './errors.js';
-import { MediaClock } from './media-clock.js';
+import { MAX_CATCH_UP, MediaClock } from './media-clock.js';
 import { PortPool } from './port-pool.js';
 import { PromptCache, type Prompt } from './prompt-cache.js';
 import { ConferenceRoom, type RoomMember } from './conference-room.js';
@@ -20,7 +20,6 @@ import { LinkedRoom } from './room-link.js';
 import { MediaStream } from './media-stream.js';
 
 /** Missed ticks made up for with extra frames in one tick (100 ms); a longer stall drops frames. */
-const MAX_CATCH_UP = 5;
 
 export interface MediaEngineOptionsExt extends MediaEngineOptions {
   /** `overloaded` when the p90 tick lateness over the last second exceeds this (ms). Default 20. */

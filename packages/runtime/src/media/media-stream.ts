@@ -47,6 +47,7 @@ import type { RoomMember } from './conference-room.js';
 import { JitterFifo } from './jitter-fifo.js';
 import { SenderReportWriter, isRtcp } from './rtcp.js';
 import { SOURCE_LATCH, SOURCE_REJECT, SourceGate } from './source-gate.js';
+import { MAX_CATCH_UP } from './media-clock.js';
 
 /** Inbound slot ring: 32 packets (640 ms at ptime 20); payloads up to 320 bytes (40 ms of G.711; longer is cut). */
 const SLOTS = 32;
@@ -58,7 +59,12 @@ const FIFO_SIZE = FIFO_FRAMES * SAMPLES_PER_FRAME;
 const FIFO_PRIME = 2 * SAMPLES_PER_FRAME;
 /** Above this much buffered audio, drop the oldest down to FIFO_PRIME (bounds the latency). */
 const FIFO_HIGH = 6 * SAMPLES_PER_FRAME;
-const OUT_BUFFERS = 4;
+/**
+ * Outgoing packet buffers per stream, used in turn. A send to an unconnected socket leaves only after the tick (dgram
+ * defers it behind its address lookup), and a late tick makes up to 1 + MAX_CATCH_UP packets at once: a buffer must
+ * not come round again before its packet left.
+ */
+const OUT_BUFFERS = MAX_CATCH_UP + 2;
 const RTP_HEADER = 12;
 /** An RFC 4733 packet: header + event, E/R/volume, duration. */
 const TE_PACKET = RTP_HEADER + 4;
