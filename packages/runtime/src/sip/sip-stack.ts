@@ -546,6 +546,22 @@ export class SipStack implements SipStackApi {
     this.#core.receiveIncomingResponseFromTransport(message);
   }
 
+  /**
+   * An INVITE whose call ended without a final answer — a transport error ended it (e.g. its Via asks for TCP back to
+   * a port nobody listens on) — will never get one, and sip.js's server transaction has no timer before its final
+   * answer: it would stay in the core's table, with its merge key, for ever (RFC 3261 §17.2.4: on a transport error
+   * the transaction ends). Taken out here with public members only; a retransmission of the INVITE is then a new one.
+   */
+  #giveUpUnanswered(uas: IncomingInviteRequest, key: string): void {
+    const server = uas as InviteUserAgentServer;
+    const state = server.transaction.state;
+    if (state !== TransactionState.Trying && state !== TransactionState.Proceeding) return;
+    for (const [id, s] of this.#core.userAgentServers) if (s === server) this.#core.userAgentServers.delete(id);
+    server.dispose();
+    this.#inviteKeys.delete(key);
+    this.#log.warn({ callId: uas.message.callId }, 'sip: INVITE given up: its call ended before any final answer could be sent');
+  }
+
   #onInvite(uas: IncomingInviteRequest): void {
     const origin = this.#origins.get(uas.message);
     if (!origin) {
@@ -587,6 +603,8 @@ export class SipStack implements SipStackApi {
       onEnded: () => {
         this.#calls.delete(id);
         this.#byCallId.delete(uas.message.callId);
+        // After the turn in which the call ended (its final answer, if any, is then on its way).
+        setImmediate(() => this.#giveUpUnanswered(uas, key));
         this.#dialogPeers.forget(uas.message.callId);
         if (remote.transport !== 'udp') {
           // Keep the connection mapping while the BYE (or its answer) may still be in flight.
