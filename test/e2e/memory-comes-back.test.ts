@@ -37,9 +37,9 @@ const MAX_GROWTH = 0.2;
 const CORPUS_DIR = fileURLToPath(new URL('../fixtures/rfc4475/', import.meta.url));
 /**
  * The corpus. Its two valid INVITEs (longreq, inv2543) are only sent cut short (dropped at framing): whole, they make
- * calls that ring; with one line replaced by garbage, this test found that some (e.g. longreq with a lower Via
- * broken) leave their INVITE server transaction in Proceeding for ever, with no call (a leak; issue 16's note, stop
- * 22: not fixed yet).
+ * calls that ring. With one line replaced by garbage, this test found a leak: longreq's top Via asks for the answers
+ * over TCP, which cannot be sent, and its INVITE server transaction stayed in Proceeding for ever, with no call —
+ * fixed (the stack gives such an INVITE up) and tested in packages/runtime/test/sip/unanswerable-invite.test.ts.
  */
 const CORPUS = readdirSync(CORPUS_DIR)
   .filter((f) => f.endsWith('.dat'))
