@@ -3,7 +3,8 @@
  * apps/quizconnect. The tests are in quizconnect-suites/beyond.ts; quizconnect-dsm-beyond.test.ts runs the same
  * ones against quizconnect imported from the DSM tutorial's scripts.
  */
-// Media engine: both modes — quizconnect's prompts, PIN digits and bridge run through the media engine.
+// Media engine: one pass only — B1–B6 are the flows' rules beyond the tutorial (ring timeout, failing legs, digest, a
+// flow's own failure); the prompts, PIN digits and bridge they pass through run in both modes in the caller and callee suites.
 import { beyondSuite } from './quizconnect-suites/beyond.js';
 import { HANDWRITTEN_QUIZCONNECT } from '../support/quiz-apps.js';
 
