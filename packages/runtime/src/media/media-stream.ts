@@ -100,11 +100,9 @@ export interface MediaStreamStatsExt extends MediaStreamStats {
   framesRelayed: number;
 }
 
-export class MediaStream extends TypedEmitter<MediaStreamEvents> implements MediaStreamApi, RoomMember {
-  readonly id: string;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly stats: MediaStreamStatsExt = {
+/** A stream's counters before its first packet (the in-thread stream's start, a worker stream's before any report). */
+export function zeroStreamStats(): MediaStreamStatsExt {
+  return {
     packetsIn: 0,
     packetsOut: 0,
     bytesIn: 0,
@@ -116,6 +114,13 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     overruns: 0,
     framesRelayed: 0,
   };
+}
+
+export class MediaStream extends TypedEmitter<MediaStreamEvents> implements MediaStreamApi, RoomMember {
+  readonly id: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly stats: MediaStreamStatsExt = zeroStreamStats();
   readonly roomIn = new Int16Array(SAMPLES_PER_FRAME);
   readonly roomOut = new Int16Array(SAMPLES_PER_FRAME);
 

@@ -17,7 +17,7 @@ import { SdpNegotiator, type NegotiatedMedia } from '../sdp-negotiator.js';
 import { MediaError, mediaErrors } from '../errors.js';
 import { isDtmfKey } from '../dtmf-keys.js';
 import { validateDtmfSend } from '../dtmf-sender.js';
-import type { MediaStreamStatsExt } from '../media-stream.js';
+import { zeroStreamStats, type MediaStreamStatsExt } from '../media-stream.js';
 import type { G711Codec } from '../g711.js';
 import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type WorkerStatsReport } from './protocol.js';
 
@@ -74,18 +74,7 @@ export class RemoteMediaStream extends TypedEmitter<MediaStreamEvents> implement
   /** Counters as of the worker's last report (every 100 ms); after close, as of the close. */
   get stats(): MediaStreamStatsExt {
     if (this.#finalStats) return this.#finalStats;
-    const out: MediaStreamStatsExt = {
-      packetsIn: 0,
-      packetsOut: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      packetsDropped: 0,
-      packetsRejected: 0,
-      rtcpIn: 0,
-      rtcpOut: 0,
-      overruns: 0,
-      framesRelayed: 0,
-    };
+    const out = zeroStreamStats();
     const report = this.#host.stats();
     const base = this.#statSlot * STREAM_STAT_FIELDS;
     if (report === undefined || report.seq < this.#statsFrom || base + STREAM_STAT_FIELDS > report.counters.length) return out;
