@@ -8,13 +8,13 @@
  * loser gets BYE; the caller talks too for the hold time, then BYE.
  *
  * Per mode (its own server child process and callee UAS):
- * - rate steps (QC_REAL_RATES, QC_REAL_STEP_S s each): connected calls/s with 0 failed; stops after the first step
- *   with a failure. A 503 (admission or call limit) is a failure, counted from sipp (response-time timer 2) and from
- *   the server's metrics and log.
+ * - rate steps (QC_REAL_RATES, QC_REAL_STEP_S s each): connected calls/s with 0 failed; after the first step with a
+ *   failure, QC_REAL_REFINE (2) bisection steps between it and the last step that passed. A 503 (admission or call
+ *   limit) is a failure, counted from sipp (response-time timer 2) and from the server's metrics and log.
  * - a step at 80 % of the capacity found (QC_REAL_STEP80_S s): ticks missed, p99 tick lateness.
  * - held steps (QC_REAL_HELD): N bridged calls up together for >= QC_REAL_PLATEAU_S s (arriving at
  *   QC_REAL_HELD_RATE, default half the capacity found), RTP both ways checked on the server's counters during the
- *   plateau; stops after the first step that fails.
+ *   plateau; after the first step that fails, the same bisection.
  * - every step: ticks missed, p99 tick lateness (worst 1-s window), CPU of the main thread and of each worker (from
  *   /metrics counters), the process and both sipps (from /proc), peak RSS (VmHWM reset per step), load average.
  * - RSS idle at start, after the warm-up, and QC_REAL_SETTLE_S (60) s after the last load step.
@@ -41,6 +41,12 @@ export const name = 'quizconnect-real';
 const RATES = envList('QC_REAL_RATES') ?? [10, 20, 30, 40, 50, 60, 80, 100];
 const HELD = envList('QC_REAL_HELD') ?? [100, 200, 300, 400, 600, 800];
 const STEP_S = envNum('QC_REAL_STEP_S', 5);
+/**
+ * Bisection steps between the last step that passed and the first that failed (rate and held alike), so that the
+ * capacity of each mode — and their ratio — is not rounded down to the coarse grid (40 and 60 calls/s read as 1.5×
+ * whether the edges are 45 and 60 or 40 and 79). 0: the grid only.
+ */
+const REFINE = envNum('QC_REAL_REFINE', 2);
 const STEP80_S = envNum('QC_REAL_STEP80_S', 10);
 /** Caller talk time after connect in the rate steps (sipp -d). */
 const HOLD_MS = envNum('QC_REAL_HOLD_MS', 2000);
@@ -74,6 +80,29 @@ function envList(name: string): number[] | undefined {
     .map(Number)
     .filter((n) => Number.isFinite(n) && n > 0);
   return list.length ? list : undefined;
+}
+
+/**
+ * The largest value that passes: walks `grid` up to its first failure, then bisects between the last pass and that
+ * failure REFINE times. 0 when the first value fails.
+ */
+async function findEdge(grid: number[], passes: (value: number) => Promise<boolean>): Promise<number> {
+  let pass = 0;
+  let fail: number | undefined;
+  for (const v of grid) {
+    if (!(await passes(v))) {
+      fail = v;
+      break;
+    }
+    pass = v;
+  }
+  for (let i = 0; i < REFINE && fail !== undefined && pass > 0; i++) {
+    const mid = Math.round((pass + fail) / 2);
+    if (mid <= pass || mid >= fail) break;
+    if (await passes(mid)) pass = mid;
+    else fail = mid;
+  }
+  return pass;
 }
 
 function envNum(name: string, dflt: number): number {
@@ -530,15 +559,14 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
     const afterWarmup = rssMB(server.pid);
 
     const rateSteps: RealStep[] = [];
-    for (const rate of RATES) {
+    const rateStep = async (rate: number): Promise<boolean> => {
       const step = await runStep(ctx, 'rate', rate, Math.round(rate * STEP_S), HOLD_MS);
       rateSteps.push(step);
       log(mode, step);
-      if (!(await waitIdle(server, 40_000))) process.stderr.write(`  [${mode}] calls still up 40 s after the ${rate} cps step\n`);
-      if (!step.ok) break;
-    }
-    const firstFail = rateSteps.findIndex((s) => !s.ok);
-    const capacity = firstFail === 0 ? 0 : (rateSteps[(firstFail < 0 ? rateSteps.length : firstFail) - 1]?.rate ?? 0);
+      if (!(await waitIdle(ctx.server, 40_000))) process.stderr.write(`  [${mode}] calls still up 40 s after the ${rate} cps step\n`);
+      return step.ok;
+    };
+    const capacity = await findEdge(RATES, rateStep);
 
     let at80: ModeResult['at80pct'] = null;
     if (capacity > 0) {
@@ -552,16 +580,15 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
 
     const heldRate = HELD_RATE ?? Math.min(40, Math.max(5, Math.round(capacity / 2)));
     const heldSteps: RealStep[] = [];
-    for (const n of HELD) {
+    const heldStep = async (n: number): Promise<boolean> => {
       const holdMs = Math.round((n / heldRate + CONNECT_SLACK_S + PLATEAU_S) * 1000);
       const step = await runStep(ctx, 'held', heldRate, n, holdMs, n);
       heldSteps.push(step);
       log(mode, step);
-      if (!(await waitIdle(server, 60_000))) process.stderr.write(`  [${mode}] calls still up 60 s after holding ${n}\n`);
-      if (!step.ok) break;
-    }
-    const heldFail = heldSteps.findIndex((s) => !s.ok);
-    const maxHeld = heldFail === 0 ? 0 : (heldSteps[(heldFail < 0 ? heldSteps.length : heldFail) - 1]?.held ?? 0);
+      if (!(await waitIdle(ctx.server, 60_000))) process.stderr.write(`  [${mode}] calls still up 60 s after holding ${n}\n`);
+      return step.ok;
+    };
+    const maxHeld = await findEdge(HELD, heldStep);
 
     // RSS a minute after the load: what the server gives back once idle (no calls, no streams).
     let afterLoad: number | null = null;
@@ -578,7 +605,8 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       if (k.startsWith('Failed') && k.endsWith('(C)') && k !== 'FailedCall(C)' && Number(v) > 0) calleeFailures[k.slice(6, -3)] = Number(v);
     }
     const limitedBy = (steps: RealStep[], last: string): string => {
-      const f = steps.find((s) => !s.ok);
+      // The failing step nearest above the capacity found (a refinement step, when one failed).
+      const f = steps.filter((s) => !s.ok && s.kind !== 'at80pct').sort((a, b) => (a.held ?? a.rate) - (b.held ?? b.rate))[0];
       if (!f) return `last step passed (${last})`;
       if (f.refused503.sipp || f.refused503.admission)
         return `503 refused (sipp ${f.refused503.sipp}, admission ${f.refused503.admission}, log ${JSON.stringify(f.refused503.log)})`;
