@@ -3,7 +3,7 @@
  * on free loopback ports, with its /metrics read over the admin HTTP API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAIN_NODE_ARGS } from '../../../packages/runtime/src/server/heap-growth.js';
@@ -52,7 +52,10 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
   const snapshots = process.env.QC_REAL_HEAP_SNAPSHOT;
   if (snapshots) nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`);
   // QC_BENCH_COMPILED=1: the compiled server (`npm run build` first), as `npm start` runs it in production.
-  const entry = process.env.QC_BENCH_COMPILED === '1' ? ['--conditions=sipflow-compiled', APP_DIST] : ['--import', 'tsx', APP_CLI];
+  const compiled = process.env.QC_BENCH_COMPILED === '1';
+  if (compiled && !existsSync(APP_DIST))
+    throw new Error(`QC_BENCH_COMPILED=1 runs the compiled server, and ${APP_DIST} is missing: run \`npm run build\` first`);
+  const entry = compiled ? ['--conditions=sipflow-compiled', APP_DIST] : ['--import', 'tsx', APP_CLI];
   const args = [
     ...nodeArgs,
     ...entry,
