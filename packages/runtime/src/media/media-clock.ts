@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MediaClockStats } from './media-types.js';
 
-/** Missed frames a late tick still makes, back to back (a longer stall drops the rest: media-engine.ts). */
+/** Missed frames a late tick still makes, back to back: a stall up to 100 ms (a longer one drops the rest: media-engine.ts). */
 export const MAX_CATCH_UP = 5;
 
 /** Called every tick. `behind` is the number of whole ticks missed just before this one (usually 0). */

@@ -19,8 +19,6 @@ import { ConferenceRoom, type RoomMember } from './conference-room.js';
 import { LinkedRoom } from './room-link.js';
 import { MediaStream } from './media-stream.js';
 
-/** Missed ticks made up for with extra frames in one tick (100 ms); a longer stall drops frames. */
-
 export interface MediaEngineOptionsExt extends MediaEngineOptions {
   /** `overloaded` when the p90 tick lateness over the last second exceeds this (ms). Default 20. */
   overloadLatenessMs?: number;
