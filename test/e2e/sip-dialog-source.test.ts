@@ -13,9 +13,8 @@ import { after, describe, it } from 'node:test';
 import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { RawPeer, header, isRequest, responseTo } from '../../packages/runtime/test/sip/raw-peer.js';
 import { startTestServer, waitForIdle, waitForRecord } from './flow-support.js';
-
-/** A loaded machine's 'Overloaded' 503s (server/admission.ts headroom rule) are not what these cases are about. */
-const NO_HEADROOM_RULE = { signallingEluMax: Infinity, busyShareMax: Infinity, latenessP90MaxMs: Infinity };
+// A loaded machine's 'Overloaded' 503s (server/admission.ts headroom rule) are not what these cases are about.
+import { NO_HEADROOM_RULE } from '../support/admission-flood.js';
 
 const sdp = (port: number) => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0`, ''].join('\r\n');
 

@@ -17,15 +17,14 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../packages/runtime/src/server/index.js';
 import { RawPeer, header, isRequest, isResponse, request, responseTo, toTagOf } from '../../packages/runtime/test/sip/raw-peer.js';
 import { startTestServer, waitForIdle } from './flow-support.js';
+// A loaded machine's 'Overloaded' 503s (server/admission.ts headroom rule) are not what these cases are about.
+import { NO_HEADROOM_RULE } from '../support/admission-flood.js';
 
 const T1 = 50;
 const TIMERS = { t1: T1, t2: 400, t4: 500 };
 /** The longest a transaction may live (Timer B/F/H), with room for a loaded machine. */
 const LIFETIME_MS = 64 * T1;
 const SLACK_MS = 3000;
-
-/** A loaded machine's 'Overloaded' 503s (server/admission.ts headroom rule) are not what these cases are about. */
-const NO_HEADROOM_RULE = { signallingEluMax: Infinity, busyShareMax: Infinity, latenessP90MaxMs: Infinity };
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 9 RTP/AVP 0', ''].join('\r\n');
 

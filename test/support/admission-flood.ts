@@ -47,12 +47,13 @@ export const EDGE: Record<'ports' | 'calls', string | RegExp> = {
 };
 
 /**
- * The headroom rule (server/admission.ts: media clocks and main thread busy for a whole second) is out of this test:
- * on a loaded machine it refuses the whole flood as 'Overloaded' before the resource edge is reached, and what is
- * tested here is that the calls admitted are carried. Its own tests: packages/runtime/test/server/flow-runtime.test.ts
- * (burst vs window, hysteresis) and test/e2e/flow-limits.test.ts (503 + Retry-After on the wire).
+ * The headroom rule (server/admission.ts: media clocks over budget, or the main thread busy or saturated, through a
+ * window) is out of this test and of the SIP protocol tests that import it: on a loaded machine it refuses the whole
+ * flood as 'Overloaded' before the resource edge is reached, and what is tested here is that the calls admitted are
+ * carried. Its own tests: packages/runtime/test/server/admission.test.ts and flow-runtime.test.ts (burst vs window,
+ * hysteresis) and test/e2e/flow-limits.test.ts (503 + Retry-After on the wire).
  */
-export const NO_HEADROOM_RULE = { signallingEluMax: Infinity, busyShareMax: Infinity, latenessP90MaxMs: Infinity };
+export const NO_HEADROOM_RULE = { signallingCpuMax: Infinity, signallingSaturationElu: Infinity, busyShareMax: Infinity, latenessP90MaxMs: Infinity };
 
 /** The most legs alive at once, from the records' start and end times (an end and a start in the same ms: the end first). */
 function peakLegs(records: ReadonlyArray<{ startedAt: number; endedAt?: number }>): number {

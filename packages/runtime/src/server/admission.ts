@@ -6,21 +6,35 @@
  * - media: every media clock (one per worker, or the in-thread one) over its budget — tick work above
  *   `busyShareMax` of the tick, or p90 tick lateness above `latenessP90MaxMs`. A new call goes to the least loaded
  *   worker, so media lacks headroom only when none has any.
- * - signalling: the main thread's event-loop utilisation above `signallingEluMax` (it parses SIP, runs the flows,
- *   the lookups and the admin API; past saturation every INVITE waits in a queue).
- * Refusing starts when every sample of the last `windowMs` was over a limit, and ends when every sample of the last
- * `windowMs` was under (hysteresis): a burst — a GC pause, one busy tick — never refuses calls on its own.
+ * - signalling: the main thread (it parses SIP, runs the flows, the lookups and the admin API) lacks headroom when
+ *   its own work takes more than `signallingCpuMax` of a core, or when its event loop has had no idle moment
+ *   (utilisation above `signallingSaturationElu`) for `signallingSaturationMs`. Utilisation alone is not the
+ *   measure: it also counts the time the thread waits for a CPU, and on a machine whose cores are shared (with the
+ *   media workers, with anything else) that wait comes in bursts that pass. Measured on 2 vCPUs with quizconnect's
+ *   real workload, the loop stayed above 0.98 for 3.5 s while the thread used under 0.7 of a core and waited for a
+ *   CPU the rest, and every call of that load connected with no tick missed (docs/benchmarks.md).
+ * Refusing starts when every sample of the last `windowMs` was over a limit (of the last `signallingSaturationMs`
+ * for a saturated loop), and ends when every sample of the last `windowMs` was under (hysteresis): a burst — a GC
+ * pause, one busy tick, a moment without a CPU — never refuses calls on its own.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { MediaLoad } from '../media/media-types.js';
+import { threadCpuPreciseMs } from '../util/thread-cpu.js';
 
 export interface AdmissionOptions {
   /** Share of the tick a media clock may spend working. Default 0.7. */
   busyShareMax?: number;
   /** p90 media tick lateness allowed over the last second, ms. Default 10 (half a tick: no tick is missed yet). */
   latenessP90MaxMs?: number;
-  /** Main-thread event-loop utilisation allowed. Default 0.9. */
-  signallingEluMax?: number;
+  /**
+   * Share of one core the main thread's own work may take (its CPU time: time it waits for a CPU does not count).
+   * Default 0.8. Where the thread's CPU time cannot be read (no /proc), its event-loop utilisation stands in.
+   */
+  signallingCpuMax?: number;
+  /** Event-loop utilisation of the main thread that counts as saturated (no idle moment). Default 0.98. */
+  signallingSaturationElu?: number;
+  /** How long the main thread's loop may stay saturated before calls are refused, ms. Default 5000. */
+  signallingSaturationMs?: number;
   /** How long a condition must hold to start or stop refusing, ms. Default 1000. */
   windowMs?: number;
   /** Sampling interval, ms. Default 250. */
@@ -34,17 +48,29 @@ export interface AdmissionOptions {
   assumedFanOut?: number;
 }
 
+/** One sample of the main thread, for tests: event-loop utilisation and CPU share of a core. */
+export interface SignallingSample {
+  elu: number;
+  cpu: number;
+}
+
 export interface AdmissionSnapshot {
   refusing: boolean;
   /** Why calls are refused now ('media' | 'signalling'), undefined while admitting. */
   reason: 'media' | 'signalling' | undefined;
-  /** Last sample: the least loaded media clock, and the main thread's utilisation. */
+  /** Last sample: the least loaded media clock, and the main thread's utilisation and CPU share. */
   mediaBusyShare: number;
   mediaLatenessP90Ms: number;
   signallingElu: number;
+  signallingCpu: number;
   /** INVITEs refused so far. */
   refused: number;
 }
+
+/** Sample flags. */
+const MEDIA_OVER = 1;
+const SIGNALLING_BUSY = 2;
+const SIGNALLING_SATURATED = 4;
 
 export class AdmissionControl {
   readonly retryAfterS: number;
@@ -53,17 +79,22 @@ export class AdmissionControl {
   readonly #loads: () => MediaLoad[];
   readonly #busyMax: number;
   readonly #lateMax: number;
-  readonly #eluMax: number;
-  readonly #samples: number;
+  readonly #cpuMax: number;
+  readonly #saturationElu: number;
   readonly #sampleMs: number;
-  /** Per sample: 0 ok, 1 media over, 2 signalling over (3 both). */
+  /** Samples in the window, and in the saturation window. */
+  readonly #window: number;
+  readonly #saturation: number;
+  /** The last samples' flags, newest at #pos - 1. */
   readonly #ring: Uint8Array;
   #pos = 0;
   #count = 0;
   #refusing = false;
   #reason: 'media' | 'signalling' | undefined;
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
-  #last = { busy: 0, late: 0, elu: 0 };
+  #cpuMs: number | undefined;
+  #cpuAt = 0;
+  #last = { busy: 0, late: 0, elu: 0, cpu: 0 };
   #refused = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -71,10 +102,12 @@ export class AdmissionControl {
     this.#loads = loads;
     this.#busyMax = options.busyShareMax ?? 0.7;
     this.#lateMax = options.latenessP90MaxMs ?? 10;
-    this.#eluMax = options.signallingEluMax ?? 0.9;
+    this.#cpuMax = options.signallingCpuMax ?? 0.8;
+    this.#saturationElu = options.signallingSaturationElu ?? 0.98;
     this.#sampleMs = options.sampleMs ?? 250;
-    this.#samples = Math.max(1, Math.round((options.windowMs ?? 1000) / this.#sampleMs));
-    this.#ring = new Uint8Array(this.#samples);
+    this.#window = Math.max(1, Math.round((options.windowMs ?? 1000) / this.#sampleMs));
+    this.#saturation = Math.max(1, Math.round((options.signallingSaturationMs ?? 5000) / this.#sampleMs));
+    this.#ring = new Uint8Array(Math.max(this.#window, this.#saturation));
     this.retryAfterS = options.retryAfterS ?? 2;
     this.assumedFanOut = options.assumedFanOut ?? 2;
   }
@@ -82,6 +115,8 @@ export class AdmissionControl {
   start(): void {
     if (this.#timer) return;
     this.#elu = performance.eventLoopUtilization();
+    this.#cpuMs = threadCpuPreciseMs();
+    this.#cpuAt = performance.now();
     this.#timer = setInterval(() => this.sample(), this.#sampleMs);
     this.#timer.unref();
   }
@@ -91,11 +126,9 @@ export class AdmissionControl {
     this.#timer = undefined;
   }
 
-  /** Take one sample (the timer does this; tests call it directly). */
-  sample(elu?: number): void {
-    const now = performance.eventLoopUtilization();
-    const utilisation = elu ?? performance.eventLoopUtilization(now, this.#elu).utilization;
-    this.#elu = now;
+  /** Take one sample (the timer does this, on the main thread; tests pass the main thread's figures). */
+  sample(signalling?: SignallingSample): void {
+    const { elu, cpu } = signalling ?? this.#measureMainThread();
     let busy = Infinity;
     let late = Infinity;
     let mediaOver = true;
@@ -104,25 +137,46 @@ export class AdmissionControl {
       late = Math.min(late, l.latenessP90Ms);
       if (l.busyShare <= this.#busyMax && l.latenessP90Ms <= this.#lateMax) mediaOver = false;
     }
-    this.#last = { busy: Number.isFinite(busy) ? busy : 0, late: Number.isFinite(late) ? late : 0, elu: utilisation };
-    const flags = (mediaOver ? 1 : 0) | (utilisation > this.#eluMax ? 2 : 0);
-    this.#ring[this.#pos] = flags;
-    this.#pos = (this.#pos + 1) % this.#samples;
-    if (this.#count < this.#samples) this.#count++;
-    if (this.#count < this.#samples) return;
-    let all = 3;
-    let any = 0;
-    for (const f of this.#ring) {
-      all &= f;
-      any |= f;
-    }
-    if (!this.#refusing && all !== 0) {
-      this.#refusing = true;
-      this.#reason = all & 1 ? 'media' : 'signalling';
-    } else if (this.#refusing && any === 0) {
+    this.#last = { busy: Number.isFinite(busy) ? busy : 0, late: Number.isFinite(late) ? late : 0, elu, cpu };
+    this.#ring[this.#pos] =
+      (mediaOver ? MEDIA_OVER : 0) | (cpu > this.#cpuMax ? SIGNALLING_BUSY : 0) | (elu > this.#saturationElu ? SIGNALLING_SATURATED : 0);
+    this.#pos = (this.#pos + 1) % this.#ring.length;
+    if (this.#count < this.#ring.length) this.#count++;
+    if (!this.#refusing) {
+      if (this.#allOf(MEDIA_OVER, this.#window)) this.#reason = 'media';
+      else if (this.#allOf(SIGNALLING_BUSY, this.#window) || this.#allOf(SIGNALLING_SATURATED, this.#saturation)) this.#reason = 'signalling';
+      this.#refusing = this.#reason !== undefined;
+    } else if (this.#noneOf(MEDIA_OVER | SIGNALLING_BUSY | SIGNALLING_SATURATED, this.#window)) {
       this.#refusing = false;
       this.#reason = undefined;
     }
+  }
+
+  /** Every one of the last `n` samples has `flag` (false until there are `n`). */
+  #allOf(flag: number, n: number): boolean {
+    if (this.#count < n) return false;
+    for (let i = 1; i <= n; i++) if (!(this.#ring[(this.#pos - i + this.#ring.length) % this.#ring.length]! & flag)) return false;
+    return true;
+  }
+
+  /** None of the last `n` samples has any of `flags` (false until there are `n`). */
+  #noneOf(flags: number, n: number): boolean {
+    if (this.#count < n) return false;
+    for (let i = 1; i <= n; i++) if (this.#ring[(this.#pos - i + this.#ring.length) % this.#ring.length]! & flags) return false;
+    return true;
+  }
+
+  /** The main thread since the last sample: event-loop utilisation, and its CPU share (utilisation without /proc). */
+  #measureMainThread(): SignallingSample {
+    const now = performance.eventLoopUtilization();
+    const elu = performance.eventLoopUtilization(now, this.#elu).utilization;
+    this.#elu = now;
+    const cpuMs = threadCpuPreciseMs();
+    const at = performance.now();
+    const cpu = cpuMs !== undefined && this.#cpuMs !== undefined && at > this.#cpuAt ? (cpuMs - this.#cpuMs) / (at - this.#cpuAt) : elu;
+    this.#cpuMs = cpuMs;
+    this.#cpuAt = at;
+    return { elu, cpu };
   }
 
   /** Why a new call must be refused now, or undefined to admit it. Counts the refusal. */
@@ -139,6 +193,7 @@ export class AdmissionControl {
       mediaBusyShare: Math.round(this.#last.busy * 1000) / 1000,
       mediaLatenessP90Ms: Math.round(this.#last.late * 100) / 100,
       signallingElu: Math.round(this.#last.elu * 1000) / 1000,
+      signallingCpu: Math.round(this.#last.cpu * 1000) / 1000,
       refused: this.#refused,
     };
   }

@@ -1,3 +1,3 @@
 export { TypedEmitter } from './typed-emitter.js';
-export { threadCpuMs } from './thread-cpu.js';
+export { threadCpuMs, threadCpuPreciseMs } from './thread-cpu.js';
 export { detachedString } from './detached-string.js';

@@ -1,18 +1,38 @@
 /**
- * CPU time of the calling thread (not the process): utime and stime from /proc/thread-self/stat, in ms (Linux;
- * zeros elsewhere). Node 20 has no per-thread CPU counter; the main thread and each media worker read their own.
+ * CPU time of the calling thread (not the process), from /proc/thread-self (Linux; nothing elsewhere). Node 20 has no
+ * per-thread CPU counter; the main thread and each media worker read their own.
  */
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's utime/stime (USER_HZ, 100 on Linux). */
 const TICK_MS = 10;
 
-export function threadCpuMs(): { user: number; system: number } {
+function statCpuMs(): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync('/proc/thread-self/stat', 'latin1');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { user: Number(fields[11]) * TICK_MS, system: Number(fields[12]) * TICK_MS };
   } catch {
-    return { user: 0, system: 0 };
+    return undefined;
   }
+}
+
+/** utime and stime from /proc/thread-self/stat, in ms (10 ms steps); zeros where there is no /proc. */
+export function threadCpuMs(): { user: number; system: number } {
+  return statCpuMs() ?? { user: 0, system: 0 };
+}
+
+/**
+ * The thread's CPU time in ms with sub-ms precision: the first field of /proc/thread-self/schedstat (ns on a CPU),
+ * or utime + stime where the kernel keeps no schedstat; undefined where there is no /proc.
+ */
+export function threadCpuPreciseMs(): number | undefined {
+  try {
+    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+    if (Number.isFinite(ns)) return ns / 1e6;
+  } catch {
+    // no schedstat: the tick counters
+  }
+  const stat = statCpuMs();
+  return stat && stat.user + stat.system;
 }

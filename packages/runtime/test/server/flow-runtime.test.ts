@@ -21,6 +21,8 @@ let registry: CallRegistry;
 let apps: AppManager;
 let runtime: FlowRuntime;
 let admission: AdmissionControl;
+/** A main thread with headroom, as admission samples it. */
+const IDLE = { elu: 0.1, cpu: 0.1 };
 
 async function setUp(maxCalls?: number): Promise<void> {
   stack = new FakeSipStack();
@@ -160,25 +162,25 @@ test('limits: beyond maxCalls and while media lacks headroom over a whole window
   assertIdle();
   // One busy sample (a burst) refuses nothing; a whole window of them does; a whole window of headroom ends it.
   media.loads = [{ busyShare: 0.95, latenessP90Ms: 2 }];
-  admission.sample(0.1);
+  admission.sample(IDLE);
   const burst = stack.invite('rt1');
   await flushAsync();
   assert.notDeepEqual(burst.actions, ['reject 503']);
   burst.cancel();
   await flushAsync();
-  for (let i = 0; i < 3; i++) admission.sample(0.1);
+  for (let i = 0; i < 3; i++) admission.sample(IDLE);
   assert.equal(admission.snapshot.reason, 'media');
   const third = stack.invite('rt3');
   await flushAsync();
   assert.deepEqual(third.actions, ['reject 503']);
   assert.deepEqual(third.rejectHeaders, ['Retry-After: 2']);
   media.loads = [{ busyShare: 0.2, latenessP90Ms: 1 }];
-  admission.sample(0.1);
+  admission.sample(IDLE);
   assert.equal(admission.snapshot.refusing, true, 'one good sample does not end it');
-  for (let i = 0; i < 3; i++) admission.sample(0.1);
+  for (let i = 0; i < 3; i++) admission.sample(IDLE);
   assert.equal(admission.snapshot.refusing, false);
-  // The signalling thread saturated for a whole window refuses too.
-  for (let i = 0; i < 4; i++) admission.sample(0.97);
+  // The signalling thread's own work over its share of a core for a whole window refuses too.
+  for (let i = 0; i < 4; i++) admission.sample({ elu: 0.97, cpu: 0.9 });
   assert.equal(admission.snapshot.reason, 'signalling');
   const fourth = stack.invite('rt1');
   await flushAsync();

@@ -221,6 +221,9 @@ export function renderMetrics(input: MetricsInput): string {
     out.metric('sipflow_admission_signalling_utilisation', 'gauge', 'Main-thread event-loop utilisation, last sample.', [
       [{}, admission.signallingElu],
     ]);
+    out.metric('sipflow_admission_signalling_cpu_share', 'gauge', 'Main-thread CPU time per second (share of a core), last sample.', [
+      [{}, admission.signallingCpu],
+    ]);
   }
   const mainCpu = threadCpuMs();
   out.metric('sipflow_main_thread_cpu_seconds_total', 'counter', 'CPU time of the main thread (SIP, flows, lookup, admin).', [
