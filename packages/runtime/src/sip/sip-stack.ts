@@ -14,6 +14,7 @@ import {
 import { callCredentials } from './call-credentials.js';
 import { CallSet } from './call-set.js';
 import { CancelAnswers } from './cancel-answers.js';
+import { CompletedTransactions } from './completed-transactions.js';
 import { CallWatchdog } from './call-watchdog.js';
 import { DialogPeers, type DialogSourcePolicy } from './dialog-peers.js';
 import { SipInboundCall } from './inbound-call.js';
@@ -40,6 +41,8 @@ const SUPPORTED_OPTION_TAGS: ReadonlySet<string> = new Set<string>();
 /** Methods we know but do not support (→ 405); anything else is unknown (→ 501). RFC 3261 §8.2.1. */
 const KNOWN_METHODS = new Set([...ALLOWED_METHODS, 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'REFER', 'PUBLISH', 'UPDATE', 'PRACK']);
 /** Client transaction states before the final response: the request is still being (re)sent. */
+/** How often finished transactions are handed to CompletedTransactions: a second of 64·T1 kept whole, at most. */
+const RETIRE_EVERY_MS = 1000;
 const CLIENT_BUSY = new Set<TransactionState>([TransactionState.Calling, TransactionState.Trying, TransactionState.Proceeding]);
 /** In-dialog requests that act on a call: taken only from its dialog peer (`DialogPeers`). */
 const DIALOG_GUARDED = new Set(['BYE', 'INFO', 'INVITE', 'ACK']);
@@ -78,6 +81,9 @@ export class SipStack implements SipStackApi {
   #watchdog!: CallWatchdog;
   /** CANCELs answered 200 within the last 64·T1: a retransmission gets the same 200 (their own transactions). */
   #cancelAnswers!: CancelAnswers;
+  /** Transactions that only absorb repeats, kept as the few strings that needs (completed-transactions.ts). */
+  #completed!: CompletedTransactions;
+  #retireTimer: ReturnType<typeof setInterval> | undefined;
   readonly #dialogPeers = new DialogPeers();
   readonly #dialogSource: DialogSourcePolicy;
   #stopped = false;
@@ -125,6 +131,9 @@ export class SipStack implements SipStackApi {
       stack.#log,
     );
     stack.#cancelAnswers = new CancelAnswers(64 * timers.t1);
+    stack.#completed = new CompletedTransactions(64 * timers.t1, RETIRE_EVERY_MS, (text) => void stack.#transport.send(text));
+    stack.#retireTimer = setInterval(() => inStack(() => stack.#retireCompleted()), RETIRE_EVERY_MS);
+    stack.#retireTimer.unref();
     return stack;
   }
 
@@ -237,15 +246,17 @@ export class SipStack implements SipStackApi {
     this.#stopped = true;
     this.#watchdog.stop();
     this.#cancelAnswers.stop();
+    clearInterval(this.#retireTimer);
     for (const call of this.#calls.all()) call.shutdown();
     this.#core.dispose();
     await this.#transport.close();
   }
 
   /** Internal table sizes, for leak checks in tests and monitoring. */
-  get internals(): { transactions: number; dialogs: number; dialogPeers: number; inviteKeys: number; calls: number } {
+  get internals(): { transactions: number; completedTransactions: number; dialogs: number; dialogPeers: number; inviteKeys: number; calls: number } {
     return {
       transactions: this.#core.userAgentServers.size + this.#core.userAgentClients.size,
+      completedTransactions: this.#completed.size,
       dialogs: this.#core.dialogs.size,
       dialogPeers: this.#dialogPeers.size,
       inviteKeys: this.#inviteKeys.size,
@@ -461,6 +472,7 @@ export class SipStack implements SipStackApi {
     }
     this.#origins.set(message, { remote, requestUri });
     let transaction = serverTransactionKey(message, remote, requestUri);
+    if (!this.#core.userAgentServers.has(transaction) && this.#completed.request(transaction, method)) return;
     // An RFC 2543 ACK for our 2xx has its INVITE's key; it belongs to the dialog (RFC 6026 §7.1), not the transaction.
     if (method === 'ACK' && this.#core.userAgentServers.get(transaction)?.transaction.state === TransactionState.Accepted) transaction += '|2xx';
     message.viaBranch = transaction;
@@ -515,7 +527,15 @@ export class SipStack implements SipStackApi {
     }
     const uas = this.#core.userAgentServers.get(inviteKey);
     if (!uas) {
-      this.#reply(text, 481, 'Call/Transaction Does Not Exist');
+      // Answered 2xx and retired: a CANCEL then gets 200 and changes nothing (RFC 3261 §9.2).
+      const answered = this.#completed.answeredInvite(inviteKey);
+      if (!answered) {
+        this.#reply(text, 481, 'Call/Transaction Does Not Exist');
+        return;
+      }
+      const toTag = answered.toTag ?? randomToken(10);
+      this.#reply(text, 200, 'OK', [], toTag);
+      this.#cancelAnswers.answered(cancelKey, toTag);
       return;
     }
     const toTag = this.#responseTags.get(uas)?.value ?? randomToken(10);
@@ -542,6 +562,7 @@ export class SipStack implements SipStackApi {
       this.#malformed(remote, 'response without mandatory headers');
       return;
     }
+    if (!this.#core.userAgentClients.has(message.viaBranch + message.method) && this.#completed.response(message, this.#core)) return;
     if (message.method === 'INVITE') this.#dialogPeers.answeredFrom(message.callId, remote.address, message.getHeader('contact'));
     this.#core.receiveIncomingResponseFromTransport(message);
   }
@@ -560,6 +581,14 @@ export class SipStack implements SipStackApi {
     server.dispose();
     this.#inviteKeys.delete(key);
     this.#log.warn({ callId: uas.message.callId }, 'sip: INVITE given up: its call ended before any final answer could be sent');
+  }
+
+  /** Hands transactions that only wait for repeats to `#completed`; INVITE ones once no call of ours has their Call-ID. */
+  #retireCompleted(): void {
+    if (this.#stopped) return;
+    const live = new Set<string>();
+    for (const call of this.#calls.values()) live.add(call.callId);
+    this.#completed.retire(this.#core, (callId) => live.has(callId));
   }
 
   #onInvite(uas: IncomingInviteRequest): void {

@@ -170,7 +170,7 @@ describe('outbound call over TCP between two stacks', () => {
         ends.push(nextEvent(c, 'ended'));
       }
       await Promise.all(ends);
-      const empty = { transactions: 0, dialogs: 0, dialogPeers: 0, inviteKeys: 0, calls: 0 };
+      const empty = { transactions: 0, completedTransactions: 0, dialogs: 0, dialogPeers: 0, inviteKeys: 0, calls: 0 };
       const deadline = Date.now() + 15000;
       while (Date.now() < deadline) {
         if (JSON.stringify([a.internals, b.internals]) === JSON.stringify([empty, empty])) break;

@@ -10,7 +10,7 @@ import { Timers } from 'sip.js/lib/core/index.js';
 import { SipStack, type CallEndReason, type InboundCall } from '../../src/sip/index.js';
 import { coreTimers, resolveTimers } from '../../src/sip/timers.js';
 import { captureLogger, staticSdp } from './helpers.js';
-import { RawPeer, header, isRequest, isResponse, request, responseTo } from './raw-peer.js';
+import { RawPeer, header, isRequest, isResponse, request, responseTo, toTagOf } from './raw-peer.js';
 
 const T1 = 500;
 const T2 = 4000;
@@ -249,9 +249,91 @@ describe('RFC 3261 timers (fake clock)', () => {
     const ok2 = await peer.next(isResponse(200, 'BYE'));
     assert.equal(ok2, ok1, 'the transaction re-sent its response');
     assert.deepEqual(events, ['acked', 'bye'], 'the repeat did not reach the call');
+    // Within a second the call's transactions are retired (completed-transactions.ts): sip.js's are gone, their
+    // residues still answer. They last 64*T1 from then: at most a second longer than sip.js's Timer J would.
+    tick(1000);
+    assert.equal(stack.internals.transactions, 0, "the BYE's and the INVITE's transactions left sip.js's tables");
+    assert.equal(stack.internals.completedTransactions, 2);
+    await peer.send(bye, stack.address.port);
+    assert.equal(await peer.next(isResponse(200, 'BYE')), ok1, 'the residue re-sent the same response');
     tick(64 * T1);
     await peer.send(bye, stack.address.port);
     await peer.next(isResponse(481, 'BYE'));
+    assert.equal(stack.internals.completedTransactions, 0);
+  });
+
+  it("after its call, an answered INVITE's residue absorbs the INVITE again and answers a CANCEL 200 until 64*T1", async () => {
+    onCall = (call) => call.answer(staticSdp());
+    const inv = invite();
+    await peer.send(inv, stack.address.port);
+    const ok = await peer.next(isResponse(200, 'INVITE'));
+    const base = {
+      ruri: `sip:anyone@127.0.0.1:${stack.address.port}`,
+      callId: header(inv, 'Call-ID')!,
+      fromTag: `f${seq}`,
+      toTag: toTagOf(ok),
+      peerPort: peer.port,
+    };
+    await peer.send(request({ ...base, method: 'ACK', branch: `z9hG4bK-t${seq}`, cseq: 1 }), stack.address.port);
+    await peer.send(request({ ...base, method: 'BYE', branch: `z9hG4bK-bye-r${seq}`, cseq: 2 }), stack.address.port);
+    await peer.next(isResponse(200, 'BYE'));
+    tick(1000);
+    assert.equal(stack.internals.transactions, 0, 'retired: nothing of the call left in sip.js');
+    assert.equal(stack.internals.completedTransactions, 2, 'the INVITE and the BYE, as residues');
+
+    // The INVITE again: absorbed, no second call. An OPTIONS after it shows when the stack has read both.
+    const options = (branch: string) => request({ ...base, toTag: undefined, method: 'OPTIONS', branch, cseq: 9 });
+    await peer.send(inv, stack.address.port);
+    await peer.send(options('z9hG4bK-opt-r1'), stack.address.port);
+    await peer.next(isResponse(200, 'OPTIONS'));
+    assert.equal(calls.length, 1);
+    assert.equal(peer.count(isResponse(200, 'INVITE')), 1, 'no answer to the repeat');
+
+    // A CANCEL of it: 200 with the 2xx's To tag, and nothing else (RFC 3261 §9.2).
+    await peer.send(request({ ...base, toTag: undefined, method: 'CANCEL', branch: `z9hG4bK-t${seq}`, cseq: 1 }), stack.address.port);
+    const cancelled = await peer.next(isResponse(200, 'CANCEL'));
+    assert.equal(toTagOf(cancelled), toTagOf(ok));
+
+    tick(64 * T1);
+    assert.equal(stack.internals.completedTransactions, 0, 'the residues end 64*T1 after they were kept');
+    await peer.send(inv, stack.address.port);
+    await peer.next(isResponse(200, 'INVITE'));
+    assert.equal(calls.length, 2, 'the same INVITE after that is a new one, as once sip.js forgets it');
+  });
+
+  it("after its call, our INVITE's residue ACKs its 2xx again, and ACKs and BYEs another fork's 2xx", async () => {
+    const call = stack.dial({ to: `sip:u@127.0.0.1:${peer.port}`, from: { user: 'me' }, sdp: staticSdp() });
+    const inv = await peer.next(isRequest('INVITE'));
+    const contact = [`Contact: <sip:u@127.0.0.1:${peer.port}>`];
+    const ok = responseTo(inv, 200, 'OK', 'peer2', contact, staticSdp());
+    await peer.send(ok, stack.address.port);
+    const ack1 = await peer.next(isRequest('ACK'));
+    call.hangup();
+    const bye = await peer.next(isRequest('BYE'));
+    await peer.send(responseTo(bye, 200, 'OK', 'x'), stack.address.port);
+    await until(() => stack.pendingDialogWork.clientTransactions === 0, 'the BYE answered'); // before Timer E fires
+    tick(1000);
+    assert.equal(stack.internals.completedTransactions, 1, "our INVITE's, as a residue");
+
+    await peer.send(ok, stack.address.port);
+    assert.equal(await peer.next(isRequest('ACK')), ack1, 'the same ACK again');
+
+    const fork = responseTo(inv.replace(/^(To:.*)$/m, '$1;tag=fork3'), 200, 'OK', 'fork3', contact, staticSdp());
+    await peer.send(fork, stack.address.port);
+    const ack3 = await peer.next(isRequest('ACK'));
+    const bye3 = await peer.next(isRequest('BYE'));
+    for (const m of [ack3, bye3]) {
+      assert.equal(toTagOf(m), 'fork3');
+      assert.equal(header(m, 'Call-ID'), header(inv, 'Call-ID'));
+      assert.equal(header(m, 'From'), header(inv, 'From'));
+    }
+    assert.match(header(ack3, 'CSeq')!, /^1 ACK$/);
+    assert.match(header(bye3, 'CSeq')!, /^2 BYE$/);
+    assert.match(bye3, /^BYE sip:u@127\.0\.0\.1:\d+ SIP\/2\.0/, "to the fork's Contact");
+    await peer.send(responseTo(bye3, 200, 'OK', 'fork3'), stack.address.port);
+    await peer.send(fork, stack.address.port);
+    assert.equal(await peer.next(isRequest('ACK')), ack3, 'its 2xx again: the same ACK, no second BYE');
+    assert.equal(peer.count(isRequest('BYE')), 2);
   });
 
   it('a retransmitted 2xx to our INVITE gets the same ACK again', async () => {

@@ -42,7 +42,7 @@ describe('an INVITE whose answers cannot be sent', () => {
     await peer.send(invite, stack.address.port);
     await until(() => ended === 1, 'the call to end on the transport error', 5_000);
     await until(() => stack.internals.transactions === 0 && stack.internals.inviteKeys === 0, 'its server transaction to go', 5_000);
-    assert.deepEqual(stack.internals, { transactions: 0, dialogs: 0, dialogPeers: 0, inviteKeys: 0, calls: 0 });
+    assert.deepEqual(stack.internals, { transactions: 0, completedTransactions: 0, dialogs: 0, dialogPeers: 0, inviteKeys: 0, calls: 0 });
     assert.ok(
       log.records.some((r) => /INVITE given up/.test(String(r.msg))),
       'a warn line names it',
