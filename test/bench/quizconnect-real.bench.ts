@@ -278,6 +278,8 @@ interface Sample {
   /** The main thread's event-loop utilisation as admission last sampled it, and prom-client's loop lag p99 (s). */
   elu: number | undefined;
   lagP99S: number | undefined;
+  /** The process's RSS (MB) when the sample was taken. */
+  rssMB: number | undefined;
 }
 
 export interface RealStep {
@@ -318,8 +320,19 @@ export interface RealStep {
   rssEndMB: number;
   /** Each thread's V8 heap (total, MB) at the step's largest heap. */
   heapTotalMBAtPeak: Record<string, number>;
-  /** Held steps: the plateau where all N calls were bridged, and RTP both ways on the server's counters. */
-  plateau?: { seconds: number; streams: number; rtpInPps: number; rtpOutPps: number; expectedPps: number; rtpBothWays: boolean };
+  /**
+   * Held steps: the plateau where all N calls were bridged, RTP both ways on the server's counters, and the largest
+   * RSS sampled while they were (the step's peak may be what the steps before it left).
+   */
+  plateau?: {
+    seconds: number;
+    streams: number;
+    rtpInPps: number;
+    rtpOutPps: number;
+    expectedPps: number;
+    rtpBothWays: boolean;
+    rssMaxMB: number | null;
+  };
   ok: boolean;
 }
 
@@ -373,6 +386,13 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     while (!finished) {
       uacCpuS = Math.max(uacCpuS, procCpuS(sipp.pid));
       const m = await server.metrics().catch(() => undefined);
+      let rssNow: number | undefined;
+      try {
+        rssNow = rssMB(pid);
+        rssMax = Math.max(rssMax, rssNow);
+      } catch {
+        // the server died: the step fails on sipp's side
+      }
       if (m) {
         last = m;
         // The V8 heaps at the step's largest RSS: what of the RSS is each thread's JavaScript heap.
@@ -392,12 +412,8 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
           rtpOut: m.get('sipflow_rtp_packets_total{direction="out"}') ?? 0,
           elu: m.get('sipflow_admission_signalling_utilisation'),
           lagP99S: m.get('nodejs_eventloop_lag_p99_seconds'),
+          rssMB: rssNow,
         });
-      }
-      try {
-        rssMax = Math.max(rssMax, rssMB(pid));
-      } catch {
-        // the server died: the step fails on sipp's side
       }
       await sleep(500);
     }
@@ -505,12 +521,13 @@ function plateauOf(samples: Sample[], n: number): NonNullable<RealStep['plateau'
     }
   }
   const expectedPps = RTP_PPS * 2 * n;
-  if (best[1] <= best[0]) return { seconds: 0, streams: 2 * n, rtpInPps: 0, rtpOutPps: 0, expectedPps, rtpBothWays: false };
+  if (best[1] <= best[0]) return { seconds: 0, streams: 2 * n, rtpInPps: 0, rtpOutPps: 0, expectedPps, rtpBothWays: false, rssMaxMB: null };
   const a = samples[best[0]]!;
   const b = samples[best[1]]!;
   const s = (b.t - a.t) / 1000;
   const rtpInPps = Math.round((b.rtpIn - a.rtpIn) / s);
   const rtpOutPps = Math.round((b.rtpOut - a.rtpOut) / s);
+  const rss = samples.slice(best[0], best[1] + 1).flatMap((x) => (x.rssMB === undefined ? [] : [x.rssMB]));
   return {
     seconds: round(s),
     streams: 2 * n,
@@ -519,6 +536,7 @@ function plateauOf(samples: Sample[], n: number): NonNullable<RealStep['plateau'
     expectedPps,
     // Held long enough, and both directions within 10 % of 50 pps per leg (short: a leg lost its audio).
     rtpBothWays: s >= Math.min(5, PLATEAU_S - 1) && rtpInPps >= expectedPps * 0.9 && rtpOutPps >= expectedPps * 0.9,
+    rssMaxMB: rss.length ? Math.max(...rss) : null,
   };
 }
 
@@ -534,7 +552,17 @@ interface ModeResult {
   maxBridgedHeld: number;
   heldArrivalRate: number;
   at80pct: { rate: number; ticksMissed: number | null; p99TickLatenessMs: number | null; ok: boolean } | null;
-  rssMB: { idleStart: number; afterWarmup: number; peakAt300Held: number | null; peakOverall: number; afterLoad: number | null; settleS: number };
+  rssMB: {
+    idleStart: number;
+    afterWarmup: number;
+    /** The 300 held step's peak, from its start (so also what the rate steps before it left)... */
+    peakAt300Held: number | null;
+    /** ...and the largest RSS while the 300 calls were all bridged. */
+    whileHolding300: number | null;
+    peakOverall: number;
+    afterLoad: number | null;
+    settleS: number;
+  };
   rssAfterVsStart: number | null;
   rssAfterVsWarmup: number | null;
   limitedBy: { rate: string; held: string };
@@ -650,6 +678,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
         idleStart,
         afterWarmup,
         peakAt300Held: heldSteps.find((s) => s.held === 300)?.rssPeakMB ?? null,
+        whileHolding300: heldSteps.find((s) => s.held === 300)?.plateau?.rssMaxMB ?? null,
         peakOverall: Math.max(...all.map((s) => s.rssPeakMB)),
         afterLoad,
         settleS: SETTLE_S,
