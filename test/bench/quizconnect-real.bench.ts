@@ -651,6 +651,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       afterLoad = rssMB(server.pid);
     }
     const all = [...rateSteps, ...heldSteps];
+    const held300 = heldSteps.find((s) => s.held === 300);
     // Every call is over (waitIdle): stop the callee UAS to read its totals.
     uas.kill();
     const uasStats = (await uas.done).stats;
@@ -677,8 +678,8 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       rssMB: {
         idleStart,
         afterWarmup,
-        peakAt300Held: heldSteps.find((s) => s.held === 300)?.rssPeakMB ?? null,
-        whileHolding300: heldSteps.find((s) => s.held === 300)?.plateau?.rssMaxMB ?? null,
+        peakAt300Held: held300?.rssPeakMB ?? null,
+        whileHolding300: held300?.plateau?.rssMaxMB ?? null,
         peakOverall: Math.max(...all.map((s) => s.rssPeakMB)),
         afterLoad,
         settleS: SETTLE_S,

@@ -40,9 +40,9 @@ const ALLOW_HEADER = `Allow: ${ALLOWED_METHODS.join(', ')}`;
 const SUPPORTED_OPTION_TAGS: ReadonlySet<string> = new Set<string>();
 /** Methods we know but do not support (→ 405); anything else is unknown (→ 501). RFC 3261 §8.2.1. */
 const KNOWN_METHODS = new Set([...ALLOWED_METHODS, 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'REFER', 'PUBLISH', 'UPDATE', 'PRACK']);
-/** Client transaction states before the final response: the request is still being (re)sent. */
 /** How often finished transactions are handed to CompletedTransactions: a second of 64·T1 kept whole, at most. */
 const RETIRE_EVERY_MS = 1000;
+/** Client transaction states before the final response: the request is still being (re)sent. */
 const CLIENT_BUSY = new Set<TransactionState>([TransactionState.Calling, TransactionState.Trying, TransactionState.Proceeding]);
 /** In-dialog requests that act on a call: taken only from its dialog peer (`DialogPeers`). */
 const DIALOG_GUARDED = new Set(['BYE', 'INFO', 'INVITE', 'ACK']);
