@@ -31,19 +31,28 @@ export class JitterFifo<T extends Int16Array<ArrayBufferLike> | Uint8Array<Array
   }
 
   /** Append `count` samples of `src` from `offset`; when full, the oldest are overwritten. */
-  write(src: ArrayLike<number>, offset: number, count: number): void {
+  write(src: T, offset: number, count: number): void {
     const buf = this.#buf;
     const size = this.#size;
-    for (let i = 0; i < count; i++) {
-      if (this.#fill === size) {
-        this.#read = this.#read + 1 === size ? 0 : this.#read + 1;
-        this.#fill--;
-      }
-      let w = this.#read + this.#fill;
-      if (w >= size) w -= size;
-      buf[w] = src[offset + i]!;
-      this.#fill++;
+    if (count > size) {
+      offset += count - size;
+      count = size;
     }
+    // Per packet on the media thread: at most two native copies (set() of a view is ~4× faster than an indexed loop).
+    let read = this.#read;
+    let fill = this.#fill + count;
+    if (fill > size) {
+      read += fill - size;
+      if (read >= size) read -= size;
+      fill = size;
+    }
+    let w = read + fill - count;
+    if (w >= size) w -= size;
+    const first = size - w < count ? size - w : count;
+    buf.set(src.subarray(offset, offset + first), w);
+    if (first < count) buf.set(src.subarray(offset + first, offset + count), 0);
+    this.#read = read;
+    this.#fill = fill;
   }
 
   /** Copy the next `n` samples into `dst` at `offset`; false (nothing copied) while priming or on underrun. */
@@ -60,12 +69,11 @@ export class JitterFifo<T extends Int16Array<ArrayBufferLike> | Uint8Array<Array
     }
     const buf = this.#buf;
     const size = this.#size;
-    let r = this.#read;
-    for (let i = 0; i < n; i++) {
-      dst[offset + i] = buf[r]!;
-      r = r + 1 === size ? 0 : r + 1;
-    }
-    this.#read = r;
+    const r = this.#read;
+    const first = size - r < n ? size - r : n;
+    dst.set(buf.subarray(r, r + first), offset);
+    if (first < n) dst.set(buf.subarray(0, n - first), offset + first);
+    this.#read = r + n >= size ? r + n - size : r + n;
     this.#fill -= n;
     return true;
   }
