@@ -60,9 +60,9 @@ const FIFO_PRIME = 2 * SAMPLES_PER_FRAME;
 /** Above this much buffered audio, drop the oldest down to FIFO_PRIME (bounds the latency). */
 const FIFO_HIGH = 6 * SAMPLES_PER_FRAME;
 /**
- * Outgoing packet buffers per stream, used in turn. A send to an unconnected socket leaves only after the tick (dgram
- * defers it behind its address lookup), and a late tick makes up to 1 + MAX_CATCH_UP packets at once: a buffer must
- * not come round again before its packet left.
+ * Outgoing packet buffers per stream, used in turn. A send normally leaves inside `send()` (send-address-lookup.ts), but
+ * one the kernel cannot take at once (a full socket buffer) waits in libuv's queue holding the Buffer, and a late tick
+ * makes up to 1 + MAX_CATCH_UP packets at once: a buffer must not come round again before its packet left.
  */
 const OUT_BUFFERS = MAX_CATCH_UP + 2;
 const RTP_HEADER = 12;

@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { mediaErrors } from './errors.js';
+import { SendAddressLookup } from './send-address-lookup.js';
 
 export interface PortPair {
   port: number;
@@ -13,7 +14,8 @@ export interface PortPair {
 
 function bindSocket(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type: 'udp4' });
+    const addressing = new SendAddressLookup();
+    const sock = createSocket({ type: 'udp4', lookup: addressing.lookup });
     const onError = (err: Error) => {
       sock.close();
       reject(err);
@@ -21,6 +23,7 @@ function bindSocket(host: string, port: number): Promise<Socket> {
     sock.once('error', onError);
     sock.bind({ port, address: host, exclusive: true }, () => {
       sock.off('error', onError);
+      addressing.arm();
       resolve(sock);
     });
   });

@@ -1,8 +1,9 @@
 /**
- * A clock that ran late makes up to MAX_CATCH_UP frames per stream back to back in one tick. dgram sends to an
- * unconnected socket leave only after the tick (its address lookup defers them to the next tick queue), so a
- * stream's outgoing buffers must outnumber the packets of one tick: with fewer, a buffer is rewritten before its
- * packet left, and the peer gets one packet twice and misses another (the sequence jumps).
+ * A clock that ran late makes up to MAX_CATCH_UP frames per stream back to back in one tick. A send the kernel cannot
+ * take at once waits in libuv's queue holding its Buffer (and with dgram's default lookup every send to an
+ * unconnected socket left only after the tick), so a stream's outgoing buffers must outnumber the packets of one
+ * tick: with fewer, a buffer is rewritten before its packet left, and the peer gets one packet twice and misses
+ * another (the sequence jumps).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { parse as parseSdp } from 'sdp-transform';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import { mediaErrors } from '../errors.js';
+import { SendAddressLookup } from '../send-address-lookup.js';
 import type {
   Direction,
   DtmfKey,
@@ -58,12 +59,14 @@ export async function createWebRtcStream(engine: MediaEngineApi, options: WebRtc
   let relay: Socket | undefined;
   let transport: WebRtcTransport | undefined;
   try {
-    const sock = createSocket('udp4');
+    const addressing = new SendAddressLookup();
+    const sock = createSocket({ type: 'udp4', lookup: addressing.lookup });
     relay = sock;
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
       sock.bind(0, '127.0.0.1', () => {
         sock.off('error', reject);
+        addressing.arm();
         resolve();
       });
     });
