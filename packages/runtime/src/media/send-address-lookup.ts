@@ -1,9 +1,10 @@
 /**
  * The address lookup of our RTP/RTCP sockets. dgram passes the address of every send on an unconnected socket through
  * its lookup, by default dns.lookup: for an IP literal that is still a regular-expression check and a deferral of
- * the send to the next tick, per packet (5 % of a media worker's CPU at 500 bridged calls). A stream sends to the
- * one address its SDP named (an IPv4 literal: sdp-negotiator.ts refuses anything else), so once the socket is bound
- * each lookup answers an IPv4 literal at once (the last one from a memo), and the packet leaves inside `send()`.
+ * the send to the next tick, per packet (3–5 % of a media worker's busy time in profiles at 500 bridged calls). A
+ * stream sends to the one address its SDP named (an IPv4 literal: sdp-negotiator.ts refuses anything else), so once
+ * the socket is bound each lookup answers an IPv4 literal at once (the last one from a memo), and the packet leaves
+ * inside `send()`.
  * Before `arm()` — during the bind, whose 'listening' event callers expect after `bind()` returns — and for anything
  * that is not an IPv4 literal, it is dns.lookup.
  */
