@@ -2,31 +2,14 @@
  * RTP/RTCP port pairs from a range: even port P for RTP, P+1 for RTCP, both bound before a stream gets them.
  * Ports in use by other processes are skipped (bind fails → next pair).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { mediaErrors } from './errors.js';
-import { SendAddressLookup } from './send-address-lookup.js';
+import { bindMediaSocket } from './send-address-lookup.js';
 
 export interface PortPair {
   port: number;
   rtp: Socket;
   rtcp: Socket;
-}
-
-function bindSocket(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const addressing = new SendAddressLookup();
-    const sock = createSocket({ type: 'udp4', lookup: addressing.lookup });
-    const onError = (err: Error) => {
-      sock.close();
-      reject(err);
-    };
-    sock.once('error', onError);
-    sock.bind({ port, address: host, exclusive: true }, () => {
-      sock.off('error', onError);
-      addressing.arm();
-      resolve(sock);
-    });
-  });
 }
 
 export class PortPool {
@@ -66,8 +49,8 @@ export class PortPool {
       this.#inUse.add(port);
       let rtp: Socket | undefined;
       try {
-        rtp = await bindSocket(this.#host, port);
-        const rtcp = await bindSocket(this.#host, port + 1);
+        rtp = await bindMediaSocket(this.#host, port);
+        const rtcp = await bindMediaSocket(this.#host, port + 1);
         return { port, rtp, rtcp };
       } catch {
         rtp?.close();

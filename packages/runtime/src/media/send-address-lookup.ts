@@ -8,12 +8,13 @@
  * Before `arm()` — during the bind, whose 'listening' event callers expect after `bind()` returns — and for anything
  * that is not an IPv4 literal, it is dns.lookup.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIPv4 } from 'node:net';
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
-/** One per socket: `createSocket({ type: 'udp4', lookup: l.lookup })`, then `l.arm()` once it is bound. */
+/** One per socket: `createSocket({ type: 'udp4', lookup: l.lookup })`, then `l.arm()` once it is bound (bindMediaSocket). */
 export class SendAddressLookup {
   #armed = false;
   #known = '';
@@ -33,4 +34,22 @@ export class SendAddressLookup {
     }
     dnsLookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
   };
+}
+
+/** A UDP socket for media, bound to `host:port` (0: any free port), its sends answered by an armed SendAddressLookup. */
+export function bindMediaSocket(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const addressing = new SendAddressLookup();
+    const sock = createSocket({ type: 'udp4', lookup: addressing.lookup });
+    const onError = (err: Error) => {
+      sock.close();
+      reject(err);
+    };
+    sock.once('error', onError);
+    sock.bind({ port, address: host, exclusive: true }, () => {
+      sock.off('error', onError);
+      addressing.arm();
+      resolve(sock);
+    });
+  });
 }

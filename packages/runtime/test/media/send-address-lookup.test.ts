@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { SendAddressLookup } from '../../src/media/send-address-lookup.js';
+import { SendAddressLookup, bindMediaSocket } from '../../src/media/send-address-lookup.js';
 
 function lookUp(l: SendAddressLookup, hostname: string): { sync: boolean; answer: Promise<string> } {
   let sync = false;
@@ -40,15 +40,12 @@ test('armed, a host name still goes to dns.lookup', async () => {
   assert.equal(await r.answer, '127.0.0.1');
 });
 
-test('a socket with it sends inside send(): the datagram is in the kernel before send() returns', async () => {
+test('a media socket (bindMediaSocket) sends inside send(): the datagram is in the kernel before send() returns', async () => {
   const rx = createSocket('udp4');
-  const addressing = new SendAddressLookup();
-  const tx = createSocket({ type: 'udp4', lookup: addressing.lookup });
+  rx.bind(0, '127.0.0.1');
+  await once(rx, 'listening');
+  const tx = await bindMediaSocket('127.0.0.1', 0);
   try {
-    rx.bind(0, '127.0.0.1');
-    tx.bind(0, '127.0.0.1');
-    await Promise.all([once(rx, 'listening'), once(tx, 'listening')]);
-    addressing.arm();
     const buf = Buffer.from('first');
     tx.send(buf, rx.address().port, '127.0.0.1');
     // Rewritten at once: with dgram's default lookup the packet would leave a tick later, carrying the new bytes.

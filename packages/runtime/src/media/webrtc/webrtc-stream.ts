@@ -9,12 +9,12 @@
  * loop), werift on request (werift-transport.ts). Per packet the main thread does one callback and one UDP send
  * each way (see docs/media.md).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { parse as parseSdp } from 'sdp-transform';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import { mediaErrors } from '../errors.js';
-import { SendAddressLookup } from '../send-address-lookup.js';
+import { bindMediaSocket } from '../send-address-lookup.js';
 import type {
   Direction,
   DtmfKey,
@@ -59,17 +59,8 @@ export async function createWebRtcStream(engine: MediaEngineApi, options: WebRtc
   let relay: Socket | undefined;
   let transport: WebRtcTransport | undefined;
   try {
-    const addressing = new SendAddressLookup();
-    const sock = createSocket({ type: 'udp4', lookup: addressing.lookup });
+    const sock = await bindMediaSocket('127.0.0.1', 0);
     relay = sock;
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(0, '127.0.0.1', () => {
-        sock.off('error', reject);
-        addressing.arm();
-        resolve();
-      });
-    });
     transport = await (stack === 'werift' ? openWeriftTransport : openDataChannelTransport)(offerSdp, { host });
     // The engine stream's side: a plain offer from the relay socket, in the codec the browser agreed on.
     const relayPort = sock.address().port;
