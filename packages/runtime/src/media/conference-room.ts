@@ -4,12 +4,14 @@
  * one hears silence. Works in place on preallocated typed arrays.
  *
  * Two members on the same codec (a bridged call, the common case) relay instead: each sends the other's received
- * G.711 bytes under its own RTP header (its SSRC, sequence and timestamp), with no decode, mix or encode. The room
- * decides every tick, so a third member joining (or a re-INVITE changing a codec) turns mixing back on at once, and
- * the member leaving turns relaying back on. (A stream in a room sends the room's audio, never its own prompts, so
+ * G.711 bytes under its own RTP header (its SSRC, sequence and timestamp), with no decode, mix or encode, as soon as
+ * they arrive (the socket handler hands the frame over; the clock only fills a gap with silence). The room decides
+ * every tick, so a third member joining (or a re-INVITE changing a codec) turns mixing back on at once, and the
+ * member leaving turns relaying back on. (A stream in a room sends the room's audio, never its own prompts, so
  * nothing else can play into a room; outgoing DTMF replaces a member's frame in either mode.)
  */
 import { SAMPLES_PER_FRAME } from './prompt-cache.js';
+import type { G711Codec } from './g711.js';
 
 /** What the room needs from a stream. */
 export interface RoomMember {
@@ -22,8 +24,10 @@ export interface RoomMember {
   pullRoomAudio(): void;
   /** The codec the member sends (relaying needs both members on one codec); undefined before SDP. */
   readonly codec: string | undefined;
-  /** Relaying: copy the member's next received frame, as G.711 bytes on its codec; false while it has none. */
+  /** Relaying, frames that are not 20 ms long: copy the member's next received frame (G.711 bytes on its codec); false while it has none. */
   pullRelayFrame(dst: Uint8Array, offset: number): boolean;
+  /** Relaying on receive: send the other member's 20 ms frame (`codec` bytes at `src[off]`) now, under our own header. */
+  relayFrame(src: Buffer, off: number, codec: G711Codec, srcTs: number, srcMarker: boolean): void;
   /** The room relays between this member and `peer`, or mixes again (`undefined`). */
   setRelayPeer(peer: RoomMember | undefined): void;
   /** After the mix: hand `roomOut` on (a member on another worker, see room-link.ts). */

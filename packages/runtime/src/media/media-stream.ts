@@ -4,13 +4,15 @@
  * Hot path, no per-packet allocation or copy of our own: the socket handler validates the RTP header and keeps
  * the datagram (dgram gives each its own Buffer) in a fixed slot ring; the media clock then calls `readInbound`
  * (decode, DTMF, room input FIFO), the room mix, and `writeOutbound` (one packet from a rotating set of
- * preallocated Buffers).
+ * preallocated Buffers). In a relaying two-party room a 20 ms frame skips the ring and the clock: the socket
+ * handler hands it to the other member, which sends it at once under its own header (`relayFrame`).
  *
  * Sending: one packet per tick whenever SDP allows sending and a remote address is known — a prompt frame,
  * the room mix, or encoded silence when idle (silence keeps NAT bindings and the peer's latching alive). The
  * RTP timestamp advances 160 per tick even while nothing is sent (hold), so it always follows wall time; the
  * sequence number advances per packet. Marker bit on the first packet and on the first frame of a prompt or
- * room mix after silence or a pause (a talkspurt start).
+ * room mix after silence or a pause (a talkspurt start). Relayed frames keep the sender's timestamp spacing (its
+ * timestamp plus an offset fixed when relaying starts); timestamps never go back, whichever path sent the last packet.
  *
  * Receiving: RTP and RTCP only from the source the SDP names (source-gate.ts); with `rtpLatch`, the stream may
  * latch once, before it accepted anything, to a source on the signalling peer's IP (NAT). Packets from anyone else
@@ -73,6 +75,15 @@ const KIND_NONE = 0;
 const KIND_PCMU = 1;
 const KIND_PCMA = 2;
 const KIND_TE = 3;
+
+/**
+ * Relaying on receive: after this many ticks without a frame from the other member (it stopped sending: hold, DTX,
+ * a dead phone) the tick sends silence again, to keep NAT bindings and the far end's RTP timeout alive. Two ticks of
+ * grace ride out arrival jitter without putting silence between frames that are merely late.
+ */
+const RELAY_GAP_TICKS = 3;
+/** A relayed timestamp further ahead of our last one than this (1 s) means the sender's clock jumped: re-anchor. */
+const RELAY_MAX_TS_STEP = 8000;
 
 /** What the engine gives a stream. */
 export interface MediaStreamContext {
@@ -145,6 +156,8 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   /** Whether the previous tick sent a talkspurt (prompt or mix) frame; false → next one gets the marker. */
   #talking = false;
   #sentAny = false;
+  /** RTP timestamp (clock position) of the last packet sent: no later packet goes out at or before it. */
+  #lastTs = 0;
   #encode: Uint8Array;
   #silence: number;
   #codec: G711Codec | undefined;
@@ -180,6 +193,13 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   readonly #reencoded = new Uint8Array(SLOT_SIZE);
   /** The other member of a two-party room on our codec: we send its received bytes instead of a mix. */
   #relayPeer: RoomMember | undefined;
+  /** Relayed timestamp = sender's timestamp + this offset (mod 2^32), fixed at the first relayed frame. */
+  #relayTsOffset = 0;
+  #relayAnchored = false;
+  /** A relayed frame went out since the last tick; ticks in a row without one. */
+  #relayedSinceTick = false;
+  #relayQuietTicks = 0;
+  #relayTickAt = -1;
   #rxSinceTick = false;
   #lastRxAt = 0;
   #timedOut = false;
@@ -436,6 +456,20 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
         if (this.#closed) return;
       } else this.#gate.acceptedRtp();
     }
+    const peer = this.#relayPeer;
+    if (peer !== undefined && kind !== KIND_TE && end - off === SAMPLES_PER_FRAME && this.#slotCount === 0) {
+      // A relaying room: the frame leaves now, through the other member — no ring, no FIFO, no wait for the tick.
+      // (Other frame lengths, and frames behind older ones still in the ring, take the tick's FIFO path.)
+      this.stats.packetsIn++;
+      this.stats.bytesIn += len;
+      this.#rxSinceTick = true;
+      const codec = kind === KIND_PCMU ? 'PCMU' : 'PCMA';
+      peer.relayFrame(msg, off, codec, msg.readUInt32BE(4), (msg[1]! & 0x80) !== 0);
+      if (this.#inbandEnabled && this.#arbiter.accepts('inband')) {
+        this.#goertzel.pushEncoded(codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE, msg, off, SAMPLES_PER_FRAME);
+      }
+      return;
+    }
     if (this.#slotCount === SLOTS) {
       // The clock has not drained the ring: drop the oldest.
       this.#slotBuf[this.#slotHead] = undefined;
@@ -552,19 +586,81 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   setRelayPeer(peer: RoomMember | undefined): void {
     if (peer === this.#relayPeer) return;
     this.#relayPeer = peer;
+    // Either way the timestamps take another source: the next packet is a talkspurt start (marker).
+    this.#talking = false;
+    this.#relayAnchored = false;
+    this.#relayedSinceTick = false;
+    this.#relayQuietTicks = 0;
     this.#roomFifo.clear();
     this.#relayFifo.clear();
+  }
+
+  /**
+   * Relaying on receive: send the other member's 20 ms frame now, under our header. The payload is copied as it is
+   * (or re-encoded when that member's phone sends the other G.711 law); the timestamp keeps the sender's spacing, so
+   * the far end's jitter buffer sees the sender's timing, not ours. Outgoing DTMF replaces the frame, as it replaces
+   * a mixed one.
+   */
+  relayFrame(src: Buffer, off: number, codec: G711Codec, srcTs: number, srcMarker: boolean): void {
+    const media = this.#media;
+    if (this.#closed || this.#sendingDeferred || !media || !media.remoteAddress || !this.#gate.rtpAddress || !directionSends(media.direction)) return;
+    if (this.#dtmfOut.active) return;
+    const buf = this.#out[this.#outIdx]!;
+    this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
+    if (codec === this.#codec) src.copy(buf, RTP_HEADER, off, off + SAMPLES_PER_FRAME);
+    else {
+      decodeInto(codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE, src, off, SAMPLES_PER_FRAME, this.#decoded, 0);
+      encodeInto(this.#encode, this.#decoded, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
+    }
+    let ts = (srcTs + this.#relayTsOffset) >>> 0;
+    const step = (ts - this.#lastTs) | 0;
+    let marker = srcMarker || !this.#talking || !this.#sentAny;
+    if (!this.#relayAnchored || (this.#sentAny && (step <= 0 || step > RELAY_MAX_TS_STEP))) {
+      // First relayed frame, or the sender's timestamps jumped (new SSRC, a restart) or fell behind what we sent
+      // (a tick's silence or DTMF went out meanwhile): go on from our own clock, never back.
+      ts = !this.#sentAny || ((this.#ts - this.#lastTs) | 0) > 0 ? this.#ts : (this.#lastTs + SAMPLES_PER_FRAME) >>> 0;
+      this.#relayTsOffset = (ts - srcTs) >>> 0;
+      this.#relayAnchored = true;
+      marker = true;
+    }
+    this.#talking = true;
+    this.#sentAny = true;
+    this.#relayedSinceTick = true;
+    this.stats.framesRelayed++;
+    this.#sendRtp(buf, marker, media.codecPt, ts, SAMPLES_PER_FRAME, performance.now(), ts);
+  }
+
+  /**
+   * Whether this tick of a relaying stream sends nothing: the other member's frames go out as they arrive
+   * (`relayFrame`). After RELAY_GAP_TICKS ticks without one, the tick sends silence until they come back.
+   */
+  #relayQuiet(now: number): boolean {
+    // Counted once per tick: a late tick's catch-up frames share its `now`, and the frames that arrived during the
+    // stall are relayed right after it (timers run before socket reads), so they must not be covered with silence.
+    if (now !== this.#relayTickAt) {
+      this.#relayTickAt = now;
+      if (this.#relayedSinceTick) {
+        this.#relayedSinceTick = false;
+        this.#relayQuietTicks = 0;
+      } else if (this.#relayQuietTicks < RELAY_GAP_TICKS) this.#relayQuietTicks++;
+    }
+    return this.#relayQuietTicks < RELAY_GAP_TICKS;
   }
 
   /** Tick phase 3: send one packet (room mix, prompt frame or silence). */
   writeOutbound(now: number, skipped: number): void {
     if (this.#closed) return;
-    const ts = this.#ts;
+    let ts = this.#ts;
     this.#ts = (ts + SAMPLES_PER_FRAME * (1 + skipped)) >>> 0;
     const media = this.#media;
     if (this.#sendingDeferred || !media || !media.remoteAddress || !this.#gate.rtpAddress || !directionSends(media.direction)) {
       this.#talking = false;
       return;
+    }
+    if (this.#sentAny && ((ts - this.#lastTs) | 0) <= 0) {
+      // A relayed frame went out at this timestamp or later (relayed timestamps follow the sender's clock).
+      ts = (this.#lastTs + SAMPLES_PER_FRAME) >>> 0;
+      this.#ts = (ts + SAMPLES_PER_FRAME * (1 + skipped)) >>> 0;
     }
     const buf = this.#out[this.#outIdx]!;
     this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
@@ -575,9 +671,13 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       // A tone (or the silence between tones) replaces the audio; the prompt waits, the room mix is dropped.
       talk = dtmf === DTMF_TONE;
     } else if (this.#room !== undefined && this.#relayPeer !== undefined) {
+      // Frames that are not 20 ms long come through the FIFO; 20 ms frames went out on arrival.
       talk = this.#relayPeer.pullRelayFrame(buf, RTP_HEADER);
       if (talk) this.stats.framesRelayed++;
-      else buf.fill(this.#silence, RTP_HEADER, RTP_HEADER + SAMPLES_PER_FRAME);
+      else if (this.#relayQuiet(now)) {
+        this.#outIdx = (this.#outIdx + OUT_BUFFERS - 1) % OUT_BUFFERS;
+        return;
+      } else buf.fill(this.#silence, RTP_HEADER, RTP_HEADER + SAMPLES_PER_FRAME);
     } else if (this.#room !== undefined) {
       encodeInto(this.#encode, this.roomOut, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
       talk = true;
@@ -621,6 +721,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     buf[3] = this.#seq & 0xff;
     buf.writeUInt32BE(rtpTs, 4);
     this.#seq = (this.#seq + 1) & 0xffff;
+    this.#lastTs = clockTs;
     try {
       // Whole-buffer sends (no offset/length): dgram would otherwise allocate a slice per packet.
       this.#ctx.rtp.send(buf, this.#gate.rtpPort, this.#gate.rtpAddress);

@@ -43,6 +43,8 @@ export class LinkedMember implements RoomMember {
     return false;
   }
 
+  relayFrame(): void {}
+
   setRelayPeer(): void {}
 }
 

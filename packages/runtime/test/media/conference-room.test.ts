@@ -13,6 +13,7 @@ function member(id: string, value: number, codec: string | undefined = undefined
     pullRoomAudio() {
       m.roomIn.fill(m.value);
     },
+    relayFrame() {},
     pullRelayFrame(dst: Uint8Array, offset: number) {
       dst.fill(m.value, offset, offset + 160);
       return true;
