@@ -202,6 +202,8 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   #relayTickAt = -1;
   #rxSinceTick = false;
   #lastRxAt = 0;
+  /** The last tick's time (performance.now()), for work done between ticks. */
+  #tickNow = 0;
   #timedOut = false;
 
   // --- DTMF
@@ -503,6 +505,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   /** Tick phase 1: drain the slot ring — DTMF detection and room input. */
   readInbound(now: number): void {
     if (this.#closed) return;
+    this.#tickNow = now;
     if (this.#rxSinceTick) {
       this.#rxSinceTick = false;
       this.#lastRxAt = now;
@@ -605,12 +608,21 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     const media = this.#media;
     if (this.#closed || this.#sendingDeferred || !media || !media.remoteAddress || !this.#gate.rtpAddress || !directionSends(media.direction)) return;
     if (this.#dtmfOut.active) return;
-    const buf = this.#out[this.#outIdx]!;
-    this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
-    if (codec === this.#codec) src.copy(buf, RTP_HEADER, off, off + SAMPLES_PER_FRAME);
-    else {
-      decodeInto(codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE, src, off, SAMPLES_PER_FRAME, this.#decoded, 0);
-      encodeInto(this.#encode, this.#decoded, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
+    let buf: Buffer;
+    if (codec === this.#codec && off === RTP_HEADER && src.length === RTP_HEADER + SAMPLES_PER_FRAME) {
+      // A plain packet (no CSRC, extension or padding) on our codec: dgram gave the datagram its own Buffer, which
+      // nobody reads after this (the sender's in-band detector only reads the payload), so it goes out under our
+      // header as it is — no copy.
+      buf = src;
+      buf.writeUInt32BE(this.#ssrc, 8);
+    } else {
+      buf = this.#out[this.#outIdx]!;
+      this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
+      if (codec === this.#codec) src.copy(buf, RTP_HEADER, off, off + SAMPLES_PER_FRAME);
+      else {
+        decodeInto(codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE, src, off, SAMPLES_PER_FRAME, this.#decoded, 0);
+        encodeInto(this.#encode, this.#decoded, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
+      }
     }
     let ts = (srcTs + this.#relayTsOffset) >>> 0;
     const step = (ts - this.#lastTs) | 0;
@@ -627,7 +639,8 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#sentAny = true;
     this.#relayedSinceTick = true;
     this.stats.framesRelayed++;
-    this.#sendRtp(buf, marker, media.codecPt, ts, SAMPLES_PER_FRAME, performance.now(), ts);
+    // The tick's time is close enough to date a sender report (and saves a clock read per packet).
+    this.#sendRtp(buf, marker, media.codecPt, ts, SAMPLES_PER_FRAME, this.#tickNow, ts);
   }
 
   /**

@@ -173,3 +173,26 @@ test('relaying: 30 ms frames go through the clock’s FIFO, 20 ms at a time, the
     await engine.close();
   }
 });
+
+test('relaying: a frame in the other G.711 law (A-law in, the stream sends µ-law) is re-encoded, a plain µ-law frame goes out as it came', async () => {
+  const engine = await testEngine();
+  const pair = await relayingPair(engine, '0 8');
+  const { listener } = pair;
+  try {
+    const { decode, encode } = await import('../../src/media/g711.js');
+    const alaw = frame(3);
+    await pair.talker.send(buildRtp({ pt: 8, seq: 1, timestamp: 160, ssrc: 0x5eed, payload: alaw }), pair.a.localPort);
+    await pair.talker.send(buildRtp({ pt: 0, seq: 2, timestamp: 320, ssrc: 0x5eed, payload: frame(4) }), pair.a.localPort);
+    const want = encode('PCMU', decode('PCMA', alaw));
+    await listener.waitFor(() => listener.packets.some((p) => p.payload.equals(frame(4))), 5000, 'the µ-law frame');
+    const heard = listener.packets.filter(isTalk);
+    assert.ok(
+      heard.some((p) => p.pt === 0 && p.payload.equals(want)),
+      'the A-law frame, as µ-law',
+    );
+    assertContinuous(listener.packets, 'listener');
+  } finally {
+    pair.close();
+    await engine.close();
+  }
+});
