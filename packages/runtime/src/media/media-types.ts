@@ -127,6 +127,12 @@ export interface MediaStreamApi {
   /** Whether the playlist has something to play. */
   readonly playing: boolean;
 
+  /**
+   * Whether in-band (Goertzel) DTMF detection runs on the received audio (RFC 4733 and INFO are always taken). A
+   * leg turns it on while its flow is in a state that takes `dtmf` events, and off otherwise.
+   */
+  inbandDtmf: boolean;
+
   /** Hand in a DTMF received by other means (SIP INFO); deduplicated with the other sources. */
   injectDtmf(key: DtmfKey, source: DtmfSource, durationMs?: number): void;
 

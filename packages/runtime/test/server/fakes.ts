@@ -212,6 +212,7 @@ export class FakeStream extends TypedEmitter<MediaStreamEvents> implements Media
   playing = false;
   /** Set by activate(): the server let RTP flow (its SDP went out). */
   activated = false;
+  inbandDtmf = true;
 
   constructor(private readonly engine: FakeMedia) {
     super();

@@ -166,6 +166,12 @@ export class WebRtcStream extends TypedEmitter<MediaStreamEvents> implements Med
   get room(): string | undefined {
     return this.#inner.room;
   }
+  get inbandDtmf(): boolean {
+    return this.#inner.inbandDtmf;
+  }
+  set inbandDtmf(on: boolean) {
+    this.#inner.inbandDtmf = on;
+  }
   get closed(): boolean {
     return this.#closed;
   }

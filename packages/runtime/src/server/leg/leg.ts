@@ -7,7 +7,7 @@
  * ends the dialog as its state requires, closes the media and every owned leg.
  */
 import type { Logger } from 'pino';
-import { createActor, type Actor, type AnyStateMachine, type EventObject } from 'xstate';
+import { createActor, type Actor, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { InboundCall, OutboundCall } from '../../sip/sip-types.js';
 import type { MediaStreamApi } from '../../media/media-types.js';
 import type { CallPort, FlowCommand } from '../../flow/commands.js';
@@ -21,6 +21,7 @@ import { newLegSession, type LegContext, type LegSession } from './leg-context.j
 import { executeCommand } from './leg-commands.js';
 import { handleSipEvent, listenToSip } from './leg-sip-events.js';
 import { outcomeOf, type LegEnd, type LegEnding } from './leg-outcome.js';
+import { takesDtmf } from './dtmf-listening.js';
 
 /** What a leg needs from the runtime that owns every leg. */
 export interface LegHost {
@@ -85,6 +86,7 @@ export class Leg implements CallPort {
     bindServices(this.#actor.system, { app: init.app.name, log: this.log, config: init.app.config, resources: init.app.resources });
     this.#actor.subscribe({
       next: (snap) => {
+        this.#followDtmfInterest(snap);
         if (snap.status === 'done') queueMicrotask(() => this.#end({ kind: 'flow-done' }));
       },
       error: (err) => {
@@ -235,8 +237,17 @@ export class Leg implements CallPort {
     this.#later({ type: 'call.started' });
   }
 
+  /** In-band DTMF detection runs only while the flow's state takes `dtmf` (dtmf-listening.ts). */
+  #followDtmfInterest(snap: AnyMachineSnapshot): void {
+    const stream = this.#session.stream;
+    if (!stream || stream.closed) return;
+    const takes = takesDtmf(snap);
+    if (stream.inbandDtmf !== takes) stream.inbandDtmf = takes;
+  }
+
   #attachStream(stream: MediaStreamApi): void {
     this.#session.stream = stream;
+    this.#followDtmfInterest(this.#actor.getSnapshot());
     stream.on('dtmf', (e) => this.deliver({ type: 'dtmf', key: e.key, source: e.source }));
     stream.on('playlistEnded', () => this.deliver({ type: 'playlist.ended' }));
     stream.on('failed', (err) => {

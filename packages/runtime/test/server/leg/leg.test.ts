@@ -162,3 +162,34 @@ test('a flow reaching its final state without answering: the inbound call is ref
   assert.deepEqual(call.actions, ['reject 480']);
   assert.deepEqual(host.ends, [{ id: 'in', outcome: 'rejected', reason: '480' }]);
 });
+
+test('in-band DTMF detection follows the flow: on only while its state (or a parent) takes dtmf, a wildcard included', async () => {
+  const host = new RecordingHost();
+  const flow = createMachine({
+    id: 'pin',
+    initial: 'WELCOME',
+    states: {
+      WELCOME: { on: { 'call.started': 'ASK' } },
+      ASK: {
+        initial: 'PROMPT',
+        on: { dtmf: 'TALK' },
+        states: { PROMPT: {} },
+      },
+      TALK: { on: { 'sip.reinvite': 'ANY' } },
+      ANY: { on: { '*': 'TALK' } },
+    },
+  });
+  const leg = new Leg({ host, info: info('in', 'inbound'), app, flow, input: {}, log: pino({ level: 'silent' }) });
+  const stream = new FakeStream(new FakeMedia());
+  assert.equal(stream.inbandDtmf, true, 'a new stream detects');
+  leg.attachInbound(new FakeInboundCall('b'), stream, 'v=0 answer');
+  assert.equal(stream.inbandDtmf, false, 'WELCOME takes no key');
+  leg.start();
+  leg.deliver({ type: 'call.started' });
+  assert.equal(stream.inbandDtmf, true, 'ASK.PROMPT: its parent takes keys');
+  stream.injectDtmf('5', 'inband');
+  assert.equal(stream.inbandDtmf, false, 'TALK takes no key');
+  leg.deliver({ type: 'sip.reinvite' } as never);
+  assert.equal(stream.inbandDtmf, true, 'a wildcard takes keys');
+  await flushAsync();
+});
