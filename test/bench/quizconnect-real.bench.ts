@@ -19,6 +19,7 @@
  *   /metrics counters), the process and both sipps (from /proc), peak RSS (VmHWM reset per step), load average.
  * - RSS idle at start, after the warm-up, and QC_REAL_SETTLE_S (60) s after the last load step.
  * QC_REAL_MODES=workers or in-thread runs one mode only.
+ * QC_REAL_WORKERS=N gives the workers mode `--media-workers N` instead of the server's default (cores − 1, at least 1).
  * QC_REAL_NICE=-10 (root) runs the server and both sipps at that nice value, every thread: on a machine shared with
  * other jobs (test suites), the figures then show the server more than the neighbours' load. Reported as `nice`.
  * QC_BENCH_COMPILED=1 runs the compiled server (`npm run build` first) as `npm start` does in production, instead of
@@ -66,6 +67,7 @@ const SETTLE_S = envNum('QC_REAL_SETTLE_S', 60);
  */
 const HEAP_SNAPSHOT_DIR = process.env.QC_REAL_HEAP_SNAPSHOT;
 const HELD_RATE = process.env.QC_REAL_HELD_RATE ? envNum('QC_REAL_HELD_RATE', 20) : undefined;
+const WORKERS = process.env.QC_REAL_WORKERS ? envNum('QC_REAL_WORKERS', 1) : undefined;
 const MODES = (process.env.QC_REAL_MODES ?? 'workers,in-thread').split(',').filter((m): m is Mode => m === 'workers' || m === 'in-thread');
 const CALLERS = 1000;
 const NICE = process.env.QC_REAL_NICE ? Number(process.env.QC_REAL_NICE) : undefined;
@@ -594,7 +596,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       ringTimeoutS: 15,
       maxCalls: 5000,
       rtpPorts: '40000-59999',
-      ...(mode === 'in-thread' ? { mediaWorkers: 0 } : {}),
+      ...(mode === 'in-thread' ? { mediaWorkers: 0 } : WORKERS !== undefined ? { mediaWorkers: WORKERS } : {}),
     });
     applyNice(server.pid);
     applyNice(uas.pid);
@@ -669,7 +671,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       return `calls failed: ${JSON.stringify(f.failures)}`;
     };
     return {
-      mediaWorkers: mode === 'in-thread' ? 0 : 'default',
+      mediaWorkers: mode === 'in-thread' ? 0 : (WORKERS ?? 'default'),
       workers,
       maxConnectedCallsPerSecond: capacity,
       maxBridgedHeld: maxHeld,
