@@ -599,10 +599,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   }
 
   /**
-   * Relaying on receive: send the other member's 20 ms frame now, under our header. The payload is copied as it is
-   * (or re-encoded when that member's phone sends the other G.711 law); the timestamp keeps the sender's spacing, so
-   * the far end's jitter buffer sees the sender's timing, not ours. Outgoing DTMF replaces the frame, as it replaces
-   * a mixed one.
+   * Relaying on receive: send the other member's 20 ms frame now, under our header. The payload goes out as it came
+   * (in the received datagram itself when that is a plain packet), or re-encoded when that member's phone sends the
+   * other G.711 law; the timestamp keeps the sender's spacing, so the far end's jitter buffer sees the sender's
+   * timing, not ours. Outgoing DTMF replaces the frame, as it replaces a mixed one.
    */
   relayFrame(src: Buffer, off: number, codec: G711Codec, srcTs: number, srcMarker: boolean): void {
     const media = this.#media;
