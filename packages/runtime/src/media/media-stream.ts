@@ -36,7 +36,7 @@ import type {
   PlayOptions,
 } from './media-types.js';
 import { mediaErrors } from './errors.js';
-import { ALAW_DECODE, ULAW_DECODE, decodeInto, encodeInto, encodeTable, silenceByte, type G711Codec } from './g711.js';
+import { ALAW_DECODE, ULAW_DECODE, decodeInto, decodeTable, encodeInto, encodeTable, silenceByte, type G711Codec } from './g711.js';
 import { SdpNegotiator, directionReceives, directionSends, type NegotiatedMedia } from './sdp-negotiator.js';
 import { Playlist } from './playlist.js';
 import { SAMPLES_PER_FRAME, type Prompt, type PromptCache } from './prompt-cache.js';
@@ -458,18 +458,16 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
         if (this.#closed) return;
       } else this.#gate.acceptedRtp();
     }
+    this.stats.packetsIn++;
+    this.stats.bytesIn += len;
+    this.#rxSinceTick = true;
     const peer = this.#relayPeer;
     if (peer !== undefined && kind !== KIND_TE && end - off === SAMPLES_PER_FRAME && this.#slotCount === 0) {
       // A relaying room: the frame leaves now, through the other member — no ring, no FIFO, no wait for the tick.
       // (Other frame lengths, and frames behind older ones still in the ring, take the tick's FIFO path.)
-      this.stats.packetsIn++;
-      this.stats.bytesIn += len;
-      this.#rxSinceTick = true;
       const codec = kind === KIND_PCMU ? 'PCMU' : 'PCMA';
       peer.relayFrame(msg, off, codec, msg.readUInt32BE(4), (msg[1]! & 0x80) !== 0);
-      if (this.#inbandEnabled && this.#arbiter.accepts('inband')) {
-        this.#goertzel.pushEncoded(codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE, msg, off, SAMPLES_PER_FRAME);
-      }
+      if (this.#inbandEnabled && this.#arbiter.accepts('inband')) this.#goertzel.pushEncoded(decodeTable(codec), msg, off, SAMPLES_PER_FRAME);
       return;
     }
     if (this.#slotCount === SLOTS) {
@@ -486,9 +484,6 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#slotLen[idx] = end - off > SLOT_SIZE ? SLOT_SIZE : end - off;
     this.#slotKind[idx] = kind;
     this.#slotTs[idx] = msg.readUInt32BE(4);
-    this.stats.packetsIn++;
-    this.stats.bytesIn += len;
-    this.#rxSinceTick = true;
   };
 
   readonly #onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -620,7 +615,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       this.#outIdx = (this.#outIdx + 1) % OUT_BUFFERS;
       if (codec === this.#codec) src.copy(buf, RTP_HEADER, off, off + SAMPLES_PER_FRAME);
       else {
-        decodeInto(codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE, src, off, SAMPLES_PER_FRAME, this.#decoded, 0);
+        decodeInto(decodeTable(codec), src, off, SAMPLES_PER_FRAME, this.#decoded, 0);
         encodeInto(this.#encode, this.#decoded, 0, SAMPLES_PER_FRAME, buf, RTP_HEADER);
       }
     }
@@ -630,7 +625,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     if (!this.#relayAnchored || (this.#sentAny && (step <= 0 || step > RELAY_MAX_TS_STEP))) {
       // First relayed frame, or the sender's timestamps jumped (new SSRC, a restart) or fell behind what we sent
       // (a tick's silence or DTMF went out meanwhile): go on from our own clock, never back.
-      ts = !this.#sentAny || ((this.#ts - this.#lastTs) | 0) > 0 ? this.#ts : (this.#lastTs + SAMPLES_PER_FRAME) >>> 0;
+      ts = this.#notBeforeLastSent(this.#ts);
       this.#relayTsOffset = (ts - srcTs) >>> 0;
       this.#relayAnchored = true;
       marker = true;
@@ -641,6 +636,11 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.stats.framesRelayed++;
     // The tick's time is close enough to date a sender report (and saves a clock read per packet).
     this.#sendRtp(buf, marker, media.codecPt, ts, SAMPLES_PER_FRAME, this.#tickNow, ts);
+  }
+
+  /** `ts`, or the frame after the last one sent when `ts` is not later than it: timestamps never go back. */
+  #notBeforeLastSent(ts: number): number {
+    return !this.#sentAny || ((ts - this.#lastTs) | 0) > 0 ? ts : (this.#lastTs + SAMPLES_PER_FRAME) >>> 0;
   }
 
   /**
@@ -670,9 +670,10 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
       this.#talking = false;
       return;
     }
-    if (this.#sentAny && ((ts - this.#lastTs) | 0) <= 0) {
+    const next = this.#notBeforeLastSent(ts);
+    if (next !== ts) {
       // A relayed frame went out at this timestamp or later (relayed timestamps follow the sender's clock).
-      ts = (this.#lastTs + SAMPLES_PER_FRAME) >>> 0;
+      ts = next;
       this.#ts = (ts + SAMPLES_PER_FRAME * (1 + skipped)) >>> 0;
     }
     const buf = this.#out[this.#outIdx]!;
