@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RtpPeer, buildRtp, type RtpPacketInfo } from '../../../../test/support/rtp-peer.js';
 import { testEngine, until } from './loopback-helpers.js';
-import type { MediaEngine } from '../../src/media/index.js';
+import type { MediaEngine, MediaStream } from '../../src/media/index.js';
 
 /** µ-law frame k (`bytes` long): never silence (0xff / 0x7f), its first byte numbers it. */
 function frame(k: number, bytes = 160): Buffer {
@@ -56,29 +56,51 @@ function assertContinuous(packets: RtpPacketInfo[], who: string): void {
   }
 }
 
-/** Two streams in room 'r', each answering its own peer's offer; resolves once the room relays. */
-async function relayingPair(engine: MediaEngine, payloads = '0') {
-  const peers = [await RtpPeer.open(), await RtpPeer.open()] as const;
-  const a = await engine.createStream({ inbandDtmf: false });
-  const b = await engine.createStream({ inbandDtmf: false });
-  a.answer(peers[0].offer({ payloads }));
-  b.answer(peers[1].offer({ payloads }));
-  a.join('r');
-  b.join('r');
-  await until(() => engine.roomRelaying('r'), 'the room relays');
-  return { a, b, talker: peers[0], listener: peers[1], close: () => peers.forEach((p) => p.close()) };
+interface RelayingPair {
+  engine: MediaEngine;
+  a: MediaStream;
+  b: MediaStream;
+  /** Sends to `a`. */
+  talker: RtpPeer;
+  /** Hears `b`. */
+  listener: RtpPeer;
+}
+
+/**
+ * Two streams in room 'r', each answering its own peer's offer (`payloads`); runs `body` once the room relays, and
+ * closes the peers and the engine whatever happens (a failed setup included).
+ */
+async function withRelayingPair(options: { tickMs?: number; payloads?: string }, body: (pair: RelayingPair) => Promise<void>): Promise<void> {
+  const engine = await testEngine(options.tickMs !== undefined ? { tickMs: options.tickMs } : {});
+  const peers: RtpPeer[] = [];
+  try {
+    const talker = await RtpPeer.open();
+    peers.push(talker);
+    const listener = await RtpPeer.open();
+    peers.push(listener);
+    const payloads = options.payloads ?? '0';
+    const a = await engine.createStream({ inbandDtmf: false });
+    const b = await engine.createStream({ inbandDtmf: false });
+    a.answer(talker.offer({ payloads }));
+    b.answer(listener.offer({ payloads }));
+    a.join('r');
+    b.join('r');
+    await until(() => engine.roomRelaying('r'), 'the room relays');
+    await body({ engine, a, b, talker, listener });
+  } finally {
+    for (const p of peers) p.close();
+    await engine.close();
+  }
 }
 
 test('relaying: each frame leaves as it arrives — ahead of a 100 ms media clock — under the other stream’s header, with the talker’s timestamp spacing', async () => {
-  const engine = await testEngine({ tickMs: 100 });
-  const pair = await relayingPair(engine);
-  try {
-    const ticks = engine.clockStats.ticks;
+  await withRelayingPair({ tickMs: 100 }, async (pair) => {
+    const ticks = pair.engine.clockStats.ticks;
     // Frames 5–9 come after a 2-frame hole in the talker's timestamps (lost upstream): the spacing goes through.
     const ts = (k: number) => 9000 + k * 160 + (k >= 5 ? 320 : 0);
     await talk(pair.talker, pair.a.localPort, 10, ts);
     await pair.listener.waitFor(() => pair.listener.packets.filter(isTalk).length >= 10, 5000, '10 relayed frames');
-    const elapsed = engine.clockStats.ticks - ticks;
+    const elapsed = pair.engine.clockStats.ticks - ticks;
     assert.ok(elapsed < 8, `a clock of 100 ms ticks could have sent ${elapsed} frames, not 10`);
     const heard = pair.listener.packets.filter(isTalk);
     assert.deepEqual(
@@ -95,17 +117,12 @@ test('relaying: each frame leaves as it arrives — ahead of a 100 ms media cloc
     assert.notEqual(heard[0]!.ssrc, 0x5eed, 'sent under the stream’s own SSRC');
     assertContinuous(pair.listener.packets, 'listener');
     assert.ok(pair.b.stats.framesRelayed >= 10);
-  } finally {
-    pair.close();
-    await engine.close();
-  }
+  });
 });
 
 test('relaying: when the talker stops, silence follows within a few ticks; its return is a talkspurt, and nothing goes back', async () => {
-  const engine = await testEngine();
-  const pair = await relayingPair(engine);
-  const { listener } = pair;
-  try {
+  await withRelayingPair({}, async (pair) => {
+    const { listener } = pair;
     await talk(pair.talker, pair.a.localPort, 20, (k) => k * 160);
     await listener.waitFor(() => listener.packets.some((p) => p.payload.equals(frame(19))), 5000, 'frame 19');
     const lastTalk = listener.packets.length;
@@ -123,17 +140,12 @@ test('relaying: when the talker stops, silence follows within a few ticks; its r
     const afterJump = back.find((p) => p.payload.equals(frame(30)))!;
     assert.equal(afterJump.marker, true, 'a jump in the talker’s timestamps starts a talkspurt');
     assertContinuous(listener.packets, 'listener');
-  } finally {
-    pair.close();
-    await engine.close();
-  }
+  });
 });
 
 test('relaying: a key sent in the middle of a relayed stream replaces the audio, and the timestamps go on after it', async () => {
-  const engine = await testEngine();
-  const pair = await relayingPair(engine, '0 101');
-  const { listener } = pair;
-  try {
+  await withRelayingPair({ payloads: '0 101' }, async (pair) => {
+    const { listener } = pair;
     const talking = talk(pair.talker, pair.a.localPort, 60, (k) => 777 + k * 160);
     await listener.waitFor(() => listener.packets.filter(isTalk).length >= 10, 5000, '10 relayed frames');
     await pair.b.sendDtmf('5', { durationMs: 200, gapMs: 0 });
@@ -147,17 +159,12 @@ test('relaying: a key sent in the middle of a relayed stream replaces the audio,
     assert.ok(!packets.slice(first, last + 1).some(isTalk), 'no relayed frame inside the key');
     assert.ok(packets.slice(last + 1).some(isTalk), 'relaying goes on after the key');
     assertContinuous(packets, 'listener');
-  } finally {
-    pair.close();
-    await engine.close();
-  }
+  });
 });
 
 test('relaying: 30 ms frames go through the clock’s FIFO, 20 ms at a time, the bytes unchanged', async () => {
-  const engine = await testEngine();
-  const pair = await relayingPair(engine);
-  const { listener } = pair;
-  try {
+  await withRelayingPair({}, async (pair) => {
+    const { listener } = pair;
     await talk(pair.talker, pair.a.localPort, 20, (k) => k * 240, { bytes: 240 });
     const sent = Buffer.concat(Array.from({ length: 20 }, (_, k) => frame(k, 240)));
     const want = sent.subarray(5 * 240, 15 * 240);
@@ -168,17 +175,12 @@ test('relaying: 30 ms frames go through the clock’s FIFO, 20 ms at a time, the
       '20 ms packets',
     );
     assertContinuous(listener.packets, 'listener');
-  } finally {
-    pair.close();
-    await engine.close();
-  }
+  });
 });
 
 test('relaying: a frame in the other G.711 law (A-law in, the stream sends µ-law) is re-encoded, a plain µ-law frame goes out as it came', async () => {
-  const engine = await testEngine();
-  const pair = await relayingPair(engine, '0 8');
-  const { listener } = pair;
-  try {
+  await withRelayingPair({ payloads: '0 8' }, async (pair) => {
+    const { listener } = pair;
     const { decode, encode } = await import('../../src/media/g711.js');
     const alaw = frame(3);
     await pair.talker.send(buildRtp({ pt: 8, seq: 1, timestamp: 160, ssrc: 0x5eed, payload: alaw }), pair.a.localPort);
@@ -191,8 +193,5 @@ test('relaying: a frame in the other G.711 law (A-law in, the stream sends µ-la
       'the A-law frame, as µ-law',
     );
     assertContinuous(listener.packets, 'listener');
-  } finally {
-    pair.close();
-    await engine.close();
-  }
+  });
 });
