@@ -130,6 +130,7 @@ export class MediaEngine implements MediaEngineApi {
         joinRoom: (s, room) => this.#join(s, room),
         leaveRoom: (s) => this.#leave(s),
         released: (s) => this.#released(s, pair.port),
+        rtpHandled: this.#runTickIfDue,
       },
       options,
     );
@@ -256,6 +257,9 @@ export class MediaEngine implements MediaEngineApi {
    * missed frames are produced now, back to back, so prompts and mixes stay continuous (the peer's jitter buffer
    * absorbs the burst); beyond that the rest are dropped and the RTP timestamp jumps over them.
    */
+  /** The packet path's check between two datagrams (MediaStreamContext.rtpHandled). */
+  readonly #runTickIfDue = (): void => this.#clock.runIfDue();
+
   readonly #tick = (now: number, behind: number): void => {
     this.#ticking = true;
     try {

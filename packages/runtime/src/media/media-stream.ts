@@ -100,6 +100,8 @@ export interface MediaStreamContext {
   leaveRoom(stream: MediaStream): void;
   /** Called once when the stream closes (its sockets are closed). */
   released(stream: MediaStream): void;
+  /** Called after each datagram on the RTP socket is handled: lets a due tick run inside a burst (media-clock.ts). */
+  rtpHandled?(): void;
 }
 
 export interface MediaStreamStatsExt extends MediaStreamStats {
@@ -206,6 +208,9 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
   #tickNow = 0;
   #timedOut = false;
 
+  /** The RTP socket's listener: #onRtp, then the context's rtpHandled when it has one. */
+  readonly #rtpListener: (msg: Buffer, rinfo: RemoteInfo) => void;
+
   // --- DTMF
   readonly #arbiter = new DtmfArbiter();
   readonly #rfc4733: Rfc4733Receiver;
@@ -243,7 +248,15 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#ptKind[0] = KIND_PCMU;
     this.#ptKind[8] = KIND_PCMA;
     this.#ptKind[101] = KIND_TE;
-    ctx.rtp.on('message', this.#onRtp);
+    const rtpHandled = ctx.rtpHandled;
+    this.#rtpListener =
+      rtpHandled === undefined
+        ? this.#onRtp
+        : (msg: Buffer, rinfo: RemoteInfo) => {
+            this.#onRtp(msg, rinfo);
+            rtpHandled();
+          };
+    ctx.rtp.on('message', this.#rtpListener);
     ctx.rtp.on('error', this.#onSocketError);
     ctx.rtcp.on('message', this.#onRtcp);
     ctx.rtcp.on('error', this.#onSocketError);
@@ -375,7 +388,7 @@ export class MediaStream extends TypedEmitter<MediaStreamEvents> implements Medi
     this.#playlist.flush();
     this.#dtmfOut.cancel(() => mediaErrors.streamClosed(this.id));
     const { rtp, rtcp } = this.#ctx;
-    rtp.off('message', this.#onRtp);
+    rtp.off('message', this.#rtpListener);
     rtcp.off('message', this.#onRtcp);
     // dgram closes the file descriptor synchronously (only the callback is deferred): the ports are free now.
     for (const s of [rtp, rtcp]) {

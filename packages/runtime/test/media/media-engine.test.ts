@@ -119,6 +119,57 @@ test('a clock stopped while busy does not stay busy: the engine reports full hea
   await engine.close();
 });
 
+test('runIfDue runs a due tick at once (inside a burst of I/O), never one not yet due, never inside a tick, and the timer does not run it again', async () => {
+  const ticks: number[] = [];
+  let started = 0;
+  const clock: MediaClock = new MediaClock(
+    (now) => {
+      ticks.push(now);
+      if (ticks.length === 1) {
+        // A long tick whose sends reach the packet path again, past the next deadline: no tick inside this one.
+        while (performance.now() - started < 45);
+        clock.runIfDue();
+        assert.equal(ticks.length, 1, 'a tick started inside a tick');
+      }
+    },
+    { tickMs: 20 },
+  );
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    clock.runIfDue(); // a stopped clock: nothing
+    assert.equal(ticks.length, 0);
+    clock.start();
+    started = performance.now();
+    clock.runIfDue();
+    assert.equal(ticks.length, 0, 'tick 1 is not due until 20 ms after the start');
+    // The loop is held past tick 1's deadline, as by a batch of datagrams: the packet path runs the tick itself.
+    while (performance.now() - started < 25);
+    clock.runIfDue();
+    assert.equal(ticks.length, 1);
+    assert.ok(ticks[0]! - started >= 20);
+    clock.runIfDue(); // tick 2 was due at 40 ms, and tick 1 ran until 45
+    assert.equal(ticks.length, 2);
+    clock.runIfDue();
+    assert.equal(ticks.length, 2, 'tick 3 is due 60 ms after the start, not now');
+    // The timer armed for tick 3 runs it once; the timers of ticks 1 and 2 were cleared.
+    await new Promise<void>((resolve) => {
+      const wait = setInterval(() => {
+        if (ticks.length >= 3) {
+          clearInterval(wait);
+          resolve();
+        }
+      }, 1);
+    });
+    assert.ok(ticks[2]! - started >= 60, `tick 3 at ${ticks[2]! - started} ms`);
+    clock.stop();
+    assert.equal(clock.stats.ticks, ticks.length);
+    assert.equal(clock.stats.ticksMissed, 0);
+  } finally {
+    clock.stop();
+    clearInterval(keepAlive);
+  }
+});
+
 test('overloaded when the tick work eats the tick', async () => {
   let ticks = 0;
   const clock = new MediaClock(

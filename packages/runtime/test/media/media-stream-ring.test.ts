@@ -29,7 +29,7 @@ class FakeSocket extends EventEmitter {
 
 const PEER_PORT = 40002;
 
-function streamWithFakeSockets(): { stream: MediaStream; rtp: FakeSocket } {
+function streamWithFakeSockets(rtpHandled?: () => void): { stream: MediaStream; rtp: FakeSocket } {
   const rtp = new FakeSocket();
   const rtcp = new FakeSocket();
   const stream = new MediaStream({
@@ -44,6 +44,7 @@ function streamWithFakeSockets(): { stream: MediaStream; rtp: FakeSocket } {
     joinRoom: () => {},
     leaveRoom: () => {},
     released: () => {},
+    ...(rtpHandled ? { rtpHandled } : {}),
   });
   stream.answer(
     ['v=0', 'o=t 1 1 IN IP4 127.0.0.1', 's=t', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${PEER_PORT} RTP/AVP 0`, 'a=sendrecv', ''].join('\r\n'),
@@ -82,4 +83,26 @@ test('a full ring drops the oldest datagrams (counted as overruns) and analyses 
   assert.deepEqual(keys, ['inband:5', 'inband:7']);
   assert.equal(stream.stats.overruns, 8);
   stream.close();
+});
+
+test('every datagram on the RTP socket, kept, dropped or from a stranger, is followed by the rtpHandled check (the clock runs a due tick there)', () => {
+  let handled = 0;
+  let packetsInAtCheck = -1;
+  const { stream, rtp } = streamWithFakeSockets(() => {
+    handled++;
+    packetsInAtCheck = stream.stats.packetsIn;
+  });
+  const rinfo = { address: '127.0.0.1', family: 'IPv4', port: PEER_PORT, size: 172 };
+  const [first] = packets(new Int16Array(160));
+  rtp.emit('message', first!, rinfo);
+  assert.equal(handled, 1);
+  assert.equal(packetsInAtCheck, 1, 'the check comes after the datagram was handled');
+  rtp.emit('message', Buffer.from('not rtp'), rinfo); // dropped
+  rtp.emit('message', first!, { ...rinfo, address: '127.0.0.9' }); // another source: rejected
+  assert.equal(handled, 3);
+  assert.equal(stream.stats.packetsDropped, 1);
+  assert.equal(stream.stats.packetsRejected, 1);
+  stream.close();
+  rtp.emit('message', first!, rinfo); // a closed stream no longer listens
+  assert.equal(handled, 3);
 });
