@@ -252,14 +252,14 @@ export class MediaEngine implements MediaEngineApi {
     if (this.#streams.length === 0) this.#clock.stop();
   }
 
+  /** The packet path's check between two datagrams (MediaStreamContext.rtpHandled). */
+  readonly #runTickIfDue = (): void => this.#clock.runIfDue();
+
   /**
    * One clock tick. When the clock ran late by whole ticks (GC pause, a loaded machine), up to MAX_CATCH_UP
    * missed frames are produced now, back to back, so prompts and mixes stay continuous (the peer's jitter buffer
    * absorbs the burst); beyond that the rest are dropped and the RTP timestamp jumps over them.
    */
-  /** The packet path's check between two datagrams (MediaStreamContext.rtpHandled). */
-  readonly #runTickIfDue = (): void => this.#clock.runIfDue();
-
   readonly #tick = (now: number, behind: number): void => {
     this.#ticking = true;
     try {
