@@ -74,6 +74,11 @@ export class MediaClock {
     return this.#running;
   }
 
+  /** True while the tick handler runs (whether the timer or `runIfDue` started it). */
+  get ticking(): boolean {
+    return this.#inTick;
+  }
+
   start(): void {
     if (this.#running) return;
     this.#running = true;

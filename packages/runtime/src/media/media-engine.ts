@@ -40,7 +40,6 @@ export class MediaEngine implements MediaEngineApi {
   readonly #prompts = new PromptCache();
   readonly #rooms = new Map<string, ConferenceRoom | LinkedRoom>();
   readonly #streams: MediaStream[] = [];
-  #ticking = false;
   #needsCompact = false;
   #closed = false;
   #nextId = 1;
@@ -236,7 +235,7 @@ export class MediaEngine implements MediaEngineApi {
 
   #released(stream: MediaStream, port: number): void {
     this.#pool.release(port);
-    if (this.#ticking) this.#needsCompact = true;
+    if (this.#clock.ticking) this.#needsCompact = true;
     else this.#remove(stream);
   }
 
@@ -261,23 +260,18 @@ export class MediaEngine implements MediaEngineApi {
    * absorbs the burst); beyond that the rest are dropped and the RTP timestamp jumps over them.
    */
   readonly #tick = (now: number, behind: number): void => {
-    this.#ticking = true;
-    try {
-      const streams = this.#streams;
-      const n = streams.length;
-      const frames = 1 + Math.min(behind, MAX_CATCH_UP);
-      const dropped = behind - (frames - 1);
-      for (let f = 0; f < frames; f++) {
-        if (f === 0) for (let i = 0; i < n; i++) streams[i]!.readInbound(now);
-        for (const room of this.#rooms.values()) room.mix();
-        const skip = f === frames - 1 ? dropped : 0;
-        for (let i = 0; i < n; i++) streams[i]!.writeOutbound(now, skip);
-      }
-      this.#framesCaughtUp += frames - 1;
-      this.#framesDropped += dropped;
-    } finally {
-      this.#ticking = false;
+    const streams = this.#streams;
+    const n = streams.length;
+    const frames = 1 + Math.min(behind, MAX_CATCH_UP);
+    const dropped = behind - (frames - 1);
+    for (let f = 0; f < frames; f++) {
+      if (f === 0) for (let i = 0; i < n; i++) streams[i]!.readInbound(now);
+      for (const room of this.#rooms.values()) room.mix();
+      const skip = f === frames - 1 ? dropped : 0;
+      for (let i = 0; i < n; i++) streams[i]!.writeOutbound(now, skip);
     }
+    this.#framesCaughtUp += frames - 1;
+    this.#framesDropped += dropped;
     if (this.#needsCompact) {
       this.#needsCompact = false;
       for (let i = this.#streams.length - 1; i >= 0; i--) {
