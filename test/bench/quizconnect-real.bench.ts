@@ -298,6 +298,12 @@ export interface RealStep {
   /** sipp's failure kinds (non-zero only). */
   failures: Record<string, number>;
   connectMsAvg: number;
+  /**
+   * SIP retransmissions during the step, from the server's counters: `in`, duplicates of requests it had not answered
+   * yet (a peer's timer ran out first: the server's answer came later than T1, 500 ms, after the request reached the
+   * host); `out`, its own resends (a peer's ACK or answer came late).
+   */
+  sipRetransmissions: { in: number | null; out: number | null };
   ticksMissed: number | null;
   /** Ticks run during the step (all clocks), and the p99 of their lateness, from the /metrics histogram's deltas. */
   ticks: number | null;
@@ -470,6 +476,10 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     refused503: { sipp: refusedSipp, admission, log },
     failures,
     connectMsAvg: Math.round(parseRtd(res.stats['ResponseTime1(C)'])),
+    sipRetransmissions: {
+      in: delta('sipflow_sip_retransmissions_total{direction="in"}'),
+      out: delta('sipflow_sip_retransmissions_total{direction="out"}'),
+    },
     ticksMissed: delta('sipflow_media_ticks_missed_total'),
     ticks,
     p99TickLatenessMs: histQuantile(hist, 0.99),

@@ -8,14 +8,16 @@
  *   worker, so media lacks headroom only when none has any.
  * - signalling: the main thread (it parses SIP, runs the flows, the lookups and the admin API) lacks headroom when
  *   its own work takes more than `signallingCpuMax` of a core, or when its event loop has had no idle moment
- *   (utilisation above `signallingSaturationElu`) for `signallingSaturationMs`. Utilisation alone is not the
+ *   (utilisation above `signallingSaturationElu`) for `signallingSaturationMs` AND peers resent requests meanwhile
+ *   (their T1 ran out before our answer came: the work queued is late as the phones see it), or for
+ *   `signallingSaturationAloneMs` whatever the peers do (over TCP they never resend). Utilisation alone is not the
  *   measure: it also counts the time the thread waits for a CPU, and on a machine whose cores are shared (with the
  *   media workers, with anything else) that wait comes in bursts that pass. Measured on 2 vCPUs with quizconnect's
- *   real workload, the loop stayed above 0.98 for 3.5 s while the thread used under 0.7 of a core and waited for a
- *   CPU the rest, and every call of that load connected with no tick missed (docs/benchmarks.md).
- * Refusing starts when every sample of the last `windowMs` was over a limit (of the last `signallingSaturationMs`
- * for a saturated loop), and ends when every sample of the last `windowMs` was under (hysteresis): a burst — a GC
- * pause, one busy tick, a moment without a CPU — never refuses calls on its own.
+ *   real workload, the loop stayed above 0.98 for 5 s and more while the thread used under 0.7 of a core and waited
+ *   for a CPU the rest, and every call of that load connected, answered in time (docs/benchmarks.md).
+ * Refusing starts when every sample of the last `windowMs` was over a limit (of the saturation windows for a
+ * saturated loop), and ends when every sample of the last `windowMs` was under (hysteresis): a burst — a GC pause,
+ * one busy tick, a moment without a CPU — never refuses calls on its own.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { MediaLoad } from '../media/media-types.js';
@@ -33,8 +35,13 @@ export interface AdmissionOptions {
   signallingCpuMax?: number;
   /** Event-loop utilisation of the main thread that counts as saturated (no idle moment). Default 0.98. */
   signallingSaturationElu?: number;
-  /** How long the main thread's loop may stay saturated before calls are refused, ms. Default 5000. */
+  /**
+   * How long the main thread's loop may stay saturated, with peers resending requests during that time, before calls
+   * are refused, ms. Default 5000.
+   */
   signallingSaturationMs?: number;
+  /** How long it may stay saturated before calls are refused though no peer resent anything, ms. Default 15000. */
+  signallingSaturationAloneMs?: number;
   /** How long a condition must hold to start or stop refusing, ms. Default 1000. */
   windowMs?: number;
   /** Sampling interval, ms. Default 250. */
@@ -48,10 +55,11 @@ export interface AdmissionOptions {
   assumedFanOut?: number;
 }
 
-/** One sample of the main thread, for tests: event-loop utilisation and CPU share of a core. */
+/** One sample of the main thread, for tests: event-loop utilisation, CPU share of a core, peer resends since the last. */
 export interface SignallingSample {
   elu: number;
   cpu: number;
+  resends?: number;
 }
 
 export interface AdmissionSnapshot {
@@ -71,20 +79,23 @@ export interface AdmissionSnapshot {
 const MEDIA_OVER = 1;
 const SIGNALLING_BUSY = 2;
 const SIGNALLING_SATURATED = 4;
+const PEERS_RESENT = 8;
 
 export class AdmissionControl {
   readonly retryAfterS: number;
   /** See `AdmissionOptions.assumedFanOut`. */
   readonly assumedFanOut: number;
   readonly #loads: () => MediaLoad[];
+  readonly #peerResends: () => number;
   readonly #busyMax: number;
   readonly #lateMax: number;
   readonly #cpuMax: number;
   readonly #saturationElu: number;
   readonly #sampleMs: number;
-  /** Samples in the window, and in the saturation window. */
+  /** Samples in the window, and in the saturation windows. */
   readonly #window: number;
   readonly #saturation: number;
+  readonly #saturationAlone: number;
   /** The last samples' flags, newest at #pos - 1. */
   readonly #ring: Uint8Array;
   #pos = 0;
@@ -94,12 +105,18 @@ export class AdmissionControl {
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
   #cpuMs: number | undefined;
   #cpuAt = 0;
+  #resends = 0;
   #last = { busy: 0, late: 0, elu: 0, cpu: 0 };
   #refused = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(loads: () => MediaLoad[], options: AdmissionOptions = {}) {
+  /**
+   * `peerResends`: the SIP stack's count of requests peers sent again before our answer reached them
+   * (SipStats.peerResends); without it, a saturated loop refuses only after `signallingSaturationAloneMs`.
+   */
+  constructor(loads: () => MediaLoad[], options: AdmissionOptions = {}, peerResends: () => number = () => 0) {
     this.#loads = loads;
+    this.#peerResends = peerResends;
     this.#busyMax = options.busyShareMax ?? 0.7;
     this.#lateMax = options.latenessP90MaxMs ?? 10;
     this.#cpuMax = options.signallingCpuMax ?? 0.8;
@@ -107,7 +124,8 @@ export class AdmissionControl {
     this.#sampleMs = options.sampleMs ?? 250;
     this.#window = Math.max(1, Math.round((options.windowMs ?? 1000) / this.#sampleMs));
     this.#saturation = Math.max(1, Math.round((options.signallingSaturationMs ?? 5000) / this.#sampleMs));
-    this.#ring = new Uint8Array(Math.max(this.#window, this.#saturation));
+    this.#saturationAlone = Math.max(this.#saturation, Math.round((options.signallingSaturationAloneMs ?? 15_000) / this.#sampleMs));
+    this.#ring = new Uint8Array(Math.max(this.#window, this.#saturationAlone));
     this.retryAfterS = options.retryAfterS ?? 2;
     this.assumedFanOut = options.assumedFanOut ?? 2;
   }
@@ -117,6 +135,7 @@ export class AdmissionControl {
     this.#elu = performance.eventLoopUtilization();
     this.#cpuMs = threadCpuPreciseMs();
     this.#cpuAt = performance.now();
+    this.#resends = this.#peerResends();
     this.#timer = setInterval(() => this.sample(), this.#sampleMs);
     this.#timer.unref();
   }
@@ -128,7 +147,7 @@ export class AdmissionControl {
 
   /** Take one sample (the timer does this, on the main thread; tests pass the main thread's figures). */
   sample(signalling?: SignallingSample): void {
-    const { elu, cpu } = signalling ?? this.#measureMainThread();
+    const { elu, cpu, resends = 0 } = signalling ?? this.#measureMainThread();
     let busy = Infinity;
     let late = Infinity;
     let mediaOver = true;
@@ -139,17 +158,26 @@ export class AdmissionControl {
     }
     this.#last = { busy: Number.isFinite(busy) ? busy : 0, late: Number.isFinite(late) ? late : 0, elu, cpu };
     this.#ring[this.#pos] =
-      (mediaOver ? MEDIA_OVER : 0) | (cpu > this.#cpuMax ? SIGNALLING_BUSY : 0) | (elu > this.#saturationElu ? SIGNALLING_SATURATED : 0);
+      (mediaOver ? MEDIA_OVER : 0) |
+      (cpu > this.#cpuMax ? SIGNALLING_BUSY : 0) |
+      (elu > this.#saturationElu ? SIGNALLING_SATURATED : 0) |
+      (resends > 0 ? PEERS_RESENT : 0);
     this.#pos = (this.#pos + 1) % this.#ring.length;
     if (this.#count < this.#ring.length) this.#count++;
     if (!this.#refusing) {
       if (this.#allOf(MEDIA_OVER, this.#window)) this.#reason = 'media';
-      else if (this.#allOf(SIGNALLING_BUSY, this.#window) || this.#allOf(SIGNALLING_SATURATED, this.#saturation)) this.#reason = 'signalling';
+      else if (this.#allOf(SIGNALLING_BUSY, this.#window) || this.#saturatedAndLate()) this.#reason = 'signalling';
       this.#refusing = this.#reason !== undefined;
     } else if (this.#noneOf(MEDIA_OVER | SIGNALLING_BUSY | SIGNALLING_SATURATED, this.#window)) {
       this.#refusing = false;
       this.#reason = undefined;
     }
+  }
+
+  /** The loop saturated through the saturation window with peers resending in it, or through the longer one alone. */
+  #saturatedAndLate(): boolean {
+    if (!this.#allOf(SIGNALLING_SATURATED, this.#saturation)) return false;
+    return !this.#noneOf(PEERS_RESENT, this.#saturation) || this.#allOf(SIGNALLING_SATURATED, this.#saturationAlone);
   }
 
   /** Every one of the last `n` samples has `flag` (false until there are `n`). */
@@ -166,7 +194,10 @@ export class AdmissionControl {
     return true;
   }
 
-  /** The main thread since the last sample: event-loop utilisation, and its CPU share (utilisation without /proc). */
+  /**
+   * The main thread since the last sample: event-loop utilisation, its CPU share (utilisation without /proc), and the
+   * requests peers resent.
+   */
   #measureMainThread(): SignallingSample {
     const now = performance.eventLoopUtilization();
     const elu = performance.eventLoopUtilization(now, this.#elu).utilization;
@@ -176,7 +207,10 @@ export class AdmissionControl {
     const cpu = cpuMs !== undefined && this.#cpuMs !== undefined && at > this.#cpuAt ? (cpuMs - this.#cpuMs) / (at - this.#cpuAt) : elu;
     this.#cpuMs = cpuMs;
     this.#cpuAt = at;
-    return { elu, cpu };
+    const resendsNow = this.#peerResends();
+    const resends = resendsNow - this.#resends;
+    this.#resends = resendsNow;
+    return { elu, cpu, resends };
   }
 
   /** Why a new call must be refused now, or undefined to admit it. Counts the refusal. */

@@ -139,7 +139,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw err;
   }
   const mediaForLoads = media;
-  const admission = new AdmissionControl(() => mediaForLoads.loads, options.admission);
+  const stackForResends = stack;
+  const admission = new AdmissionControl(
+    () => mediaForLoads.loads,
+    options.admission,
+    () => stackForResends.stats.peerResends,
+  );
   admission.start();
   const runtime = new FlowRuntime({
     admission,

@@ -357,7 +357,10 @@ export class SipStack implements SipStackApi {
       if (isRequest && key.method !== 'ACK' && key.branch) this.#reply(raw, 400, 'Bad Request');
       return;
     }
-    if (isRequest && repeat) this.stats.retransmissionsAbsorbed++;
+    if (isRequest && repeat) {
+      this.stats.retransmissionsAbsorbed++;
+      if (key.method !== 'ACK') this.stats.peerResends++;
+    }
     this.#watchdog.heard(key.callId);
     const text = isRequest ? stampVia(framed, remote.address, remote.port, remote.transport !== 'udp') : framed;
     if (isRequest && !(ALLOWED_METHODS as readonly string[]).includes(key.method)) {

@@ -73,6 +73,11 @@ export interface SipStats {
   messagesOut: number;
   retransmissionsOut: number;
   retransmissionsAbsorbed: number;
+  /**
+   * Of those, requests other than ACK: a peer's timer (T1, 500 ms on UDP) ran out before our answer reached it. On a
+   * loopback or a clean network that means we answered late; admission reads it (server/admission.ts).
+   */
+  peerResends: number;
   malformedDropped: number;
   /** In-dialog requests (BYE, INFO, re-INVITE, ACK) refused because they came from outside the dialog's peer. */
   dialogSourceRefused: number;

@@ -93,6 +93,7 @@ export function fakeDeps(): FakeDeps {
         messagesOut: 12,
         retransmissionsOut: 2,
         retransmissionsAbsorbed: 1,
+        peerResends: 1,
         malformedDropped: 0,
         dialogSourceRefused: 0,
         watchdogEnded: { 'no-final-after-cancel': 1, 'silent-dialog': 0 },

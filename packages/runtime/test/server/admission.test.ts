@@ -58,28 +58,77 @@ test("the signalling thread's own work over 0.8 of a core for a whole window ref
   assert.equal(admission.snapshot.signallingCpu, 0.85);
 });
 
-test('a loop saturated while its thread waits for a CPU refuses only once it has lasted the saturation window', () => {
+test('a loop saturated while its thread waits for a CPU refuses once it has lasted the saturation window with a peer resending', () => {
   const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
   const admission = new AdmissionControl(() => loads);
   const waiting: SignallingSample = { elu: 1, cpu: 0.4 };
-  // 4.75 s of it, broken by one sample with an idle moment, then 4.75 s more: two bursts that pass.
-  samples(admission, waiting, 19);
+  // 4.75 s of it with a peer resending, broken by one sample with an idle moment, then 4.75 s more: bursts that pass.
+  admission.sample({ ...waiting, resends: 1 });
+  samples(admission, waiting, 18);
   admission.sample({ elu: 0.9, cpu: 0.4 });
-  samples(admission, waiting, 19);
+  admission.sample({ ...waiting, resends: 1 });
+  samples(admission, waiting, 18);
   assert.equal(admission.snapshot.refusing, false);
   admission.sample(waiting);
-  assert.equal(admission.snapshot.reason, 'signalling', '5 s without an idle moment');
+  assert.equal(admission.snapshot.reason, 'signalling', '5 s without an idle moment, and a peer resent a request in them');
   samples(admission, { elu: 0.9, cpu: 0.4 }, 3);
   assert.equal(admission.snapshot.refusing, true, 'the hysteresis: less than a whole window under');
   admission.sample({ elu: 0.9, cpu: 0.4 });
   assert.equal(admission.snapshot.refusing, false);
 });
 
-test('the saturation window and the CPU limit are options', () => {
+test('a saturated loop whose answers reach the peers in time refuses only after the longer window', () => {
+  const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
+  const admission = new AdmissionControl(() => loads);
+  const waiting: SignallingSample = { elu: 1, cpu: 0.4 };
+  // 14.75 s saturated, no peer resent anything (the 2026-12-07 runs: all calls answered in time).
+  samples(admission, waiting, 59);
+  assert.equal(admission.snapshot.refusing, false, 'saturated, but nobody waited past T1');
+  // A resend before the saturated 5 s (here while the loop still had idle moments) does not count.
+  const old = new AdmissionControl(() => loads);
+  old.sample({ elu: 0.9, cpu: 0.4, resends: 3 });
+  samples(old, waiting, 20);
+  assert.equal(old.snapshot.refusing, false, 'the resend came 5.25 s ago');
+  old.sample({ ...waiting, resends: 1 });
+  assert.equal(old.snapshot.reason, 'signalling', 'one inside the saturated 5 s does');
+  // 15 s saturated: refused whatever the peers do (over TCP they never resend).
+  admission.sample(waiting);
+  assert.equal(admission.snapshot.reason, 'signalling');
+});
+
+test("the peers' resends are read from the SIP stack's counter, per sample", async () => {
+  const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
+  let resends = 10;
+  const admission = new AdmissionControl(
+    () => loads,
+    { sampleMs: 20, signallingSaturationMs: 100, signallingSaturationElu: -1 },
+    () => resends,
+  );
+  admission.start();
+  try {
+    // Saturated by the -1 threshold: only the resends decide. The counter stood at 10 before start: that is not news.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(admission.snapshot.refusing, false, 'no resend since start');
+    resends = 11;
+    const until = Date.now() + 2000;
+    while (!admission.snapshot.refusing && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(admission.snapshot.reason, 'signalling', 'a resend after start, the loop saturated');
+  } finally {
+    admission.stop();
+  }
+});
+
+test('the saturation windows and the CPU limit are options', () => {
   const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
   const admission = new AdmissionControl(() => loads, { signallingSaturationMs: 1000, signallingCpuMax: 0.5 });
-  samples(admission, { elu: 1, cpu: 0.4 });
+  admission.sample({ elu: 1, cpu: 0.4, resends: 1 });
+  samples(admission, { elu: 1, cpu: 0.4 }, 3);
   assert.equal(admission.snapshot.reason, 'signalling');
+  const alone = new AdmissionControl(() => loads, { signallingSaturationAloneMs: 2000 });
+  samples(alone, { elu: 1, cpu: 0.4 }, 19);
+  assert.equal(alone.snapshot.refusing, false, 'the alone window is never shorter than the saturation window (5 s)');
+  samples(alone, { elu: 1, cpu: 0.4 }, 1);
+  assert.equal(alone.snapshot.reason, 'signalling');
   const busy = new AdmissionControl(() => loads, { signallingSaturationMs: 60_000, signallingCpuMax: 0.5 });
   samples(busy, { elu: 0.7, cpu: 0.6 });
   assert.equal(busy.snapshot.reason, 'signalling');
