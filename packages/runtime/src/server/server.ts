@@ -14,6 +14,7 @@ import { CallRegistry } from './call-registry.js';
 import { FlowRuntime } from './flow-runtime.js';
 import { startAdminServer, type AdminServer } from './admin/index.js';
 import { AdmissionControl, type AdmissionOptions } from './admission.js';
+import { IdleHeapTrim } from './idle-heap-trim.js';
 
 export interface ServerOptions {
   /** App names (folders under apps/), served in this order (first matching route takes an inbound call). */
@@ -82,6 +83,8 @@ export interface RunningServer {
   readonly stack: SipStackApi;
   readonly media: MediaEngineApi;
   readonly admission: AdmissionControl;
+  /** Compacts the main heap when the last call has ended (server/idle-heap-trim.ts). */
+  readonly heapTrim: IdleHeapTrim;
   readonly logger: Logger;
   /** Stop taking calls, end calls in progress cleanly, close everything. Idempotent. */
   stop(graceMs?: number): Promise<void>;
@@ -158,6 +161,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.rtpLatch !== undefined ? { rtpLatch: options.rtpLatch } : {}),
   });
 
+  const heapTrim = new IdleHeapTrim({ activeLegs: () => registry.activeCount, logger });
+  registry.on('update', (record) => {
+    if (record.outcome !== 'active') heapTrim.legEnded();
+  });
+
   const stackRef = stack;
   stack.onOptionsAvailability(() => runtime.refusingRetryAfterS);
   const mediaRef = media;
@@ -192,11 +200,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
                 ...(mediaRef instanceof WorkerMediaEngine ? { workers: mediaRef.workers, workerRestarts: mediaRef.workerRestarts } : {}),
               },
               admission: { ...admission.snapshot, refusedForResources: runtime.refusedForResources },
+              heapTrim: heapTrim.stats,
             };
           },
         },
       );
     } catch (err) {
+      heapTrim.stop();
       await stack.stop();
       await media.close();
       await apps.close();
@@ -221,9 +231,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stack,
     media,
     admission,
+    heapTrim,
     logger,
     stop(graceMs = 5000) {
       stopping ??= (async () => {
+        heapTrim.stop(); // the calls ending now are not a quiet moment
         const deadline = Date.now() + graceMs;
         await runtime.shutdown(graceMs);
         // A dialog reports 'ended' when we hang up, but its BYE may still wait for the ACK of our 200, or for its

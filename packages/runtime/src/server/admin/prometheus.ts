@@ -127,6 +127,12 @@ export function renderMetrics(input: MetricsInput): string {
       [{ direction: 'out' }, sip.retransmissionsOut],
       [{ direction: 'in' }, sip.retransmissionsAbsorbed],
     ]);
+    out.metric(
+      'sipflow_sip_peer_resends_total',
+      'counter',
+      'Requests other than ACK that a peer sent again: its T1 ran out before our answer reached it (admission reads it).',
+      [[{}, sip.peerResends]],
+    );
     out.metric('sipflow_sip_malformed_total', 'counter', 'Malformed SIP messages dropped.', [[{}, sip.malformedDropped]]);
     out.metric(
       'sipflow_sip_dialog_source_refused_total',
@@ -241,6 +247,11 @@ export function renderMetrics(input: MetricsInput): string {
       [{ thread: `media-worker-${w.index}`, kind: 'total' }, w.heapTotalBytes] as [Labels, number],
     ]),
   ]);
+  const trim = input.snapshot.heapTrim;
+  if (trim) {
+    out.metric('sipflow_heap_trims_total', 'counter', 'Compactions of the main heap run when no call was left.', [[{}, trim.trims]]);
+    out.metric('sipflow_heap_trim_last_pause_ms', 'gauge', 'How long the last of them held the main thread, ms.', [[{}, trim.lastPauseMs]]);
+  }
   const lag = monotonicQuantiles([input.eventLoopLag.p50, input.eventLoopLag.p99, input.eventLoopLag.max]);
   out.metric('sipflow_event_loop_lag_ms', 'gauge', 'Event-loop lag over the last minute, ms.', [
     [{ quantile: '0.5' }, lag[0]!],
