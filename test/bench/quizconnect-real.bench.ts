@@ -577,6 +577,8 @@ interface ModeResult {
   };
   rssAfterVsStart: number | null;
   rssAfterVsWarmup: number | null;
+  /** Heap compactions the server ran with no call (main) or no stream (workers) left, and the main's last pause. */
+  heapTrims: { main: number | null; workers: number | null; mainLastPauseMs: number | null };
   limitedBy: { rate: string; held: string };
   /** The callee UAS over the whole mode (every call it answered: winners and losers); its failures are listed. */
   callees: { successful: number; failed: number; failures: Record<string, number> };
@@ -662,6 +664,12 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       await sleep(SETTLE_S * 1000);
       afterLoad = rssMB(server.pid);
     }
+    const mEnd = await server.metrics().catch(() => undefined);
+    const heapTrims = {
+      main: mEnd?.get('sipflow_heap_trims_total{thread="main"}') ?? null,
+      workers: mEnd ? sum(mEnd, 'sipflow_heap_trims_total{thread="media-worker-') : null,
+      mainLastPauseMs: mEnd?.get('sipflow_heap_trim_last_pause_ms') ?? null,
+    };
     const all = [...rateSteps, ...heldSteps];
     const held300 = heldSteps.find((s) => s.held === 300);
     // Every call is over (waitIdle): stop the callee UAS to read its totals.
@@ -698,6 +706,7 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       },
       rssAfterVsStart: afterLoad === null ? null : round(afterLoad / idleStart, 2),
       rssAfterVsWarmup: afterLoad === null ? null : round(afterLoad / afterWarmup, 2),
+      heapTrims,
       limitedBy: { rate: limitedBy(rateSteps, 'raise QC_REAL_RATES'), held: limitedBy(heldSteps, 'raise QC_REAL_HELD') },
       callees: { successful: num(uasStats, 'SuccessfulCall(C)'), failed: num(uasStats, 'FailedCall(C)'), failures: calleeFailures },
       rateSteps,

@@ -27,7 +27,10 @@ export interface IdleHeapTrimOptions {
   logger?: Logger;
   /** How long the server must stay without a leg after the last one ended, ms. Default 100. */
   quietMs?: number;
-  /** Least time between two trims, ms. Default 30000. */
+  /**
+   * Least time between two trims, ms. Default 10000: a guard against a server that empties every few seconds; the
+   * growth the next trim needs (`growthFactor`) is what keeps a quiet server from paying for them.
+   */
   minIntervalMs?: number;
   /** Trim only a heap (committed) this many times larger than what the last trim, or the start, left. Default 1.5. */
   growthFactor?: number;
@@ -85,7 +88,7 @@ export class IdleHeapTrim {
     this.#activeLegs = options.activeLegs;
     this.#log = options.logger;
     this.#quietMs = options.quietMs ?? 100;
-    this.#minIntervalMs = options.minIntervalMs ?? 30_000;
+    this.#minIntervalMs = options.minIntervalMs ?? 10_000;
     this.#growthFactor = options.growthFactor ?? 1.5;
     this.#minHeapBytes = options.minHeapBytes ?? 64 * 1024 * 1024;
     this.#heapBytes = options.heapBytes ?? (() => getHeapStatistics().total_heap_size);

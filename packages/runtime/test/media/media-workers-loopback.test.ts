@@ -280,3 +280,27 @@ test('bad options: a port range too small for the workers, a bad worker count', 
   await assert.rejects(WorkerMediaEngine.create({ logger, portRange: [30000, 30001], workers: 2 }), (e: unknown) => isMediaError(e, 'BAD_OPTIONS'));
   await assert.rejects(WorkerMediaEngine.create({ logger, workers: 0 }), (e: unknown) => isMediaError(e, 'BAD_OPTIONS'));
 });
+
+test('a worker compacts its heap once its last stream has closed, and reports it', async () => {
+  const base = await freeMediaPorts(200);
+  // Any heap is worth it here: the test checks the wiring, idle-heap-trim.test.ts the thresholds.
+  const engine = await WorkerMediaEngine.create({
+    logger,
+    portRange: [base, base + 199],
+    workers: 1,
+    statsIntervalMs: 50,
+    heapTrim: { minHeapBytes: 0, growthFactor: 0 },
+  });
+  try {
+    const a = await engine.createStream();
+    const b = await engine.createStream();
+    a.close();
+    await until(() => engine.workers[0]!.streams === 1, 'one stream closed');
+    await new Promise((r) => setTimeout(r, 300)); // the quiet time (100 ms) and a stats report (50 ms) pass
+    assert.equal(engine.workers[0]!.heapTrims, 0, 'a stream is still open');
+    b.close();
+    await until(() => engine.workers[0]!.heapTrims === 1, 'the last stream closed: one compaction, reported');
+  } finally {
+    await engine.close();
+  }
+});

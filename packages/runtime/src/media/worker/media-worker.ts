@@ -14,6 +14,7 @@ import type { MediaStream } from '../media-stream.js';
 import { isMediaError } from '../errors.js';
 import { promptFromShared, type Prompt } from '../prompt-cache.js';
 import { LinkedMember } from '../room-link.js';
+import { IdleHeapTrim } from '../../server/idle-heap-trim.js';
 import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit } from './protocol.js';
 
 const init = workerData as MediaWorkerInit;
@@ -65,6 +66,16 @@ const engine = await MediaEngine.create({
   ...(init.overloadBusyShare !== undefined ? { overloadBusyShare: init.overloadBusyShare } : {}),
 });
 const streams = new Map<string, MediaStream>();
+/**
+ * The worker's heap grows with its streams (a busy worker's reaches 30–45 MB) and V8 keeps it: compact it once its
+ * last stream has closed, with no audio to hold. A worker's heap is small, so the floor is lower than the main's.
+ */
+const heapTrim = new IdleHeapTrim({
+  activeLegs: () => streams.size,
+  logger,
+  minHeapBytes: init.heapTrim?.minHeapBytes ?? 16 * 1024 * 1024,
+  growthFactor: init.heapTrim?.growthFactor ?? 1.5,
+});
 /** Each stream's place in the stats report's counters; freed slots are reused (statsFrom keeps a new owner clean). */
 const statSlots = new Map<string, number>();
 const bySlot: Array<MediaStream | undefined> = [];
@@ -178,6 +189,7 @@ function handle(cmd: MediaCommand): void {
       streams.delete(cmd.id);
       playSeq.delete(cmd.id);
       freeStatSlot(cmd.id);
+      heapTrim.legEnded();
       return;
   }
 }
@@ -229,6 +241,7 @@ const statsTimer = setInterval(() => {
     cpuSystemMs: cpu.system,
     heapUsedBytes: heap.used_heap_size,
     heapTotalBytes: heap.total_heap_size,
+    heapTrims: heapTrim.stats.trims,
     seq: ++reportSeq,
     counters,
     relayingRooms: relayingChanged ? relaying : undefined,

@@ -31,6 +31,8 @@ export interface MediaWorkerInit {
   overloadBusyShare?: number;
   /** Nice value for the worker thread (lower runs first); needs CAP_SYS_NICE below 0. Undefined: leave it. */
   niceness?: number;
+  /** When the worker compacts its heap after its last stream closed (server/idle-heap-trim.ts); tests lower them. */
+  heapTrim?: { minHeapBytes: number; growthFactor: number };
 }
 
 export type MediaCommand =
@@ -87,6 +89,8 @@ export interface WorkerStatsReport {
   /** The worker's V8 heap (its own isolate), bytes. */
   heapUsedBytes: number;
   heapTotalBytes: number;
+  /** Compactions of the worker's heap run after its last stream closed. */
+  heapTrims: number;
   /** Reports count up from 1; a stream created after report N reads only reports > N (`created.statsFrom`). */
   seq: number;
   /** Per stream, STREAM_STAT_FIELDS counters at `statSlot * STREAM_STAT_FIELDS` (`created.statSlot`), transferred. */

@@ -36,6 +36,8 @@ export interface WorkerMediaEngineOptions extends MediaEngineOptionsExt {
    * workers keep the default and say so in the log. Default -10; null leaves the threads alone.
    */
   niceness?: number | null;
+  /** When a worker compacts its heap after its last stream closed (default: past 16 MB and 1.5x its start). */
+  heapTrim?: { minHeapBytes: number; growthFactor: number };
 }
 
 /** Default number of media workers: one core stays with signalling. */
@@ -55,6 +57,8 @@ export interface MediaWorkerInfo {
   cpuSystemMs: number;
   heapUsedBytes: number;
   heapTotalBytes: number;
+  /** Compactions of its heap after its last stream closed. */
+  heapTrims: number;
   clock: MediaClockStats | undefined;
 }
 
@@ -144,6 +148,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       logLevel: this.#log.level,
       statsIntervalMs: o.statsIntervalMs ?? 100,
       ...(o.niceness !== null ? { niceness: o.niceness ?? -10 } : {}),
+      ...(o.heapTrim ? { heapTrim: o.heapTrim } : {}),
       ...(o.overloadLatenessMs !== undefined ? { overloadLatenessMs: o.overloadLatenessMs } : {}),
       ...(o.overloadBusyShare !== undefined ? { overloadBusyShare: o.overloadBusyShare } : {}),
     };
@@ -171,6 +176,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       cpuSystemMs: s.stats?.cpuSystemMs ?? 0,
       heapUsedBytes: s.stats?.heapUsedBytes ?? 0,
       heapTotalBytes: s.stats?.heapTotalBytes ?? 0,
+      heapTrims: s.stats?.heapTrims ?? 0,
       clock: s.stats?.clock,
     }));
   }

@@ -248,10 +248,11 @@ export function renderMetrics(input: MetricsInput): string {
     ]),
   ]);
   const trim = input.snapshot.heapTrim;
-  if (trim) {
-    out.metric('sipflow_heap_trims_total', 'counter', 'Compactions of the main heap run when no call was left.', [[{}, trim.trims]]);
-    out.metric('sipflow_heap_trim_last_pause_ms', 'gauge', 'How long the last of them held the main thread, ms.', [[{}, trim.lastPauseMs]]);
-  }
+  out.metric('sipflow_heap_trims_total', 'counter', "Compactions of a thread's heap run when no call (main) or stream (media worker) was left.", [
+    ...(trim ? [[{ thread: 'main' }, trim.trims] as [Labels, number]] : []),
+    ...workerHeaps.map((w) => [{ thread: `media-worker-${w.index}` }, w.heapTrims] as [Labels, number]),
+  ]);
+  if (trim) out.metric('sipflow_heap_trim_last_pause_ms', 'gauge', "How long the main thread's last one held it, ms.", [[{}, trim.lastPauseMs]]);
   const lag = monotonicQuantiles([input.eventLoopLag.p50, input.eventLoopLag.p99, input.eventLoopLag.max]);
   out.metric('sipflow_event_loop_lag_ms', 'gauge', 'Event-loop lag over the last minute, ms.', [
     [{ quantile: '0.5' }, lag[0]!],
