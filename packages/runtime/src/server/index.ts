@@ -6,6 +6,5 @@ export { AppManager, type AppVersion, type AppConfigSources, type AppManagerOpti
 export { FlowRuntime, uriUser, type FlowRuntimeOptions } from './flow-runtime.js';
 export { Leg } from './leg/leg.js';
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
-export { IdleHeapTrim, lowMemoryCollection, type IdleHeapTrimOptions, type IdleHeapTrimStats } from './idle-heap-trim.js';
 export { parseAppArgs, parseHostPort, parsePortRange } from './cli-options.js';
 export { ServerError, serverErrors, type ServerErrorCode } from './errors.js';

@@ -14,7 +14,7 @@ import { CallRegistry } from './call-registry.js';
 import { FlowRuntime } from './flow-runtime.js';
 import { startAdminServer, type AdminServer } from './admin/index.js';
 import { AdmissionControl, type AdmissionOptions } from './admission.js';
-import { IdleHeapTrim } from './idle-heap-trim.js';
+import { IdleHeapTrim } from '../util/idle-heap-trim.js';
 
 export interface ServerOptions {
   /** App names (folders under apps/), served in this order (first matching route takes an inbound call). */
@@ -83,7 +83,7 @@ export interface RunningServer {
   readonly stack: SipStackApi;
   readonly media: MediaEngineApi;
   readonly admission: AdmissionControl;
-  /** Compacts the main heap when the last call has ended (server/idle-heap-trim.ts). */
+  /** Compacts the main heap when the last call has ended (util/idle-heap-trim.ts). */
   readonly heapTrim: IdleHeapTrim;
   readonly logger: Logger;
   /** Stop taking calls, end calls in progress cleanly, close everything. Idempotent. */

@@ -14,7 +14,7 @@ import type { MediaStream } from '../media-stream.js';
 import { isMediaError } from '../errors.js';
 import { promptFromShared, type Prompt } from '../prompt-cache.js';
 import { LinkedMember } from '../room-link.js';
-import { IdleHeapTrim } from '../../server/idle-heap-trim.js';
+import { IdleHeapTrim } from '../../util/idle-heap-trim.js';
 import { STREAM_STAT_FIELDS, STREAM_STAT_KEYS, type MediaCommand, type MediaEvent, type MediaWorkerInit } from './protocol.js';
 
 const init = workerData as MediaWorkerInit;

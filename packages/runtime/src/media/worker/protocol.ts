@@ -31,7 +31,7 @@ export interface MediaWorkerInit {
   overloadBusyShare?: number;
   /** Nice value for the worker thread (lower runs first); needs CAP_SYS_NICE below 0. Undefined: leave it. */
   niceness?: number;
-  /** When the worker compacts its heap after its last stream closed (server/idle-heap-trim.ts); tests lower them. */
+  /** When the worker compacts its heap after its last stream closed (util/idle-heap-trim.ts); tests lower them. */
   heapTrim?: { minHeapBytes: number; growthFactor: number };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { AdmissionSnapshot } from '../admission.js';
-import type { IdleHeapTrimStats } from '../idle-heap-trim.js';
+import type { IdleHeapTrimStats } from '../../util/idle-heap-trim.js';
 import type { AnyStateMachine } from 'xstate';
 import type { CallRegistryView } from '../registry-types.js';
 import type { SipStats } from '../../sip/sip-types.js';
@@ -64,7 +64,7 @@ export interface MetricsSnapshot {
   sip?: SipStats;
   media?: MediaMetrics;
   admission?: AdmissionMetrics;
-  /** Compactions of the main heap run when no call was left (server/idle-heap-trim.ts). */
+  /** Compactions of the main heap run when no call was left (util/idle-heap-trim.ts). */
   heapTrim?: IdleHeapTrimStats;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
-import { IdleHeapTrim, lowMemoryCollection } from '../../src/server/idle-heap-trim.js';
+import { IdleHeapTrim, lowMemoryCollection } from '../../src/util/idle-heap-trim.js';
 
 const MB = 1024 * 1024;
 

@@ -1,11 +1,13 @@
 /**
- * Gives the main thread's heap back when the server has no call left.
+ * Gives a thread's heap back when it has nothing left to serve: the main thread when its last call (leg) has ended,
+ * a media worker when its last stream has closed.
  *
  * V8 grows the heap while calls arrive fast, and shrinks it only after a full collection that finds it fragmented
  * and (its memory reducer) once the process has allocated little for a while. After a burst of calls the server kept
- * 100–160 MB of main heap committed for 30–55 MB live, for minutes (docs/benchmarks.md, "The heap after a burst").
+ * 100–160 MB of main heap committed for 30–55 MB live, for minutes (docs/benchmarks.md, "Ticks inside a burst, and the
+ * heap after a burst").
  *
- * So when the last leg ends and no new one has started `quietMs` later, the server asks V8 for the collection it runs
+ * So when the last leg ends and no new one has started `quietMs` later, the thread asks V8 for the collection it runs
  * on low memory (the inspector's `HeapProfiler.collectGarbage`, in process: no port is opened). That one compacts
  * the heap and unmaps the pages it empties; a plain full collection (`gc()`) frees objects but keeps every page that
  * still holds one. It holds the main thread for 100–200 ms on a 2-vCPU VM, which is why it waits for a moment with
@@ -22,7 +24,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
 
 export interface IdleHeapTrimOptions {
-  /** Live legs now (the call registry's active count). */
+  /** Live legs now (the call registry's active count; a worker passes its open streams). */
   activeLegs: () => number;
   logger?: Logger;
   /** How long the server must stay without a leg after the last one ended, ms. Default 100. */
