@@ -282,6 +282,8 @@ interface Sample {
   lagP99S: number | undefined;
   /** The process's RSS (MB) when the sample was taken. */
   rssMB: number | undefined;
+  /** Each media worker's CPU time so far, s. */
+  workerCpuS: number[];
 }
 
 export interface RealStep {
@@ -310,8 +312,12 @@ export interface RealStep {
   p99TickLatenessMs: number | null;
   /** Share of the step's ticks more than 10 ms (half a tick) late. */
   ticksOver10msShare: number | null;
-  /** CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc. */
-  cpuPercent: { mainThread: number | null; workers: number[]; process: number; sippCaller: number; sippCallees: number };
+  /**
+   * CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc.
+   * `workersPeak`: each worker's busiest second of the step (≈ 1 s between two scrapes): a worker near 100 has no
+   * core left, whatever its ticks say (relays run outside them).
+   */
+  cpuPercent: { mainThread: number | null; workers: number[]; workersPeak: number[]; process: number; sippCaller: number; sippCallees: number };
   /**
    * The signalling thread as admission sees it, over the step's samples (every 500 ms): event-loop utilisation
    * (mean, max) and the event loop's lag p99 (max, ms).
@@ -421,6 +427,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
           elu: m.get('sipflow_admission_signalling_utilisation'),
           lagP99S: m.get('nodejs_eventloop_lag_p99_seconds'),
           rssMB: rssNow,
+          workerCpuS: workerCpuOf(m),
         });
       }
       await sleep(500);
@@ -487,6 +494,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     cpuPercent: {
       mainThread: mainCpuS === null ? null : round((mainCpuS / wallS) * 100, 0),
       workers,
+      workersPeak: workerCpuPeak(samples),
       process: cpu().percent,
       sippCaller: round((uacCpuS / wallS) * 100, 0),
       sippCallees: round(((procCpuS(uas.pid) - uasCpu0) / wallS) * 100, 0),
@@ -505,6 +513,27 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   if (!step.ok && res.errors) process.stderr.write(`    first sipp errors: ${res.errors.split('\n').slice(0, 6).join(' | ')}\n`);
   if (!step.ok && res.code !== 0 && res.code !== 1) process.stderr.write(`    sipp exited ${res.code}: ${res.stderr.slice(-400)}\n`);
   return step;
+}
+
+function workerCpuOf(m: Map<string, number>): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < (m.get('sipflow_media_workers') ?? 0); w++) out.push(sum(m, `sipflow_media_worker_cpu_seconds_total{worker="${w}",`));
+  return out;
+}
+
+/** Each worker's largest CPU% over ≈ 1 s (samples 500 ms apart, two apart; the counters move in 10 ms steps). */
+function workerCpuPeak(samples: Sample[]): number[] {
+  const peak: number[] = [];
+  for (let i = 2; i < samples.length; i++) {
+    const a = samples[i - 2]!;
+    const b = samples[i]!;
+    const s = (b.t - a.t) / 1000;
+    b.workerCpuS.forEach((v, w) => {
+      const before = a.workerCpuS[w];
+      if (before !== undefined && s > 0) peak[w] = Math.max(peak[w] ?? 0, round(((v - before) / s) * 100, 0));
+    });
+  }
+  return peak;
 }
 
 function signallingOf(samples: Sample[]): RealStep['signalling'] {
@@ -674,7 +703,10 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
     const held300 = heldSteps.find((s) => s.held === 300);
     // Every call is over (waitIdle): stop the callee UAS to read its totals.
     uas.kill();
-    const uasStats = (await uas.done).stats;
+    const uasResult = await uas.done;
+    const uasStats = uasResult.stats;
+    if (num(uasStats, 'FailedCall(C)') > 0 && uasResult.errors)
+      process.stderr.write(`  [${mode}] callee UAS errors: ${uasResult.errors.split('\n').slice(0, 8).join(' | ')}\n`);
     const calleeFailures: Record<string, number> = {};
     for (const [k, v] of Object.entries(uasStats)) {
       if (k.startsWith('Failed') && k.endsWith('(C)') && k !== 'FailedCall(C)' && Number(v) > 0) calleeFailures[k.slice(6, -3)] = Number(v);

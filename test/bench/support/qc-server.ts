@@ -73,7 +73,8 @@ export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
     '--keep-ended',
     '5',
     '--log-level',
-    'warn',
+    // QC_BENCH_LOG_LEVEL=info: every call's story in QC_BENCH_SERVER_LOG, to trace a failing step (costs CPU).
+    process.env.QC_BENCH_LOG_LEVEL ?? 'warn',
     ...(o.mediaWorkers !== undefined ? ['--media-workers', String(o.mediaWorkers)] : []),
   ];
   // Without mediaWorkers the server's own default is measured, not whatever SIPFLOW_MEDIA_WORKERS a test run set.

@@ -183,6 +183,11 @@ export interface MediaLoad {
   busyShare: number;
   /** 90th percentile of tick lateness, ms. */
   latenessP90Ms: number;
+  /**
+   * A media worker's own CPU time over the last second, as a share of one core: ticks, and the frames relayed from
+   * the socket handler between them. Absent for the in-thread engine, whose thread the signalling rule judges.
+   */
+  cpuShare?: number;
 }
 
 /** One media clock's share of the RTP port range: one per media worker (each binds its own part), one in-thread. */

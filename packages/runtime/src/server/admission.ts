@@ -4,8 +4,10 @@
  *
  * Two resources are watched, sampled every `sampleMs`:
  * - media: every media clock (one per worker, or the in-thread one) over its budget — tick work above
- *   `busyShareMax` of the tick, or p90 tick lateness above `latenessP90MaxMs`. A new call goes to the least loaded
- *   worker, so media lacks headroom only when none has any.
+ *   `busyShareMax` of the tick, p90 tick lateness above `latenessP90MaxMs`, or (a worker) its thread's CPU time above
+ *   `mediaCpuMax` of a core: a two-party room relays each frame from the socket handler, outside the ticks, so a
+ *   worker can be on a CPU all the time with its ticks light and on time while datagrams wait in its sockets. A new
+ *   call goes to the least loaded worker, so media lacks headroom only when none has any.
  * - signalling: the main thread (it parses SIP, runs the flows, the lookups and the admin API) lacks headroom when
  *   its own work takes more than `signallingCpuMax` of a core, or when its event loop has had no idle moment
  *   (utilisation above `signallingSaturationElu`) for `signallingSaturationMs` AND peers resent requests meanwhile
@@ -28,6 +30,11 @@ export interface AdmissionOptions {
   busyShareMax?: number;
   /** p90 media tick lateness allowed over the last second, ms. Default 10 (half a tick: no tick is missed yet). */
   latenessP90MaxMs?: number;
+  /**
+   * Share of one core a media worker's thread may spend (ticks and relays), over its last second. Default 0.85: on
+   * 2 vCPUs, the worker's sockets began to queue datagrams at 0.9–0.95 (docs/benchmarks.md).
+   */
+  mediaCpuMax?: number;
   /**
    * Share of one core the main thread's own work may take (its CPU time: time it waits for a CPU does not count).
    * Default 0.8. Where the thread's CPU time cannot be read (no /proc), its event-loop utilisation stands in.
@@ -69,6 +76,8 @@ export interface AdmissionSnapshot {
   /** Last sample: the least loaded media clock, and the main thread's utilisation and CPU share. */
   mediaBusyShare: number;
   mediaLatenessP90Ms: number;
+  /** The least busy media worker's CPU share of a core over its last second (0 for the in-thread engine). */
+  mediaCpuShare: number;
   signallingElu: number;
   signallingCpu: number;
   /** INVITEs refused so far. */
@@ -89,6 +98,7 @@ export class AdmissionControl {
   readonly #peerResends: () => number;
   readonly #busyMax: number;
   readonly #lateMax: number;
+  readonly #mediaCpuMax: number;
   readonly #cpuMax: number;
   readonly #saturationElu: number;
   readonly #sampleMs: number;
@@ -106,7 +116,7 @@ export class AdmissionControl {
   #cpuMs: number | undefined;
   #cpuAt = 0;
   #resends = 0;
-  #last = { busy: 0, late: 0, elu: 0, cpu: 0 };
+  #last = { busy: 0, late: 0, mediaCpu: 0, elu: 0, cpu: 0 };
   #refused = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -119,6 +129,7 @@ export class AdmissionControl {
     this.#peerResends = peerResends;
     this.#busyMax = options.busyShareMax ?? 0.7;
     this.#lateMax = options.latenessP90MaxMs ?? 10;
+    this.#mediaCpuMax = options.mediaCpuMax ?? 0.85;
     this.#cpuMax = options.signallingCpuMax ?? 0.8;
     this.#saturationElu = options.signallingSaturationElu ?? 0.98;
     this.#sampleMs = options.sampleMs ?? 250;
@@ -150,13 +161,17 @@ export class AdmissionControl {
     const { elu, cpu, resends = 0 } = signalling ?? this.#measureMainThread();
     let busy = Infinity;
     let late = Infinity;
+    let mediaCpu = Infinity;
     let mediaOver = true;
     for (const l of this.#loads()) {
+      const lCpu = l.cpuShare ?? 0;
       busy = Math.min(busy, l.busyShare);
       late = Math.min(late, l.latenessP90Ms);
-      if (l.busyShare <= this.#busyMax && l.latenessP90Ms <= this.#lateMax) mediaOver = false;
+      mediaCpu = Math.min(mediaCpu, lCpu);
+      if (l.busyShare <= this.#busyMax && l.latenessP90Ms <= this.#lateMax && lCpu <= this.#mediaCpuMax) mediaOver = false;
     }
-    this.#last = { busy: Number.isFinite(busy) ? busy : 0, late: Number.isFinite(late) ? late : 0, elu, cpu };
+    const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+    this.#last = { busy: finite(busy), late: finite(late), mediaCpu: finite(mediaCpu), elu, cpu };
     this.#ring[this.#pos] =
       (mediaOver ? MEDIA_OVER : 0) |
       (cpu > this.#cpuMax ? SIGNALLING_BUSY : 0) |
@@ -226,6 +241,7 @@ export class AdmissionControl {
       reason: this.#reason,
       mediaBusyShare: Math.round(this.#last.busy * 1000) / 1000,
       mediaLatenessP90Ms: Math.round(this.#last.late * 100) / 100,
+      mediaCpuShare: Math.round(this.#last.mediaCpu * 1000) / 1000,
       signallingElu: Math.round(this.#last.elu * 1000) / 1000,
       signallingCpu: Math.round(this.#last.cpu * 1000) / 1000,
       refused: this.#refused,

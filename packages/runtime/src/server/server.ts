@@ -141,12 +141,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await apps.close();
     throw err;
   }
-  const mediaForLoads = media;
-  const stackForResends = stack;
+  // Constant copies for the closures below (`stack` and `media` are assigned in try blocks above).
+  const stackRef = stack;
+  const mediaRef = media;
   const admission = new AdmissionControl(
-    () => mediaForLoads.loads,
+    () => mediaRef.loads,
     options.admission,
-    () => stackForResends.stats.peerResends,
+    () => stackRef.stats.peerResends,
   );
   admission.start();
   const runtime = new FlowRuntime({
@@ -166,9 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (record.outcome !== 'active') heapTrim.legEnded();
   });
 
-  const stackRef = stack;
   stack.onOptionsAvailability(() => runtime.refusingRetryAfterS);
-  const mediaRef = media;
   if (options.admin !== null) {
     const a = options.admin ?? { host: '127.0.0.1', port: 8090 };
     try {

@@ -162,6 +162,12 @@ test('GET /metrics: Prometheus text with calls by app and outcome, rate, SIP, RT
   assert.equal(value('sipflow_rtp_packets_total{direction="out"}'), 410);
   assert.equal(value('sipflow_rtp_rejected_source_total'), 3);
   assert.equal(value('sipflow_media_tick_lateness_ms{quantile="0.99"}'), 1.5);
+  // A media worker's own CPU share (its relays run outside its ticks) and the admission rule reading it.
+  assert.equal(value('sipflow_media_worker_busy_share{worker="0"}'), 0.1);
+  assert.equal(value('sipflow_media_worker_cpu_share{worker="0"}'), 0.93);
+  assert.equal(value('sipflow_media_worker_cpu_seconds_total{worker="0",mode="user"}'), 1.5);
+  assert.equal(value('sipflow_admission_media_cpu_share'), 0.93);
+  assert.equal(value('sipflow_admission_refusing{reason="media"}'), 1);
   // The lateness histogram: cumulative buckets (for the quantiles of any interval), +Inf and _count = ticks.
   assert.match(text, /# TYPE sipflow_media_tick_lateness_histogram_ms histogram/);
   assert.equal(value('sipflow_media_tick_lateness_histogram_ms_bucket{le="0.5"}'), 300);

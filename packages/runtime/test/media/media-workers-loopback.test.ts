@@ -147,6 +147,11 @@ test('a two-party room on one worker relays G.711 bytes both ways (no mix); a th
     try {
       await peers[1]!.waitFor(() => peers[1]!.packets.some((p) => p.payload.equals(pattern)), 5000, 'relayed frame at peer 1');
       await until(() => engine.roomRelaying('r') && b.stats.framesRelayed > 5, 'relay counters');
+      // Admission sees the relaying worker's own CPU time (relays run outside its ticks).
+      const busyWorker = a.workerIndex;
+      await until(() => (engine.loads[busyWorker]?.cpuShare ?? 0) > 0, "the relaying worker's CPU share reported");
+      assert.ok(engine.loads[busyWorker]!.cpuShare! <= 1.05);
+      assert.equal(engine.workers[busyWorker]!.cpuShare, engine.loads[busyWorker]!.cpuShare);
       const c = await engine.createStream({ near: a });
       c.answer(peers[2]!.offer({ payloads: '0' }));
       c.join('r');

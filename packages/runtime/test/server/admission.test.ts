@@ -47,6 +47,29 @@ test('a worker with headroom left keeps admitting (a new call goes to the least 
   assert.equal(admission.snapshot.mediaBusyShare, 0.2);
 });
 
+test('a worker whose thread is on a CPU all the time lacks headroom though its ticks are light and on time (its relays run outside them)', () => {
+  let loads: MediaLoad[] = [{ busyShare: 0.1, latenessP90Ms: 1, cpuShare: 0.97 }];
+  const admission = new AdmissionControl(() => loads);
+  samples(admission, IDLE, 3);
+  assert.equal(admission.snapshot.refusing, false, 'not before a whole window');
+  admission.sample(IDLE);
+  assert.equal(admission.snapshot.reason, 'media');
+  assert.equal(admission.snapshot.mediaCpuShare, 0.97);
+  // A second worker with CPU to spare takes the new calls.
+  loads = [loads[0]!, { busyShare: 0.1, latenessP90Ms: 1, cpuShare: 0.4 }];
+  samples(admission);
+  assert.equal(admission.snapshot.refusing, false);
+  assert.equal(admission.snapshot.mediaCpuShare, 0.4, 'the least busy worker');
+  // The limit is an option; the in-thread engine reports no share (the signalling rule judges its thread).
+  const strict = new AdmissionControl(() => [{ busyShare: 0.1, latenessP90Ms: 1, cpuShare: 0.6 }], { mediaCpuMax: 0.5 });
+  samples(strict);
+  assert.equal(strict.snapshot.reason, 'media');
+  const inThread = new AdmissionControl(() => [{ busyShare: 0.1, latenessP90Ms: 1 }]);
+  samples(inThread);
+  assert.equal(inThread.snapshot.refusing, false);
+  assert.equal(inThread.snapshot.mediaCpuShare, 0);
+});
+
 test("the signalling thread's own work over 0.8 of a core for a whole window refuses with its own reason", () => {
   const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
   const admission = new AdmissionControl(() => loads);

@@ -10,6 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import pino from 'pino';
 import { MediaEngine } from '../media-engine.js';
 import { threadCpuMs } from '../../util/thread-cpu.js';
+import { ThreadCpuWindow } from '../../util/thread-cpu-window.js';
 import type { MediaStream } from '../media-stream.js';
 import { isMediaError } from '../errors.js';
 import { promptFromShared, type Prompt } from '../prompt-cache.js';
@@ -212,6 +213,7 @@ function freeStatSlot(id: string): void {
   freeSlots.push(slot);
 }
 
+const cpuWindow = new ThreadCpuWindow();
 const statsTimer = setInterval(() => {
   const counters = new Float64Array(bySlot.length * STREAM_STAT_FIELDS);
   for (let slot = 0; slot < bySlot.length; slot++) {
@@ -232,6 +234,7 @@ const statsTimer = setInterval(() => {
     clock: engine.clockStats,
     busyShare: load.busyShare,
     latenessP90Ms: load.latenessP90Ms,
+    cpuShare: cpuWindow.sample(),
     streams: engine.streamCount,
     rooms: engine.rooms.length,
     rtpPacketsIn: engine.rtpPacketsIn,

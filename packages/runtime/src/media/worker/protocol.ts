@@ -78,6 +78,8 @@ export interface WorkerStatsReport {
   /** Last-second load of the worker's clock. */
   busyShare: number;
   latenessP90Ms: number;
+  /** The worker thread's CPU time over the last second, as a share of one core (relays included: they run outside ticks). */
+  cpuShare: number;
   streams: number;
   rooms: number;
   rtpPacketsIn: number;

@@ -53,6 +53,8 @@ export interface MediaWorkerInfo {
   streams: number;
   busyShare: number;
   latenessP90Ms: number;
+  /** The worker thread's CPU share of a core over the last second. */
+  cpuShare: number;
   cpuUserMs: number;
   cpuSystemMs: number;
   heapUsedBytes: number;
@@ -172,6 +174,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       streams: s.streams.size,
       busyShare: s.stats?.busyShare ?? 0,
       latenessP90Ms: s.stats?.latenessP90Ms ?? 0,
+      cpuShare: s.stats?.cpuShare ?? 0,
       cpuUserMs: s.stats?.cpuUserMs ?? 0,
       cpuSystemMs: s.stats?.cpuSystemMs ?? 0,
       heapUsedBytes: s.stats?.heapUsedBytes ?? 0,
@@ -385,7 +388,9 @@ export class WorkerMediaEngine implements MediaEngineApi {
   }
 
   get loads(): MediaLoad[] {
-    return this.#slots.filter((s) => s.alive).map((s) => ({ busyShare: s.stats?.busyShare ?? 0, latenessP90Ms: s.stats?.latenessP90Ms ?? 0 }));
+    return this.#slots
+      .filter((s) => s.alive)
+      .map((s) => ({ busyShare: s.stats?.busyShare ?? 0, latenessP90Ms: s.stats?.latenessP90Ms ?? 0, cpuShare: s.stats?.cpuShare ?? 0 }));
   }
 
   /** Every worker's clock is behind its budget over the last second (a new call would have nowhere to go). */

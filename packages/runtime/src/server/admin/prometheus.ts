@@ -197,6 +197,12 @@ export function renderMetrics(input: MetricsInput): string {
         w.map((x) => [{ worker: String(x.index) }, x.busyShare]),
       );
       out.metric(
+        'sipflow_media_worker_cpu_share',
+        'gauge',
+        'CPU time of each media worker thread over its last second (ticks and relays), as a share of one core.',
+        w.map((x) => [{ worker: String(x.index) }, x.cpuShare]),
+      );
+      out.metric(
         'sipflow_media_worker_cpu_seconds_total',
         'counter',
         'CPU time of each media worker thread.',
@@ -223,6 +229,9 @@ export function renderMetrics(input: MetricsInput): string {
     }
     out.metric('sipflow_admission_media_busy_share', 'gauge', 'Tick work share of the least loaded media clock, last second.', [
       [{}, admission.mediaBusyShare],
+    ]);
+    out.metric('sipflow_admission_media_cpu_share', 'gauge', 'CPU share of a core of the least busy media worker, last second.', [
+      [{}, admission.mediaCpuShare],
     ]);
     out.metric('sipflow_admission_signalling_utilisation', 'gauge', 'Main-thread event-loop utilisation, last sample.', [
       [{}, admission.signallingElu],
