@@ -282,8 +282,8 @@ interface Sample {
   lagP99S: number | undefined;
   /** The process's RSS (MB) when the sample was taken. */
   rssMB: number | undefined;
-  /** Each media worker's CPU time so far, s. */
-  workerCpuS: number[];
+  /** Each server thread's time on a CPU so far, ns (/proc/<pid>/task/<tid>/schedstat). */
+  threadRunNs: Map<number, number>;
 }
 
 export interface RealStep {
@@ -314,10 +314,20 @@ export interface RealStep {
   ticksOver10msShare: number | null;
   /**
    * CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc.
-   * `workersPeak`: each worker's busiest second of the step (≈ 1 s between two scrapes): a worker near 100 has no
-   * core left, whatever its ticks say (relays run outside them).
+   * `mainThreadPeak`, `workersPeak`: the busiest second of the step (≈ 1 s between two samples, from /proc: a busy
+   * worker's own reports come late) of the main thread and of as many other threads as there are workers, the
+   * busiest first (the media workers). A worker near 100 has no core left, whatever its ticks say (relays run
+   * outside them).
    */
-  cpuPercent: { mainThread: number | null; workers: number[]; workersPeak: number[]; process: number; sippCaller: number; sippCallees: number };
+  cpuPercent: {
+    mainThread: number | null;
+    workers: number[];
+    mainThreadPeak: number;
+    workersPeak: number[];
+    process: number;
+    sippCaller: number;
+    sippCallees: number;
+  };
   /**
    * The signalling thread as admission sees it, over the step's samples (every 500 ms): event-loop utilisation
    * (mean, max) and the event loop's lag p99 (max, ms).
@@ -427,7 +437,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
           elu: m.get('sipflow_admission_signalling_utilisation'),
           lagP99S: m.get('nodejs_eventloop_lag_p99_seconds'),
           rssMB: rssNow,
-          workerCpuS: workerCpuOf(m),
+          threadRunNs: new Map([...schedstat(pid)].map(([tid, [run]]) => [tid, run])),
         });
       }
       await sleep(500);
@@ -494,7 +504,7 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     cpuPercent: {
       mainThread: mainCpuS === null ? null : round((mainCpuS / wallS) * 100, 0),
       workers,
-      workersPeak: workerCpuPeak(samples),
+      ...threadCpuPeaks(samples, pid, workers.length),
       process: cpu().percent,
       sippCaller: round((uacCpuS / wallS) * 100, 0),
       sippCallees: round(((procCpuS(uas.pid) - uasCpu0) / wallS) * 100, 0),
@@ -515,25 +525,21 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
   return step;
 }
 
-function workerCpuOf(m: Map<string, number>): number[] {
-  const out: number[] = [];
-  for (let w = 0; w < (m.get('sipflow_media_workers') ?? 0); w++) out.push(sum(m, `sipflow_media_worker_cpu_seconds_total{worker="${w}",`));
-  return out;
-}
-
-/** Each worker's largest CPU% over ≈ 1 s (samples 500 ms apart, two apart; the counters move in 10 ms steps). */
-function workerCpuPeak(samples: Sample[]): number[] {
-  const peak: number[] = [];
+/** Each thread's largest CPU% over ≈ 1 s (samples 500 ms apart, two apart): the main thread's, and the `n` busiest others'. */
+function threadCpuPeaks(samples: Sample[], pid: number, n: number): { mainThreadPeak: number; workersPeak: number[] } {
+  const peak = new Map<number, number>();
   for (let i = 2; i < samples.length; i++) {
     const a = samples[i - 2]!;
     const b = samples[i]!;
-    const s = (b.t - a.t) / 1000;
-    b.workerCpuS.forEach((v, w) => {
-      const before = a.workerCpuS[w];
-      if (before !== undefined && s > 0) peak[w] = Math.max(peak[w] ?? 0, round(((v - before) / s) * 100, 0));
-    });
+    const ms = b.t - a.t;
+    if (ms <= 0) continue;
+    for (const [tid, run] of b.threadRunNs) {
+      const before = a.threadRunNs.get(tid);
+      if (before !== undefined) peak.set(tid, Math.max(peak.get(tid) ?? 0, round(((run - before) / 1e6 / ms) * 100, 0)));
+    }
   }
-  return peak;
+  const others = [...peak].filter(([tid]) => tid !== pid).map(([, v]) => v);
+  return { mainThreadPeak: peak.get(pid) ?? 0, workersPeak: others.sort((x, y) => y - x).slice(0, n) };
 }
 
 function signallingOf(samples: Sample[]): RealStep['signalling'] {

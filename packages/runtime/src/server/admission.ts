@@ -31,7 +31,7 @@ export interface AdmissionOptions {
   /** p90 media tick lateness allowed over the last second, ms. Default 10 (half a tick: no tick is missed yet). */
   latenessP90MaxMs?: number;
   /**
-   * Share of one core a media worker's thread may spend (ticks and relays), over its last second. Default 0.85: on
+   * Share of one core a media worker's thread may spend (ticks and relays), over its last second. Default 0.9: on
    * 2 vCPUs, the worker's sockets began to queue datagrams at 0.9–0.95 (docs/benchmarks.md).
    */
   mediaCpuMax?: number;
@@ -129,7 +129,7 @@ export class AdmissionControl {
     this.#peerResends = peerResends;
     this.#busyMax = options.busyShareMax ?? 0.7;
     this.#lateMax = options.latenessP90MaxMs ?? 10;
-    this.#mediaCpuMax = options.mediaCpuMax ?? 0.85;
+    this.#mediaCpuMax = options.mediaCpuMax ?? 0.9;
     this.#cpuMax = options.signallingCpuMax ?? 0.8;
     this.#saturationElu = options.signallingSaturationElu ?? 0.98;
     this.#sampleMs = options.sampleMs ?? 250;
