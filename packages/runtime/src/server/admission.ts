@@ -32,7 +32,7 @@ export interface AdmissionOptions {
   latenessP90MaxMs?: number;
   /**
    * Share of one core a media worker's thread may spend (ticks and relays), over its last second. Default 0.9: on
-   * 2 vCPUs, the worker's sockets began to queue datagrams at 0.9–0.95 (docs/benchmarks.md).
+   * 2 vCPUs, a relaying worker's sockets began to queue datagrams at 0.92–0.96 (docs/benchmarks.md).
    */
   mediaCpuMax?: number;
   /**
