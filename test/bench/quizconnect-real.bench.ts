@@ -19,6 +19,9 @@
  *   /metrics counters), the process and both sipps (from /proc), peak RSS (VmHWM reset per step), load average.
  * - RSS idle at start, after the warm-up, and QC_REAL_SETTLE_S (60) s after the last load step.
  * QC_REAL_MODES=workers or in-thread runs one mode only.
+ * The two modes take turns step by step (each with its own server and callee UAS, the other idle meanwhile), so a
+ * drift of the machine's speed during the run falls on both alike: on the 2-vCPU VMs it moved one mode's figures by
+ * 20–40 % within a quarter of an hour (docs/benchmarks.md). QC_REAL_SEQUENTIAL=1 runs one mode after the other.
  * QC_REAL_WORKERS=N gives the workers mode `--media-workers N` instead of the server's default (cores − 1, at least 1).
  * QC_REAL_NICE=-10 (root) runs the server and both sipps at that nice value, every thread: on a machine shared with
  * other jobs (test suites), the figures then show the server more than the neighbours' load. Reported as `nice`.
@@ -93,6 +96,18 @@ function envList(name: string): number[] | undefined {
  * The largest value that passes: walks `grid` up to its first failure, then bisects between the last pass and that
  * failure REFINE times. 0 when the first value fails.
  */
+const SEQUENTIAL = process.env.QC_REAL_SEQUENTIAL === '1';
+
+/** The end of the last step queued: each step of either mode runs alone, in the order asked (FIFO). */
+let turn: Promise<unknown> = Promise.resolve();
+
+/** Runs `fn` once every step queued before it has finished: the two modes' steps alternate, never overlap. */
+function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const run = turn.then(fn);
+  turn = run.catch(() => undefined);
+  return run;
+}
+
 async function findEdge(grid: number[], passes: (value: number) => Promise<boolean>): Promise<number> {
   let pass = 0;
   let fail: number | undefined;
@@ -313,6 +328,11 @@ export interface RealStep {
   /** Share of the step's ticks more than 10 ms (half a tick) late. */
   ticksOver10msShare: number | null;
   /**
+   * The step's ticks at least 10 ms late, by what took most of the delay (the server's own attribution,
+   * `sipflow_media_late_ticks_total`): its thread waited for a CPU, a garbage collection, or its own work.
+   */
+  lateTicks: { cpu: number | null; gc: number | null; work: number | null };
+  /**
    * CPU% (100 = one core) over the step: main thread and each worker from /metrics; process and sipps from /proc.
    * `mainThreadPeak`, `workersPeak`: the busiest second of the step (≈ 1 s between two samples, from /proc: a busy
    * worker's own reports come late) of the main thread and of as many other threads as there are workers, the
@@ -501,6 +521,11 @@ async function runStep(ctx: Ctx, kind: RealStep['kind'], rate: number, calls: nu
     ticks,
     p99TickLatenessMs: histQuantile(hist, 0.99),
     ticksOver10msShare: ticks && within10 !== undefined ? round((ticks - within10) / ticks, 4) : null,
+    lateTicks: {
+      cpu: delta('sipflow_media_late_ticks_total{cause="cpu"}'),
+      gc: delta('sipflow_media_late_ticks_total{cause="gc"}'),
+      work: delta('sipflow_media_late_ticks_total{cause="work"}'),
+    },
     cpuPercent: {
       mainThread: mainCpuS === null ? null : round((mainCpuS / wallS) * 100, 0),
       workers,
@@ -642,7 +667,8 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
       outboundDomain: `127.0.0.1:${uasPort}`,
       ringTimeoutS: 15,
       maxCalls: 5000,
-      rtpPorts: '40000-59999',
+      // Both servers run at once when the modes take turns: each its own half of the range.
+      rtpPorts: SEQUENTIAL ? '40000-59999' : mode === 'in-thread' ? '50000-59999' : '40000-49999',
       ...(mode === 'in-thread' ? { mediaWorkers: 0 } : WORKERS !== undefined ? { mediaWorkers: WORKERS } : {}),
     });
     applyNice(server.pid);
@@ -654,43 +680,51 @@ async function runMode(mode: Mode, dir: string, db: MariaDb, seed: QcRealSeed): 
     const workers = m0.get('sipflow_media_workers') ?? null;
     process.stderr.write(`  quizconnect-real [${mode}]: serving, ${workers ?? 0} media workers, RSS ${idleStart} MB\n`);
     // Warm-up (JIT, prompt cache, MariaDB pool), not reported.
-    const warm = await runStep(ctx, 'rate', 10, 20, HOLD_MS);
+    const warm = await inTurn(async () => {
+      const w = await runStep(ctx, 'rate', 10, 20, HOLD_MS);
+      await waitIdle(ctx.server, 30_000);
+      return w;
+    });
     if (warm.connected < 20) process.stderr.write(`  warm-up: only ${warm.connected}/20 connected: ${JSON.stringify(warm.failures)}\n`);
-    await waitIdle(server, 30_000);
     const gone = uasGone as SippResult | undefined;
     if (gone) throw new Error(`callee UAS exited (${gone.code}): ${gone.stderr.slice(0, 500)}`);
     const afterWarmup = rssMB(server.pid);
 
     const rateSteps: RealStep[] = [];
-    const rateStep = async (rate: number): Promise<boolean> => {
-      const step = await runStep(ctx, 'rate', rate, Math.round(rate * STEP_S), HOLD_MS);
-      rateSteps.push(step);
-      log(mode, step);
-      if (!(await waitIdle(ctx.server, 40_000))) process.stderr.write(`  [${mode}] calls still up 40 s after the ${rate} cps step\n`);
-      return step.ok;
-    };
+    const rateStep = (rate: number): Promise<boolean> =>
+      inTurn(async () => {
+        const step = await runStep(ctx, 'rate', rate, Math.round(rate * STEP_S), HOLD_MS);
+        rateSteps.push(step);
+        log(mode, step);
+        if (!(await waitIdle(ctx.server, 40_000))) process.stderr.write(`  [${mode}] calls still up 40 s after the ${rate} cps step\n`);
+        return step.ok;
+      });
     const capacity = await findEdge(RATES, rateStep);
 
     let at80: ModeResult['at80pct'] = null;
     if (capacity > 0) {
       const rate = Math.max(1, Math.round(capacity * 0.8));
-      const step = await runStep(ctx, 'at80pct', rate, Math.round(rate * STEP80_S), HOLD_MS);
+      const step = await inTurn(async () => {
+        const st = await runStep(ctx, 'at80pct', rate, Math.round(rate * STEP80_S), HOLD_MS);
+        await waitIdle(ctx.server, 40_000);
+        return st;
+      });
       rateSteps.push(step);
       log(mode, step);
       at80 = { rate, ticksMissed: step.ticksMissed, p99TickLatenessMs: step.p99TickLatenessMs, ok: step.ok };
-      await waitIdle(server, 40_000);
     }
 
     const heldRate = HELD_RATE ?? Math.min(40, Math.max(5, Math.round(capacity / 2)));
     const heldSteps: RealStep[] = [];
-    const heldStep = async (n: number): Promise<boolean> => {
-      const holdMs = Math.round((n / heldRate + CONNECT_SLACK_S + PLATEAU_S) * 1000);
-      const step = await runStep(ctx, 'held', heldRate, n, holdMs, n);
-      heldSteps.push(step);
-      log(mode, step);
-      if (!(await waitIdle(ctx.server, 60_000))) process.stderr.write(`  [${mode}] calls still up 60 s after holding ${n}\n`);
-      return step.ok;
-    };
+    const heldStep = (n: number): Promise<boolean> =>
+      inTurn(async () => {
+        const holdMs = Math.round((n / heldRate + CONNECT_SLACK_S + PLATEAU_S) * 1000);
+        const step = await runStep(ctx, 'held', heldRate, n, holdMs, n);
+        heldSteps.push(step);
+        log(mode, step);
+        if (!(await waitIdle(ctx.server, 60_000))) process.stderr.write(`  [${mode}] calls still up 60 s after holding ${n}\n`);
+        return step.ok;
+      });
     const maxHeld = await findEdge(HELD, heldStep);
 
     // RSS a minute after the load: what the server gives back once idle (no calls, no streams).
@@ -771,7 +805,13 @@ export async function run(): Promise<Record<string, unknown>> {
     const seed = await seedRealWorkload(dir, db.url, CALLERS);
     process.stderr.write(`  quizconnect-real: MariaDB up and ${seed.rows} rows seeded in ${Date.now() - t0} ms\n`);
     const modes: Partial<Record<Mode, ModeResult>> = {};
-    for (const mode of MODES) modes[mode] = await runMode(mode, dir, db, seed);
+    if (SEQUENTIAL) for (const mode of MODES) modes[mode] = await runMode(mode, dir, db, seed);
+    else {
+      // Both servers up together, their steps in turn (inTurn); the first failure is thrown once both have stopped.
+      const settled = await Promise.allSettled(MODES.map(async (mode) => (modes[mode] = await runMode(mode, dir, db!, seed))));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
     const w = modes.workers;
     const t = modes['in-thread'];
     const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? round(a / b, 2) : null);
@@ -779,6 +819,7 @@ export async function run(): Promise<Record<string, unknown>> {
       workload: 'caller → 2 callees answer, RFC 4733 PINs (PT 101), winner talks, caller talks, BYE; MariaDB',
       holdMs: HOLD_MS,
       nice: NICE ?? 0,
+      interleaved: !SEQUENTIAL && MODES.length > 1,
       server: process.env.QC_BENCH_COMPILED === '1' ? 'compiled' : 'tsx',
       stepSeconds: STEP_S,
       plateauSeconds: PLATEAU_S,

@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { MediaClockStats } from './media-types.js';
+import { LateTickCauses } from './late-tick-causes.js';
 
 /** Missed frames a late tick still makes, back to back: a stall up to 100 ms (a longer one drops the rest: media-engine.ts). */
 export const MAX_CATCH_UP = 5;
@@ -36,6 +37,8 @@ export interface MediaClockOptions {
   overloadBusyShare?: number;
   /** Called when the tick handler throws (the clock keeps running). */
   onError?: (err: unknown) => void;
+  /** Counts late ticks by cause (stats.lateTicks). Default: a LateTickCauses of this thread; null: none. */
+  lateTicks?: LateTickCauses | null;
 }
 
 export class MediaClock {
@@ -44,6 +47,7 @@ export class MediaClock {
   readonly #overloadBusyShare: number;
   readonly #onTick: TickHandler;
   readonly #onError: (err: unknown) => void;
+  readonly #lateTicks: LateTickCauses | null;
   #base = 0;
   #n = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -68,6 +72,7 @@ export class MediaClock {
     this.#overloadBusyShare = options.overloadBusyShare ?? 0.8;
     this.#onTick = onTick;
     this.#onError = options.onError ?? ((err) => console.error('sipflow media clock: tick failed', err));
+    this.#lateTicks = options.lateTicks === undefined ? new LateTickCauses() : options.lateTicks;
   }
 
   get running(): boolean {
@@ -87,11 +92,13 @@ export class MediaClock {
     this.#recentPos = 0;
     this.#base = performance.now();
     this.#n = 1;
+    this.#lateTicks?.start();
     this.#arm();
   }
 
   stop(): void {
     this.#running = false;
+    this.#lateTicks?.stop();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -117,7 +124,9 @@ export class MediaClock {
   readonly #run = (): void => {
     if (!this.#running) return;
     const now = performance.now();
-    const lateness = now - (this.#base + this.#n * this.tickMs);
+    const due = this.#base + this.#n * this.tickMs;
+    const lateness = now - due;
+    this.#lateTicks?.tickStarted(due, now);
     let skipped = 0;
     if (lateness >= this.tickMs) {
       skipped = Math.floor(lateness / this.tickMs);
@@ -211,6 +220,7 @@ export class MediaClock {
       latenessP99: this.#percentile(0.99),
       latenessMax: Math.round(this.#latenessMax * 100) / 100,
       ticksMissed: this.#ticksMissed,
+      lateTicks: this.#lateTicks?.counts ?? { cpu: 0, gc: 0, work: 0 },
       latenessBuckets: this.#cumulativeBuckets(),
       latenessSumMs: Math.round(this.#latenessSum * 1000) / 1000,
       busyMeanMs: this.#ticks ? Math.round((this.#busyTotal / this.#ticks) * 1000) / 1000 : 0,
@@ -221,6 +231,7 @@ export class MediaClock {
   resetStats(): void {
     this.#ticks = 0;
     this.#ticksMissed = 0;
+    this.#lateTicks?.reset();
     this.#latenessMax = 0;
     this.#hist.fill(0);
     this.#recentCount = 0;

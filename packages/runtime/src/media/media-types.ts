@@ -170,6 +170,11 @@ export interface MediaClockStats {
   /** Ticks skipped because the clock fell more than one tick behind. */
   ticksMissed: number;
   /**
+   * Ticks at least half a tick (10 ms) late, by what took most of the delay: the thread waited for a CPU, a garbage
+   * collection, or its own work (late-tick-causes.ts).
+   */
+  lateTicks: { cpu: number; gc: number; work: number };
+  /**
    * Cumulative lateness histogram: ticks at most LATENESS_BUCKETS_MS[i] late (the last, +Inf, equals `ticks`), and
    * the lateness summed (ms). Counters, so a scrape before and after a load gives that load's own quantiles.
    */

@@ -162,6 +162,10 @@ test('GET /metrics: Prometheus text with calls by app and outcome, rate, SIP, RT
   assert.equal(value('sipflow_rtp_packets_total{direction="out"}'), 410);
   assert.equal(value('sipflow_rtp_rejected_source_total'), 3);
   assert.equal(value('sipflow_media_tick_lateness_ms{quantile="0.99"}'), 1.5);
+  // Late ticks by cause: a box short of CPUs reads apart from a thread short of time.
+  assert.equal(value('sipflow_media_late_ticks_total{cause="cpu"}'), 2);
+  assert.equal(value('sipflow_media_late_ticks_total{cause="gc"}'), 1);
+  assert.equal(value('sipflow_media_late_ticks_total{cause="work"}'), 0);
   // A media worker's own CPU share (its relays run outside its ticks) and the admission rule reading it.
   assert.equal(value('sipflow_media_worker_busy_share{worker="0"}'), 0.1);
   assert.equal(value('sipflow_media_worker_cpu_share{worker="0"}'), 0.93);

@@ -105,6 +105,7 @@ export function fakeDeps(): FakeDeps {
           latenessP99: 1.5,
           latenessMax: 3,
           ticksMissed: 0,
+          lateTicks: { cpu: 2, gc: 1, work: 0 },
           latenessBuckets: [300, 450, 480, 490, 495, 497, 498, 499, 500, 500, 500, 500, 500, 500],
           latenessSumMs: 150,
         },

@@ -290,6 +290,7 @@ export class FakeMedia implements MediaEngineApi {
     latenessP99: 0,
     latenessMax: 0,
     ticksMissed: 0,
+    lateTicks: { cpu: 0, gc: 0, work: 0 },
     latenessBuckets: [],
     latenessSumMs: 0,
   };

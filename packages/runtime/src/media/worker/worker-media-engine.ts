@@ -358,6 +358,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       latenessP99: 0,
       latenessMax: 0,
       ticksMissed: 0,
+      lateTicks: { cpu: 0, gc: 0, work: 0 },
       latenessBuckets: new Array<number>(LATENESS_BUCKETS_MS.length + 1).fill(0),
       latenessSumMs: 0,
       busyMeanMs: 0,
@@ -372,6 +373,9 @@ export class WorkerMediaEngine implements MediaEngineApi {
       c.latenessBuckets.forEach((n, i) => (out.latenessBuckets[i]! += n));
       out.latenessSumMs += c.latenessSumMs;
       out.ticksMissed += c.ticksMissed;
+      out.lateTicks.cpu += c.lateTicks.cpu;
+      out.lateTicks.gc += c.lateTicks.gc;
+      out.lateTicks.work += c.lateTicks.work;
       out.framesCaughtUp += c.framesCaughtUp;
       out.framesDropped += c.framesDropped;
       out.latenessP50 = Math.max(out.latenessP50, c.latenessP50);

@@ -177,6 +177,17 @@ export function renderMetrics(input: MetricsInput): string {
     out.metric('sipflow_media_ticks_missed_total', 'counter', 'Media clock ticks skipped because the clock fell behind.', [
       [{}, media.clock.ticksMissed],
     ]);
+    const late = media.clock.lateTicks;
+    out.metric(
+      'sipflow_media_late_ticks_total',
+      'counter',
+      'Media clock ticks at least 10 ms late, by what took most of the delay: cpu (the thread waited for a CPU), gc, work (its own).',
+      [
+        [{ cause: 'cpu' }, late.cpu],
+        [{ cause: 'gc' }, late.gc],
+        [{ cause: 'work' }, late.work],
+      ],
+    );
     out.metric('sipflow_media_overloaded', 'gauge', '1 while every media clock is behind its budget (last second).', [
       [{}, media.overloaded ? 1 : 0],
     ]);
