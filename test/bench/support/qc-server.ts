@@ -43,7 +43,9 @@ export interface QcServer {
 export async function startQcServer(o: QcServerOptions): Promise<QcServer> {
   const sipPort = await freePort();
   const adminPort = await freePort();
-  const configFile = join(o.dir, 'quizconnect.json');
+  // One file per server: two servers may run at once (quizconnect-real's modes take turns), and a server reloads its
+  // config when the file changes.
+  const configFile = join(o.dir, `quizconnect-${sipPort}.json`);
   writeFileSync(configFile, JSON.stringify({ quizconnect: { db_url: o.dbUrl, outbound_domain: o.outboundDomain, ring_timeout: o.ringTimeoutS } }));
   // QC_BENCH_NODE_ARGS: extra node flags for the server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/qc-prof' to profile it.
   const nodeArgs = (process.env.QC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
