@@ -98,7 +98,14 @@ export class LateTickCauses {
     const waitMs = this.#readWaitMs();
     const waited = waitMs !== undefined && this.#lastWaitMs !== undefined ? waitMs - this.#lastWaitMs : 0;
     this.#lastWaitMs = waitMs;
+    // Classify as the clock goes, not only when someone reads the counts (an unscraped server would keep them all).
+    if (this.#pending.length > 0 && this.#pending[0]!.at <= now - this.#settleMs) this.#settle(now - this.#settleMs);
     if (now - due >= this.#lateMs) this.#pending.push({ due, at: now, waitMs: waited });
+  }
+
+  /** Late ticks not classified yet (younger than `settleMs`): a handful at most. */
+  get pending(): number {
+    return this.#pending.length;
   }
 
   /** Late ticks so far by cause (those younger than `settleMs` are counted once their collections are known). */
