@@ -92,10 +92,6 @@ function envList(name: string): number[] | undefined {
   return list.length ? list : undefined;
 }
 
-/**
- * The largest value that passes: walks `grid` up to its first failure, then bisects between the last pass and that
- * failure REFINE times. 0 when the first value fails.
- */
 const SEQUENTIAL = process.env.QC_REAL_SEQUENTIAL === '1';
 
 /** The end of the last step queued: each step of either mode runs alone, in the order asked (FIFO). */
@@ -108,6 +104,10 @@ function inTurn<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/**
+ * The largest value that passes: walks `grid` up to its first failure, then bisects between the last pass and that
+ * failure REFINE times. 0 when the first value fails.
+ */
 async function findEdge(grid: number[], passes: (value: number) => Promise<boolean>): Promise<number> {
   let pass = 0;
   let fail: number | undefined;

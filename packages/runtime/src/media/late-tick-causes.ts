@@ -6,8 +6,8 @@
  * - `gc`: a garbage collection of the thread's isolate overlapped the delay (V8 stops the thread's JavaScript);
  * - `work`: neither — the thread itself was busy with something that would not yield: a long task between two
  *   datagrams (a batch of commands, a timer) or the previous tick.
- * GC entries reach the observer after the collection, so a late tick is classified only when the counts are read
- * and it is older than `settleMs`.
+ * GC entries reach the observer after the collection, so a late tick is classified only once it is older than
+ * `settleMs`: at a later tick, or when the counts are read.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { openRunQueueWait } from '../util/thread-cpu.js';
