@@ -5,7 +5,7 @@ export { MediaError, isMediaError, mediaErrors, type MediaErrorCode } from './er
 export { isWebRtcOffer } from './webrtc-offer.js';
 export { parseDtmfRelay, parseDtmfInfo, type DtmfRelay } from './dtmf-relay.js';
 export { LATENESS_BUCKETS_MS, MediaClock, type MediaClockOptions } from './media-clock.js';
-export { LateTickCauses, type LateTickCausesOptions, type LateTickCounts } from './late-tick-causes.js';
+export { LATE_TICK_CAUSES, LateTickCauses, noLateTicks, type LateTickCausesOptions, type LateTickCounts } from './late-tick-causes.js';
 export { createMediaEngine, type CreateMediaEngineOptions } from './create-media-engine.js';
 export { WorkerMediaEngine, defaultMediaWorkers, type WorkerMediaEngineOptions, type MediaWorkerInfo } from './worker/worker-media-engine.js';
 export { RemoteMediaStream } from './worker/remote-media-stream.js';

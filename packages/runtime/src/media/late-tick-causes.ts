@@ -10,7 +10,7 @@
  * `settleMs`: at a later tick, or when the counts are read.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { openRunQueueWait } from '../util/thread-cpu.js';
+import { threadRunQueueWaitMs } from '../util/thread-cpu.js';
 
 export interface LateTickCounts {
   cpu: number;
@@ -18,12 +18,19 @@ export interface LateTickCounts {
   work: number;
 }
 
+export const LATE_TICK_CAUSES = ['cpu', 'gc', 'work'] as const satisfies ReadonlyArray<keyof LateTickCounts>;
+
+/** No late tick yet (a fresh count to add into). */
+export function noLateTicks(): LateTickCounts {
+  return { cpu: 0, gc: 0, work: 0 };
+}
+
 export interface LateTickCausesOptions {
   /** A tick at least this late is counted, ms. Default 10 (half a 20 ms tick). */
   lateMs?: number;
   /**
    * The thread's run-queue wait so far, ms (undefined: unknown). Default: /proc/thread-self/schedstat of the thread
-   * that calls `start()` (the clock's own).
+   * that starts ticks (the clock's own).
    */
   readWaitMs?: () => number | undefined;
   /** Observe this isolate's garbage collections. Default true (tests feed `noteGc` instead). */
@@ -44,21 +51,20 @@ interface PendingTick {
 
 export class LateTickCauses {
   readonly #lateMs: number;
-  readonly #givenReadWaitMs: (() => number | undefined) | undefined;
-  #reader: ReturnType<typeof openRunQueueWait>;
+  readonly #readWaitMs: () => number | undefined;
   readonly #observeGc: boolean;
   readonly #settleMs: number;
   readonly #now: () => number;
   /** [start, end] of the latest collections, oldest first. */
   readonly #gcs: Array<[number, number]> = [];
   readonly #pending: PendingTick[] = [];
-  readonly #counts: LateTickCounts = { cpu: 0, gc: 0, work: 0 };
+  readonly #counts: LateTickCounts = noLateTicks();
   #lastWaitMs: number | undefined;
   #observer: PerformanceObserver | undefined;
 
   constructor(options: LateTickCausesOptions = {}) {
     this.#lateMs = options.lateMs ?? 10;
-    this.#givenReadWaitMs = options.readWaitMs;
+    this.#readWaitMs = options.readWaitMs ?? threadRunQueueWaitMs;
     this.#observeGc = options.observeGc ?? true;
     this.#settleMs = options.settleMs ?? 50;
     this.#now = options.now ?? (() => performance.now());
@@ -66,7 +72,6 @@ export class LateTickCauses {
 
   /** The clock started: watch collections from now. */
   start(): void {
-    if (!this.#givenReadWaitMs && !this.#reader) this.#reader = openRunQueueWait();
     this.#lastWaitMs = this.#readWaitMs();
     if (!this.#observeGc || this.#observer) return;
     this.#observer = new PerformanceObserver((list) => {
@@ -79,12 +84,6 @@ export class LateTickCauses {
   stop(): void {
     this.#observer?.disconnect();
     this.#observer = undefined;
-    this.#reader?.close();
-    this.#reader = undefined;
-  }
-
-  #readWaitMs(): number | undefined {
-    return this.#givenReadWaitMs ? this.#givenReadWaitMs() : this.#reader?.readMs();
   }
 
   /** A collection of this isolate ran from `start` for `durationMs` (performance.now() time). */

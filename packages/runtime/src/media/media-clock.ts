@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { MediaClockStats } from './media-types.js';
-import { LateTickCauses } from './late-tick-causes.js';
+import { LateTickCauses, noLateTicks } from './late-tick-causes.js';
 
 /** Missed frames a late tick still makes, back to back: a stall up to 100 ms (a longer one drops the rest: media-engine.ts). */
 export const MAX_CATCH_UP = 5;
@@ -220,7 +220,7 @@ export class MediaClock {
       latenessP99: this.#percentile(0.99),
       latenessMax: Math.round(this.#latenessMax * 100) / 100,
       ticksMissed: this.#ticksMissed,
-      lateTicks: this.#lateTicks?.counts ?? { cpu: 0, gc: 0, work: 0 },
+      lateTicks: this.#lateTicks?.counts ?? noLateTicks(),
       latenessBuckets: this.#cumulativeBuckets(),
       latenessSumMs: Math.round(this.#latenessSum * 1000) / 1000,
       busyMeanMs: this.#ticks ? Math.round((this.#busyTotal / this.#ticks) * 1000) / 1000 : 0,

@@ -3,6 +3,7 @@
  * and DTMF from SIP INFO, and listens to its events.
  */
 import type { Logger } from 'pino';
+import type { LateTickCounts } from './late-tick-causes.js';
 
 export interface MediaEngineOptions {
   /** Address RTP/RTCP sockets bind to and that our SDP advertises. Default '127.0.0.1'. */
@@ -173,7 +174,7 @@ export interface MediaClockStats {
    * Ticks at least half a tick (10 ms) late, by what took most of the delay: the thread waited for a CPU, a garbage
    * collection, or its own work (late-tick-causes.ts).
    */
-  lateTicks: { cpu: number; gc: number; work: number };
+  lateTicks: LateTickCounts;
   /**
    * Cumulative lateness histogram: ticks at most LATENESS_BUCKETS_MS[i] late (the last, +Inf, equals `ticks`), and
    * the lateness summed (ms). Counters, so a scrape before and after a load gives that load's own quantiles.

@@ -2,7 +2,7 @@
  * CPU time of the calling thread (not the process), from /proc/thread-self (Linux; nothing elsewhere). Node 20 has no
  * per-thread CPU counter; the main thread and each media worker read their own.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's utime/stime (USER_HZ, 100 on Linux). */
 const TICK_MS = 10;
@@ -23,50 +23,47 @@ export function threadCpuMs(): { user: number; system: number } {
 }
 
 /**
- * Reads the calling thread's time waiting for a CPU while runnable, in ms: the second field of
- * /proc/thread-self/schedstat (ns in a run queue). The file stays open (bound to the thread that opened it), so each
- * read is one pread (≈ 5 µs, against ≈ 27 µs to open and read it each time): cheap enough for every media tick.
- * Undefined where the kernel keeps no schedstat or there is no /proc.
+ * This thread's /proc/thread-self/schedstat, kept open: the path resolves to the opening thread, and module state is
+ * per isolate, so each thread (main, every media worker) opens its own once. One pread then costs ≈ 5 µs against
+ * ≈ 27 µs to open and read the file each time: cheap enough for every media tick. Node closes a worker's files when
+ * the worker exits, crashed or not. null: no schedstat here (no /proc, or a kernel without schedstats).
  */
-export function openRunQueueWait(): { readMs(): number | undefined; close(): void } | undefined {
-  let fd: number;
+let schedstatFd: number | null | undefined;
+const schedstatBuf = Buffer.alloc(96);
+
+/** The thread's time on a CPU and waiting for one while runnable (schedstat's first two fields), ms. */
+function threadSchedstat(): { cpuMs: number; waitMs: number } | undefined {
+  if (schedstatFd === undefined) {
+    try {
+      schedstatFd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      schedstatFd = null;
+    }
+  }
+  if (schedstatFd === null) return undefined;
   try {
-    fd = openSync('/proc/thread-self/schedstat', 'r');
+    const n = readSync(schedstatFd, schedstatBuf, 0, schedstatBuf.length, 0);
+    const [cpuNs, waitNs] = schedstatBuf.toString('latin1', 0, n).split(' ');
+    const cpuMs = Number(cpuNs) / 1e6;
+    const waitMs = Number(waitNs) / 1e6;
+    return Number.isFinite(cpuMs) && Number.isFinite(waitMs) ? { cpuMs, waitMs } : undefined;
   } catch {
     return undefined;
   }
-  const buf = Buffer.alloc(96);
-  return {
-    readMs() {
-      try {
-        const n = readSync(fd, buf, 0, buf.length, 0);
-        const ns = Number(buf.toString('latin1', 0, n).split(' ')[1]);
-        return Number.isFinite(ns) ? ns / 1e6 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    close() {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-    },
-  };
+}
+
+/** The calling thread's time waiting for a CPU while runnable, ms; undefined where the kernel keeps no schedstat. */
+export function threadRunQueueWaitMs(): number | undefined {
+  return threadSchedstat()?.waitMs;
 }
 
 /**
- * The thread's CPU time in ms with sub-ms precision: the first field of /proc/thread-self/schedstat (ns on a CPU),
- * or utime + stime where the kernel keeps no schedstat; undefined where there is no /proc.
+ * The thread's CPU time in ms with sub-ms precision (schedstat), or utime + stime where the kernel keeps no
+ * schedstat; undefined where there is no /proc.
  */
 export function threadCpuPreciseMs(): number | undefined {
-  try {
-    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
-    if (Number.isFinite(ns)) return ns / 1e6;
-  } catch {
-    // no schedstat: the tick counters
-  }
+  const sched = threadSchedstat();
+  if (sched) return sched.cpuMs;
   const stat = statCpuMs();
   return stat && stat.user + stat.system;
 }

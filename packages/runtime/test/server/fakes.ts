@@ -17,6 +17,7 @@ import type {
 } from '../../src/sip/sip-types.js';
 import { zeroSipStats } from '../../src/sip/sip-stats.js';
 import { dtmfEventsOf } from '../../src/media/dtmf-keys.js';
+import { noLateTicks } from '../../src/media/late-tick-causes.js';
 import type { MediaLoad, MediaStreamOptions } from '../../src/media/media-types.js';
 import type {
   DtmfKey,
@@ -290,7 +291,7 @@ export class FakeMedia implements MediaEngineApi {
     latenessP99: 0,
     latenessMax: 0,
     ticksMissed: 0,
-    lateTicks: { cpu: 0, gc: 0, work: 0 },
+    lateTicks: noLateTicks(),
     latenessBuckets: [],
     latenessSumMs: 0,
   };

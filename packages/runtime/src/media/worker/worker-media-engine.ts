@@ -17,6 +17,7 @@ import type { MediaClockStats, MediaEngineApi, MediaLoad, MediaStreamApi, MediaS
 import type { MediaEngineOptionsExt } from '../media-engine.js';
 import { MediaError, mediaErrors } from '../errors.js';
 import { LATENESS_BUCKETS_MS } from '../media-clock.js';
+import { LATE_TICK_CAUSES, noLateTicks } from '../late-tick-causes.js';
 import { PortPool } from '../port-pool.js';
 import { PromptCache, sharedPromptData, type Prompt } from '../prompt-cache.js';
 import { RemoteMediaStream, type RemoteStreamHost } from './remote-media-stream.js';
@@ -358,7 +359,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       latenessP99: 0,
       latenessMax: 0,
       ticksMissed: 0,
-      lateTicks: { cpu: 0, gc: 0, work: 0 },
+      lateTicks: noLateTicks(),
       latenessBuckets: new Array<number>(LATENESS_BUCKETS_MS.length + 1).fill(0),
       latenessSumMs: 0,
       busyMeanMs: 0,
@@ -373,9 +374,7 @@ export class WorkerMediaEngine implements MediaEngineApi {
       c.latenessBuckets.forEach((n, i) => (out.latenessBuckets[i]! += n));
       out.latenessSumMs += c.latenessSumMs;
       out.ticksMissed += c.ticksMissed;
-      out.lateTicks.cpu += c.lateTicks.cpu;
-      out.lateTicks.gc += c.lateTicks.gc;
-      out.lateTicks.work += c.lateTicks.work;
+      for (const cause of LATE_TICK_CAUSES) out.lateTicks[cause] += c.lateTicks[cause];
       out.framesCaughtUp += c.framesCaughtUp;
       out.framesDropped += c.framesDropped;
       out.latenessP50 = Math.max(out.latenessP50, c.latenessP50);

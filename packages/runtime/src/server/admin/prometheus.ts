@@ -12,6 +12,7 @@ import { readdir } from 'node:fs/promises';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CallRecord } from '../registry-types.js';
 import { LATENESS_BUCKETS_MS } from '../../media/media-clock.js';
+import { LATE_TICK_CAUSES } from '../../media/late-tick-causes.js';
 import { getHeapStatistics } from 'node:v8';
 import { threadCpuMs } from '../../util/thread-cpu.js';
 import type { MetricsSnapshot } from './admin-types.js';
@@ -182,11 +183,7 @@ export function renderMetrics(input: MetricsInput): string {
       'sipflow_media_late_ticks_total',
       'counter',
       'Media clock ticks at least 10 ms late, by what took most of the delay: cpu (the thread waited for a CPU), gc, work (its own).',
-      [
-        [{ cause: 'cpu' }, late.cpu],
-        [{ cause: 'gc' }, late.gc],
-        [{ cause: 'work' }, late.work],
-      ],
+      LATE_TICK_CAUSES.map((cause) => [{ cause }, late[cause]]),
     );
     out.metric('sipflow_media_overloaded', 'gauge', '1 while every media clock is behind its budget (last second).', [
       [{}, media.overloaded ? 1 : 0],
