@@ -10,9 +10,10 @@
  *   call goes to the least loaded worker, so media lacks headroom only when none has any.
  * - signalling: the main thread (it parses SIP, runs the flows, the lookups and the admin API) lacks headroom when
  *   its own work takes more than `signallingCpuMax` of a core, or when its event loop has had no idle moment
- *   (utilisation above `signallingSaturationElu`) for `signallingSaturationMs` AND peers resent requests meanwhile
- *   (their T1 ran out before our answer came: the work queued is late as the phones see it), or for
- *   `signallingSaturationAloneMs` whatever the peers do (over TCP they never resend). Utilisation alone is not the
+ *   (utilisation above `signallingSaturationElu`) for `signallingSaturationMs` AND peers resent at least
+ *   `signallingResendShareMin` of their requests meanwhile (their T1 ran out before our answer came: the work queued
+ *   is late as the phones see it, and not for one request caught in a burst), or for `signallingSaturationAloneMs`
+ *   whatever the peers do (over TCP they never resend). Utilisation alone is not the
  *   measure: it also counts the time the thread waits for a CPU, and on a machine whose cores are shared (with the
  *   media workers, with anything else) that wait comes in bursts that pass. Measured on 2 vCPUs with quizconnect's
  *   real workload, the loop stayed above 0.98 for 5 s and more while the thread used under 0.7 of a core and waited
@@ -47,6 +48,13 @@ export interface AdmissionOptions {
    * are refused, ms. Default 5000.
    */
   signallingSaturationMs?: number;
+  /**
+   * Share of the peers' requests (other than ACK) over the saturation window that must be resends for a saturated loop
+   * to refuse. Default 0.01. On 2 vCPUs shared with both sipps, where a few resends had refused calls (1–9 in a
+   * 10 s step, 0.03–0.3 % of the requests), the refusals lasted seconds (107–303 calls) while every admitted call
+   * connected; where answers were really late, 5–50 % of the requests were resends (docs/benchmarks.md).
+   */
+  signallingResendShareMin?: number;
   /** How long it may stay saturated before calls are refused though no peer resent anything, ms. Default 15000. */
   signallingSaturationAloneMs?: number;
   /** How long a condition must hold to start or stop refusing, ms. Default 1000. */
@@ -62,11 +70,21 @@ export interface AdmissionOptions {
   assumedFanOut?: number;
 }
 
-/** One sample of the main thread, for tests: event-loop utilisation, CPU share of a core, peer resends since the last. */
+/**
+ * One sample of the main thread, for tests: event-loop utilisation, CPU share of a core, and since the last sample
+ * the requests peers resent and all their requests (other than ACK, resends included; default: the resends alone).
+ */
 export interface SignallingSample {
   elu: number;
   cpu: number;
   resends?: number;
+  requests?: number;
+}
+
+/** The SIP stack's counters of peers' requests other than ACK (SipStats.requestsIn and peerResends). */
+export interface PeerRequestCounts {
+  requests: number;
+  resends: number;
 }
 
 export interface AdmissionSnapshot {
@@ -88,26 +106,28 @@ export interface AdmissionSnapshot {
 const MEDIA_OVER = 1;
 const SIGNALLING_BUSY = 2;
 const SIGNALLING_SATURATED = 4;
-const PEERS_RESENT = 8;
 
 export class AdmissionControl {
   readonly retryAfterS: number;
   /** See `AdmissionOptions.assumedFanOut`. */
   readonly assumedFanOut: number;
   readonly #loads: () => MediaLoad[];
-  readonly #peerResends: () => number;
+  readonly #peerRequests: () => PeerRequestCounts;
   readonly #busyMax: number;
   readonly #lateMax: number;
   readonly #mediaCpuMax: number;
   readonly #cpuMax: number;
   readonly #saturationElu: number;
+  readonly #resendShareMin: number;
   readonly #sampleMs: number;
   /** Samples in the window, and in the saturation windows. */
   readonly #window: number;
   readonly #saturation: number;
   readonly #saturationAlone: number;
-  /** The last samples' flags, newest at #pos - 1. */
+  /** The last samples' flags, newest at #pos - 1; beside them, the peers' resends and requests in each sample. */
   readonly #ring: Uint8Array;
+  readonly #resendRing: Uint32Array;
+  readonly #requestRing: Uint32Array;
   #pos = 0;
   #count = 0;
   #refusing = false;
@@ -115,28 +135,31 @@ export class AdmissionControl {
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
   #cpuMs: number | undefined;
   #cpuAt = 0;
-  #resends = 0;
+  #peers: PeerRequestCounts = { requests: 0, resends: 0 };
   #last = { busy: 0, late: 0, mediaCpu: 0, elu: 0, cpu: 0 };
   #refused = 0;
   #timer: NodeJS.Timeout | undefined;
 
   /**
-   * `peerResends`: the SIP stack's count of requests peers sent again before our answer reached them
-   * (SipStats.peerResends); without it, a saturated loop refuses only after `signallingSaturationAloneMs`.
+   * `peerRequests`: the SIP stack's counts of requests peers sent (other than ACK) and of those they sent again
+   * before our answer reached them; without them, a saturated loop refuses only after `signallingSaturationAloneMs`.
    */
-  constructor(loads: () => MediaLoad[], options: AdmissionOptions = {}, peerResends: () => number = () => 0) {
+  constructor(loads: () => MediaLoad[], options: AdmissionOptions = {}, peerRequests: () => PeerRequestCounts = () => ({ requests: 0, resends: 0 })) {
     this.#loads = loads;
-    this.#peerResends = peerResends;
+    this.#peerRequests = peerRequests;
     this.#busyMax = options.busyShareMax ?? 0.7;
     this.#lateMax = options.latenessP90MaxMs ?? 10;
     this.#mediaCpuMax = options.mediaCpuMax ?? 0.9;
     this.#cpuMax = options.signallingCpuMax ?? 0.8;
     this.#saturationElu = options.signallingSaturationElu ?? 0.98;
+    this.#resendShareMin = options.signallingResendShareMin ?? 0.01;
     this.#sampleMs = options.sampleMs ?? 250;
     this.#window = Math.max(1, Math.round((options.windowMs ?? 1000) / this.#sampleMs));
     this.#saturation = Math.max(1, Math.round((options.signallingSaturationMs ?? 5000) / this.#sampleMs));
     this.#saturationAlone = Math.max(this.#saturation, Math.round((options.signallingSaturationAloneMs ?? 15_000) / this.#sampleMs));
     this.#ring = new Uint8Array(Math.max(this.#window, this.#saturationAlone));
+    this.#resendRing = new Uint32Array(this.#ring.length);
+    this.#requestRing = new Uint32Array(this.#ring.length);
     this.retryAfterS = options.retryAfterS ?? 2;
     this.assumedFanOut = options.assumedFanOut ?? 2;
   }
@@ -146,7 +169,7 @@ export class AdmissionControl {
     this.#elu = performance.eventLoopUtilization();
     this.#cpuMs = threadCpuPreciseMs();
     this.#cpuAt = performance.now();
-    this.#resends = this.#peerResends();
+    this.#peers = this.#peerRequests();
     this.#timer = setInterval(() => this.sample(), this.#sampleMs);
     this.#timer.unref();
   }
@@ -158,7 +181,7 @@ export class AdmissionControl {
 
   /** Take one sample (the timer does this, on the main thread; tests pass the main thread's figures). */
   sample(signalling?: SignallingSample): void {
-    const { elu, cpu, resends = 0 } = signalling ?? this.#measureMainThread();
+    const { elu, cpu, resends = 0, requests = resends } = signalling ?? this.#measureMainThread();
     let busy = Infinity;
     let late = Infinity;
     let mediaCpu = Infinity;
@@ -173,10 +196,9 @@ export class AdmissionControl {
     const finite = (v: number) => (Number.isFinite(v) ? v : 0);
     this.#last = { busy: finite(busy), late: finite(late), mediaCpu: finite(mediaCpu), elu, cpu };
     this.#ring[this.#pos] =
-      (mediaOver ? MEDIA_OVER : 0) |
-      (cpu > this.#cpuMax ? SIGNALLING_BUSY : 0) |
-      (elu > this.#saturationElu ? SIGNALLING_SATURATED : 0) |
-      (resends > 0 ? PEERS_RESENT : 0);
+      (mediaOver ? MEDIA_OVER : 0) | (cpu > this.#cpuMax ? SIGNALLING_BUSY : 0) | (elu > this.#saturationElu ? SIGNALLING_SATURATED : 0);
+    this.#resendRing[this.#pos] = resends;
+    this.#requestRing[this.#pos] = Math.max(requests, resends);
     this.#pos = (this.#pos + 1) % this.#ring.length;
     if (this.#count < this.#ring.length) this.#count++;
     if (!this.#refusing) {
@@ -189,10 +211,21 @@ export class AdmissionControl {
     }
   }
 
-  /** The loop saturated through the saturation window with peers resending in it, or through the longer one alone. */
+  /**
+   * The loop saturated through the saturation window with peers resending enough of their requests in it, or through
+   * the longer one alone.
+   */
   #saturatedAndLate(): boolean {
     if (!this.#allOf(SIGNALLING_SATURATED, this.#saturation)) return false;
-    return !this.#noneOf(PEERS_RESENT, this.#saturation) || this.#allOf(SIGNALLING_SATURATED, this.#saturationAlone);
+    let resends = 0;
+    let requests = 0;
+    for (let i = 1; i <= this.#saturation; i++) {
+      const at = (this.#pos - i + this.#ring.length) % this.#ring.length;
+      resends += this.#resendRing[at]!;
+      requests += this.#requestRing[at]!;
+    }
+    const late = resends > 0 && resends >= this.#resendShareMin * requests;
+    return late || this.#allOf(SIGNALLING_SATURATED, this.#saturationAlone);
   }
 
   /** Every one of the last `n` samples has `flag` (false until there are `n`). */
@@ -211,7 +244,7 @@ export class AdmissionControl {
 
   /**
    * The main thread since the last sample: event-loop utilisation, its CPU share (utilisation without /proc), and the
-   * requests peers resent.
+   * peers' requests and resends.
    */
   #measureMainThread(): SignallingSample {
     const now = performance.eventLoopUtilization();
@@ -222,10 +255,11 @@ export class AdmissionControl {
     const cpu = cpuMs !== undefined && this.#cpuMs !== undefined && at > this.#cpuAt ? (cpuMs - this.#cpuMs) / (at - this.#cpuAt) : elu;
     this.#cpuMs = cpuMs;
     this.#cpuAt = at;
-    const resendsNow = this.#peerResends();
-    const resends = resendsNow - this.#resends;
-    this.#resends = resendsNow;
-    return { elu, cpu, resends };
+    const peers = this.#peerRequests();
+    const resends = peers.resends - this.#peers.resends;
+    const requests = peers.requests - this.#peers.requests;
+    this.#peers = peers;
+    return { elu, cpu, resends, requests };
   }
 
   /** Why a new call must be refused now, or undefined to admit it. Counts the refusal. */

@@ -147,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const admission = new AdmissionControl(
     () => mediaRef.loads,
     options.admission,
-    () => stackRef.stats.peerResends,
+    () => ({ requests: stackRef.stats.requestsIn, resends: stackRef.stats.peerResends }),
   );
   admission.start();
   const runtime = new FlowRuntime({

@@ -357,6 +357,7 @@ export class SipStack implements SipStackApi {
       if (isRequest && key.method !== 'ACK' && key.branch) this.#reply(raw, 400, 'Bad Request');
       return;
     }
+    if (isRequest && key.method !== 'ACK') this.stats.requestsIn++;
     if (isRequest && repeat) {
       this.stats.retransmissionsAbsorbed++;
       if (key.method !== 'ACK') this.stats.peerResends++;

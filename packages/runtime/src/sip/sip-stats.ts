@@ -8,6 +8,7 @@ export function zeroSipStats(): SipStats {
     retransmissionsOut: 0,
     retransmissionsAbsorbed: 0,
     peerResends: 0,
+    requestsIn: 0,
     malformedDropped: 0,
     dialogSourceRefused: 0,
     watchdogEnded: { 'no-final-after-cancel': 0, 'silent-dialog': 0 },

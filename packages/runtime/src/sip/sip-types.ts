@@ -78,6 +78,8 @@ export interface SipStats {
    * loopback or a clean network that means we answered late; admission reads it (server/admission.ts).
    */
   peerResends: number;
+  /** Requests other than ACK received, repeats included: what `peerResends` is a share of. */
+  requestsIn: number;
   malformedDropped: number;
   /** In-dialog requests (BYE, INFO, re-INVITE, ACK) refused because they came from outside the dialog's peer. */
   dialogSourceRefused: number;

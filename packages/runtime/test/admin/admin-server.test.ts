@@ -159,6 +159,7 @@ test('GET /metrics: Prometheus text with calls by app and outcome, rate, SIP, RT
   assert.equal(value('sipflow_sip_messages_total{direction="in"}'), 10);
   assert.equal(value('sipflow_sip_retransmissions_total{direction="out"}'), 2);
   assert.equal(value('sipflow_sip_peer_resends_total'), 1);
+  assert.equal(value('sipflow_sip_requests_in_total'), 7);
   assert.equal(value('sipflow_rtp_packets_total{direction="out"}'), 410);
   assert.equal(value('sipflow_rtp_rejected_source_total'), 3);
   assert.equal(value('sipflow_media_tick_lateness_ms{quantile="0.99"}'), 1.5);

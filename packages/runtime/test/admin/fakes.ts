@@ -94,6 +94,7 @@ export function fakeDeps(): FakeDeps {
         retransmissionsOut: 2,
         retransmissionsAbsorbed: 1,
         peerResends: 1,
+        requestsIn: 7,
         malformedDropped: 0,
         dialogSourceRefused: 0,
         watchdogEnded: { 'no-final-after-cancel': 1, 'silent-dialog': 0 },

@@ -119,23 +119,49 @@ test('a saturated loop whose answers reach the peers in time refuses only after 
   assert.equal(admission.snapshot.reason, 'signalling');
 });
 
-test("the peers' resends are read from the SIP stack's counter, per sample", async () => {
+test('a few requests resent in a busy saturated window are a burst; a share of them is lateness', () => {
+  const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
+  // 100 calls/s: ≈ 75 requests other than ACK per 250 ms sample. Run H of 2026-12-07: 4 resends in 10 s at 104 calls/s.
+  const burst = new AdmissionControl(() => loads);
+  burst.sample({ elu: 1, cpu: 0.4, resends: 2, requests: 75 });
+  samples(burst, { elu: 1, cpu: 0.4, requests: 75 }, 19);
+  assert.equal(burst.snapshot.refusing, false, '2 of 1,500 requests resent (0.13 %): not the phones’ experience');
+  // The same saturated loop, with 1 in 50 of the requests resent over the 5 s.
+  const late = new AdmissionControl(() => loads);
+  samples(late, { elu: 1, cpu: 0.4, resends: 1, requests: 75 }, 19);
+  assert.equal(late.snapshot.refusing, false, '19 of 1,425 (1.3 %), but not yet 5 s saturated');
+  late.sample({ elu: 1, cpu: 0.4, resends: 1, requests: 75 });
+  assert.equal(late.snapshot.reason, 'signalling', '20 of 1,500 (1.3 %) through 5 s saturated');
+  // The share is an option.
+  const strict = new AdmissionControl(() => loads, { signallingResendShareMin: 0.001 });
+  strict.sample({ elu: 1, cpu: 0.4, resends: 2, requests: 75 });
+  samples(strict, { elu: 1, cpu: 0.4, requests: 75 }, 19);
+  assert.equal(strict.snapshot.reason, 'signalling', 'with 0.1 %, 0.13 % is enough');
+});
+
+test("the peers' requests and resends are read from the SIP stack's counters, per sample", async () => {
   const loads: MediaLoad[] = [{ busyShare: 0.3, latenessP90Ms: 2 }];
   let resends = 10;
+  let requests = 1000;
   const admission = new AdmissionControl(
     () => loads,
     { sampleMs: 20, signallingSaturationMs: 100, signallingSaturationElu: -1 },
-    () => resends,
+    () => ({ requests, resends }),
   );
   admission.start();
   try {
     // Saturated by the -1 threshold: only the resends decide. The counter stood at 10 before start: that is not news.
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(admission.snapshot.refusing, false, 'no resend since start');
+    requests = 1400;
     resends = 11;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(admission.snapshot.refusing, false, '1 resend among 400 requests (0.25 %)');
+    requests = 1420;
+    resends = 21;
     const until = Date.now() + 2000;
     while (!admission.snapshot.refusing && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(admission.snapshot.reason, 'signalling', 'a resend after start, the loop saturated');
+    assert.equal(admission.snapshot.reason, 'signalling', '10 of the 20 requests since resent, the loop saturated');
   } finally {
     admission.stop();
   }

@@ -179,6 +179,7 @@ describe('RFC 3261 timers (fake clock)', () => {
     // Within T4 of the ACK (Timer I), a repeated INVITE is absorbed by the confirmed transaction.
     const absorbed0 = stack.stats.retransmissionsAbsorbed;
     const resends0 = stack.stats.peerResends;
+    const requests0 = stack.stats.requestsIn;
     onCall = (call) => call.reject(486);
     // (The 64*T1 tick above let Timer I fire already: use a fresh call to observe it.)
     const inv2 = invite();
@@ -199,6 +200,7 @@ describe('RFC 3261 timers (fake clock)', () => {
     assert.equal(calls.length, handled, 'repeat absorbed within Timer I');
     assert.ok(stack.stats.retransmissionsAbsorbed > absorbed0);
     assert.equal(stack.stats.peerResends, resends0 + 1, 'a repeated INVITE: the peer resent it, waiting for our answer');
+    assert.equal(stack.stats.requestsIn, requests0 + 2, 'requests other than ACK: the INVITE and its repeat');
     // A repeated ACK answers a response we resent: it is absorbed, but it is not a peer waiting for us.
     const absorbed1 = stack.stats.retransmissionsAbsorbed;
     const in3 = stack.stats.messagesIn;
@@ -206,6 +208,7 @@ describe('RFC 3261 timers (fake clock)', () => {
     await until(() => stack.stats.messagesIn > in3, 'ACK 2 repeat received');
     assert.equal(stack.stats.retransmissionsAbsorbed, absorbed1 + 1, 'the repeated ACK is absorbed');
     assert.equal(stack.stats.peerResends, resends0 + 1, 'and not counted as a peer resend');
+    assert.equal(stack.stats.requestsIn, requests0 + 2, 'nor as a request (what peer resends are a share of)');
     tick(T4);
     // Timer I fired: the transaction is gone, the same INVITE is now a new request.
     await peer.send(inv2, stack.address.port);

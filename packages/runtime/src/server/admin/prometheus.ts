@@ -134,6 +134,9 @@ export function renderMetrics(input: MetricsInput): string {
       'Requests other than ACK that a peer sent again: its T1 ran out before our answer reached it (admission reads it).',
       [[{}, sip.peerResends]],
     );
+    out.metric('sipflow_sip_requests_in_total', 'counter', 'Requests other than ACK received, repeats included (peer resends are a share of it).', [
+      [{}, sip.requestsIn],
+    ]);
     out.metric('sipflow_sip_malformed_total', 'counter', 'Malformed SIP messages dropped.', [[{}, sip.malformedDropped]]);
     out.metric(
       'sipflow_sip_dialog_source_refused_total',
