@@ -52,8 +52,8 @@ export interface AdmissionOptions {
    * Share of the peers' requests (other than ACK) over the saturation window that must be resends for a saturated loop
    * to refuse. Default 0.01: the 99th percentile of our answers within T1. On 2 vCPUs shared with both sipps, where
    * any resend counted, a few in a burst (1–9 in a 10 s step, 0.05–0.5 % of the requests) refused 107–303 calls while
-   * every admitted call connected; where answers were really late, 4–100 % of the requests were resent
-   * (docs/benchmarks.md).
+   * every admitted call connected; where answers were really late, peers resent from 4 % of the requests to each of
+   * them more than once (docs/benchmarks.md).
    */
   signallingResendShareMin?: number;
   /** How long it may stay saturated before calls are refused though no peer resent anything, ms. Default 15000. */
