@@ -78,10 +78,13 @@ const KIND_TE = 3;
 
 /**
  * Relaying on receive: after this many ticks without a frame from the other member (it stopped sending: hold, DTX,
- * a dead phone) the tick sends silence again, to keep NAT bindings and the far end's RTP timeout alive. Two ticks of
- * grace ride out arrival jitter without putting silence between frames that are merely late.
+ * a dead phone) the tick sends silence again, to keep NAT bindings and the far end's RTP timeout alive (seconds, not
+ * milliseconds). 200 ms of grace ride out arrival jitter and our own stalls: a thread behind on its sockets (a
+ * collection, a long batch, a core full at the held-calls edge) reads the talker's frames late, and silence sent
+ * meanwhile would go out beside those frames once they are read. With 3 ticks (until 2026-12-07), the server sent
+ * 1.2–1.9× the packets it relayed at the held-calls edge of every run, when its core was already full.
  */
-const RELAY_GAP_TICKS = 3;
+const RELAY_GAP_TICKS = 10;
 /** A relayed timestamp further ahead of our last one than this (1 s) means the sender's clock jumped: re-anchor. */
 const RELAY_MAX_TS_STEP = 8000;
 

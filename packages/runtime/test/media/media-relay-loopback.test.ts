@@ -120,7 +120,7 @@ test('relaying: each frame leaves as it arrives — ahead of a 100 ms media cloc
   });
 });
 
-test('relaying: when the talker stops, silence follows within a few ticks; its return is a talkspurt, and nothing goes back', async () => {
+test('relaying: when the talker stops, silence follows once the grace (200 ms) has run out; its return is a talkspurt, and nothing goes back', async () => {
   await withRelayingPair({}, async (pair) => {
     const { listener } = pair;
     await talk(pair.talker, pair.a.localPort, 20, (k) => k * 160);
@@ -139,6 +139,28 @@ test('relaying: when the talker stops, silence follows within a few ticks; its r
     assert.equal(firstBack.marker, true, 'the first frame after silence is a talkspurt start');
     const afterJump = back.find((p) => p.payload.equals(frame(30)))!;
     assert.equal(afterJump.marker, true, 'a jump in the talker’s timestamps starts a talkspurt');
+    assertContinuous(listener.packets, 'listener');
+  });
+});
+
+test('relaying: a pause shorter than 200 ms (frames late on the wire or in our sockets) gets no silence between the frames', async () => {
+  await withRelayingPair({}, async (pair) => {
+    const { listener } = pair;
+    await talk(pair.talker, pair.a.localPort, 10, (k) => k * 160);
+    // ≈ 120 ms without a frame (the pacing's 20 ms and 100 ms more: six ticks), then the late frames come, with the
+    // timestamps they were sent with.
+    await new Promise((r) => setTimeout(r, 100));
+    await talk(pair.talker, pair.a.localPort, 10, (k) => k * 160, { first: 10 });
+    await listener.waitFor(() => listener.packets.some((p) => p.payload.equals(frame(19))), 5000, 'frame 19');
+    const from = listener.packets.findIndex((p) => p.payload.equals(frame(0)));
+    const to = listener.packets.findIndex((p) => p.payload.equals(frame(19)));
+    const between = listener.packets.slice(from, to + 1);
+    assert.equal(between.filter(isSilence).length, 0, 'no silence between frames 0 and 19');
+    assert.deepEqual(
+      between.map((p) => p.payload[0]),
+      Array.from({ length: 20 }, (_, k) => frame(k)[0]),
+      'the 20 frames, in order, and nothing else',
+    );
     assertContinuous(listener.packets, 'listener');
   });
 });
